@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+
+from . import services
+from .models import Unit, User
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "case_prefix", "time_zone")
+    search_fields = ("code", "name")
+
+
+@admin.register(User)
+class CaseworkUserAdmin(UserAdmin):
+    list_display = ("username", "get_full_name", "unit", "is_active", "locked_at", "last_login")
+    list_filter = ("unit", "is_active", "groups")
+    list_select_related = ("unit",)
+    readonly_fields = ("locked_at", "last_login", "date_joined")
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("Casework", {"fields": ("unit", "phone", "time_zone", "locked_at", "deactivated_reason")}),
+    )
+    actions = ("release_lock",)
+
+    @admin.action(description="Release the sign-in lock of the selected accounts")
+    def release_lock(self, request, queryset):
+        released = 0
+        for user in queryset.filter(locked_at__isnull=False):
+            services.user_release_lock(user=user, actor=request.user)
+            released += 1
+        self.message_user(request, f"Released {released} account(s).", messages.SUCCESS)

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "The user name or password is not right. Check both and try again.",
+    }
+
+
+class TwoFactorForm(forms.Form):
+    token = forms.CharField(
+        label="Six-digit code from your authenticator app",
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

@@ -1,0 +1,33 @@
+"""Create the demo installation: units, users, and each app's synthetic records (idempotent)."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from casework.accounts.demo import DEMO_PASSWORD, DEMO_USERS, seed_accounts
+
+# Each app that has demo data ships ``casework/<app>/demo.py`` with ``seed(*, stdout)``;
+# they run in this order because later apps hang records off earlier ones.
+DEMO_APPS = ("referrals", "cases", "deadlines", "partners", "custody", "audit", "oversight")
+
+
+class Command(BaseCommand):
+    help = "Create demo units, users and synthetic, neutral records. Safe to run again."
+
+    def handle(self, *args, **options) -> None:
+        with transaction.atomic():
+            created = seed_accounts()
+            for app in DEMO_APPS:
+                module = f"casework.{app}.demo"
+                if find_spec(module) is not None:
+                    import_module(module).seed(stdout=self.stdout)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready ({created} new users). Sign in as any of "
+                f"{', '.join(name for name, *_ in DEMO_USERS)} with password {DEMO_PASSWORD!r}."
+            )
+        )

@@ -1,0 +1,101 @@
+"""Session lifetime (CJIS AC-11, IA-11) and enforced two-factor sign-in (IA-2).
+
+Threat: an unattended workstation left signed in, and a stolen password used alone.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+SIGNED_IN_AT = "casework_signed_in_at"
+LAST_SEEN_AT = "casework_last_seen_at"
+# Re-saving the session on every request would write to the database on every page; once a
+# minute is precise enough for a 30-minute idle limit.
+_TOUCH_EVERY_SECONDS = 60
+
+
+def _expired(request: HttpRequest, message: str) -> HttpResponse:
+    logout(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "type": "https://casework.invalid/problems/session-expired",
+                "title": "Sign-in required",
+                "status": 401,
+                "detail": message,
+            },
+            status=401,
+            content_type="application/problem+json",
+        )
+    messages.info(request, message)
+    response = redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+    if getattr(request, "htmx", False):
+        response["HX-Redirect"] = response["Location"]
+    return response
+
+
+class SessionLifetimeMiddleware:
+    """Sign out after the idle limit, and after the absolute limit however active."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and SIGNED_IN_AT in request.session:
+            now = timezone.now().timestamp()
+            signed_in_at = request.session.get(SIGNED_IN_AT, now)
+            last_seen_at = request.session.get(LAST_SEEN_AT, signed_in_at)
+            if now - signed_in_at > settings.CASEWORK_SESSION_MAX_HOURS * 3600:
+                return _expired(
+                    request,
+                    f"You were signed out after {settings.CASEWORK_SESSION_MAX_HOURS} hours: "
+                    "please sign in again.",
+                )
+            if now - last_seen_at > settings.CASEWORK_SESSION_IDLE_MINUTES * 60:
+                return _expired(
+                    request,
+                    f"You were signed out after {settings.CASEWORK_SESSION_IDLE_MINUTES} minutes "
+                    "without activity: please sign in again.",
+                )
+            if now - last_seen_at > _TOUCH_EVERY_SECONDS:
+                request.session[LAST_SEEN_AT] = now
+        return self.get_response(request)
+
+
+class TwoFactorRequiredMiddleware:
+    """Until a signed-in user has passed a TOTP check, only the two-factor pages answer."""
+
+    OPEN_PREFIXES = ("/accounts/", "/static/")
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            settings.CASEWORK_REQUIRE_2FA
+            and user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(self.OPEN_PREFIXES)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "type": "https://casework.invalid/problems/two-factor-required",
+                        "title": "Two-factor sign-in required",
+                        "status": 403,
+                        "detail": (
+                            "Complete two-factor sign-in in the browser, or use an API token."
+                        ),
+                    },
+                    status=403,
+                    content_type="application/problem+json",
+                )
+            return redirect(f"{reverse('accounts:two-factor')}?next={request.path}")
+        return self.get_response(request)

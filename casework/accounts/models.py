@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from casework.core.models import TimeStampedModel
+
+from .choices import Role
+
+
+class Unit(TimeStampedModel):
+    """An investigative unit. Cases belong to a unit; supervisors oversee their unit's work."""
+
+    code = models.SlugField(
+        max_length=40, unique=True, help_text="Short lower-case code, e.g. north."
+    )
+    name = models.CharField(max_length=200)
+    case_prefix = models.CharField(
+        max_length=12, unique=True, help_text="Prefix of the unit's case numbers, e.g. NORTH."
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(case_prefix__regex=r"^[A-Z][A-Z0-9]*$"),
+                name="unit_case_prefix_upper_alnum",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in. Roles are groups (``Role``); a user belongs to at most one unit.
+
+    ``locked_at`` is set after repeated failed sign-ins (CJIS AC-7) and only an administrator
+    clears it; ``is_active`` is cleared after long inactivity (AC-2(3)).
+    """
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    deactivated_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "is_active"], name="user_unit_active_idx")]
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        if not self.pk:
+            return frozenset()
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_names & set(roles))
+
+    @property
+    def role_label(self) -> str:
+        labels = [label for value, label in Role.choices if value in self.role_names]
+        return ", ".join(labels) or "No role"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in, kept to count failures in the lock-out window."""
+
+    username = models.CharField(max_length=150)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "occurred_at"], name="signin_failure_window_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"

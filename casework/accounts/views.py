@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import base64
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from . import services
+from .forms import SignInForm, TwoFactorForm
+from .middleware import LAST_SEEN_AT, SIGNED_IN_AT
+from .models import User
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}):
+        return candidate
+    return "/"
+
+
+@sensitive_post_parameters("password")
+def sign_in(request: HttpRequest) -> HttpResponse:
+    form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.get_user()
+            login(request, user)
+            now = timezone.now().timestamp()
+            request.session[SIGNED_IN_AT] = now
+            request.session[LAST_SEEN_AT] = now
+            services.sign_in_succeeded(user=user)
+            return redirect(_next_url(request))
+        username = request.POST.get("username", "")[:150]
+        services.sign_in_failed(username=username)
+        if User.objects.filter(username=username, locked_at__isnull=False).exists():
+            form.errors.clear()
+            form.add_error(
+                None,
+                "This account is locked after repeated failed sign-ins. "
+                "Ask an administrator to release it.",
+            )
+    return render(request, "accounts/sign_in.html", {"form": form, "next": _next_url(request)})
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        services.sign_out(user=request.user)
+    logout(request)
+    messages.success(request, "You are signed out.")
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app (first time) or check a code (every sign-in)."""
+    user = request.user
+    if user.is_verified():
+        return redirect(_next_url(request))
+    device = services.two_factor_device_for(user=user)
+    form = TwoFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.two_factor_check(user=user, device=device, token=form.cleaned_data["token"]):
+            otp_login(request, device)
+            return redirect(_next_url(request))
+        form.add_error("token", "That code is not right or has expired. Enter the current code.")
+    context = {"form": form, "enrolling": not device.confirmed, "next": _next_url(request)}
+    if not device.confirmed:
+        context["secret"] = base64.b32encode(device.bin_key).decode()
+        context["qr_svg"] = mark_safe(
+            segno.make(device.config_url, error="m").svg_inline(scale=4, title="Enrolment QR code")
+        )
+    return render(request, "accounts/two_factor.html", context)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.core.selectors import heartbeat_status
+
+
+class UnitSummarySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+    unit = UnitSummarySerializer(allow_null=True)
+    roles = serializers.ListField(child=serializers.CharField())
+
+
+class ComponentStatusSerializer(serializers.Serializer):
+    component = serializers.CharField()
+    label = serializers.CharField()
+    last_seen_at = serializers.DateTimeField(allow_null=True)
+    healthy = serializers.BooleanField()
+
+
+class MeView(APIView):
+    """The signed-in user: who they are, their unit and roles."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user = request.user
+        return Response(
+            MeSerializer(
+                {
+                    "username": user.username,
+                    "full_name": user.get_full_name(),
+                    "unit": user.unit,
+                    "roles": sorted(user.role_names),
+                }
+            ).data
+        )
+
+
+class HeartbeatView(APIView):
+    """Background services and when each last proved alive (administrators only)."""
+
+    @extend_schema(responses=ComponentStatusSerializer(many=True))
+    def get(self, request):
+        if not request.user.has_role("administrator"):
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound()
+        return Response(ComponentStatusSerializer(heartbeat_status(), many=True).data)

@@ -1,0 +1,29 @@
+"""Template helpers: times in the reader's zone with a relative phrase beside them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince, timeuntil
+
+register = template.Library()
+
+
+@register.simple_tag
+def when(value: datetime | None):
+    """``<time>`` element: absolute local time, and "in 3 days" / "2 hours ago" beside it."""
+    if value is None:
+        return "—"
+    local = timezone.localtime(value)
+    now = timezone.now()
+    relative = f"in {timeuntil(value, now)}" if value > now else f"{timesince(value, now)} ago"
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time> <span class="relative">({})</span>',
+        value.isoformat(),
+        local.strftime("%Z"),
+        local.strftime("%d %b %Y %H:%M"),
+        relative,
+    )

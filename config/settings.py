@@ -1,0 +1,297 @@
+"""Casework settings, read from the environment (README.md lists every variable).
+
+``DJANGO_ENV`` is ``development`` (the default: embedded PostgreSQL and broker, demo-friendly) or
+``production`` (refuses to start without a secret key, allowed hosts and a database URL, and turns
+on every transport-security setting that ``manage.py check --deploy`` asks for).
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+from pathlib import Path
+
+from celery.schedules import crontab
+
+from .database import database_config
+from .env import ConfigurationError, env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+DJANGO_ENV = env_str("DJANGO_ENV", "development")
+if DJANGO_ENV not in {"development", "production"}:
+    raise ConfigurationError(f"DJANGO_ENV={DJANGO_ENV!r} must be 'development' or 'production'.")
+PRODUCTION = DJANGO_ENV == "production"
+
+if PRODUCTION:
+    SECRET_KEY = env_str("DJANGO_SECRET_KEY", required=True)
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
+        raise ConfigurationError(
+            "DJANGO_SECRET_KEY must be at least 50 random characters in production: "
+            "generate one with 'python -c \"import secrets; print(secrets.token_urlsafe(64))\"'."
+        )
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
+    if not ALLOWED_HOSTS:
+        raise ConfigurationError(
+            "DJANGO_ALLOWED_HOSTS must list the host names Casework is served under in production."
+        )
+    if not env_str("DATABASE_URL"):
+        raise ConfigurationError(
+            "DATABASE_URL must be set in production: the embedded database is for development only."
+        )
+    DEBUG = False
+else:
+    SECRET_KEY = env_str(
+        "DJANGO_SECRET_KEY", "development-only-key-not-for-production-use-0123456789abcdef"
+    )
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+    DEBUG = env_bool("DJANGO_DEBUG", False)
+
+# Apps. Every domain app is registered here once so that new features never fight over
+# this list; an app with no models yet costs nothing.
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "guardian",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "casework.core",
+    "casework.accounts",
+    "casework.audit",
+    "casework.referrals",
+    "casework.cases",
+    "casework.deadlines",
+    "casework.partners",
+    "casework.custody",
+    "casework.oversight",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "casework.core.middleware.RequestContextMiddleware",
+    "casework.core.middleware.RefuseFileUploadsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "casework.accounts.middleware.SessionLifetimeMiddleware",
+    "casework.accounts.middleware.TwoFactorRequiredMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "casework" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "casework.core.context_processors.shell",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_config(BASE_DIR, url=env_str("DATABASE_URL"))}
+DATABASES["default"]["TEST"] = {"NAME": env_str("CASEWORK_TEST_DB_NAME", "test_casework")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "casework.accounts.backends.LockoutAwareModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+# Argon2id first: memory-hard, the OWASP recommendation for password storage.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-guardian: no anonymous user; nobody sees anything without signing in.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+GUARDIAN_RENDER_403 = False
+
+LOGIN_URL = "accounts:sign-in"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:sign-in"
+
+# Account and session rules (CJIS Security Policy defaults; each configurable).
+CASEWORK_SESSION_IDLE_MINUTES = env_int("CASEWORK_SESSION_IDLE_MINUTES", 30, minimum=1)  # AC-11
+CASEWORK_SESSION_MAX_HOURS = env_int("CASEWORK_SESSION_MAX_HOURS", 12, minimum=1)  # IA-11
+CASEWORK_LOCKOUT_FAILURES = env_int("CASEWORK_LOCKOUT_FAILURES", 5, minimum=1)  # AC-7
+CASEWORK_LOCKOUT_WINDOW_MINUTES = env_int("CASEWORK_LOCKOUT_WINDOW_MINUTES", 15, minimum=1)
+CASEWORK_INACTIVE_DAYS = env_int("CASEWORK_INACTIVE_DAYS", 90, minimum=1)  # AC-2(3)
+CASEWORK_REQUIRE_2FA = env_bool("CASEWORK_REQUIRE_2FA", True)  # IA-2
+if PRODUCTION and not CASEWORK_REQUIRE_2FA:
+    raise ConfigurationError("CASEWORK_REQUIRE_2FA cannot be switched off in production.")
+OTP_TOTP_ISSUER = "Casework"
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = CASEWORK_SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env_str("CASEWORK_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "casework" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# Media never enters Casework: no upload is accepted anywhere (see RefuseFileUploadsMiddleware),
+# and Django must never spool a request body to disk.
+FILE_UPLOAD_HANDLERS: list[str] = []
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CASEWORK_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+# Security headers. Production turns on transport security; development stays on plain HTTP.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("CASEWORK_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("CASEWORK_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# Django REST framework: JSON only (no multipart or form parsers, so an upload gets 415),
+# errors as RFC 9457 problem details.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "casework.core.api.CreatedCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "casework.core.api.problem_details_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"anon": "30/minute"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Casework API",
+    "DESCRIPTION": (
+        "Case management and audit for units investigating online child sexual exploitation. "
+        "Metadata only: media never enters Casework. Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Celery: configured once here, used by config/celery.py. Without CELERY_BROKER_URL the
+# broker is kombu's filesystem transport under var/, which needs no server.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_FOLDER = Path(env_str("CASEWORK_BROKER_DIR", str(VAR_DIR / "broker")))
+if CELERY_BROKER_URL.startswith("filesystem"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
+        "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
+        "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_HEARTBEAT_SECONDS = env_int("CASEWORK_HEARTBEAT_SECONDS", 60, minimum=5)
+# The beat schedule lives in code: one entry per periodic task, each a thin wrapper over a service.
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {
+        "task": "casework.core.heartbeat",
+        "schedule": timedelta(seconds=CELERY_HEARTBEAT_SECONDS),
+        "kwargs": {"source": "beat"},
+    },
+    "disable-inactive-accounts": {
+        "task": "casework.accounts.disable_inactive_accounts",
+        "schedule": crontab(minute=15, hour=2),
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "casework.core.context.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env_str("CASEWORK_LOG_LEVEL", "INFO")},
+    "loggers": {"pgserver": {"level": "WARNING"}},
+}
