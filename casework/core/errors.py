@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.http import Http404
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -50,8 +52,10 @@ class DomainError(Exception):
             form.add_error(target, error.message)
 
 
-class NotFound(DomainError):
-    """A record that does not exist or that the user may not see: both answer 404."""
+class NotFound(DomainError, Http404):
+    """A record that does not exist or that the user may not see: both answer 404.
+
+    Also an ``Http404``, so a web view that lets it propagate shows the ordinary 404 page."""
 
     def __init__(self, message: str = "Not found.") -> None:
         super().__init__(message, code="not_found", status=404)

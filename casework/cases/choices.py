@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class Priority(models.TextChoices):
+    """Our grading; P1 means a child may be at imminent risk."""
+
+    P1 = "P1", "P1 – child at imminent risk"
+    P2 = "P2", "P2 – high"
+    P3 = "P3", "P3 – medium"
+    P4 = "P4", "P4 – low"
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    CLOSED = "closed", "Closed"
+
+
+# Allowed status transitions; closing also needs a supervisor's approval (services enforce it).
+CASE_TRANSITIONS: dict[str, frozenset[str]] = {
+    CaseStatus.OPEN: frozenset({CaseStatus.ACTIVE, CaseStatus.SUSPENDED, CaseStatus.CLOSED}),
+    CaseStatus.ACTIVE: frozenset({CaseStatus.SUSPENDED, CaseStatus.CLOSED}),
+    CaseStatus.SUSPENDED: frozenset({CaseStatus.ACTIVE, CaseStatus.CLOSED}),
+    CaseStatus.CLOSED: frozenset(),
+}
