@@ -167,6 +167,14 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
+# E-mail (notifications, reminders). The console backend prints them in development and demos.
+EMAIL_BACKEND = env_str("CASEWORK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("CASEWORK_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("CASEWORK_EMAIL_PORT", 25, minimum=1)
+EMAIL_USE_TLS = env_bool("CASEWORK_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("CASEWORK_EMAIL_FROM", "casework@localhost")
+CASEWORK_BASE_URL = env_str("CASEWORK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("CASEWORK_TIME_ZONE", "UTC")
 USE_I18N = True

@@ -31,3 +31,45 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_component_display()} at {self.last_seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Notification(models.Model):
+    """A message to one person, shown in Casework (with an unread count) and sent by e-mail.
+
+    ``dedupe_key`` makes a notification happen once: a reminder that a retried task, a second
+    worker or a restarted scheduler tries to send again hits the unique constraint instead of
+    the person's inbox.
+    """
+
+    recipient = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=60)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=500, blank=True)
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="notification_once_per_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"],
+                name="notification_unread_idx",
+                condition=models.Q(read_at__isnull=True),
+            ),
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_list_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {self.subject}"

@@ -1,0 +1,48 @@
+"""Domain events: how one app reacts to another's change without importing it.
+
+The deadlines app must start a triage clock when a referral arrives, yet the referrals app must
+not depend on deadlines (deadlines already points at referrals and cases). So a service
+*publishes* a named event after its write, inside its transaction, and interested apps
+*subscribe* in their ``AppConfig.ready()``. Handlers run synchronously in the same transaction:
+if a handler refuses, the whole change rolls back, and nothing is ever half-done. This is an
+explicit call made by the service, not a model signal, so it is visible where it happens.
+
+Events published (payload keyword arguments in brackets):
+- ``referral.received`` (referral, actor) — a new referral was recorded
+- ``referral.triaged`` (referral, actor, outcome) — accepted / declined / referred out
+- ``case.opened`` (case, actor)
+- ``case.closed`` (case, actor)
+- ``identifier.matched`` (identifier, matches, actor) — deconfliction found other cases
+- ``request.sent`` / ``request.answered`` (request, actor) — partners
+- ``evidence.seized`` / ``evidence.submitted`` (item, actor, event) — custody
+Add new ones here when you publish them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+Handler = Callable[..., Any]
+_subscribers: dict[str, list[Handler]] = defaultdict(list)
+
+
+def subscribe(event: str) -> Callable[[Handler], Handler]:
+    """Decorator: call ``handler(**payload)`` whenever ``event`` is published."""
+
+    def register(handler: Handler) -> Handler:
+        if handler not in _subscribers[event]:
+            _subscribers[event].append(handler)
+        return handler
+
+    return register
+
+
+def publish(event: str, **payload: Any) -> None:
+    for handler in list(_subscribers.get(event, ())):
+        handler(**payload)
+
+
+def subscribers(event: str) -> list[Handler]:
+    return list(_subscribers.get(event, ()))
