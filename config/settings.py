@@ -156,6 +156,14 @@ CASEWORK_LOCKOUT_FAILURES = env_int("CASEWORK_LOCKOUT_FAILURES", 5, minimum=1)  
 CASEWORK_LOCKOUT_WINDOW_MINUTES = env_int("CASEWORK_LOCKOUT_WINDOW_MINUTES", 15, minimum=1)
 CASEWORK_INACTIVE_DAYS = env_int("CASEWORK_INACTIVE_DAYS", 90, minimum=1)  # AC-2(3)
 CASEWORK_REQUIRE_2FA = env_bool("CASEWORK_REQUIRE_2FA", True)  # IA-2
+# Triage clock per referral priority (hours): a referral must be triaged by received + clock.
+# Defaults are common practice, not law: verify against your unit's own service levels.
+CASEWORK_TRIAGE_CLOCKS = {
+    "P1": timedelta(hours=env_int("CASEWORK_TRIAGE_P1_HOURS", 24, minimum=1)),
+    "P2": timedelta(hours=env_int("CASEWORK_TRIAGE_P2_HOURS", 72, minimum=1)),
+    "P3": timedelta(hours=env_int("CASEWORK_TRIAGE_P3_HOURS", 7 * 24, minimum=1)),
+    "P4": timedelta(hours=env_int("CASEWORK_TRIAGE_P4_HOURS", 14 * 24, minimum=1)),
+}
 if PRODUCTION and not CASEWORK_REQUIRE_2FA:
     raise ConfigurationError("CASEWORK_REQUIRE_2FA cannot be switched off in production.")
 OTP_TOTP_ISSUER = "Casework"

@@ -18,3 +18,21 @@ class ReferralStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted into a case"
     DECLINED = "declined", "Declined"
     REFERRED_OUT = "referred_out", "Referred out"
+
+
+# Triage is open while a referral is new or in triage; the other three states end it.
+OPEN_STATUSES: frozenset[str] = frozenset({ReferralStatus.NEW, ReferralStatus.IN_TRIAGE})
+
+
+class TriageOutcome(models.TextChoices):
+    """What ``referral.triaged`` reports as ``outcome``."""
+
+    ACCEPTED = "accepted", "Accepted into a case"
+    DECLINED = "declined", "Declined"
+    REFERRED_OUT = "referred_out", "Referred out"
+
+
+class IntakeChannel(models.TextChoices):
+    WEB = "web", "Web form"
+    API = "api", "API"
+    IMPORT = "import", "Bulk import"

@@ -5,17 +5,41 @@ from django.db import models
 
 from casework.accounts.models import Unit
 from casework.cases.choices import Priority
+from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent
 from casework.core.models import TimeStampedModel
 
-from .choices import ReferralStatus, SourceKind
+from .choices import OPEN_STATUSES, IntakeChannel, ReferralStatus, SourceKind
+
+
+class IncidentType(models.Model):
+    """A kind of incident a source reports, as a list administrators keep.
+
+    Shipped with the eight types industry reports commonly use (data migration 0003); an
+    administrator can rename, add or retire types in the admin without a release. Retired types
+    stay on the referrals that used them (``active=False`` only hides them from intake).
+    """
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Referral(TimeStampedModel):
     """A report that arrived from a source and waits for triage, or has been triaged.
 
     ``(source_agency, source_reference)`` is unique: a second arrival of the same report is a
-    duplicate to link, never a second record. Until accepted into a case a referral is seen by
-    its receiving unit; afterwards it follows its case's access.
+    duplicate to link (``DuplicateArrival``), never a second record. Until accepted into a case a
+    referral is seen by its receiving unit; afterwards it follows its case's access.
+
+    Our ``priority`` sets the triage clock (``triage_due_at``, from ``CASEWORK_TRIAGE_CLOCKS``);
+    the source's own grading is kept beside it as text, since sources grade differently.
     """
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="referrals")
@@ -23,11 +47,39 @@ class Referral(TimeStampedModel):
     source_agency = models.CharField(max_length=200)
     source_reference = models.CharField(max_length=200)
     received_at = models.DateTimeField()
+    incident_at = models.DateTimeField(null=True, blank=True)
+    incident_type = models.ForeignKey(
+        IncidentType, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
+    jurisdiction = models.CharField(
+        max_length=100, blank=True, help_text="Country or area, e.g. GB or GB-ENG."
+    )
     priority = models.CharField(max_length=2, choices=Priority.choices, default=Priority.P3)
+    source_priority = models.CharField(
+        max_length=60, blank=True, help_text="The source's own grading, as the source wrote it."
+    )
+    escalation_requested = models.BooleanField(
+        default=False, help_text="The source asked for urgent handling."
+    )
     status = models.CharField(
         max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.NEW
     )
     summary = models.TextField(blank=True)
+    channel = models.CharField(
+        max_length=10, choices=IntakeChannel.choices, default=IntakeChannel.WEB
+    )
+    triage_due_at = models.DateTimeField(null=True, blank=True)
+    triage_started_at = models.DateTimeField(null=True, blank=True)
+    triage_started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decline_reason = models.TextField(blank=True)
+    referred_out_to = models.CharField(max_length=200, blank=True)
+    referred_out_reference = models.CharField(max_length=200, blank=True)
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
     )
@@ -40,12 +92,109 @@ class Referral(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["source_agency", "source_reference"], name="referral_source_ref_unique"
-            )
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=ReferralStatus.ACCEPTED)
+                | models.Q(case__isnull=False),
+                name="referral_accepted_has_case",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=ReferralStatus.DECLINED)
+                | ~models.Q(decline_reason=""),
+                name="referral_declined_has_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["unit", "status", "received_at"], name="referral_queue_idx"),
             models.Index(fields=["case"], name="referral_case_idx"),
+            # The queue: a unit's referrals by time left, with keyset pagination on (due, id).
+            models.Index(fields=["unit", "triage_due_at", "id"], name="referral_unit_due_idx"),
+            models.Index(
+                fields=["unit", "triage_due_at", "id"],
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+                name="referral_open_due_idx",
+            ),
+            models.Index(
+                fields=["unit", "priority", "triage_due_at"], name="referral_unit_priority_idx"
+            ),
+            models.Index(
+                fields=["unit", "source_kind", "triage_due_at"], name="referral_unit_source_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_source_kind_display()} {self.source_reference}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now) -> bool:
+        return self.is_open and self.triage_due_at is not None and self.triage_due_at < now
+
+
+class ReferralIdentifier(TimeStampedModel):
+    """An identifier of the reported person or account, as the source gave it and normalised.
+
+    ``raw`` is what the source sent (it may be read in court); ``normal`` is what deconfliction
+    compares (``casework.core.identifiers.normalise_identifier``). IP addresses carry the event
+    they were captured at, its time and the source port, since a carrier needs all three to
+    name a subscriber behind shared addresses.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(max_length=20, choices=IdentifierKind.choices)
+    raw = models.CharField(max_length=500)
+    normal = models.CharField(max_length=500)
+    service = models.CharField(
+        max_length=200, blank=True, help_text="The service or provider the account belongs to."
+    )
+    device_kind = models.CharField(max_length=20, choices=DeviceIdKind.choices, blank=True)
+    ip_event = models.CharField(max_length=20, choices=IpEvent.choices, blank=True)
+    observed_at = models.DateTimeField(null=True, blank=True)
+    port = models.PositiveIntegerField(null=True, blank=True)
+    match_count = models.PositiveIntegerField(
+        default=0, help_text="Cases holding the same identifier when it was recorded."
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(port__isnull=True) | models.Q(port__lte=65535),
+                name="referral_identifier_port_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "normal"], name="referral_identifier_lookup_idx"),
+            models.Index(fields=["referral", "id"], name="referral_identifier_ref_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.raw}"
+
+
+class DuplicateArrival(models.Model):
+    """A second arrival of a report already recorded: linked to the original, never stored twice.
+
+    Sources resend (a corrected report, a retry after a timeout, the same tip through two
+    channels). Counting arrivals tells the triaging investigator the source is still pushing.
+    """
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="duplicate_arrivals"
+    )
+    arrived_at = models.DateTimeField()
+    channel = models.CharField(max_length=10, choices=IntakeChannel.choices)
+    received_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-arrived_at", "-id"]
+        indexes = [models.Index(fields=["referral", "arrived_at"], name="duplicate_arrival_idx")]
+
+    def __str__(self) -> str:
+        return f"Duplicate of {self.referral_id} at {self.arrived_at:%Y-%m-%d %H:%M}"
