@@ -5,6 +5,7 @@ from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from casework.accounts.models import Unit
+from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent
 from casework.core.models import TimeStampedModel
 
 from .choices import CaseStatus, Priority
@@ -122,3 +123,52 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="group_object_permissions"
     )
+
+
+class CaseIdentifier(TimeStampedModel):
+    """An identifier of a reported person or account held by a case (e-mail, IP, phone…).
+
+    ``raw_value`` is what the source sent (it may be read in court); ``normal_value`` is what
+    deconfliction compares (``casework.core.identifiers.normalise_identifier``). The index on
+    (kind, normal_value, case) makes the lookup across every case an index-only scan.
+    ``source_referral_id`` is a plain integer, not a foreign key: referrals depend on cases,
+    never the other way round.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(max_length=20, choices=IdentifierKind.choices)
+    raw_value = models.CharField(max_length=500)
+    normal_value = models.CharField(max_length=500)
+    service = models.CharField(max_length=100, blank=True)
+    device_kind = models.CharField(max_length=20, choices=DeviceIdKind.choices, blank=True)
+    ip_event = models.CharField(max_length=20, choices=IpEvent.choices, blank=True)
+    observed_at = models.DateTimeField(null=True, blank=True)
+    port = models.PositiveIntegerField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    source_referral_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "normal_value", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "normal_value"], name="case_identifier_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(port__isnull=True) | models.Q(port__lte=65535),
+                name="case_identifier_port_range",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["kind", "normal_value", "case"], name="case_identifier_lookup_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.raw_value}"
