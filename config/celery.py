@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from celery import Celery
 
@@ -22,3 +23,16 @@ guarded(_load_settings)
 app = Celery("casework")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _prepare_embedded_broker() -> None:
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("filesystem"):
+        for folder in ("data_folder_in", "processed_folder"):
+            Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[folder]).mkdir(
+                parents=True, exist_ok=True
+            )
+
+
+_prepare_embedded_broker()

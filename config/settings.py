@@ -260,7 +260,7 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: configured once here, used by config/celery.py. Without CELERY_BROKER_URL the
 # broker is kombu's filesystem transport under var/, which needs no server.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost//")
 CELERY_BROKER_FOLDER = Path(env_str("CASEWORK_BROKER_DIR", str(VAR_DIR / "broker")))
 if CELERY_BROKER_URL.startswith("filesystem"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {

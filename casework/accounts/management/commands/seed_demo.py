@@ -25,9 +25,7 @@ class Command(BaseCommand):
                 module = f"casework.{app}.demo"
                 if find_spec(module) is not None:
                     import_module(module).seed(stdout=self.stdout)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo ready ({created} new users). Sign in as any of "
-                f"{', '.join(name for name, *_ in DEMO_USERS)} with password {DEMO_PASSWORD!r}."
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(f"Demo ready ({created} new users). Sign-ins:"))
+        for username, _first, _last, unit, roles in DEMO_USERS:
+            self.stdout.write(f"  {username:<11} {unit or '-':<6} {', '.join(roles)}")
+        self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
