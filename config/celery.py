@@ -29,7 +29,7 @@ def _prepare_embedded_broker() -> None:
     from django.conf import settings
 
     if settings.CELERY_BROKER_URL.startswith("filesystem"):
-        for folder in ("data_folder_in", "processed_folder"):
+        for folder in ("data_folder_in", "processed_folder", "control_folder"):
             Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[folder]).mkdir(
                 parents=True, exist_ok=True
             )

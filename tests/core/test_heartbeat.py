@@ -48,7 +48,12 @@ def test_a_real_worker_records_the_heartbeat_over_the_embedded_broker(tmp_path):
     os.makedirs(folder)
     app = _app_for(
         "filesystem://",
-        {"data_folder_in": folder, "data_folder_out": folder, "store_processed": False},
+        {
+            "data_folder_in": folder,
+            "data_folder_out": folder,
+            "control_folder": str(tmp_path / "control"),
+            "store_processed": False,
+        },
     )
     assert _run_heartbeat(app) == {"scheduler", "worker"}
 
