@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .choices import Outcome
+from .choices import EventSource, Outcome
 
 
 class AuditEvent(models.Model):
@@ -36,6 +36,14 @@ class AuditEvent(models.Model):
     reason = models.TextField(blank=True)
     changes = models.JSONField(default=dict, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    source = models.CharField(
+        max_length=10, choices=EventSource.choices, default=EventSource.SERVICE, editable=False
+    )
+    # Filled by the database (trigger ``audit_fix_bytes``) at insert, never by Python and never
+    # again: RFC 8785 bytes of the event, format version 1 (see casework/audit/sql.py). The
+    # table also has a ``txid xid8`` column (the inserting transaction, for the sealer's
+    # horizon) that only SQL reads, so the model does not declare it.
+    canonical = models.BinaryField(null=True, editable=False)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -50,3 +58,82 @@ class AuditEvent(models.Model):
         return (
             f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_username or 'system'} {self.action}"
         )
+
+
+class AuditCheckpoint(models.Model):
+    """One sealing run's result: the tree after it, and (periodically) its signed note.
+
+    ``frontier`` is the compact range of the tree (hex hashes of its perfect subtrees), so the
+    next run appends without rereading old leaves. ``sealed_below`` is the transaction horizon:
+    every event written by a transaction older than it is sealed, so an unsealed one below it
+    can only have been inserted behind the sealer's back. Rows are never changed; signing a
+    tree that was sealed earlier adds a new row with the same size.
+    """
+
+    created_at = models.DateTimeField()
+    tree_size = models.BigIntegerField()
+    root_hash = models.BinaryField()
+    chain_head = models.BinaryField()
+    frontier = models.JSONField(default=list)
+    sealed_below = models.BigIntegerField()
+    sealed_count = models.IntegerField(default=0)
+    signed_note = models.TextField(blank=True)
+    key_name = models.CharField(max_length=200, blank=True)
+    file_name = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["tree_size"], name="audit_checkpoint_size_idx")]
+
+    def __str__(self) -> str:
+        signed = "signed" if self.signed_note else "unsigned"
+        return f"checkpoint {self.tree_size} ({signed})"
+
+
+class AuditSeal(models.Model):
+    """An event's place in the Merkle tree (``position`` is its leaf index) and hash chain.
+
+    No foreign-key constraints: the verifier must be able to report a seal whose event was
+    removed, and the sealer copies rows in with COPY at thousands per second.
+    """
+
+    position = models.BigIntegerField(primary_key=True)
+    event = models.OneToOneField(
+        AuditEvent,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="seal",
+    )
+    leaf_hash = models.BinaryField()
+    chain_hash = models.BinaryField()
+    checkpoint = models.ForeignKey(
+        AuditCheckpoint,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="seals",
+    )
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"seal {self.position} of event {self.event_id}"
+
+
+class AuditVerification(models.Model):
+    """The result of one full verification (``verify_audit`` or the scheduled run)."""
+
+    ran_at = models.DateTimeField()
+    ok = models.BooleanField()
+    events_checked = models.BigIntegerField()
+    tree_size = models.BigIntegerField()
+    problem_count = models.IntegerField()
+    problems = models.JSONField(default=list)
+    duration_ms = models.IntegerField()
+
+    class Meta:
+        ordering = ["-ran_at", "-id"]
+        indexes = [models.Index(fields=["ran_at"], name="audit_verification_time_idx")]
+
+    def __str__(self) -> str:
+        return f"verification {self.ran_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'FAILED'}"

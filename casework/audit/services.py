@@ -7,6 +7,9 @@ context (request id, IP, user agent, stated reason) bound by the middleware or b
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import uuid
 from typing import Any
 
 from django.db import models
@@ -16,6 +19,37 @@ from casework.core import context
 
 from .choices import Outcome
 from .models import AuditEvent
+
+
+def _json_safe(value: Any) -> Any:
+    """Make ``changes``/``details`` JSON: times in UTC with microseconds, no floats.
+
+    The ledger's canonical bytes carry no binary floating point (RFC 8785 would print floats in
+    a way that depends on their binary value), so floats and decimals become exact strings.
+    """
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_json_safe(item) for item in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, bool) or value is None or isinstance(value, int | str):
+        return value
+    if isinstance(value, float | decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = value.astimezone(datetime.UTC)
+            return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return str(value.total_seconds())
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    return str(value)
 
 
 def _object_identity(target: models.Model | None) -> tuple[str, str]:
@@ -57,6 +91,16 @@ def audit_record(
         ip_address=request.ip_address,
         user_agent=request.user_agent,
         reason=reason if reason is not None else request.reason,
-        changes=changes or {},
-        details=details or {},
+        changes=_json_safe(changes or {}),
+        details=_json_safe(details or {}),
     )
+
+
+def audit_seal_pending(*, limit: int = 200_000, sign: bool | None = None) -> dict[str, Any]:
+    """Seal what has committed, in order; sign a checkpoint when due. Returns counts.
+
+    A thin re-export for the task and the benchmark: see ``casework.audit.sealing``.
+    """
+    from .sealing import seal_pending
+
+    return seal_pending(limit=limit, sign=sign)

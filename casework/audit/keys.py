@@ -1,0 +1,68 @@
+"""The checkpoint signing key: an Ed25519 key kept outside the database.
+
+Threat: whoever can write the database could rewrite the ledger and re-seal it. They cannot
+re-sign it without this key, so the key lives in a file (production: a path from
+``CASEWORK_AUDIT_SIGNING_KEY_FILE``, readable by the sealer only), never in a table.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+)
+from django.core.exceptions import ImproperlyConfigured
+
+from . import conf, notes
+
+
+def key_path() -> Path:
+    configured = conf.signing_key_file()
+    if configured is not None:
+        return configured
+    if conf.is_production():
+        raise ImproperlyConfigured(
+            "CASEWORK_AUDIT_SIGNING_KEY_FILE must name the audit signing key in production "
+            "(python manage.py audit_keygen PATH creates one)."
+        )
+    return conf.var_dir() / "audit" / "signing-key.pem"
+
+
+def generate(path: Path) -> Ed25519PrivateKey:
+    key = Ed25519PrivateKey.generate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(pem)
+    return key
+
+
+def signing_key() -> Ed25519PrivateKey:
+    path = key_path()
+    if not path.exists():
+        if conf.is_production():
+            raise ImproperlyConfigured(f"The audit signing key {path} does not exist.")
+        try:
+            return generate(path)
+        except FileExistsError:  # another process generated it a moment ago
+            pass
+    key = load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ImproperlyConfigured(f"The audit signing key {path} is not an Ed25519 key.")
+    return key
+
+
+def public_key() -> Ed25519PublicKey:
+    return signing_key().public_key()
+
+
+def verifier_key() -> str:
+    """The published verifier key (``name+keyid+base64``) for checkpoints of this log."""
+    return notes.verifier_key(conf.log_origin(), public_key())

@@ -1,0 +1,244 @@
+"""The PostgreSQL side of the audit ledger: canonical bytes, append-only guard, change capture.
+
+Threat: someone with the application's database credentials (or a careless data migration)
+rewrites or removes history. The database itself therefore refuses UPDATE, DELETE and TRUNCATE
+on the ledger tables for every role, fixes each event as canonical bytes the moment it is
+inserted, and captures every change to a domain table, whatever wrote it (the ORM, a bulk
+``update()``, a data migration or raw SQL).
+
+Canonical bytes (format version 1) are RFC 8785 (JSON Canonicalization Scheme) text of the
+event document, produced by ``audit_jcs`` below:
+
+* object members sorted by key (``COLLATE "C"``: code-point order, which equals RFC 8785's
+  UTF-16 order for every key outside the astral planes; the ledger's keys are ASCII);
+* no insignificant white space; strings escaped exactly as RFC 8785 and PostgreSQL's JSON
+  output both do (``\\" \\\\ \\b \\f \\n \\r \\t``, other controls as lowercase ``\\u00xx``);
+* no floats: integers within +/-(2**53 - 1) are written as integers, any other number is
+  written as its exact decimal string (so nothing depends on binary floating point);
+* times are UTC with microseconds: ``2026-11-29T14:07:03.123456Z``.
+
+The same bytes are recomputed by nobody: the verifier hashes what was stored, and checks that
+the row's columns still say what the bytes say.
+"""
+
+from __future__ import annotations
+
+FORMAT_VERSION = 1
+
+# Which tables are the ledger: all of them refuse UPDATE/DELETE/TRUNCATE.
+LEDGER_TABLES = (
+    "audit_auditevent",
+    "audit_auditseal",
+    "audit_auditcheckpoint",
+    "audit_auditverification",
+)
+
+# Session settings read by the capture trigger; set by casework.audit.capture.
+GUC_ACTOR_ID = "casework.actor_id"
+GUC_ACTOR_USERNAME = "casework.actor_username"
+GUC_REQUEST_ID = "casework.request_id"
+GUC_IP_ADDRESS = "casework.ip_address"
+GUC_USER_AGENT = "casework.user_agent"
+GUC_REASON = "casework.reason"
+# Only ever switched on for a throw-away test database (see capture.install_database_objects):
+# Django's test runner empties every table with TRUNCATE between transactional tests.
+GUC_ALLOW_TRUNCATE = "casework.audit_allow_truncate"
+
+FUNCTIONS = r"""
+CREATE OR REPLACE FUNCTION audit_jcs(v jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+DECLARE
+    kind text := jsonb_typeof(v);
+    n numeric;
+    result text;
+BEGIN
+    IF kind = 'object' THEN
+        SELECT '{' || coalesce(string_agg(to_json(key)::text || ':' || audit_jcs(value), ','
+                                          ORDER BY key COLLATE "C"), '') || '}'
+          INTO result FROM jsonb_each(v);
+        RETURN result;
+    ELSIF kind = 'array' THEN
+        SELECT '[' || coalesce(string_agg(audit_jcs(value), ',' ORDER BY position), '') || ']'
+          INTO result FROM jsonb_array_elements(v) WITH ORDINALITY AS element(value, position);
+        RETURN result;
+    ELSIF kind = 'number' THEN
+        n := v::numeric;
+        IF n = trunc(n) AND abs(n) <= 9007199254740991 THEN
+            RETURN trunc(n)::text;
+        END IF;
+        RETURN to_json(v::text)::text;
+    END IF;
+    -- strings, true, false, null: PostgreSQL's JSON output is already RFC 8785 here.
+    RETURN v::text;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION audit_needs_normalising(v jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+    SELECT jsonb_path_exists(
+        v, 'lax $.** ? (@.type() == "number" && (@ != @.floor() || @.abs() > 9007199254740991))'
+    )
+$fn$;
+
+CREATE OR REPLACE FUNCTION audit_event_document(e audit_auditevent) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+    SELECT jsonb_build_object(
+        'v', 1,
+        'id', e.id,
+        'occurred_at', to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        'actor_id', e.actor_id,
+        'actor_username', e.actor_username,
+        'action', e.action,
+        'outcome', e.outcome,
+        'object_type', e.object_type,
+        'object_id', e.object_id,
+        'case_id', e.case_id,
+        'request_id', e.request_id,
+        'ip_address', host(e.ip_address),
+        'user_agent', e.user_agent,
+        'reason', e.reason,
+        'changes', e.changes,
+        'details', e.details,
+        'source', e.source
+    )
+$fn$;
+
+CREATE OR REPLACE FUNCTION audit_event_fix_bytes() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    -- Non-integer numbers become decimal strings in the canonical form; store them the same
+    -- way so that the row and its bytes say the same thing.
+    IF audit_needs_normalising(NEW.changes) THEN
+        NEW.changes := audit_jcs(NEW.changes)::jsonb;
+    END IF;
+    IF audit_needs_normalising(NEW.details) THEN
+        NEW.details := audit_jcs(NEW.details)::jsonb;
+    END IF;
+    -- Whatever the client sent, the bytes are computed here, once.
+    NEW.canonical := convert_to(audit_jcs(audit_event_document(NEW)), 'UTF8');
+    RETURN NEW;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF TG_OP = 'TRUNCATE'
+       AND coalesce(current_setting('casework.audit_allow_truncate', true), '') = 'on' THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'the audit ledger is append-only: % on % is refused', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'Audit events are corrected by recording a new event, never by editing.';
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION audit_capture_change() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+-- Arguments: model label, primary-key column, case column ('' if none), redacted columns
+-- (comma separated). Writes one ledger event per changed row, in the same transaction.
+DECLARE
+    label text := TG_ARGV[0];
+    pk_column text := TG_ARGV[1];
+    case_column text := TG_ARGV[2];
+    redacted text[] := string_to_array(nullif(TG_ARGV[3], ''), ',');
+    old_doc jsonb;
+    new_doc jsonb;
+    row_doc jsonb;
+    diff jsonb;
+    verb text;
+    actor text := nullif(current_setting('casework.actor_id', true), '');
+    address text := nullif(current_setting('casework.ip_address', true), '');
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        new_doc := to_jsonb(NEW);
+        row_doc := new_doc;
+        verb := 'record.create';
+        SELECT coalesce(jsonb_object_agg(key, jsonb_build_array(NULL, CASE
+                   WHEN key = ANY(redacted) THEN to_jsonb('[redacted]'::text) ELSE value END)),
+               '{}'::jsonb)
+          INTO diff FROM jsonb_each(new_doc);
+    ELSIF TG_OP = 'UPDATE' THEN
+        old_doc := to_jsonb(OLD);
+        new_doc := to_jsonb(NEW);
+        row_doc := new_doc;
+        verb := 'record.change';
+        SELECT coalesce(jsonb_object_agg(n.key, CASE
+                   WHEN n.key = ANY(redacted)
+                   THEN jsonb_build_array('[redacted]'::text, '[redacted]'::text)
+                   ELSE jsonb_build_array(o.value, n.value) END), '{}'::jsonb)
+          INTO diff
+          FROM jsonb_each(new_doc) AS n
+          LEFT JOIN jsonb_each(old_doc) AS o ON o.key = n.key
+         WHERE o.value IS DISTINCT FROM n.value;
+        IF diff = '{}'::jsonb THEN
+            RETURN NULL;  -- nothing changed: nothing to record
+        END IF;
+    ELSE
+        old_doc := to_jsonb(OLD);
+        row_doc := old_doc;
+        verb := 'record.delete';
+        SELECT coalesce(jsonb_object_agg(key, jsonb_build_array(CASE
+                   WHEN key = ANY(redacted) THEN to_jsonb('[redacted]'::text) ELSE value END,
+                   NULL)), '{}'::jsonb)
+          INTO diff FROM jsonb_each(old_doc);
+    END IF;
+
+    INSERT INTO audit_auditevent (
+        occurred_at, actor_id, actor_username, action, outcome, object_type, object_id,
+        case_id, request_id, ip_address, user_agent, reason, changes, details, source
+    ) VALUES (
+        clock_timestamp(),
+        CASE WHEN actor ~ '^[0-9]+$' THEN actor::bigint END,
+        coalesce(current_setting('casework.actor_username', true), ''),
+        verb,
+        'succeeded',
+        label,
+        coalesce(row_doc ->> pk_column, ''),
+        CASE WHEN case_column <> '' AND (row_doc ->> case_column) ~ '^[0-9]+$'
+             THEN (row_doc ->> case_column)::bigint END,
+        coalesce(current_setting('casework.request_id', true), ''),
+        CASE WHEN address IS NOT NULL THEN address::inet END,
+        coalesce(current_setting('casework.user_agent', true), ''),
+        coalesce(current_setting('casework.reason', true), ''),
+        diff,
+        jsonb_build_object('table', TG_TABLE_NAME, 'operation', TG_OP,
+                           'database_user', session_user::text,
+                           'application', current_setting('application_name', true)),
+        'database'
+    );
+    RETURN NULL;
+END
+$fn$;
+"""
+
+DROP_FUNCTIONS = """
+DROP FUNCTION IF EXISTS audit_capture_change() CASCADE;
+DROP FUNCTION IF EXISTS audit_refuse_change() CASCADE;
+DROP FUNCTION IF EXISTS audit_event_fix_bytes() CASCADE;
+DROP FUNCTION IF EXISTS audit_event_document(audit_auditevent);
+DROP FUNCTION IF EXISTS audit_needs_normalising(jsonb);
+DROP FUNCTION IF EXISTS audit_jcs(jsonb);
+"""
+
+FIX_BYTES_TRIGGER = """
+CREATE TRIGGER audit_fix_bytes BEFORE INSERT ON audit_auditevent
+    FOR EACH ROW EXECUTE FUNCTION audit_event_fix_bytes();
+"""
+DROP_FIX_BYTES_TRIGGER = "DROP TRIGGER IF EXISTS audit_fix_bytes ON audit_auditevent;"
+
+
+def append_only_sql(table: str) -> str:
+    return f"""
+CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_append_only_truncate BEFORE TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+"""
+
+
+def drop_append_only_sql(table: str) -> str:
+    return f"""
+DROP TRIGGER IF EXISTS audit_append_only ON {table};
+DROP TRIGGER IF EXISTS audit_append_only_truncate ON {table};
+"""
