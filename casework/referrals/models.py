@@ -94,13 +94,11 @@ class Referral(TimeStampedModel):
                 fields=["source_agency", "source_reference"], name="referral_source_ref_unique"
             ),
             models.CheckConstraint(
-                condition=~models.Q(status=ReferralStatus.ACCEPTED)
-                | models.Q(case__isnull=False),
+                condition=~models.Q(status=ReferralStatus.ACCEPTED) | models.Q(case__isnull=False),
                 name="referral_accepted_has_case",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status=ReferralStatus.DECLINED)
-                | ~models.Q(decline_reason=""),
+                condition=~models.Q(status=ReferralStatus.DECLINED) | ~models.Q(decline_reason=""),
                 name="referral_declined_has_reason",
             ),
         ]
@@ -128,6 +126,15 @@ class Referral(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def save(self, *args, **kwargs) -> None:
+        # Services set the clock; this only guards records created directly (fixtures, shell)
+        # so that none sorts outside the queue's keyset.
+        if self.triage_due_at is None and self.received_at is not None:
+            from .validation import triage_due
+
+            self.triage_due_at = triage_due(self.received_at, self.priority)
+        super().save(*args, **kwargs)
 
     def is_overdue(self, now) -> bool:
         return self.is_open and self.triage_due_at is not None and self.triage_due_at < now

@@ -1,13 +1,26 @@
-"""Need-to-know for referrals: the receiving unit until accepted, then the case's access."""
+"""Need-to-know for referrals: the receiving unit until accepted, then the case's access.
+
+Threat: an investigator reading another unit's intake (reports name people who are not yet
+suspects of anything). Every page, API route, filter, count and export of referrals goes through
+``referral_visibility_q``; a referral one may not see is absent from lists and answers 404.
+"""
 
 from __future__ import annotations
 
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from casework.accounts.choices import Role
+from casework.audit.services import audit_record
 from casework.cases.selectors import case_visibility_q
-from casework.core.errors import NotFound
+from casework.core.errors import DomainError, NotFound
 
+from .choices import OPEN_STATUSES, ReferralStatus
 from .models import Referral
 
 
@@ -29,3 +42,107 @@ def referral_get_for(*, user, pk: int) -> Referral:
     if referral is None:
         raise NotFound("No such referral that you can see.")
     return referral
+
+
+def referral_detail_for(*, user, pk: int) -> Referral:
+    """A referral for its detail page or API view, with the view written to the audit trail."""
+    referral = (
+        referrals_visible_to(user)
+        .select_related("unit", "case", "incident_type", "created_by", "triaged_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if referral is None:
+        raise NotFound("No such referral that you can see.")
+    audit_record(actor=user, action="referral.view", target=referral, case_id=referral.case_id)
+    return referral
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """The queue's filters. ``status`` "open" (the default) means new or in triage."""
+
+    status: str = "open"
+    priority: str = ""
+    source_kind: str = ""
+    overdue: bool = False
+
+    def as_query(self) -> dict[str, str]:
+        query = {"status": self.status}
+        if self.priority:
+            query["priority"] = self.priority
+        if self.source_kind:
+            query["source_kind"] = self.source_kind
+        if self.overdue:
+            query["overdue"] = "1"
+        return query
+
+
+def referral_queue(*, user, filters: QueueFilters, now: datetime | None = None) -> QuerySet:
+    """Visible referrals matching ``filters``, the least time left first."""
+    now = now or timezone.now()
+    queryset = referrals_visible_to(user).select_related("incident_type", "case", "unit")
+    if filters.status == "open":
+        queryset = queryset.filter(status__in=sorted(OPEN_STATUSES))
+    elif filters.status and filters.status != "all":
+        queryset = queryset.filter(status=filters.status)
+    if filters.priority:
+        queryset = queryset.filter(priority=filters.priority)
+    if filters.source_kind:
+        queryset = queryset.filter(source_kind=filters.source_kind)
+    if filters.overdue:
+        queryset = queryset.filter(status__in=sorted(OPEN_STATUSES), triage_due_at__lt=now)
+    return queryset.order_by("triage_due_at", "id")
+
+
+def encode_cursor(referral: Referral) -> str:
+    due = referral.triage_due_at.isoformat() if referral.triage_due_at else None
+    raw = json.dumps([due, referral.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def after_cursor(queryset: QuerySet, cursor: str) -> QuerySet:
+    """Keyset continuation after the row ``cursor`` points at, in (triage_due_at, id) order."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        due_text, last_id = json.loads(base64.urlsafe_b64decode(padded))
+        due = datetime.fromisoformat(due_text) if due_text else None
+        last_id = int(last_id)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise DomainError(
+            "The page link is damaged; start from the first page.", field="after"
+        ) from None
+    if due is None:  # rows without a clock sort last
+        return queryset.filter(triage_due_at__isnull=True, id__gt=last_id)
+    return queryset.filter(
+        Q(triage_due_at__gt=due)
+        | Q(triage_due_at=due, id__gt=last_id)
+        | Q(triage_due_at__isnull=True)
+    )
+
+
+def referral_page(
+    *, user, filters: QueueFilters, after: str = "", size: int = 50
+) -> tuple[list[Referral], str]:
+    """One page of the queue and the cursor of the next page ("" on the last)."""
+    queryset = referral_queue(user=user, filters=filters)
+    if after:
+        queryset = after_cursor(queryset, after)
+    rows = list(queryset[: size + 1])
+    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else ""
+    return rows[:size], next_cursor
+
+
+def referral_status_counts(*, user) -> dict[str, int]:
+    """Open referrals per status for the home panel (visible ones only)."""
+    from django.db.models import Count
+
+    rows = (
+        referrals_visible_to(user)
+        .filter(status__in=sorted(OPEN_STATUSES))
+        .values("status")
+        .annotate(n=Count("id"))
+    )
+    counts = {ReferralStatus.NEW.value: 0, ReferralStatus.IN_TRIAGE.value: 0}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts

@@ -6,176 +6,336 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cases', '0002_case_identifier'),
-        ('referrals', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("cases", "0002_case_identifier"),
+        ("referrals", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IncidentType',
+            name="IncidentType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('active', models.BooleanField(default=True)),
-                ('position', models.PositiveSmallIntegerField(default=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("active", models.BooleanField(default=True)),
+                ("position", models.PositiveSmallIntegerField(default=100)),
             ],
             options={
-                'ordering': ['position', 'name'],
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ReferralIdentifier',
+            name="ReferralIdentifier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('email', 'E-mail address'), ('screen_name', 'Screen name / user name'), ('account_id', 'Provider account id'), ('profile_url', 'Profile URL'), ('ip_address', 'IP address'), ('phone', 'Phone number'), ('device_id', 'Device id')], max_length=20)),
-                ('raw', models.CharField(max_length=500)),
-                ('normal', models.CharField(max_length=500)),
-                ('service', models.CharField(blank=True, help_text='The service or provider the account belongs to.', max_length=200)),
-                ('device_kind', models.CharField(blank=True, choices=[('imei', 'IMEI'), ('meid', 'MEID'), ('iccid', 'ICCID (SIM)'), ('imsi', 'IMSI'), ('mac', 'MAC address'), ('serial', 'Serial number'), ('advertising_id', 'Advertising id'), ('other', 'Other')], max_length=20)),
-                ('ip_event', models.CharField(blank=True, choices=[('login', 'Login'), ('upload', 'Upload'), ('registration', 'Registration'), ('session', 'Session'), ('other', 'Other')], max_length=20)),
-                ('observed_at', models.DateTimeField(blank=True, null=True)),
-                ('port', models.PositiveIntegerField(blank=True, null=True)),
-                ('match_count', models.PositiveIntegerField(default=0, help_text='Cases holding the same identifier when it was recorded.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("email", "E-mail address"),
+                            ("screen_name", "Screen name / user name"),
+                            ("account_id", "Provider account id"),
+                            ("profile_url", "Profile URL"),
+                            ("ip_address", "IP address"),
+                            ("phone", "Phone number"),
+                            ("device_id", "Device id"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("raw", models.CharField(max_length=500)),
+                ("normal", models.CharField(max_length=500)),
+                (
+                    "service",
+                    models.CharField(
+                        blank=True,
+                        help_text="The service or provider the account belongs to.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "device_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("imei", "IMEI"),
+                            ("meid", "MEID"),
+                            ("iccid", "ICCID (SIM)"),
+                            ("imsi", "IMSI"),
+                            ("mac", "MAC address"),
+                            ("serial", "Serial number"),
+                            ("advertising_id", "Advertising id"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "ip_event",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("login", "Login"),
+                            ("upload", "Upload"),
+                            ("registration", "Registration"),
+                            ("session", "Session"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("observed_at", models.DateTimeField(blank=True, null=True)),
+                ("port", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "match_count",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Cases holding the same identifier when it was recorded.",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='referral',
-            name='channel',
-            field=models.CharField(choices=[('web', 'Web form'), ('api', 'API'), ('import', 'Bulk import')], default='web', max_length=10),
+            model_name="referral",
+            name="channel",
+            field=models.CharField(
+                choices=[("web", "Web form"), ("api", "API"), ("import", "Bulk import")],
+                default="web",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='decline_reason',
+            model_name="referral",
+            name="decline_reason",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='escalation_requested',
-            field=models.BooleanField(default=False, help_text='The source asked for urgent handling.'),
+            model_name="referral",
+            name="escalation_requested",
+            field=models.BooleanField(
+                default=False, help_text="The source asked for urgent handling."
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='incident_at',
+            model_name="referral",
+            name="incident_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='jurisdiction',
-            field=models.CharField(blank=True, help_text='Country or area, e.g. GB or GB-ENG.', max_length=100),
+            model_name="referral",
+            name="jurisdiction",
+            field=models.CharField(
+                blank=True, help_text="Country or area, e.g. GB or GB-ENG.", max_length=100
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='referred_out_reference',
+            model_name="referral",
+            name="referred_out_reference",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='referred_out_to',
+            model_name="referral",
+            name="referred_out_to",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='source_priority',
-            field=models.CharField(blank=True, help_text="The source's own grading, as the source wrote it.", max_length=60),
+            model_name="referral",
+            name="source_priority",
+            field=models.CharField(
+                blank=True,
+                help_text="The source's own grading, as the source wrote it.",
+                max_length=60,
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='triage_due_at',
+            model_name="referral",
+            name="triage_due_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='triage_started_at',
+            model_name="referral",
+            name="triage_started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='triage_started_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="referral",
+            name="triage_started_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='triaged_at',
+            model_name="referral",
+            name="triaged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='triaged_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="referral",
+            name="triaged_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.CreateModel(
-            name='DuplicateArrival',
+            name="DuplicateArrival",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('arrived_at', models.DateTimeField()),
-                ('channel', models.CharField(choices=[('web', 'Web form'), ('api', 'API'), ('import', 'Bulk import')], max_length=10)),
-                ('received_at', models.DateTimeField(blank=True, null=True)),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='duplicate_arrivals', to='referrals.referral')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("arrived_at", models.DateTimeField()),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("web", "Web form"), ("api", "API"), ("import", "Bulk import")],
+                        max_length=10,
+                    ),
+                ),
+                ("received_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="duplicate_arrivals",
+                        to="referrals.referral",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-arrived_at', '-id'],
+                "ordering": ["-arrived_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='referral',
-            name='incident_type',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='referrals.incidenttype'),
+            model_name="referral",
+            name="incident_type",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="referrals",
+                to="referrals.incidenttype",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['unit', 'triage_due_at', 'id'], name='referral_unit_due_idx'),
+            model_name="referral",
+            index=models.Index(
+                fields=["unit", "triage_due_at", "id"], name="referral_unit_due_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(condition=models.Q(('status__in', ['in_triage', 'new'])), fields=['unit', 'triage_due_at', 'id'], name='referral_open_due_idx'),
+            model_name="referral",
+            index=models.Index(
+                condition=models.Q(("status__in", ["in_triage", "new"])),
+                fields=["unit", "triage_due_at", "id"],
+                name="referral_open_due_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['unit', 'priority', 'triage_due_at'], name='referral_unit_priority_idx'),
+            model_name="referral",
+            index=models.Index(
+                fields=["unit", "priority", "triage_due_at"], name="referral_unit_priority_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['unit', 'source_kind', 'triage_due_at'], name='referral_unit_source_idx'),
+            model_name="referral",
+            index=models.Index(
+                fields=["unit", "source_kind", "triage_due_at"], name="referral_unit_source_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'accepted'), _negated=True), ('case__isnull', False), _connector='OR'), name='referral_accepted_has_case'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "accepted"), _negated=True),
+                    ("case__isnull", False),
+                    _connector="OR",
+                ),
+                name="referral_accepted_has_case",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'declined'), _negated=True), models.Q(('decline_reason', ''), _negated=True), _connector='OR'), name='referral_declined_has_reason'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "declined"), _negated=True),
+                    models.Q(("decline_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="referral_declined_has_reason",
+            ),
         ),
         migrations.AddField(
-            model_name='referralidentifier',
-            name='referral',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identifiers', to='referrals.referral'),
+            model_name="referralidentifier",
+            name="referral",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="identifiers",
+                to="referrals.referral",
+            ),
         ),
         migrations.AddIndex(
-            model_name='duplicatearrival',
-            index=models.Index(fields=['referral', 'arrived_at'], name='duplicate_arrival_idx'),
+            model_name="duplicatearrival",
+            index=models.Index(fields=["referral", "arrived_at"], name="duplicate_arrival_idx"),
         ),
         migrations.AddIndex(
-            model_name='referralidentifier',
-            index=models.Index(fields=['kind', 'normal'], name='referral_identifier_lookup_idx'),
+            model_name="referralidentifier",
+            index=models.Index(fields=["kind", "normal"], name="referral_identifier_lookup_idx"),
         ),
         migrations.AddIndex(
-            model_name='referralidentifier',
-            index=models.Index(fields=['referral', 'id'], name='referral_identifier_ref_idx'),
+            model_name="referralidentifier",
+            index=models.Index(fields=["referral", "id"], name="referral_identifier_ref_idx"),
         ),
         migrations.AddConstraint(
-            model_name='referralidentifier',
-            constraint=models.CheckConstraint(condition=models.Q(('port__isnull', True), ('port__lte', 65535), _connector='OR'), name='referral_identifier_port_range'),
+            model_name="referralidentifier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("port__isnull", True), ("port__lte", 65535), _connector="OR"),
+                name="referral_identifier_port_range",
+            ),
         ),
     ]
