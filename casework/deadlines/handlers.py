@@ -1,0 +1,72 @@
+"""Clocks started and stopped by other apps' events (see ``casework.core.events``).
+
+Handlers run inside the publishing service's transaction: a clock that cannot be started rolls
+the referral or case change back rather than leaving work without its deadline.
+"""
+
+from __future__ import annotations
+
+from casework.core import events
+
+from . import services
+from .choices import ACTIVE_STATES, DeadlineKind
+from .models import Deadline
+
+REFERRAL_SOURCE = "referral"
+CASE_SOURCE = "case"
+
+
+@events.subscribe("referral.received")
+def start_triage_clock(*, referral, actor=None, **_) -> None:
+    # The referrals app may compute the triage due time itself (``triage_due_at``); when it does,
+    # that time wins so that both apps show the same clock. Otherwise the priority rule decides.
+    services.deadline_start(
+        actor=actor,
+        kind=DeadlineKind.REFERRAL_TRIAGE,
+        referral=referral,
+        source_type=REFERRAL_SOURCE,
+        source_id=str(referral.pk),
+        starts_at=referral.received_at,
+        due_at=getattr(referral, "triage_due_at", None),
+    )
+
+
+@events.subscribe("referral.triaged")
+def meet_triage_clock(*, referral, actor=None, **_) -> None:
+    for deadline in Deadline.objects.filter(
+        referral=referral, kind=DeadlineKind.REFERRAL_TRIAGE, state__in=ACTIVE_STATES
+    ).order_by("pk"):
+        services.deadline_meet(actor=actor, deadline=deadline)
+
+
+@events.subscribe("referral.reprioritised")
+def move_triage_clock(*, referral, actor=None, **_) -> None:
+    due_at = getattr(referral, "triage_due_at", None)
+    if due_at is None:
+        return
+    for deadline in Deadline.objects.filter(
+        referral=referral, kind=DeadlineKind.REFERRAL_TRIAGE, state__in=ACTIVE_STATES
+    ).order_by("pk"):
+        services.deadline_reschedule(
+            actor=actor,
+            deadline=deadline,
+            due_at=due_at,
+            reason=f"Referral re-prioritised to {referral.priority}.",
+        )
+
+
+@events.subscribe("case.opened")
+def start_case_review_clock(*, case, actor=None, **_) -> None:
+    services.deadline_start(
+        actor=actor,
+        kind=DeadlineKind.CASE_REVIEW,
+        case=case,
+        source_type=CASE_SOURCE,
+        source_id=case.number,
+        starts_at=case.opened_at,
+    )
+
+
+@events.subscribe("case.closed")
+def close_case_clocks(*, case, actor=None, **_) -> None:
+    services.deadlines_close_for_case(actor=actor, case=case)

@@ -1,0 +1,155 @@
+"""Who sees which deadline: a deadline follows its case's access, or its referral's.
+
+Threat: a clock names a case and what is being done on it (a preservation at a provider, a
+court date); an investigator without a part in the case must not learn it exists, not on a
+page, in the API, in a count nor in a calendar feed. Access is decided here, as querysets.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from casework.accounts.choices import Role
+from casework.cases.selectors import case_visibility_q
+from casework.core.errors import NotFound
+from casework.referrals.selectors import referrals_visible_to
+
+from .choices import ACTIVE_STATES, DeadlineState
+from .models import Deadline
+
+RELATED = ("case", "referral", "owner", "unit", "rule")
+
+
+def deadline_visibility_q(user) -> Q:
+    """Deadlines on a visible case; on a visible referral that has no case yet; and the unit's
+    own clocks (weekly audit review) for its supervisors, auditors and the owner."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    on_case = Q(case__isnull=False) & case_visibility_q(user, prefix="case__")
+    on_referral = Q(case__isnull=True, referral__isnull=False) & Q(
+        referral_id__in=referrals_visible_to(user).values("pk")
+    )
+    visible = on_case | on_referral
+    unit_level = Q(case__isnull=True, referral__isnull=True)
+    visible |= unit_level & Q(owner=user)
+    if user.unit_id is not None and user.has_role(Role.SUPERVISOR, Role.AUDITOR):
+        visible |= unit_level & Q(unit_id=user.unit_id)
+    return visible
+
+
+def deadlines_visible_to(user) -> QuerySet[Deadline]:
+    return Deadline.objects.filter(deadline_visibility_q(user))
+
+
+def _mine_q(user) -> Q:
+    """A person's own clocks: owned by them, or unowned on a case they lead; for supervisors
+    also their unit's unowned referral clocks (the triage queue has no owner yet)."""
+    mine = Q(owner=user) | Q(owner__isnull=True, case__lead=user)
+    if user.unit_id is not None and user.has_role(Role.SUPERVISOR):
+        mine |= Q(owner__isnull=True, case__isnull=True, unit_id=user.unit_id)
+    return mine
+
+
+def _overdue_first(queryset: QuerySet[Deadline], now: datetime) -> QuerySet[Deadline]:
+    return queryset.annotate(
+        overdue_rank=Case(
+            When(Q(state=DeadlineState.MISSED) | Q(due_at__lte=now), then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("overdue_rank", "due_at", "id")
+
+
+def deadlines_mine(*, user, states=ACTIVE_STATES, now: datetime | None = None):
+    """My deadlines, overdue first, then by due time."""
+    now = now or timezone.now()
+    queryset = deadlines_visible_to(user).filter(_mine_q(user))
+    if states:
+        queryset = queryset.filter(state__in=states)
+    return _overdue_first(queryset.select_related(*RELATED), now)
+
+
+def deadlines_in_range(*, user, start: datetime, end: datetime) -> QuerySet[Deadline]:
+    """My deadlines due in [start, end), whatever their state (the month calendar)."""
+    return (
+        deadlines_visible_to(user)
+        .filter(_mine_q(user), due_at__gte=start, due_at__lt=end)
+        .select_related(*RELATED)
+        .order_by("due_at", "id")
+    )
+
+
+def deadlines_for_feed(*, user, now: datetime | None = None) -> QuerySet[Deadline]:
+    """What a personal calendar feed holds: my clocks from 30 days back, and all to come."""
+    now = now or timezone.now()
+    return (
+        deadlines_visible_to(user)
+        .filter(_mine_q(user), due_at__gte=now - timedelta(days=30))
+        .select_related(*RELATED)
+        .order_by("due_at", "id")[:2000]
+    )
+
+
+def deadlines_unit_board(*, user, now: datetime | None = None) -> QuerySet[Deadline]:
+    """A supervisor's board: the unit's overdue clocks and those due within 7 days."""
+    if user.unit_id is None or not user.has_role(Role.SUPERVISOR):
+        raise NotFound("The unit board is for supervisors.")
+    now = now or timezone.now()
+    queryset = deadlines_visible_to(user).filter(
+        unit_id=user.unit_id, state__in=ACTIVE_STATES, due_at__lt=now + timedelta(days=7)
+    )
+    return _overdue_first(queryset.select_related(*RELATED), now)
+
+
+def deadlines_filtered(
+    *,
+    user,
+    scope: str = "mine",
+    states: list[str] | None = None,
+    kinds: list[str] | None = None,
+    case_number: str = "",
+    due_before: datetime | None = None,
+    due_after: datetime | None = None,
+) -> QuerySet[Deadline]:
+    """The API list: ``mine``, ``unit`` (supervisors) or ``visible`` (all I may see)."""
+    queryset = deadlines_visible_to(user)
+    if scope == "mine":
+        queryset = queryset.filter(_mine_q(user))
+    elif scope == "unit":
+        if user.unit_id is None or not user.has_role(Role.SUPERVISOR):
+            raise NotFound("The unit scope is for supervisors.")
+        queryset = queryset.filter(unit_id=user.unit_id)
+    if states:
+        queryset = queryset.filter(state__in=states)
+    if kinds:
+        queryset = queryset.filter(kind__in=kinds)
+    if case_number:
+        queryset = queryset.filter(case__number=case_number)
+    if due_before:
+        queryset = queryset.filter(due_at__lt=due_before)
+    if due_after:
+        queryset = queryset.filter(due_at__gte=due_after)
+    return queryset.select_related(*RELATED)
+
+
+def deadline_get_for(*, user, reference) -> Deadline:
+    """The deadline with this reference if ``user`` may see it; otherwise NotFound (404)."""
+    try:
+        deadline = (
+            deadlines_visible_to(user)
+            .select_related(*RELATED, "extended_to", "extended_from")
+            .filter(reference=reference)
+            .first()
+        )
+    except Exception as error:  # a malformed UUID is just another unknown reference
+        raise NotFound("No such deadline that you can see.") from error
+    if deadline is None:
+        raise NotFound("No such deadline that you can see.")
+    return deadline
+
+
+def deadlines_for_case(*, user, case) -> QuerySet[Deadline]:
+    return deadlines_visible_to(user).filter(case=case).select_related(*RELATED)

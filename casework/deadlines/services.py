@@ -1,0 +1,637 @@
+"""State changes of deadlines: start, meet, waive, extend, and the reminder sweep.
+
+Each function is one transaction and writes its audit event. Callers (views, API, other apps'
+services, event handlers) decide access through ``casework.deadlines.selectors`` before calling;
+these functions check that the change makes sense, not who may ask for it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince, timeuntil
+
+from casework.accounts.choices import Role
+from casework.audit.services import audit_record
+from casework.core.errors import ConflictError, DomainError
+from casework.core.notifications import notify
+
+from .choices import ACTIVE_STATES, DeadlineKind, DeadlineState, ReminderKind
+from .clock import zone_for
+from .models import CalendarFeedToken, Deadline, DeadlineReminder, DeadlineRule
+from .offsets import parse_offsets
+from .rules import due_from_rule, rule_for
+
+DEFAULT_REMINDERS = "7d, 1d, 2h"
+# One sweep claims at most this many reminders; the rest wait for the next beat. It bounds the
+# transaction, not the work: the schedule runs every minute.
+SWEEP_BATCH = 100_000
+SEND_CHUNK = 500
+# Reminders claimed but not e-mailed after this long are sent again (the worker died).
+RESEND_AFTER = timedelta(minutes=10)
+_SWEEP_LOCK = 0x0DEAD11E
+
+
+def _aware(value: datetime, zone) -> datetime:
+    return value if timezone.is_aware(value) else value.replace(tzinfo=zone)
+
+
+def _first_reminder_at(due_at: datetime, offsets: list[int], now: datetime) -> datetime | None:
+    upcoming = [
+        due_at - timedelta(seconds=s) for s in offsets if due_at - timedelta(seconds=s) > now
+    ]
+    return min(upcoming) if upcoming else None
+
+
+def _default_owner(*, case, referral):
+    if case is not None:
+        return case.lead
+    return None
+
+
+@transaction.atomic
+def deadline_start(
+    *,
+    actor,
+    kind: str,
+    case=None,
+    referral=None,
+    source_type: str = "",
+    source_id: str = "",
+    starts_at: datetime | None = None,
+    due_at: datetime | None = None,
+    owner=None,
+    time_zone: str | None = None,
+    jurisdiction: str = "",
+    note: str = "",
+    unit=None,
+) -> Deadline:
+    """Start a clock of ``kind`` on a case or referral.
+
+    The due time comes from the kind's rule (for the jurisdiction, and for referral triage the
+    referral's priority) unless ``due_at`` is given. The clock is reckoned in ``time_zone``
+    (default: the owner's, then the unit's zone). Refuses a closed case, a due time before the
+    start and an unknown time zone, writing nothing.
+    """
+    if kind not in DeadlineKind.values:
+        raise DomainError(f"Unknown kind of deadline {kind!r}.", field="kind")
+    unit_level = kind == DeadlineKind.AUDIT_WEEKLY_REVIEW and unit is not None
+    if case is None and referral is None and not unit_level:
+        raise DomainError("A deadline belongs to a case or a referral: name one.", field="case")
+    if case is None and referral is not None and referral.case_id is not None:
+        case = referral.case
+    if case is not None and case.is_closed:
+        raise DomainError(
+            f"Case {case.number} is closed: reopen it before starting a deadline on it.",
+            field="case",
+        )
+    if case is not None:
+        unit = case.unit
+    elif referral is not None:
+        unit = referral.unit
+    owner = owner if owner is not None else _default_owner(case=case, referral=referral)
+    zone_name = time_zone or getattr(owner, "time_zone", "") or unit.time_zone or settings.TIME_ZONE
+    try:
+        zone = zone_for(zone_name)
+    except ValueError as error:
+        raise DomainError(str(error), field="time_zone") from error
+    jurisdiction = (jurisdiction or "").strip().upper()
+    now = timezone.now()
+    starts_at = _aware(starts_at, zone) if starts_at is not None else now
+    subject = referral if referral is not None else case
+    priority = getattr(subject, "priority", "") or ""
+    rule = rule_for(kind=kind, jurisdiction=jurisdiction, priority=priority)
+    if due_at is not None:
+        due_at = _aware(due_at, zone)
+    elif kind == DeadlineKind.REFERRAL_TRIAGE and getattr(referral, "triage_due_at", None):
+        due_at = referral.triage_due_at
+    elif rule is None or rule.needs_due_at:
+        label = DeadlineKind(kind).label
+        raise DomainError(f"Give the due time: {label} has no duration rule.", field="due_at")
+    else:
+        due_at = due_from_rule(rule=rule, starts_at=starts_at, zone=zone, jurisdiction=jurisdiction)
+    if due_at < starts_at:
+        raise DomainError(
+            f"The due time ({due_at:%Y-%m-%d %H:%M} UTC) is before the start "
+            f"({starts_at:%Y-%m-%d %H:%M} UTC).",
+            field="due_at",
+        )
+    offsets = rule.offsets if rule is not None else parse_offsets(DEFAULT_REMINDERS)
+    offset_seconds = [int(o.total_seconds()) for o in offsets]
+    deadline = Deadline.objects.create(
+        unit=unit,
+        case=case,
+        referral=referral,
+        source_type=source_type[:60],
+        source_id=str(source_id)[:100],
+        kind=kind,
+        rule=rule,
+        note=note.strip(),
+        jurisdiction=jurisdiction,
+        time_zone=zone_name,
+        starts_at=starts_at,
+        due_at=due_at,
+        owner=owner,
+        reminder_offsets=offset_seconds,
+        next_reminder_at=_first_reminder_at(due_at, offset_seconds, now),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="deadline.start",
+        target=deadline,
+        case_id=case.pk if case is not None else None,
+        changes={"kind": [None, kind], "due_at": [None, due_at.isoformat()]},
+        details={
+            "rule": rule.pk if rule else None,
+            "source": f"{source_type}:{source_id}" if source_type else "",
+            "time_zone": zone_name,
+        },
+    )
+    return deadline
+
+
+def _require_active(deadline: Deadline, verb: str) -> None:
+    if deadline.state not in ACTIVE_STATES:
+        raise ConflictError(
+            f"This deadline is already {deadline.get_state_display().lower()}: "
+            f"it cannot be {verb}.",
+            field="state",
+        )
+
+
+def _close(deadline: Deadline, *, actor, state: str, reason: str = "") -> None:
+    deadline.state = state
+    deadline.closed_at = timezone.now()
+    deadline.closed_by = actor if getattr(actor, "is_authenticated", False) else None
+    deadline.next_reminder_at = None
+    if reason:
+        deadline.reason = reason
+    deadline.save(
+        update_fields=[
+            "state",
+            "closed_at",
+            "closed_by",
+            "next_reminder_at",
+            "reason",
+            "updated_at",
+        ]
+    )
+
+
+def _start_next_period(*, actor, deadline: Deadline) -> Deadline | None:
+    """Periodic clocks (case reviews, the weekly audit review) start again when met."""
+    if deadline.rule is None or not deadline.rule.repeats:
+        return None
+    if deadline.case is not None and deadline.case.is_closed:
+        return None
+    return deadline_start(
+        actor=actor,
+        kind=deadline.kind,
+        case=deadline.case,
+        referral=deadline.referral if deadline.case is None else None,
+        unit=deadline.unit,
+        source_type=deadline.source_type,
+        source_id=deadline.source_id,
+        owner=deadline.owner,
+        time_zone=deadline.time_zone,
+        jurisdiction=deadline.jurisdiction,
+    )
+
+
+@transaction.atomic
+def deadline_meet(*, actor, deadline: Deadline) -> Deadline:
+    """Record that what the clock asked for was done (late, if it had been missed)."""
+    deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    _require_active(deadline, "met")
+    before = deadline.state
+    _close(deadline, actor=actor, state=DeadlineState.MET)
+    audit_record(
+        actor=actor,
+        action="deadline.meet",
+        target=deadline,
+        case_id=deadline.case_id,
+        changes={"state": [before, DeadlineState.MET]},
+        details={"late": before == DeadlineState.MISSED},
+    )
+    _start_next_period(actor=actor, deadline=deadline)
+    return deadline
+
+
+@transaction.atomic
+def deadlines_meet(
+    *, actor, source_type: str, source_id: str, kinds: list[str] | None = None
+) -> int:
+    """Meet every open (or missed) deadline set by ``source_type``/``source_id``; how many."""
+    pending = Deadline.objects.filter(
+        source_type=source_type, source_id=str(source_id), state__in=ACTIVE_STATES
+    )
+    if kinds:
+        pending = pending.filter(kind__in=kinds)
+    met = 0
+    for deadline in pending.select_related("rule", "case").order_by("pk"):
+        deadline_meet(actor=actor, deadline=deadline)
+        met += 1
+    return met
+
+
+@transaction.atomic
+def deadline_waive(*, actor, deadline: Deadline, reason: str) -> Deadline:
+    """Close a clock that no longer applies; the reason is kept and audited."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why this deadline no longer applies.", field="reason")
+    deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    _require_active(deadline, "waived")
+    before = deadline.state
+    _close(deadline, actor=actor, state=DeadlineState.WAIVED, reason=reason)
+    audit_record(
+        actor=actor,
+        action="deadline.waive",
+        target=deadline,
+        case_id=deadline.case_id,
+        changes={"state": [before, DeadlineState.WAIVED]},
+        details={"reason": reason},
+    )
+    return deadline
+
+
+@transaction.atomic
+def deadline_extend(
+    *, actor, deadline: Deadline, new_due_at: datetime | None = None, reason: str
+) -> Deadline:
+    """Extend (or renew) a clock: the old one becomes ``extended`` and links to a new one.
+
+    Without ``new_due_at`` the rule's extension period runs from the old due time (18 U.S.C.
+    2703(f)(2): "an additional 90-day period"). The rule limits how often: a renewed 2703(f)
+    preservation is a ``preservation_renewal`` whose rule allows no further renewal.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why the deadline is extended.", field="reason")
+    deadline = (
+        Deadline.objects.select_for_update(of=("self",))
+        .select_related("rule", "case", "referral", "unit", "owner")
+        .get(pk=deadline.pk)
+    )
+    _require_active(deadline, "extended")
+    rule: DeadlineRule | None = deadline.rule
+    if deadline.case is not None and deadline.case.is_closed:
+        raise DomainError(f"Case {deadline.case.number} is closed.", field="case")
+    allowed = rule.extensions_allowed if rule is not None else None
+    if allowed is not None and deadline.extension_count >= allowed:
+        times = "no extension" if not allowed else f"{allowed} extension{'s' * (allowed > 1)}"
+        raise DomainError(
+            f"{rule.name} allows {times} ({rule.citation.splitlines()[0][:120]}).",
+            field="new_due_at",
+        )
+    zone = zone_for(deadline.time_zone)
+    if new_due_at is not None:
+        new_due_at = _aware(new_due_at, zone)
+    elif rule is not None and (rule.extension_days or rule.extension_months):
+        new_due_at = due_from_rule(
+            rule=rule,
+            starts_at=deadline.due_at,
+            zone=zone,
+            jurisdiction=deadline.jurisdiction,
+            months=rule.extension_months,
+            days=rule.extension_days,
+        )
+    else:
+        raise DomainError("Give the new due time.", field="new_due_at")
+    if new_due_at <= deadline.due_at:
+        raise DomainError("The new due time must be after the current one.", field="new_due_at")
+    new_kind = (rule.extension_kind if rule is not None else "") or deadline.kind
+    new_rule = (
+        rule
+        if new_kind == deadline.kind
+        else rule_for(kind=new_kind, jurisdiction=deadline.jurisdiction)
+    )
+    offsets = list(deadline.reminder_offsets)
+    if new_rule is not None:
+        offsets = [int(o.total_seconds()) for o in new_rule.offsets]
+    now = timezone.now()
+    extension = Deadline.objects.create(
+        unit=deadline.unit,
+        case=deadline.case,
+        referral=deadline.referral,
+        source_type=deadline.source_type,
+        source_id=deadline.source_id,
+        kind=new_kind,
+        rule=new_rule,
+        note=deadline.note,
+        jurisdiction=deadline.jurisdiction,
+        time_zone=deadline.time_zone,
+        starts_at=deadline.starts_at,
+        due_at=new_due_at,
+        owner=deadline.owner,
+        reminder_offsets=offsets,
+        next_reminder_at=_first_reminder_at(new_due_at, offsets, now),
+        extension_count=0 if new_rule is not rule else deadline.extension_count + 1,
+        reason=reason,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    before = deadline.state
+    deadline.extended_to = extension
+    deadline.save(update_fields=["extended_to"])
+    _close(deadline, actor=actor, state=DeadlineState.EXTENDED, reason=reason)
+    audit_record(
+        actor=actor,
+        action="deadline.extend",
+        target=deadline,
+        case_id=deadline.case_id,
+        changes={
+            "state": [before, DeadlineState.EXTENDED],
+            "due_at": [deadline.due_at.isoformat(), new_due_at.isoformat()],
+        },
+        details={"reason": reason, "extension": str(extension.reference), "kind": new_kind},
+    )
+    return extension
+
+
+@transaction.atomic
+def deadline_reschedule(*, actor, deadline: Deadline, due_at: datetime, reason: str) -> Deadline:
+    """Move an open clock whose basis changed (a referral re-prioritised): same clock, new due
+    time, reminders recomputed. A legal clock is extended instead, which keeps the history."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why the due time changes.", field="reason")
+    deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    _require_active(deadline, "rescheduled")
+    if due_at < deadline.starts_at:
+        raise DomainError("The due time is before the start.", field="due_at")
+    before = deadline.due_at
+    now = timezone.now()
+    deadline.due_at = due_at
+    deadline.state = DeadlineState.OPEN if due_at > now else deadline.state
+    deadline.next_reminder_at = _first_reminder_at(due_at, deadline.reminder_offsets, now)
+    deadline.save(update_fields=["due_at", "state", "next_reminder_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="deadline.reschedule",
+        target=deadline,
+        case_id=deadline.case_id,
+        changes={"due_at": [before.isoformat(), due_at.isoformat()]},
+        details={"reason": reason},
+    )
+    return deadline
+
+
+@transaction.atomic
+def deadlines_close_for_case(*, actor, case) -> int:
+    """A closed case has no open clocks: open ones are waived with the closure as reason.
+    Missed ones stay missed, because that they were missed remains true."""
+    waived = 0
+    reason = f"Case {case.number} was closed."
+    for deadline in Deadline.objects.filter(case=case, state=DeadlineState.OPEN).order_by("pk"):
+        deadline_waive(actor=actor, deadline=deadline, reason=reason)
+        waived += 1
+    return waived
+
+
+# --- The sweep -----------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did. ``skipped`` when another sweep held the lock."""
+
+    reminders: int = 0
+    missed: int = 0
+    escalations: int = 0
+    resent: int = 0
+    skipped: bool = False
+    reminder_ids: list[int] = field(default_factory=list, repr=False)
+
+
+_MARK_MISSED = """
+WITH overdue AS (
+    UPDATE deadlines_deadline
+       SET state = 'missed', missed_at = %(now)s, next_reminder_at = NULL, updated_at = %(now)s
+     WHERE state = 'open' AND due_at <= %(now)s
+ RETURNING id
+)
+INSERT INTO deadlines_deadlinereminder (deadline_id, kind, offset_seconds, created_at)
+SELECT id, 'escalation', 0, %(now)s FROM overdue
+ON CONFLICT (deadline_id, kind, offset_seconds) DO NOTHING
+RETURNING id, deadline_id
+"""
+
+_CLAIM_REMINDERS = """
+WITH due AS (
+    SELECT id, due_at, reminder_offsets
+      FROM deadlines_deadline
+     WHERE state = 'open' AND next_reminder_at <= %(now)s AND due_at > %(now)s
+     ORDER BY next_reminder_at
+     LIMIT %(limit)s
+       FOR UPDATE SKIP LOCKED
+),
+advanced AS (
+    UPDATE deadlines_deadline AS d
+       SET next_reminder_at = (
+           SELECT min(d.due_at - make_interval(secs => o.seconds))
+             FROM unnest(d.reminder_offsets) AS o(seconds)
+            WHERE d.due_at - make_interval(secs => o.seconds) > %(now)s
+       )
+      FROM due
+     WHERE d.id = due.id
+)
+INSERT INTO deadlines_deadlinereminder (deadline_id, kind, offset_seconds, created_at)
+SELECT due.id, 'reminder', o.seconds, %(now)s
+  FROM due CROSS JOIN LATERAL unnest(due.reminder_offsets) AS o(seconds)
+ WHERE due.due_at - make_interval(secs => o.seconds) <= %(now)s
+ON CONFLICT (deadline_id, kind, offset_seconds) DO NOTHING
+RETURNING id
+"""
+
+_UNSENT = """
+SELECT id FROM deadlines_deadlinereminder
+ WHERE notified_at IS NULL AND created_at <= %(stale)s
+ ORDER BY created_at
+ LIMIT %(limit)s
+"""
+
+
+@transaction.atomic
+def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
+    """Mark overdue clocks missed and escalate them; claim the reminders that are due.
+
+    Set-based: three statements over partial indexes (open clocks by due time, open clocks by
+    next reminder), whatever the number of open clocks. Claiming is an ``INSERT … ON CONFLICT
+    DO NOTHING`` into ``DeadlineReminder`` (unique per deadline, kind and offset), so a retry, a
+    second worker or a restarted scheduler claims nothing twice; an advisory lock makes a second
+    concurrent sweep return at once. Sending happens after commit, in chunks, on the workers.
+    """
+    now = now or timezone.now()
+    result = SweepResult()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_SWEEP_LOCK])
+        if not cursor.fetchone()[0]:
+            result.skipped = True
+            return result
+        cursor.execute(_MARK_MISSED, {"now": now})
+        escalated = cursor.fetchall()
+        cursor.execute(_CLAIM_REMINDERS, {"now": now, "limit": SWEEP_BATCH})
+        claimed = [row[0] for row in cursor.fetchall()]
+        cursor.execute(_UNSENT, {"stale": now - RESEND_AFTER, "limit": SWEEP_BATCH})
+        stale = [row[0] for row in cursor.fetchall()]
+    result.missed = result.escalations = len(escalated)
+    result.reminders = len(claimed)
+    result.resent = len(stale)
+    result.reminder_ids = [row[0] for row in escalated] + claimed + stale
+    if escalated:
+        ids = [row[1] for row in escalated]
+        audit_record(
+            actor=None,
+            action="deadline.miss",
+            object_type="deadlines.deadline",
+            details={"count": len(ids), "deadline_ids": ids[:1000], "at": now.isoformat()},
+        )
+    if result.reminder_ids:
+        chunks = [
+            result.reminder_ids[i : i + SEND_CHUNK]
+            for i in range(0, len(result.reminder_ids), SEND_CHUNK)
+        ]
+        transaction.on_commit(lambda: _dispatch(chunks))
+    return result
+
+
+def _dispatch(chunks: list[list[int]]) -> None:
+    from .tasks import send_deadline_reminders
+
+    for chunk in chunks:
+        send_deadline_reminders.delay(chunk)
+
+
+def _supervisors_by_unit(unit_ids: set[int]) -> dict[int, list]:
+    from casework.accounts.models import User
+
+    found: dict[int, list] = defaultdict(list)
+    supervisors = User.objects.filter(
+        unit_id__in=unit_ids, is_active=True, groups__name=Role.SUPERVISOR
+    ).distinct()
+    for user in supervisors:
+        found[user.unit_id].append(user)
+    return found
+
+
+def _local(value: datetime, zone_name: str) -> str:
+    try:
+        zone = zone_for(zone_name)
+    except ValueError:
+        zone = timezone.get_current_timezone()
+    return value.astimezone(zone).strftime("%d %b %Y %H:%M %Z")
+
+
+def _reminder_message(deadline: Deadline, now: datetime) -> tuple[str, str, str]:
+    link = reverse("deadlines:detail", args=[deadline.reference])
+    label = deadline.get_kind_display()
+    subject = f"{label} for {deadline.subject_label} due in {timeuntil(deadline.due_at, now)}"
+    body = f"Due {_local(deadline.due_at, deadline.time_zone)}."
+    rule = deadline.rule
+    if rule is not None and (rule.extension_days or rule.extension_months):
+        allowed = rule.extensions_allowed
+        if allowed is None or deadline.extension_count < allowed:
+            body += f" It can be renewed or extended before then: {link}#extend"
+    return subject, body, link
+
+
+def _escalation_message(deadline: Deadline, now: datetime) -> tuple[str, str, str]:
+    link = reverse("deadlines:detail", args=[deadline.reference])
+    owner = deadline.owner.get_full_name() if deadline.owner else "nobody"
+    subject = (
+        f"Overdue: {deadline.get_kind_display()} for {deadline.subject_label} "
+        f"({timesince(deadline.due_at, now)} ago)"
+    )
+    body = f"It was due {_local(deadline.due_at, deadline.time_zone)}; owner: {owner}."
+    return subject, body, link
+
+
+def deadline_reminders_send(*, reminder_ids: list[int], now: datetime | None = None) -> int:
+    """Send claimed reminders and escalations; returns how many messages went out.
+
+    Several offsets of one deadline claimed together (a clock started late) give one message,
+    for the nearest offset. ``notify``'s dedupe key (deadline, kind, offset) keeps a re-send
+    from doubling; ``notified_at`` records that it went.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        reminders = list(
+            DeadlineReminder.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(pk__in=reminder_ids, notified_at__isnull=True)
+            .select_related(
+                "deadline__case", "deadline__referral", "deadline__owner", "deadline__rule"
+            )
+            .order_by("deadline_id", "kind", "offset_seconds")
+        )
+        if not reminders:
+            return 0
+        nearest: dict[tuple[int, str], DeadlineReminder] = {}
+        for reminder in reminders:
+            key = (reminder.deadline_id, reminder.kind)
+            if key not in nearest or reminder.offset_seconds < nearest[key].offset_seconds:
+                nearest[key] = reminder
+        supervisors = _supervisors_by_unit({r.deadline.unit_id for r in nearest.values()})
+        sent = 0
+        for reminder in nearest.values():
+            deadline = reminder.deadline
+            if reminder.kind == ReminderKind.ESCALATION:
+                recipients = [*supervisors.get(deadline.unit_id, []), deadline.owner]
+                subject, body, link = _escalation_message(deadline, now)
+                kind = "deadline.escalation"
+            else:
+                if deadline.state != DeadlineState.OPEN:
+                    continue  # met or waived since it was claimed: nothing to remind
+                recipients = (
+                    [deadline.owner] if deadline.owner else supervisors.get(deadline.unit_id, [])
+                )
+                subject, body, link = _reminder_message(deadline, now)
+                kind = "deadline.reminder"
+            recipients = [r for r in recipients if r is not None and r.is_active]
+            created = notify(
+                recipients=recipients,
+                kind=kind,
+                subject=subject,
+                body=body,
+                link=link,
+                dedupe_key=f"deadline:{deadline.pk}:{reminder.kind}:{reminder.offset_seconds}",
+            )
+            sent += len(created)
+        DeadlineReminder.objects.filter(pk__in=[r.pk for r in reminders]).update(notified_at=now)
+    return sent
+
+
+# --- Calendar feed -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_feed_token_issue(*, actor) -> str:
+    """A new secret feed token for ``actor``, replacing any earlier one (which stops working).
+    Returns the token itself: it is shown once and only its hash is kept."""
+    import hashlib
+    import secrets
+
+    token = secrets.token_urlsafe(32)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    existed = CalendarFeedToken.objects.filter(user=actor).delete()[0] > 0
+    CalendarFeedToken.objects.create(user=actor, token_hash=digest)
+    audit_record(
+        actor=actor,
+        action="deadline.feed_token_regenerate" if existed else "deadline.feed_token_create",
+        target=actor,
+    )
+    return token
+
+
+@transaction.atomic
+def calendar_feed_token_revoke(*, actor) -> bool:
+    deleted = CalendarFeedToken.objects.filter(user=actor).delete()[0] > 0
+    if deleted:
+        audit_record(actor=actor, action="deadline.feed_token_revoke", target=actor)
+    return deleted
