@@ -2,8 +2,14 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+from casework.core.navigation import NavItem
+
 
 class PartnersConfig(AppConfig):
     name = "casework.partners"
     label = "partners"
     verbose_name = "Partners"
+    navigation = [
+        NavItem("Partners", "partners:directory", frozenset(), 40),
+        NavItem("Partner requests", "partners:supervision", frozenset({"supervisor"}), 41),
+    ]
