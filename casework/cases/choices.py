@@ -26,3 +26,32 @@ CASE_TRANSITIONS: dict[str, frozenset[str]] = {
     CaseStatus.SUSPENDED: frozenset({CaseStatus.ACTIVE, CaseStatus.CLOSED}),
     CaseStatus.CLOSED: frozenset(),
 }
+
+
+class ClosureOutcome(models.TextChoices):
+    """What the case achieved; reported in the unit's figures."""
+
+    VICTIMS_SAFEGUARDED = "victims_safeguarded", "Victims safeguarded"
+    ARRESTS = "arrests", "Arrests made"
+    CHARGED = "charged", "Suspects charged"
+    REFERRED = "referred", "Referred to another agency"
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
+    OTHER = "other", "Other (see reason)"
+
+
+class ClosureRequestStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting a supervisor"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class SubjectRole(models.TextChoices):
+    SUSPECT = "suspect", "Suspect"
+    VICTIM = "victim", "Victim"
+    WITNESS = "witness", "Witness"
+
+
+class VictimIdentification(models.TextChoices):
+    UNIDENTIFIED = "unidentified", "Unidentified"
+    IDENTIFIED = "identified", "Identified"
+    SAFEGUARDED = "safeguarded", "Safeguarded"

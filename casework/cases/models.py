@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -8,7 +10,14 @@ from casework.accounts.models import Unit
 from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent
 from casework.core.models import TimeStampedModel
 
-from .choices import CaseStatus, Priority
+from .choices import (
+    CaseStatus,
+    ClosureOutcome,
+    ClosureRequestStatus,
+    Priority,
+    SubjectRole,
+    VictimIdentification,
+)
 
 
 class Case(TimeStampedModel):
@@ -39,6 +48,17 @@ class Case(TimeStampedModel):
         null=True,
         blank=True,
     )
+    summary = models.TextField(
+        blank=True, help_text="What the case is about, in neutral words; never describe content."
+    )
+    closure_outcome = models.CharField(max_length=30, choices=ClosureOutcome.choices, blank=True)
+    closure_reason = models.TextField(blank=True)
+    # Search over number and title: the case list's search box uses this GIN index.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("number", "title", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -54,6 +74,11 @@ class Case(TimeStampedModel):
         indexes = [
             models.Index(fields=["unit", "status", "-opened_at"], name="case_unit_status_idx"),
             models.Index(fields=["lead", "status"], name="case_lead_status_idx"),
+            models.Index(fields=["-opened_at", "-id"], name="case_opened_keyset_idx"),
+            models.Index(
+                fields=["unit", "priority", "-opened_at", "-id"], name="case_unit_priority_idx"
+            ),
+            GinIndex(fields=["search_vector"], name="case_search_idx"),
         ]
 
     def __str__(self) -> str:
@@ -152,6 +177,14 @@ class CaseIdentifier(TimeStampedModel):
         blank=True,
     )
     source_referral_id = models.BigIntegerField(null=True, blank=True)
+    subject = models.ForeignKey(
+        "CaseSubject",
+        on_delete=models.SET_NULL,
+        related_name="identifiers",
+        null=True,
+        blank=True,
+        help_text="The person the identifier is attributed to, when known.",
+    )
 
     class Meta:
         ordering = ["kind", "normal_value", "id"]
@@ -172,3 +205,208 @@ class CaseIdentifier(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.raw_value}"
+
+
+class CaseClosureRequest(TimeStampedModel):
+    """A request to close a case, decided by a supervisor of the case's unit (four eyes).
+
+    At most one request per case is pending (partial unique constraint). Approval closes the
+    case and copies reason and outcome onto it; rejection leaves the case as it was.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="closure_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    outcome = models.CharField(max_length=30, choices=ClosureOutcome.choices)
+    status = models.CharField(
+        max_length=12, choices=ClosureRequestStatus.choices, default=ClosureRequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status=ClosureRequestStatus.PENDING),
+                name="case_closure_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=ClosureRequestStatus.PENDING, decided_at__isnull=True)
+                | (
+                    ~models.Q(status=ClosureRequestStatus.PENDING)
+                    & models.Q(decided_at__isnull=False, decided_by__isnull=False)
+                ),
+                name="case_closure_decided_iff_not_pending",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "created_at"],
+                condition=models.Q(status=ClosureRequestStatus.PENDING),
+                name="case_closure_pending_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Closure of {self.case} ({self.get_status_display()})"
+
+
+def pseudonym_for(sequence: int) -> str:
+    """1 -> "Subject A", 26 -> "Subject Z", 27 -> "Subject AA" (spreadsheet columns)."""
+    letters = ""
+    while sequence > 0:
+        sequence, remainder = divmod(sequence - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return f"Subject {letters}"
+
+
+class CaseSubject(TimeStampedModel):
+    """A person in a case (suspect, victim, witness), shown by pseudonym ("Subject A").
+
+    Pages, lists and notices name people by pseudonym only; identifying details of a victim
+    live in the protected ``VictimRecord``.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="subjects")
+    sequence = models.PositiveIntegerField()
+    role = models.CharField(max_length=12, choices=SubjectRole.choices)
+    description = models.CharField(
+        max_length=300, blank=True, help_text="Neutral, e.g. 'Holder of account user_8812'."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["case", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "sequence"], name="case_subject_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+    @property
+    def pseudonym(self) -> str:
+        return pseudonym_for(self.sequence)
+
+
+class VictimRecord(TimeStampedModel):
+    """The protected record of a victim: identification, database references, safeguarding.
+
+    Seen only by the case's lead, its assignees and the unit's supervisors (not by an
+    administrator granted the case), and every view is audited with the stated reason
+    (``casework.cases.selectors.victim_record_view``).
+    """
+
+    subject = models.OneToOneField(
+        CaseSubject, on_delete=models.CASCADE, related_name="victim_record"
+    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="victim_records")
+    identification = models.CharField(
+        max_length=14,
+        choices=VictimIdentification.choices,
+        default=VictimIdentification.UNIDENTIFIED,
+    )
+    icse_reference = models.CharField("ICSE reference", max_length=100, blank=True)
+    national_reference = models.CharField("National database reference", max_length=100, blank=True)
+    identified_at = models.DateTimeField(null=True, blank=True)
+    safeguarded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "identification"], name="victim_case_idx")]
+
+    def __str__(self) -> str:
+        return f"Victim record of {self.subject}"
+
+
+class SafeguardingAction(TimeStampedModel):
+    """Something done to protect a victim (a referral to social services, a visit…)."""
+
+    victim = models.ForeignKey(
+        VictimRecord, on_delete=models.CASCADE, related_name="safeguarding_actions"
+    )
+    action = models.CharField(max_length=300)
+    taken_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["taken_at", "id"]
+
+    def __str__(self) -> str:
+        return self.action
+
+
+class CaseNote(models.Model):
+    """An entry in the case's log. Append-only: a database trigger refuses UPDATE, and a
+    correction is a new note whose ``corrects`` points at the note it replaces."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, related_name="corrections", null=True, blank=True
+    )
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at", "id"], name="case_note_case_idx")]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk} on {self.case_id}"
+
+
+class CaseTask(TimeStampedModel):
+    """A piece of work on a case, optionally assigned and due."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=200)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="case_tasks",
+        null=True,
+        blank=True,
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["done_at", "due_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(done_at__isnull=True) | models.Q(done_by__isnull=False),
+                name="case_task_done_by_when_done",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["assignee", "due_at"],
+                condition=models.Q(done_at__isnull=True),
+                name="case_task_open_idx",
+            ),
+            models.Index(fields=["case", "done_at"], name="case_task_case_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None

@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from casework.accounts.choices import Role
 from casework.core.errors import NotFound
 
-from .models import Case, CaseUserObjectPermission
+from .models import Case, CaseAssignment, CaseUserObjectPermission
 
 VIEW_PERMISSION = "view_case_content"
 
@@ -60,3 +60,50 @@ def case_get_for(*, user, number: str) -> Case:
 
 def case_is_visible(*, user, case: Case) -> bool:
     return cases_visible_to(user).filter(pk=case.pk).exists()
+
+
+# --- Roles on one case ------------------------------------------------------------------------
+
+
+def is_unit_supervisor(user, unit_id: int | None) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and unit_id is not None
+        and user.unit_id == unit_id
+        and user.has_role(Role.SUPERVISOR)
+    )
+
+
+def is_case_member(user, case: Case) -> bool:
+    """Lead or assignee (an active account). Not a supervisor, not a granted administrator."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if case.lead_id == user.pk:
+        return True
+    return CaseAssignment.objects.filter(case=case, user=user).exists()
+
+
+def can_manage_case(user, case: Case) -> bool:
+    """Status, priority, lead and assignments: the lead or a supervisor of the case's unit."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return case.lead_id == user.pk or is_unit_supervisor(user, case.unit_id)
+
+
+def can_see_victims(user, case: Case) -> bool:
+    return is_unit_supervisor(user, case.unit_id) or is_case_member(user, case)
+
+
+def victim_visibility_q(user, *, prefix: str = "case__") -> Q:
+    """Victim records: the case's lead, its assignees and its unit's supervisors — not an
+    administrator who was granted the case, and not an auditor."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    visible = Q(**{f"{prefix}lead_id": user.pk}) | Q(
+        **{f"{prefix}in": CaseAssignment.objects.filter(user=user).values("case_id")}
+    )
+    if user.has_role(Role.SUPERVISOR) and user.unit_id is not None:
+        visible |= Q(**{f"{prefix}unit_id": user.unit_id})
+    return visible

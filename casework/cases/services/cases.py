@@ -12,27 +12,18 @@ from casework.accounts.choices import Role
 from casework.accounts.models import Unit, User
 from casework.audit.services import audit_record
 from casework.core import events
-from casework.core.errors import ConflictError, DomainError
-from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent, normalise_identifier
+from casework.core.errors import DomainError, FieldError
 
-from .choices import Priority
-from .deconfliction import (
-    DeconflictionMatch,
-    identifier_deconflict,
-    identifiers_deconflict_bulk,
+from ..choices import (
+    CASE_TRANSITIONS,
+    CaseStatus,
+    ClosureOutcome,
+    ClosureRequestStatus,
+    Priority,
 )
-from .models import Case, CaseAssignment, CaseIdentifier, CaseNumberSequence
-from .selectors import VIEW_PERMISSION, case_is_visible
-
-__all__ = [
-    "DeconflictionMatch",
-    "case_assign",
-    "case_identifier_add",
-    "case_open",
-    "case_unassign",
-    "identifier_deconflict",
-    "identifiers_deconflict_bulk",
-]
+from ..models import Case, CaseAssignment, CaseClosureRequest, CaseNumberSequence
+from ..selectors import VIEW_PERMISSION, is_unit_supervisor
+from ._access import lock_case, require_case_manager, require_case_worker, require_not_closed
 
 
 def _next_number(*, unit: Unit, year: int) -> tuple[int, str]:
@@ -134,89 +125,228 @@ def case_unassign(*, actor: User, case: Case, user: User) -> None:
     )
 
 
-def _require_case_worker(actor: User, case: Case) -> None:
-    """Writes under a case: only someone who may see it (lead, assignee, unit supervisor, or an
-    administrator granted access) and who is an investigator, supervisor or administrator."""
-    if not case_is_visible(user=actor, case=case):
-        from casework.core.errors import NotFound
-
-        raise NotFound(f"No case {case.number} that you can see.")
-    if not actor.has_role(Role.INVESTIGATOR, Role.SUPERVISOR, Role.ADMINISTRATOR):
-        raise DomainError("Only investigators and supervisors change cases.", status=403)
-
-
-def _require_not_closed(case: Case) -> None:
-    if case.is_closed:
-        raise DomainError(f"{case.number} is closed; nothing can be added to it.")
+@transaction.atomic
+def case_update(
+    *, actor: User, case: Case, title: str | None = None, summary: str | None = None
+) -> Case:
+    """Change the title or the neutral summary (lead or unit supervisor)."""
+    require_case_manager(actor, case)
+    lock_case(case)
+    require_not_closed(case)
+    changes: dict[str, list] = {}
+    if title is not None:
+        title = title.strip()
+        if not title:
+            raise DomainError("Give the case a short neutral title.", field="title")
+        if title != case.title:
+            changes["title"] = [case.title, title]
+            case.title = title
+    if summary is not None and summary.strip() != case.summary:
+        changes["summary"] = [case.summary, summary.strip()]
+        case.summary = summary.strip()
+    if changes:
+        case.save(update_fields=[*changes, "updated_at"])
+        audit_record(
+            actor=actor, action="case.update", target=case, case_id=case.pk, changes=changes
+        )
+    return case
 
 
 @transaction.atomic
-def case_identifier_add(
-    *,
-    actor: User,
-    case: Case,
-    kind: str,
-    raw: str,
-    service: str = "",
-    device_kind: str = "",
-    ip_event: str = "",
-    observed_at: datetime | None = None,
-    port: int | None = None,
-    source_referral_id: int | None = None,
-) -> CaseIdentifier:
-    """Record an identifier on a case and deconflict it against every other case.
+def case_change_status(*, actor: User, case: Case, status: str, reason: str = "") -> Case:
+    """Move a case along ``CASE_TRANSITIONS``. Closing is not done here: it needs a
+    supervisor's approval (``case_close_request`` then ``case_close_approve``)."""
+    require_case_manager(actor, case)
+    lock_case(case)
+    if status not in CaseStatus.values:
+        raise DomainError(f"Unknown status {status!r}.", field="status")
+    if status == CaseStatus.CLOSED:
+        raise DomainError(
+            "Closing a case needs a supervisor's approval: request closure with a reason and "
+            "an outcome.",
+            field="status",
+        )
+    if status not in CASE_TRANSITIONS[case.status]:
+        allowed = ", ".join(sorted(CASE_TRANSITIONS[case.status] - {CaseStatus.CLOSED})) or "none"
+        raise DomainError(
+            f"A case that is {case.get_status_display().lower()} cannot become {status} "
+            f"(allowed: {allowed}).",
+            field="status",
+        )
+    before = case.status
+    case.status = status
+    case.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="case.status",
+        target=case,
+        case_id=case.pk,
+        changes={"status": [before, status]},
+        details={"reason": reason} if reason else None,
+    )
+    return case
 
-    The raw form is kept as given; the normal form is what is compared. The same identifier
-    twice on one case is refused (409). The deconfliction matches are available afterwards as
-    ``identifier.matches`` (a list of ``DeconflictionMatch``) so the caller can show them.
-    """
-    _require_case_worker(actor, case)
-    _require_not_closed(case)
-    if kind not in IdentifierKind.values:
-        raise DomainError(f"Unknown identifier kind {kind!r}.", field="kind")
-    if device_kind and device_kind not in DeviceIdKind.values:
-        raise DomainError(f"Unknown device id type {device_kind!r}.", field="device_kind")
-    if ip_event and ip_event not in IpEvent.values:
-        raise DomainError(f"Unknown IP event {ip_event!r}.", field="ip_event")
-    if kind != IdentifierKind.IP_ADDRESS and (ip_event or port is not None):
-        raise DomainError("Event and port belong to IP addresses only.", field="ip_event")
-    if port is not None and not 0 <= port <= 65535:
-        raise DomainError("A port is a number from 0 to 65535.", field="port")
-    raw = (raw or "").strip()
-    normal = normalise_identifier(kind, raw, service=service, device_kind=device_kind)
-    if len(raw) > 500 or len(normal) > 500:
-        raise DomainError("An identifier has at most 500 characters.", field="value")
-    if CaseIdentifier.objects.filter(case=case, kind=kind, normal_value=normal).exists():
-        raise ConflictError(f"{case.number} already holds this identifier.", field="value")
-    identifier = CaseIdentifier.objects.create(
-        case=case,
-        kind=kind,
-        raw_value=raw,
-        normal_value=normal,
-        service=service.strip(),
-        device_kind=device_kind if kind == IdentifierKind.DEVICE_ID else "",
-        ip_event=ip_event,
-        observed_at=observed_at,
-        port=port,
-        added_by=actor,
-        source_referral_id=source_referral_id,
+
+@transaction.atomic
+def case_change_priority(*, actor: User, case: Case, priority: str) -> Case:
+    require_case_manager(actor, case)
+    lock_case(case)
+    require_not_closed(case)
+    if priority not in Priority.values:
+        raise DomainError(f"Unknown priority {priority!r}.", field="priority")
+    if priority != case.priority:
+        before = case.priority
+        case.priority = priority
+        case.save(update_fields=["priority", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="case.priority",
+            target=case,
+            case_id=case.pk,
+            changes={"priority": [before, priority]},
+        )
+    return case
+
+
+@transaction.atomic
+def case_change_lead(*, actor: User, case: Case, lead: User) -> Case:
+    """Hand the case to another investigator of its unit. The previous lead stays on the case
+    as an assignee (keeping access to its history) until someone unassigns them."""
+    require_case_manager(actor, case)
+    lock_case(case)
+    require_not_closed(case)
+    _require_unit_investigator(lead, case.unit, field="lead")
+    if lead.pk == case.lead_id:
+        raise DomainError(f"{lead.get_username()} already leads {case.number}.", field="lead")
+    previous = case.lead
+    CaseAssignment.objects.filter(case=case, user=lead).delete()
+    case.lead = lead
+    case.save(update_fields=["lead", "updated_at"])
+    assign_perm(f"cases.{VIEW_PERMISSION}", lead, case)
+    CaseAssignment.objects.get_or_create(case=case, user=previous, defaults={"assigned_by": actor})
+    audit_record(
+        actor=actor,
+        action="case.lead",
+        target=case,
+        case_id=case.pk,
+        changes={"lead": [previous.get_username(), lead.get_username()]},
+    )
+    return case
+
+
+@transaction.atomic
+def case_close_request(*, actor: User, case: Case, reason: str, outcome: str) -> CaseClosureRequest:
+    """Ask a supervisor of the case's unit to close it, saying why and what came of it."""
+    require_case_worker(actor, case)
+    lock_case(case)
+    require_not_closed(case)
+    errors = []
+    reason = (reason or "").strip()
+    if not reason:
+        errors.append(("Say why the case can be closed.", "reason"))
+    if outcome not in ClosureOutcome.values:
+        errors.append(("Choose the outcome of the case.", "outcome"))
+    if errors:
+        raise DomainError(errors=[FieldError(field=f, message=m) for m, f in errors])
+    if CaseClosureRequest.objects.filter(case=case, status=ClosureRequestStatus.PENDING).exists():
+        raise DomainError(f"Closure of {case.number} is already awaiting a supervisor.")
+    request = CaseClosureRequest.objects.create(
+        case=case, requested_by=actor, reason=reason, outcome=outcome
     )
     audit_record(
         actor=actor,
-        action="case_identifier.create",
-        target=identifier,
+        action="case.close_request",
+        target=case,
         case_id=case.pk,
-        changes={"kind": [None, kind], "raw_value": [None, raw]},
-        details={"source_referral_id": source_referral_id} if source_referral_id else None,
+        details={"outcome": outcome, "reason": reason},
     )
-    matches = identifier_deconflict(
+    return request
+
+
+def _pending_request(case: Case) -> CaseClosureRequest:
+    request = (
+        CaseClosureRequest.objects.select_for_update()
+        .filter(case=case, status=ClosureRequestStatus.PENDING)
+        .first()
+    )
+    if request is None:
+        raise DomainError(f"Nobody has asked to close {case.number}: request closure first.")
+    return request
+
+
+def _require_deciding_supervisor(actor: User, case: Case, request: CaseClosureRequest) -> None:
+    if not is_unit_supervisor(actor, case.unit_id):
+        raise DomainError(
+            f"Only a supervisor of {case.unit.name} can decide on closing {case.number}.",
+            status=403,
+        )
+    if request.requested_by_id == actor.pk:
+        raise DomainError("Another supervisor must decide on a closure you requested.", status=403)
+
+
+@transaction.atomic
+def case_close_approve(*, actor: User, case: Case, note: str = "") -> Case:
+    """A supervisor of the unit approves the pending closure: the case is closed with the
+    request's reason and outcome, and ``case.closed`` is published."""
+    require_case_worker(actor, case)
+    lock_case(case)
+    require_not_closed(case)
+    request = _pending_request(case)
+    _require_deciding_supervisor(actor, case, request)
+    now = timezone.now()
+    request.status = ClosureRequestStatus.APPROVED
+    request.decided_by = actor
+    request.decided_at = now
+    request.decision_note = (note or "").strip()
+    request.save(
+        update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"]
+    )
+    before = case.status
+    case.status = CaseStatus.CLOSED
+    case.closed_at = now
+    case.closure_outcome = request.outcome
+    case.closure_reason = request.reason
+    case.save(
+        update_fields=["status", "closed_at", "closure_outcome", "closure_reason", "updated_at"]
+    )
+    audit_record(
         actor=actor,
-        kind=kind,
-        normal_value=normal,
-        exclude_case=case,
-        context_label=f"case {case.number}",
+        action="case.close",
+        target=case,
+        case_id=case.pk,
+        changes={"status": [before, CaseStatus.CLOSED]},
+        details={
+            "outcome": request.outcome,
+            "requested_by": request.requested_by.get_username(),
+            "note": request.decision_note,
+        },
     )
-    identifier.matches = matches
-    if matches:
-        events.publish("identifier.matched", identifier=identifier, matches=matches, actor=actor)
-    return identifier
+    events.publish("case.closed", case=case, actor=actor)
+    return case
+
+
+@transaction.atomic
+def case_close_reject(*, actor: User, case: Case, note: str) -> CaseClosureRequest:
+    """A supervisor of the unit turns the pending closure down, saying why; the case stays."""
+    require_case_worker(actor, case)
+    lock_case(case)
+    request = _pending_request(case)
+    _require_deciding_supervisor(actor, case, request)
+    note = (note or "").strip()
+    if not note:
+        raise DomainError("Say why the case stays open.", field="note")
+    request.status = ClosureRequestStatus.REJECTED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save(
+        update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"]
+    )
+    audit_record(
+        actor=actor,
+        action="case.close_reject",
+        target=case,
+        case_id=case.pk,
+        details={"requested_by": request.requested_by.get_username(), "note": note},
+    )
+    return request

@@ -1,0 +1,52 @@
+"""State changes of cases and of everything under a case. Each function is one transaction and
+writes its audit event; views, API, commands and other apps call these, never ``save()``."""
+
+from __future__ import annotations
+
+from ..deconfliction import DeconflictionMatch, identifier_deconflict, identifiers_deconflict_bulk
+from .cases import (
+    case_assign,
+    case_change_lead,
+    case_change_priority,
+    case_change_status,
+    case_close_approve,
+    case_close_reject,
+    case_close_request,
+    case_open,
+    case_unassign,
+    case_update,
+)
+from .identifiers import case_identifier_add
+from .records import (
+    case_note_add,
+    case_subject_add,
+    case_task_add,
+    case_task_complete,
+    case_task_reopen,
+    victim_record_update,
+    victim_safeguarding_add,
+)
+
+__all__ = [
+    "DeconflictionMatch",
+    "case_assign",
+    "case_change_lead",
+    "case_change_priority",
+    "case_change_status",
+    "case_close_approve",
+    "case_close_reject",
+    "case_close_request",
+    "case_identifier_add",
+    "case_note_add",
+    "case_open",
+    "case_subject_add",
+    "case_task_add",
+    "case_task_complete",
+    "case_task_reopen",
+    "case_unassign",
+    "case_update",
+    "identifier_deconflict",
+    "identifiers_deconflict_bulk",
+    "victim_record_update",
+    "victim_safeguarding_add",
+]
