@@ -59,7 +59,7 @@ def verifier_key(name: str, key: Ed25519PublicKey) -> str:
 
 def parse_verifier_key(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
     try:
-        name, hex_id, encoded = text.strip().split("+")
+        name, hex_id, encoded = text.strip().split("+", 2)
         material = base64.b64decode(encoded, validate=True)
         identifier = bytes.fromhex(hex_id)
     except ValueError as error:
