@@ -3,9 +3,10 @@
 Partners depends on deadlines, never the reverse. Sending a request starts its clocks through
 ``casework.deadlines.services.deadline_start`` (source ``partners.request`` and the request's
 id); answering meets them through ``deadlines_meet``. Which deadline kinds run follows from what
-was asked and under which legal basis: a US preservation letter runs 90 days and wants a renewal
-reminder, an EU production order has its own response window, an emergency one a far shorter
-one, a takedown notice waits for removal to be confirmed, a referral out for acknowledgement.
+was asked and under which legal basis: a US preservation letter runs 90 days (its reminders say
+when to renew; renewing is extending that clock in the deadlines app), an EU production order
+has its own response window, an emergency one a far shorter one, a takedown notice waits for
+removal to be confirmed, a referral out for acknowledgement.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def deadline_kinds_for(*, kind: str, legal_basis: str, direction: str) -> list[s
             return ["eu_preservation_order"]
         if legal_basis == LegalBasis.BUDAPEST:
             return ["budapest_preservation"]
-        return ["preservation_us_2703f", "preservation_renewal"]
+        # The renewal (one further 90 days) is the deadlines app's extension of this clock.
+        return ["preservation_us_2703f"]
     if kind == RequestKind.PRODUCTION:
         if legal_basis == LegalBasis.EU_E_EVIDENCE:
             return ["eu_production_order"]
@@ -52,6 +54,19 @@ def deadline_kinds_for(*, kind: str, legal_basis: str, direction: str) -> list[s
     if kind == RequestKind.REFERRAL_OUT:
         return ["referral_out_acknowledgement"]
     return []
+
+
+_BASIS_JURISDICTION = {
+    LegalBasis.US_2703F: "US",
+    LegalBasis.EU_E_EVIDENCE: "EU",
+    LegalBasis.BUDAPEST: "CoE",
+}
+
+
+def jurisdiction_for(request) -> str:
+    """Whose rule and public holidays count: the legal framework's, else the partner's country
+    (a takedown's business days are those where the host must act)."""
+    return _BASIS_JURISDICTION.get(request.legal_basis, request.agency.country)
 
 
 def deadline_kinds_met_by(*, request, new_status: str) -> list[str] | None:
@@ -93,6 +108,7 @@ def start_request_deadlines(*, actor, request) -> list:
                 source_id=str(request.pk),
                 starts_at=request.sent_at,
                 owner=actor,
+                jurisdiction=jurisdiction_for(request),
                 note=f"{request.get_kind_display()} to {request.agency.name}",
             )
         )

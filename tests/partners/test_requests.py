@@ -24,9 +24,7 @@ def test_a_new_request_is_a_draft_with_no_clock(investigator, case, agency, cloc
     assert clock_calls["start"] == []
 
 
-def test_sending_a_us_preservation_starts_expiry_and_renewal(
-    investigator, case, agency, clock_calls
-):
+def test_sending_a_us_preservation_starts_its_expiry_clock(investigator, case, agency, clock_calls):
     request = make_request(actor=investigator, agency=agency, case=case, legal_basis="us_2703f")
     sent = []
     events.subscribe("request.sent")(handler := lambda **kw: sent.append(kw))
@@ -37,11 +35,9 @@ def test_sending_a_us_preservation_starts_expiry_and_renewal(
     request.refresh_from_db()
     assert request.status == RequestStatus.SENT
     assert request.external_reference == "LE-77"
-    assert [c["kind"] for c in clock_calls["start"]] == [
-        "preservation_us_2703f",
-        "preservation_renewal",
-    ]
+    assert [c["kind"] for c in clock_calls["start"]] == ["preservation_us_2703f"]
     first = clock_calls["start"][0]
+    assert first["jurisdiction"] == "US"
     assert first["source_type"] == "partners.request"
     assert first["source_id"] == str(request.pk)
     assert first["case"] == case
