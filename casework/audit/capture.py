@@ -131,7 +131,14 @@ def _still_valid(connection, pushed: _Pushed | None, state: tuple) -> bool:
     )
 
 
+# Statements that cannot change a row need no context (and ``SET TRANSACTION`` must come first
+# in its transaction): skipping them spares read-only requests the extra round trip.
+_READ_ONLY_PREFIXES = ("SELECT", "SET ", "SHOW ", "SAVEPO", "RELEAS", "ROLLBA", "BEGIN", "COMMIT")
+
+
 def _wrapper(execute, sql_text, params, many, call_context):
+    if isinstance(sql_text, str) and sql_text.lstrip()[:6].upper().startswith(_READ_ONLY_PREFIXES):
+        return execute(sql_text, params, many, call_context)
     connection = call_context["connection"]
     state = _state()
     pushed = getattr(connection, "_audit_pushed", None)
