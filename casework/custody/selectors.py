@@ -1,0 +1,154 @@
+"""Reads of evidence and custody, access decided by the item's case.
+
+Everything here inherits its case's need-to-know through ``case_visibility_q``: an item, event or
+report of a case one may not see is absent from lists and answers 404. Viewing an item, a custody
+report or an export writes an audit event (they reveal the chain of a sensitive case).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from casework.audit.services import audit_record
+from casework.cases.models import Case
+from casework.cases.selectors import case_get_for, case_visibility_q
+from casework.core.errors import NotFound
+
+from .models import CustodyEvent, CustodySignOff, EvidenceHash, EvidenceItem, EvidenceStore
+
+
+def evidence_visibility_q(user) -> Q:
+    return case_visibility_q(user, prefix="case__")
+
+
+def items_visible_to(user) -> QuerySet[EvidenceItem]:
+    return EvidenceItem.objects.filter(evidence_visibility_q(user))
+
+
+def item_list(*, user, case: Case | None = None, mismatch_only: bool = False):
+    items = items_visible_to(user).select_related(
+        "case", "store", "current_holder", "root_item", "last_event"
+    )
+    if case is not None:
+        items = items.filter(case=case)
+    if mismatch_only:
+        items = items.filter(hash_mismatch=True)
+    return items.order_by("case__number", "exhibit_number", "id")
+
+
+def _chain_prefetch() -> list:
+    return [
+        Prefetch("hashes", queryset=EvidenceHash.objects.select_related("recorded_by")),
+        Prefetch(
+            "events",
+            queryset=CustodyEvent.objects.select_related(
+                "released_by",
+                "received_by",
+                "recorded_by",
+                "second_signature_by",
+                "change_made_by",
+                "corrects",
+                "acknowledgement__acknowledged_by",
+            ).order_by("sequence"),
+        ),
+        Prefetch(
+            "sign_offs",
+            queryset=CustodySignOff.objects.select_related("requested_by", "decided_by").order_by(
+                "-created_at"
+            ),
+        ),
+    ]
+
+
+def item_get_for(*, user, public_id, audit: bool = True) -> EvidenceItem:
+    """One item with its hashes and chain, if ``user`` may see its case; else NotFound."""
+    item = (
+        items_visible_to(user)
+        .select_related(
+            "case",
+            "case__unit",
+            "case__lead",
+            "store",
+            "current_holder",
+            "seized_by",
+            "root_item",
+            "last_event",
+        )
+        .prefetch_related(*_chain_prefetch())
+        .filter(public_id=public_id)
+        .first()
+    )
+    if item is None:
+        raise NotFound("No evidence item that you can see.")
+    if audit:
+        audit_record(
+            actor=user,
+            action="evidence_item.view",
+            target=item,
+            case_id=item.case_id,
+            details={"exhibit": item.exhibit_number},
+        )
+    return item
+
+
+def case_items_with_chains(*, user, number: str) -> tuple[Case, list[EvidenceItem]]:
+    """A visible case and all its items with hashes and chains, in bounded queries."""
+    case = case_get_for(user=user, number=number)
+    items = list(
+        EvidenceItem.objects.filter(case=case)
+        .select_related("store", "current_holder", "seized_by", "root_item", "last_event")
+        .prefetch_related(*_chain_prefetch())
+        .order_by("exhibit_number", "id")
+    )
+    return case, items
+
+
+def event_get_for(*, user, pk: int) -> CustodyEvent:
+    event = (
+        CustodyEvent.objects.filter(case_visibility_q(user, prefix="item__case__"))
+        .select_related("item", "item__case")
+        .filter(pk=pk)
+        .first()
+    )
+    if event is None:
+        raise NotFound("No custody event that you can see.")
+    return event
+
+
+def sign_off_get_for(*, user, pk: int) -> CustodySignOff:
+    sign_off = (
+        CustodySignOff.objects.filter(case_visibility_q(user, prefix="item__case__"))
+        .select_related("item", "item__case", "item__case__unit", "requested_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if sign_off is None:
+        raise NotFound("No request that you can see.")
+    return sign_off
+
+
+def pending_sign_offs(*, user) -> QuerySet[CustodySignOff]:
+    return (
+        CustodySignOff.objects.filter(case_visibility_q(user, prefix="item__case__"))
+        .filter(state="pending")
+        .select_related("item", "item__case", "requested_by")
+        .order_by("created_at")
+    )
+
+
+def awaiting_acknowledgement(*, user) -> QuerySet[CustodyEvent]:
+    """Hand-overs to ``user`` that they have not yet acknowledged."""
+    return (
+        CustodyEvent.objects.filter(received_by=user, acknowledgement__isnull=True)
+        .filter(case_visibility_q(user, prefix="item__case__"))
+        .select_related("item", "item__case", "released_by")
+        .order_by("started_at")
+    )
+
+
+def stores_for_choice() -> QuerySet[EvidenceStore]:
+    return EvidenceStore.objects.filter(is_active=True).order_by("name")
+
+
+def store_list() -> QuerySet[EvidenceStore]:
+    return EvidenceStore.objects.annotate(item_count=Count("items")).order_by("name")
