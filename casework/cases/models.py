@@ -79,6 +79,11 @@ class Case(TimeStampedModel):
                 fields=["unit", "priority", "-opened_at", "-id"], name="case_unit_priority_idx"
             ),
             GinIndex(fields=["search_vector"], name="case_search_idx"),
+            # Prefix search on the number ("NORTH-2026-0001…") needs pattern ops under a
+            # non-C collation.
+            models.Index(
+                fields=["number"], name="case_number_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,12 +12,32 @@ a supervisor sees every case of their unit; an auditor sees no case content.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import base64
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from casework.accounts.choices import Role
-from casework.core.errors import NotFound
+from casework.audit.services import audit_record
+from casework.core.context import with_reason
+from casework.core.errors import DomainError, NotFound
+from casework.core.identifiers import IdentifierKind, normalise_identifier
 
-from .models import Case, CaseAssignment, CaseUserObjectPermission
+from .choices import CaseStatus, ClosureRequestStatus
+from .models import (
+    Case,
+    CaseAssignment,
+    CaseClosureRequest,
+    CaseIdentifier,
+    CaseNote,
+    CaseSubject,
+    CaseTask,
+    CaseUserObjectPermission,
+    VictimRecord,
+)
 
 VIEW_PERMISSION = "view_case_content"
 
@@ -107,3 +127,260 @@ def victim_visibility_q(user, *, prefix: str = "case__") -> Q:
     if user.has_role(Role.SUPERVISOR) and user.unit_id is not None:
         visible |= Q(**{f"{prefix}unit_id": user.unit_id})
     return visible
+
+
+# --- Lists ------------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+_NUMBER_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9]*-\d{4}(-\d{1,6})?$")
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    q: str = ""
+    status: str = ""
+    priority: str = ""
+    scope: str = ""  # "" = every case I can see, "mine" = lead or assignee, "unit" = my unit
+    open_only: bool = False
+
+
+@dataclass
+class CasePage:
+    cases: list[Case]
+    next_cursor: str | None
+
+
+def encode_cursor(case: Case) -> str:
+    raw = f"{case.opened_at.isoformat()}|{case.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        opened, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        return datetime.fromisoformat(opened), int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _identifier_search_q(text: str) -> Q | None:
+    """Cases holding an identifier equal to ``text`` in any kind it can be read as; each
+    alternative is an index lookup on (kind, normal_value)."""
+    alternatives = Q()
+    found = False
+    for kind in IdentifierKind.values:
+        try:
+            normal = normalise_identifier(kind, text)
+        except DomainError:
+            continue
+        alternatives |= Q(kind=kind, normal_value=normal)
+        found = True
+    if not found:
+        return None
+    return Q(Exists(CaseIdentifier.objects.filter(alternatives, case_id=OuterRef("pk"))))
+
+
+def case_search_q(text: str) -> Q:
+    text = text.strip()
+    if not text:
+        return Q()
+    if _NUMBER_LIKE.match(text):
+        return Q(number__startswith=text.upper())
+    query = SearchQuery(text, search_type="websearch", config="simple")
+    condition = Q(search_vector=query)
+    by_identifier = _identifier_search_q(text)
+    if by_identifier is not None:
+        condition |= by_identifier
+    return condition
+
+
+def case_list(
+    *, user, filters: CaseFilters | None = None, cursor: str = "", limit: int = PAGE_SIZE
+) -> CasePage:
+    """One keyset page of the cases ``user`` may see, newest first, with filters.
+
+    Keyset rather than OFFSET: page 2,000 of a million-row list costs what page 1 costs."""
+    filters = filters or CaseFilters()
+    cases = cases_visible_to(user).select_related("unit", "lead")
+    if filters.scope == "mine":
+        cases = cases.filter(
+            Q(lead=user) | Q(pk__in=CaseAssignment.objects.filter(user=user).values("case_id"))
+        )
+    elif filters.scope == "unit":
+        cases = cases.filter(unit_id=user.unit_id) if user.unit_id else cases.none()
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    elif filters.open_only:
+        cases = cases.exclude(status=CaseStatus.CLOSED)
+    if filters.priority:
+        cases = cases.filter(priority=filters.priority)
+    if filters.q:
+        cases = cases.filter(case_search_q(filters.q))
+    position = decode_cursor(cursor) if cursor else None
+    if position is not None:
+        opened_at, pk = position
+        cases = cases.filter(Q(opened_at__lt=opened_at) | Q(opened_at=opened_at, pk__lt=pk))
+    rows = list(cases.order_by("-opened_at", "-id")[: limit + 1])
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return CasePage(cases=rows[:limit], next_cursor=next_cursor)
+
+
+def closure_queue_for(user) -> QuerySet[CaseClosureRequest]:
+    """Closure requests awaiting a decision, for a supervisor of the unit (empty otherwise)."""
+    if not user.is_authenticated or not user.has_role(Role.SUPERVISOR) or user.unit_id is None:
+        return CaseClosureRequest.objects.none()
+    return (
+        CaseClosureRequest.objects.filter(
+            status=ClosureRequestStatus.PENDING, case__unit_id=user.unit_id
+        )
+        .filter(case_visibility_q(user, prefix="case__"))
+        .select_related("case", "case__lead", "requested_by")
+        .order_by("created_at", "id")
+    )
+
+
+def pending_closure(case: Case) -> CaseClosureRequest | None:
+    return (
+        CaseClosureRequest.objects.filter(case=case, status=ClosureRequestStatus.PENDING)
+        .select_related("requested_by")
+        .first()
+    )
+
+
+# --- One case and what hangs off it -----------------------------------------------------------
+
+
+def case_view(*, user, number: str, tab: str = "overview") -> Case:
+    """The case for display, audited as ``case.view`` (404 if it may not be seen)."""
+    case = case_get_for(user=user, number=number)
+    audit_record(actor=user, action="case.view", target=case, case_id=case.pk, details={"tab": tab})
+    return case
+
+
+def case_assignees(case: Case) -> QuerySet:
+    return (
+        CaseAssignment.objects.filter(case=case).select_related("user").order_by("user__username")
+    )
+
+
+def case_identifiers_for(*, user, case: Case) -> QuerySet[CaseIdentifier]:
+    return (
+        CaseIdentifier.objects.filter(case_visibility_q(user, prefix="case__"), case=case)
+        .select_related("subject", "added_by")
+        .order_by("kind", "normal_value", "id")
+    )
+
+
+def case_subjects_for(*, user, case: Case) -> QuerySet[CaseSubject]:
+    return CaseSubject.objects.filter(case_visibility_q(user, prefix="case__"), case=case)
+
+
+def case_notes_for(*, user, case: Case) -> QuerySet[CaseNote]:
+    return (
+        CaseNote.objects.filter(case_visibility_q(user, prefix="case__"), case=case)
+        .select_related("author", "corrects")
+        .annotate(correction_count=Count("corrections"))
+        .order_by("created_at", "id")
+    )
+
+
+def case_tasks_for(*, user, case: Case) -> QuerySet[CaseTask]:
+    return (
+        CaseTask.objects.filter(case_visibility_q(user, prefix="case__"), case=case)
+        .select_related("assignee", "done_by")
+        .order_by(F("done_at").asc(nulls_first=True), F("due_at").asc(nulls_last=True), "id")
+    )
+
+
+def victim_records_view(*, user, case: Case, reason: str) -> list[VictimRecord]:
+    """The case's victim records, for the lead, assignees and unit supervisors only, after
+    they state why (break-the-glass). Each view is one ``victim.view`` audit event carrying
+    the reason; anyone else gets NotFound, and the attempt is not shown as existing."""
+    reason = (reason or "").strip()
+    if not can_see_victims(user, case):
+        raise NotFound("No victim records that you can see.")
+    if len(reason) < 4:
+        raise DomainError("Say why you need to see the victim records.", field="reason")
+    victims = list(
+        VictimRecord.objects.filter(victim_visibility_q(user), case=case)
+        .select_related("subject")
+        .prefetch_related("safeguarding_actions__recorded_by")
+        .order_by("subject__sequence")
+    )
+    with with_reason(reason):
+        audit_record(
+            actor=user,
+            action="victim.view",
+            object_type="cases.victimrecord",
+            case_id=case.pk,
+            details={"victims": [v.pk for v in victims]},
+        )
+    return victims
+
+
+def victim_record_get_for(*, user, case: Case, pk: int) -> VictimRecord:
+    victim = (
+        VictimRecord.objects.filter(victim_visibility_q(user), case=case, pk=pk)
+        .select_related("subject", "case", "case__unit")
+        .first()
+    )
+    if victim is None:
+        raise NotFound("No victim record that you can see.")
+    return victim
+
+
+def case_task_get_for(*, user, case: Case, pk: int) -> CaseTask:
+    task = (
+        CaseTask.objects.filter(case_visibility_q(user, prefix="case__"), case=case, pk=pk)
+        .select_related("case", "case__unit")
+        .first()
+    )
+    if task is None:
+        raise NotFound("No task that you can see.")
+    return task
+
+
+def case_note_get_for(*, user, case: Case, pk: int) -> CaseNote:
+    note = CaseNote.objects.filter(
+        case_visibility_q(user, prefix="case__"), case=case, pk=pk
+    ).first()
+    if note is None:
+        raise NotFound("No note that you can see.")
+    return note
+
+
+def case_subject_get_for(*, user, case: Case, pk: int) -> CaseSubject:
+    subject = CaseSubject.objects.filter(
+        case_visibility_q(user, prefix="case__"), case=case, pk=pk
+    ).first()
+    if subject is None:
+        raise NotFound("No subject that you can see.")
+    return subject
+
+
+def unit_investigators(unit_id: int | None) -> QuerySet:
+    from casework.accounts.models import User
+
+    if unit_id is None:
+        return User.objects.none()
+    return (
+        User.objects.filter(
+            unit_id=unit_id,
+            is_active=True,
+            groups__name__in=[Role.INVESTIGATOR, Role.SUPERVISOR],
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def case_people(case: Case) -> QuerySet:
+    """Lead and assignees: who tasks can go to."""
+    from casework.accounts.models import User
+
+    return (
+        User.objects.filter(Q(pk=case.lead_id) | Q(case_assignments__case=case), is_active=True)
+        .distinct()
+        .order_by("username")
+    )

@@ -1,0 +1,150 @@
+"""Forms of the case pages. They only shape input; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from django import forms
+
+from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent
+
+from .choices import CaseStatus, ClosureOutcome, Priority, SubjectRole, VictimIdentification
+
+BLANK = [("", "Any")]
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        help_text="Case number, words of the title, or an identifier (e-mail, IP, phone…).",
+    )
+    status = forms.ChoiceField(label="Status", required=False, choices=BLANK + CaseStatus.choices)
+    priority = forms.ChoiceField(label="Priority", required=False, choices=BLANK + Priority.choices)
+
+
+class CaseOpenForm(forms.Form):
+    title = forms.CharField(label="Title (neutral)", max_length=200)
+    priority = forms.ChoiceField(label="Priority", choices=Priority.choices, initial=Priority.P3)
+    lead = forms.ModelChoiceField(label="Lead investigator", queryset=None)
+
+    def __init__(self, *args, investigators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = investigators
+
+
+class CaseEditForm(forms.Form):
+    title = forms.CharField(label="Title (neutral)", max_length=200)
+    summary = forms.CharField(
+        label="Summary (neutral, no description of content)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label="New status", choices=[c for c in CaseStatus.choices if c[0] != CaseStatus.CLOSED]
+    )
+    reason = forms.CharField(label="Why (optional)", required=False, max_length=500)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label="Priority", choices=Priority.choices)
+
+
+class PersonForm(forms.Form):
+    user = forms.ModelChoiceField(label="Investigator", queryset=None)
+
+    def __init__(self, *args, people, label: str = "Investigator", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people
+        self.fields["user"].label = label
+
+
+class CloseRequestForm(forms.Form):
+    outcome = forms.ChoiceField(label="Outcome", choices=BLANK[:0] + ClosureOutcome.choices)
+    reason = forms.CharField(label="Reason for closing", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CloseDecisionForm(forms.Form):
+    note = forms.CharField(
+        label="Note (required when rejecting)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class IdentifierForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind", choices=IdentifierKind.choices)
+    raw = forms.CharField(label="Value, as the source gave it", max_length=500)
+    service = forms.CharField(
+        label="Service (for screen names and account ids)", required=False, max_length=100
+    )
+    device_kind = forms.ChoiceField(
+        label="Device id type", required=False, choices=[("", "—"), *DeviceIdKind.choices]
+    )
+    ip_event = forms.ChoiceField(
+        label="IP captured at", required=False, choices=[("", "—"), *IpEvent.choices]
+    )
+    observed_at = forms.DateTimeField(
+        label="Seen at (IP)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    port = forms.IntegerField(label="Port (IP)", required=False, min_value=0, max_value=65535)
+    subject = forms.ModelChoiceField(label="Attributed to", required=False, queryset=None)
+
+    def __init__(self, *args, subjects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].queryset = subjects
+        self.fields["subject"].label_from_instance = lambda s: (
+            f"{s.pseudonym} ({s.get_role_display()})"
+        )
+
+
+class SubjectForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=SubjectRole.choices)
+    description = forms.CharField(
+        label="Description (neutral, e.g. 'Holder of account user_8812')",
+        required=False,
+        max_length=300,
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 4}))
+    corrects = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label="Task", max_length=200)
+    assignee = forms.ModelChoiceField(label="Assignee", required=False, queryset=None)
+    due_at = forms.DateTimeField(
+        label="Due", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = people
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you need to see the victim records?",
+        max_length=500,
+        help_text="Recorded in the audit trail with your name.",
+    )
+
+
+class VictimForm(forms.Form):
+    reason = forms.CharField(widget=forms.HiddenInput)
+    identification = forms.ChoiceField(label="Identification", choices=VictimIdentification.choices)
+    icse_reference = forms.CharField(label="ICSE reference", required=False, max_length=100)
+    national_reference = forms.CharField(
+        label="National database reference", required=False, max_length=100
+    )
+
+
+class SafeguardingForm(forms.Form):
+    reason = forms.CharField(widget=forms.HiddenInput)
+    action = forms.CharField(label="Safeguarding action taken", max_length=300)
