@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+from casework.core.navigation import NavItem
+
 
 class OversightConfig(AppConfig):
     """Supervisor dashboards and period reports: reads other apps through their selectors."""
@@ -9,3 +11,7 @@ class OversightConfig(AppConfig):
     name = "casework.oversight"
     label = "oversight"
     verbose_name = "Oversight"
+    navigation = [
+        NavItem("Oversight", "oversight:dashboard", frozenset({"supervisor", "administrator"}), 80),
+        NavItem("Case reviews", "oversight:reviews", frozenset({"supervisor"}), 81),
+    ]

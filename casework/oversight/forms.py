@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+PRESETS = (
+    ("4w", "Last 4 weeks"),
+    ("13w", "Last 13 weeks"),
+    ("52w", "Last 52 weeks"),
+    ("custom", "Dates below"),
+)
+PRESET_WEEKS = {"4w": 4, "13w": 13, "52w": 52}
+
+
+class PeriodForm(forms.Form):
+    """Period and unit filters of the dashboard (GET)."""
+
+    preset = forms.ChoiceField(label="Period", choices=PRESETS, required=False)
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    unit = forms.ChoiceField(label="Unit", required=False)
+
+    def __init__(self, *args, units=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", "All units"), *[(u.code, u.name) for u in units]]
+
+    def period(self):
+        """(first day, last day); the preset wins unless "dates below" is chosen."""
+        from .selectors import default_period
+
+        data = self.cleaned_data if self.is_valid() else {}
+        preset = data.get("preset") or ("custom" if data.get("start") else "13w")
+        if preset == "custom" and data.get("start"):
+            return data["start"], data.get("end") or timezone.localdate()
+        return default_period(weeks=PRESET_WEEKS.get(preset, 13))
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(label="Report", choices=(("monthly", "Monthly"), ("annual", "Annual")))
+    year = forms.IntegerField(label="Year", min_value=2000, max_value=2100)
+    month = forms.IntegerField(
+        label="Month (for a monthly report)", min_value=1, max_value=12, required=False
+    )
+    unit = forms.ChoiceField(label="Unit", required=False)
+    shared = forms.BooleanField(
+        label="For sharing outside the unit (counts under 5 suppressed)", required=False
+    )
+    format = forms.ChoiceField(label="Format", choices=(("pdf", "PDF"), ("csv", "CSV")))
+
+    def __init__(self, *args, units=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", "All units"), *[(u.code, u.name) for u in units]]
+
+
+class CaseReviewForm(forms.Form):
+    notes = forms.CharField(
+        label="What was reviewed",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Neutral words: the work done and its state, never content.",
+    )
+    decisions = forms.CharField(
+        label="Decisions", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    next_review_at = forms.DateTimeField(
+        label="Next review",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )

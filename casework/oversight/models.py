@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from casework.core.models import TimeStampedModel
+
+
+class CaseReview(TimeStampedModel):
+    """A supervisor's periodic review of an open case: what was looked at, what was decided,
+    and when the case is to be reviewed next.
+
+    The next review date becomes a ``case_review`` deadline in the deadlines app (reminded and
+    escalated there); ``deadline_reference`` names it. Reviews are a record of supervision and
+    are never edited: a second thought is a new review.
+    """
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="oversight_reviews"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField()
+    notes = models.TextField(help_text="What was reviewed, in neutral words.")
+    decisions = models.TextField(blank=True, help_text="What was decided, and by whom to do.")
+    next_review_at = models.DateTimeField()
+    deadline_reference = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(next_review_at__gt=models.F("reviewed_at")),
+                name="case_review_next_after_review",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["case", "-reviewed_at", "-id"], name="case_review_case_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.case_id} on {self.reviewed_at:%Y-%m-%d}"

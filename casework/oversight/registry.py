@@ -1,0 +1,232 @@
+"""The figure registry: what a figure is, whom it is computed for, and over which records.
+
+A figure is a function from a ``Scope`` to a ``Table`` of aggregate rows, computed in PostgreSQL
+(``annotate``/``aggregate``, ``Count(filter=...)``, ``percentile_cont``, ``date_trunc``); no
+figure loads the records it counts. Each carries its definition in words (printed on the
+dashboard and in every report), the apps it reads, the chart drawn from its table, and links to
+the list pages behind it.
+
+Access (threat: a figure that counts records the viewer may not see tells them those records
+exist). A supervisor's scope is their own unit *and* their need-to-know filters: the cases,
+referrals, deadlines, partner requests and evidence items the other apps' selectors let them
+see. An administrator gets the read-only view across units the issue asks for: aggregate
+counts only, with no record links and no record content; that one deliberate exception to
+need-to-know lives in ``Scope.restrict`` and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+
+# --- the scope --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whom the figures are for, over which unit(s) and which period.
+
+    ``start`` is inclusive and ``end`` exclusive (midnight in ``zone`` after the last day).
+    ``unit_ids`` is the units covered; ``aggregate_only`` marks the administrators' view.
+    """
+
+    user: object
+    unit_ids: tuple[int, ...]
+    start: datetime
+    end: datetime
+    now: datetime
+    zone: ZoneInfo
+    aggregate_only: bool = False
+    unit_label: str = ""
+
+    @property
+    def first_day(self) -> date:
+        return self.start.astimezone(self.zone).date()
+
+    @property
+    def last_day(self) -> date:
+        return (self.end.astimezone(self.zone) - timedelta(seconds=1)).date()
+
+    @property
+    def as_of(self) -> datetime:
+        """The moment backlogs and overdue work are measured at: now, or the period's end."""
+        return min(self.now, self.end)
+
+    def restrict(self, visibility: Q, *, unit_path: str) -> Q:
+        """The unit filter, plus the viewer's need-to-know unless this is the aggregate view."""
+        in_units = Q(**{f"{unit_path}__in": self.unit_ids})
+        if self.aggregate_only:
+            return in_units
+        return in_units & visibility
+
+    # One method per source, each built from that app's own visibility filter.
+
+    def cases(self, prefix: str = "") -> Q:
+        from casework.cases.selectors import case_visibility_q
+
+        return self.restrict(case_visibility_q(self.user, prefix=prefix), unit_path=f"{prefix}unit")
+
+    def victims(self) -> Q:
+        from casework.cases.selectors import victim_visibility_q
+
+        return self.restrict(
+            victim_visibility_q(self.user, prefix="case__"), unit_path="case__unit"
+        )
+
+    def referrals(self) -> Q:
+        from casework.referrals.selectors import referral_visibility_q
+
+        return self.restrict(referral_visibility_q(self.user), unit_path="unit")
+
+    def deadlines(self) -> Q:
+        from casework.deadlines.selectors import deadline_visibility_q
+
+        return self.restrict(deadline_visibility_q(self.user), unit_path="unit")
+
+    def partner_requests(self) -> Q:
+        from casework.partners.selectors import under_record_visibility_q
+
+        on_unit = Q(case__unit__in=self.unit_ids) | Q(
+            case__isnull=True, referral__unit__in=self.unit_ids
+        )
+        if self.aggregate_only:
+            return on_unit
+        return on_unit & under_record_visibility_q(self.user)
+
+    def evidence(self) -> Q:
+        try:
+            from casework.custody.selectors import evidence_visibility_q
+        except ImportError:  # pragma: no cover - custody without its selector
+            return self.cases("case__")
+        return self.restrict(evidence_visibility_q(self.user), unit_path="case__unit")
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+LABEL = "label"
+COUNT = "count"
+MEASURE = "measure"  # a number derived from several records (median, hours)
+SHARE = "share"  # a fraction 0..1, shown as a percentage
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = COUNT
+    # For a measure or share: the count column it was computed over. Sharing rules hide a
+    # median of three records as they hide the count three.
+    base: str | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str  # "bar" or "line"
+    category: str
+    series: tuple[str, ...]
+    x_label: str
+    y_label: str
+    stacked: bool = False
+
+
+@dataclass
+class Table:
+    columns: list[Column]
+    rows: list[dict]
+    note: str = ""
+
+    def total(self, key: str) -> int:
+        return sum(int(row.get(key) or 0) for row in self.rows)
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    title: str
+    definition: str
+    sources: tuple[str, ...]  # "app_label.Model" or "app_label.Model.field"
+    compute: Callable[[Scope], Table]
+    chart: Chart
+    links: Callable[[Scope], list[Link]] = field(default=lambda scope: [])
+    order: int = 100
+
+
+FIGURES: dict[str, Figure] = {}
+
+
+def figure(
+    *,
+    key: str,
+    title: str,
+    definition: str,
+    sources: tuple[str, ...],
+    chart: Chart,
+    order: int,
+    links: Callable[[Scope], list[Link]] | None = None,
+) -> Callable[[Callable[[Scope], Table]], Callable[[Scope], Table]]:
+    """Register a figure function under ``key``."""
+
+    def register(compute: Callable[[Scope], Table]) -> Callable[[Scope], Table]:
+        FIGURES[key] = Figure(
+            key=key,
+            title=title,
+            definition=" ".join(definition.split()),
+            sources=sources,
+            compute=compute,
+            chart=chart,
+            links=links or (lambda scope: []),
+            order=order,
+        )
+        return compute
+
+    return register
+
+
+def all_figures() -> list[Figure]:
+    from . import figures  # noqa: F401 - registers the figures
+
+    return sorted(FIGURES.values(), key=lambda one: (one.order, one.key))
+
+
+def missing_source(figure: Figure) -> str | None:
+    """The first source app whose model (or field) is not there yet, else None.
+
+    Oversight reads apps that are built alongside it; a figure whose source has not landed says
+    "not available yet" instead of failing the whole dashboard.
+    """
+    for source in figure.sources:
+        app_label, model_name, *field_names = source.split(".")
+        try:
+            model = apps.get_model(app_label, model_name)
+        except LookupError:
+            return app_label
+        for name in field_names:
+            try:
+                model._meta.get_field(name)
+            except FieldDoesNotExist:
+                return app_label
+    return None
+
+
+def list_link(label: str, url_name: str, **query) -> Link | None:
+    """A link to another app's list page, or None while that page does not exist."""
+    try:
+        url = reverse(url_name)
+    except NoReverseMatch:
+        return None
+    query = {key: value for key, value in query.items() if value not in (None, "")}
+    return Link(label, f"{url}?{urlencode(query, doseq=True)}" if query else url)

@@ -1,0 +1,345 @@
+"""Who may see the oversight figures, over which unit and period; the dashboard itself.
+
+Threat: figures are built from case, referral and victim records; a dashboard of another unit,
+or one an investigator could open, would tell people about work they have no part in. A
+supervisor sees their own unit only (through the other apps' need-to-know filters); an
+administrator sees the read-only aggregate view across units; everyone else gets 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from casework.accounts.choices import Role
+from casework.accounts.models import Unit
+from casework.core.errors import DomainError, NotFound
+
+from . import charts
+from .registry import (
+    COUNT,
+    LABEL,
+    MEASURE,
+    SHARE,
+    Column,
+    Figure,
+    Link,
+    Scope,
+    Table,
+    all_figures,
+    missing_source,
+)
+
+# A year and a bit: the dashboard's weekly rows stay bounded (and the benchmark's "a year").
+MAX_PERIOD_DAYS = 400
+SUPPRESS_BELOW = 5
+SUPPRESSED = "<5"
+SUPPRESSED_MEASURE = "n<5"
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+def is_unit_supervisor(user) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.unit_id is not None
+        and user.has_role(Role.SUPERVISOR)
+    )
+
+
+def is_administrator(user) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.has_role(Role.ADMINISTRATOR)
+    )
+
+
+def can_see_oversight(user) -> bool:
+    return is_unit_supervisor(user) or is_administrator(user)
+
+
+def units_for(user) -> QuerySet[Unit]:
+    """The units whose figures ``user`` may see: their own as supervisor; all as administrator."""
+    if is_administrator(user):
+        return Unit.objects.order_by("name")
+    if is_unit_supervisor(user):
+        return Unit.objects.filter(pk=user.unit_id)
+    return Unit.objects.none()
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or settings.TIME_ZONE)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def scope_for(
+    *,
+    user,
+    unit: Unit | int | str | None,
+    period_start: date,
+    period_end: date,
+    now: datetime | None = None,
+) -> Scope:
+    """The scope of figures ``user`` asked for, or NotFound when they may not have it.
+
+    ``unit`` is a Unit, its id or code, or None: a supervisor's own unit (None means theirs);
+    for an administrator None means every unit. Days are whole days in the unit's time zone.
+    """
+    if not can_see_oversight(user):
+        raise NotFound("No such page.")
+    if period_end < period_start:
+        raise DomainError("The period ends before it starts.", field="end")
+    if (period_end - period_start).days >= MAX_PERIOD_DAYS:
+        raise DomainError(f"Choose a period of at most {MAX_PERIOD_DAYS} days.", field="start")
+    chosen: Unit | None = None
+    if isinstance(unit, Unit):
+        chosen = unit
+    elif unit not in (None, ""):
+        lookup = {"pk": int(unit)} if str(unit).isdigit() else {"code": str(unit)}
+        chosen = Unit.objects.filter(**lookup).first()
+        if chosen is None:
+            raise NotFound("No such unit.")
+    if is_unit_supervisor(user) and (chosen is None or chosen.pk == user.unit_id):
+        # Their own unit, through their own need-to-know.
+        own = chosen or user.unit
+        zone = _zone(own.time_zone)
+        unit_ids: tuple[int, ...] = (own.pk,)
+        aggregate_only = False
+        label = own.name
+    elif is_administrator(user):
+        zone = _zone(chosen.time_zone if chosen else None)
+        unit_ids = (chosen.pk,) if chosen else tuple(Unit.objects.values_list("pk", flat=True))
+        aggregate_only = True
+        label = chosen.name if chosen else "All units"
+    else:
+        raise NotFound("No such unit.")
+    start = datetime.combine(period_start, time.min, tzinfo=zone)
+    end = datetime.combine(period_end + timedelta(days=1), time.min, tzinfo=zone)
+    return Scope(
+        user=user,
+        unit_ids=unit_ids,
+        start=start,
+        end=end,
+        now=now or timezone.now(),
+        zone=zone,
+        aggregate_only=aggregate_only,
+        unit_label=label,
+    )
+
+
+def default_period(*, today: date | None = None, weeks: int = 13) -> tuple[date, date]:
+    today = today or timezone.localdate()
+    return today - timedelta(weeks=weeks) + timedelta(days=1), today
+
+
+# --- formatting and suppression ---------------------------------------------------------------
+
+
+def format_cell(column: Column, row: dict, *, shared: bool = False) -> str:
+    """A cell as people read it. ``shared``: counts of 1 to 4, and measures over fewer than five
+    records, are replaced so that a small number cannot point at a person (the statistical
+    disclosure rule for anything leaving the unit). Zero stays zero: it points at nobody."""
+    value = row.get(column.key)
+    if column.kind == LABEL:
+        return str(value if value is not None else "")
+    if column.kind == COUNT:
+        count = int(value or 0)
+        if shared and 0 < count < SUPPRESS_BELOW:
+            return SUPPRESSED
+        return f"{count}"
+    if shared and column.base is not None:
+        base = int(row.get(column.base) or 0)
+        if 0 < base < SUPPRESS_BELOW:
+            return SUPPRESSED_MEASURE
+    if value is None:
+        return "—"
+    if column.kind == SHARE:
+        return f"{100 * float(value):.1f}%"
+    if column.kind == MEASURE:
+        return f"{float(value):.1f}"
+    return str(value)
+
+
+def chart_value(column: Column, row: dict) -> float | None:
+    value = row.get(column.key)
+    if value is None:
+        return None
+    if column.kind == SHARE:
+        return 100 * float(value)
+    return float(value)
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+@dataclass
+class FigureResult:
+    figure: Figure
+    table: Table | None
+    missing: str | None = None
+    links: list[Link] = field(default_factory=list)
+
+    @property
+    def available(self) -> bool:
+        return self.table is not None
+
+    @property
+    def key(self) -> str:
+        return self.figure.key
+
+    def chart_svg(self):
+        if self.table is None or not self.table.rows:
+            return ""
+        spec = self.figure.chart
+        columns = {column.key: column for column in self.table.columns}
+        categories = [str(row[spec.category]) for row in self.table.rows]
+        rows = self.table.rows
+        if (
+            spec.category in ("priority", "kind")
+            and rows
+            and rows[-1][spec.category]
+            in (
+                "All priorities",
+                "All kinds",
+            )
+        ):
+            rows = rows[:-1]
+            categories = categories[:-1]
+        series = [
+            charts.Series(columns[key].label, [chart_value(columns[key], row) for row in rows])
+            for key in spec.series
+        ]
+        draw = charts.line_chart if spec.kind == "line" else charts.bar_chart
+        extra = {"stacked": spec.stacked} if spec.kind == "bar" else {}
+        return draw(
+            chart_id=f"chart-{self.figure.key}",
+            title=self.figure.title,
+            description=(
+                f"{'Line' if spec.kind == 'line' else 'Bar'} chart of "
+                f"{', '.join(s.label.lower() for s in series)} by {spec.x_label.lower()}. "
+                "The table below the chart gives every value."
+            ),
+            categories=categories,
+            series=series,
+            x_label=spec.x_label,
+            y_label=spec.y_label,
+            **extra,
+        )
+
+    def formatted_rows(self, *, shared: bool = False) -> list[list[str]]:
+        if self.table is None:
+            return []
+        return [
+            [format_cell(column, row, shared=shared) for column in self.table.columns]
+            for row in self.table.rows
+        ]
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    figures: list[FigureResult]
+
+    def figure(self, key: str) -> FigureResult:
+        for result in self.figures:
+            if result.key == key:
+                return result
+        raise NotFound("No such figure.")
+
+
+def compute_figure(figure: Figure, scope: Scope) -> FigureResult:
+    missing = missing_source(figure)
+    if missing is not None:
+        return FigureResult(figure=figure, table=None, missing=missing)
+    return FigureResult(figure=figure, table=figure.compute(scope), links=figure.links(scope))
+
+
+def figures_for(scope: Scope, keys: list[str] | None = None) -> list[FigureResult]:
+    chosen = [f for f in all_figures() if keys is None or f.key in keys]
+    return [compute_figure(one, scope) for one in chosen]
+
+
+def dashboard(
+    *,
+    user,
+    unit: Unit | int | str | None,
+    period_start: date,
+    period_end: date,
+    now: datetime | None = None,
+    keys: list[str] | None = None,
+) -> Dashboard:
+    """Every figure for ``user`` over ``unit`` and the period: what the dashboard page shows.
+
+    The benchmark times this function. It runs a bounded number of aggregate queries (one or
+    two per figure) whatever the amount of data, and raises NotFound for a viewer who may not
+    see the unit.
+    """
+    scope = scope_for(
+        user=user, unit=unit, period_start=period_start, period_end=period_end, now=now
+    )
+    return Dashboard(scope=scope, figures=figures_for(scope, keys))
+
+
+# --- case reviews and the closure queue ---------------------------------------------------------
+
+
+def review_cases(*, user) -> QuerySet:
+    """Open cases of the supervisor's unit with their last review and next review due."""
+    if not is_unit_supervisor(user):
+        raise NotFound("No such page.")
+    from casework.cases.choices import CaseStatus
+    from casework.cases.selectors import cases_visible_to
+
+    from .models import CaseReview
+
+    last = CaseReview.objects.filter(case=OuterRef("pk")).order_by("-reviewed_at", "-id")
+    return (
+        cases_visible_to(user)
+        .filter(unit_id=user.unit_id)
+        .exclude(status=CaseStatus.CLOSED)
+        .select_related("lead")
+        .annotate(
+            last_reviewed_at=Max("oversight_reviews__reviewed_at"),
+            next_review_at=Subquery(last.values("next_review_at")[:1]),
+        )
+        .order_by("next_review_at", "opened_at", "id")
+    )
+
+
+def reviews_of(*, user, case) -> QuerySet:
+    from .models import CaseReview
+
+    if not is_unit_supervisor(user) or case.unit_id != user.unit_id:
+        raise NotFound("No such case that you can see.")
+    return CaseReview.objects.filter(case=case).select_related("reviewed_by")
+
+
+def pending_closures(*, user) -> QuerySet:
+    """The cases app's closure requests awaiting a supervisor of this unit (read only here)."""
+    if not is_unit_supervisor(user):
+        raise NotFound("No such page.")
+    from casework.cases.choices import ClosureRequestStatus
+    from casework.cases.models import CaseClosureRequest
+    from casework.cases.selectors import case_visibility_q
+
+    return (
+        CaseClosureRequest.objects.filter(
+            case_visibility_q(user, prefix="case__"),
+            case__unit_id=user.unit_id,
+            status=ClosureRequestStatus.PENDING,
+        )
+        .select_related("case", "requested_by")
+        .order_by("created_at", "id")
+    )

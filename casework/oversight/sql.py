@@ -1,0 +1,77 @@
+"""SQL building blocks for the figures: percentiles, durations and calendar buckets.
+
+``percentile_cont`` is an ordered-set aggregate Django does not ship; it is what makes a median
+or a 90th percentile a single pass in PostgreSQL instead of a sort in Python.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Aggregate, F, FloatField, Func, Value
+
+
+class Percentile(Aggregate):
+    """``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``."""
+
+    function = "percentile_cont"
+    name = "Percentile"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+    allow_filter = True
+
+    def __init__(self, expression, fraction: float, **extra) -> None:
+        if not 0 <= fraction <= 1:
+            raise ValueError("A percentile is between 0 and 1.")
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def seconds_between(later, earlier) -> Func:
+    """``EXTRACT(EPOCH FROM later - earlier)`` in seconds, as a float."""
+    later = F(later) if isinstance(later, str) else later
+    earlier = F(earlier) if isinstance(earlier, str) else earlier
+    return Func(
+        later,
+        earlier,
+        template="EXTRACT(EPOCH FROM (%(expressions)s))",
+        arg_joiner=" - ",
+        output_field=FloatField(),
+    )
+
+
+def seconds_since(moment: datetime, earlier: str) -> Func:
+    from django.db.models import DateTimeField
+
+    return seconds_between(Value(moment, output_field=DateTimeField()), earlier)
+
+
+HOUR = 3600.0
+DAY = 86400.0
+
+
+def week_starts(first: date, last: date) -> list[date]:
+    """Every Monday from the week holding ``first`` to the week holding ``last``."""
+    monday = first - timedelta(days=first.weekday())
+    weeks = []
+    while monday <= last:
+        weeks.append(monday)
+        monday += timedelta(days=7)
+    return weeks
+
+
+def month_starts(first: date, last: date) -> list[date]:
+    month = first.replace(day=1)
+    months = []
+    while month <= last:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def local_date(value: datetime | date | None, zone: ZoneInfo) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(zone).date()
+    return value
