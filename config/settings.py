@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "casework.accounts.middleware.SessionLifetimeMiddleware",
     "casework.accounts.middleware.TwoFactorRequiredMiddleware",
+    # Tells the database-level change capture who is acting (after authentication).
+    "casework.audit.capture.AuditActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -290,6 +292,15 @@ CELERY_BEAT_SCHEDULE = {
     "disable-inactive-accounts": {
         "task": "casework.accounts.disable_inactive_accounts",
         "schedule": crontab(minute=15, hour=2),
+    },
+    # Audit: seal committed events into the hash chain and Merkle tree, sign checkpoints.
+    "audit-seal": {
+        "task": "casework.audit.seal",
+        "schedule": timedelta(seconds=env_int("CASEWORK_AUDIT_SEAL_SECONDS", 10, minimum=1)),
+    },
+    "audit-verify": {
+        "task": "casework.audit.verify",
+        "schedule": crontab(minute=40, hour=3),
     },
 }
 
