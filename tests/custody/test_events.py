@@ -66,7 +66,7 @@ def test_a_receiver_who_records_the_transfer_acknowledges_it_by_doing_so(
 def test_it_refuses_a_transfer_from_someone_who_does_not_hold_the_item(
     item, investigator, teammate, supervisor
 ):
-    with pytest.raises(DomainError, match="inv2.north does not hold") as caught:
+    with pytest.raises(DomainError, match=r"inv2\.north does not hold") as caught:
         transfer(item, actor=teammate, frm=teammate, to=supervisor)
     assert caught.value.errors[0].field == "released_by"
     assert item.events.count() == 1
@@ -157,9 +157,12 @@ def test_the_database_refuses_to_update_or_delete_a_custody_event(item):
     event = item.events.get()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         CustodyEvent.objects.filter(pk=event.pk).update(place="Elsewhere")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM custody_custodyevent WHERE id = %s", [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM custody_custodyevent WHERE id = %s", [event.pk])
     assert CustodyEvent.objects.get(pk=event.pk).place == event.place
 
 
