@@ -1,0 +1,13 @@
+"""Custody: waits for the app's models (see the issue that builds them)."""
+
+from __future__ import annotations
+
+from .base import Context
+
+NAME = "custody"
+REQUIRES = ("custody.CustodyEvent",)
+PENDING = "models exist, generator not written yet"
+
+
+def load(ctx: Context) -> None:  # pragma: no cover - PENDING until written
+    raise NotImplementedError

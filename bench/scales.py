@@ -1,0 +1,106 @@
+"""How much data each scale generates, and how many times each measurement repeats.
+
+``national`` is issue 8's national unit: a million referrals a year and years of audit trail.
+``medium`` is a tenth of it, for estimating national load rates in a few minutes; ``small`` is the
+quick run (`make bench SCALE=small`); ``tiny`` is for the harness's own tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    units: int
+    investigators_per_unit: int
+    supervisors_per_unit: int
+    referrals: int
+    cases: int
+    identifiers: int
+    deadlines: int
+    custody_events: int
+    audit_events: int
+    # Measurements: requests per page (after warm-up) and sizes of the throughput runs.
+    samples: int
+    import_referrals: int
+    audit_writes: int
+    verify_events: int
+    seal_events: int
+
+    @property
+    def investigators(self) -> int:
+        return self.units * self.investigators_per_unit
+
+
+SCALES: dict[str, Scale] = {
+    "tiny": Scale(
+        name="tiny",
+        units=2,
+        investigators_per_unit=4,
+        supervisors_per_unit=1,
+        referrals=300,
+        cases=60,
+        identifiers=900,
+        deadlines=300,
+        custody_events=150,
+        audit_events=2_000,
+        samples=3,
+        import_referrals=50,
+        audit_writes=5,
+        verify_events=500,
+        seal_events=200,
+    ),
+    "small": Scale(
+        name="small",
+        units=4,
+        investigators_per_unit=25,
+        supervisors_per_unit=2,
+        referrals=10_000,
+        cases=2_000,
+        identifiers=30_000,
+        deadlines=10_000,
+        custody_events=5_000,
+        audit_events=200_000,
+        samples=20,
+        import_referrals=5_000,
+        audit_writes=40,
+        verify_events=50_000,
+        seal_events=10_000,
+    ),
+    "medium": Scale(
+        name="medium",
+        units=10,
+        investigators_per_unit=40,
+        supervisors_per_unit=3,
+        referrals=100_000,
+        cases=20_000,
+        identifiers=300_000,
+        deadlines=100_000,
+        custody_events=50_000,
+        audit_events=2_000_000,
+        samples=30,
+        import_referrals=20_000,
+        audit_writes=60,
+        verify_events=200_000,
+        seal_events=20_000,
+    ),
+    "national": Scale(
+        name="national",
+        units=20,
+        investigators_per_unit=50,
+        supervisors_per_unit=3,
+        referrals=1_000_000,
+        cases=200_000,
+        identifiers=3_000_000,
+        deadlines=1_000_000,
+        custody_events=500_000,
+        audit_events=20_000_000,
+        samples=50,
+        import_referrals=100_000,
+        audit_writes=100,
+        verify_events=1_000_000,
+        seal_events=50_000,
+    ),
+}

@@ -1,0 +1,12 @@
+"""The measurements, one module per domain; importing this package registers them all."""
+
+from __future__ import annotations
+
+from . import audit, cases, deadlines, oversight, referrals
+from .base import REGISTRY, Result, Run, run_scenario
+
+# Report order: the investigator's day first, then the ledger, then oversight.
+_ORDER = [cases, referrals, deadlines, audit, oversight]
+REGISTRY.sort(key=lambda entry: [m.__name__ for m in _ORDER].index(entry.function.__module__))
+
+__all__ = ["REGISTRY", "Result", "Run", "run_scenario"]

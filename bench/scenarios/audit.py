@@ -1,0 +1,196 @@
+"""Audit trail figures (issue 7): write overhead, sealing, verification, and the search page."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+import time
+
+from django.core.management import call_command, get_commands
+from django.db import connection, transaction
+from django.utils import timezone
+
+from casework.audit.models import AuditEvent
+
+from .base import (
+    NotBuilt,
+    Result,
+    Run,
+    Target,
+    audit_disabled,
+    import_or_not_built,
+    page,
+    scenario,
+    url_or_not_built,
+)
+
+
+@scenario("audit.write_overhead", issue="7")
+def write_overhead(run: Run) -> list[Result]:
+    """The same write (``case_open``) with and without its audit event, interleaved in one run."""
+    from casework.cases.services import case_open
+
+    user = run.personas["investigator"]
+    unit = user.unit
+
+    def write(n: int) -> float:
+        started = time.perf_counter()
+        case_open(actor=user, unit=unit, title=f"Synthetic benchmark case {n}", lead=user)
+        return (time.perf_counter() - started) * 1000
+
+    with_audit, without = [], []
+    write(0)
+    for n in range(run.scale.audit_writes):
+        with_audit.append(write(2 * n + 1))
+        with audit_disabled():
+            without.append(write(2 * n + 2))
+    base = statistics.median(without)
+    audited = statistics.median(with_audit)
+    return [
+        Result(
+            "audit.write_overhead",
+            "Audit overhead on a write (case_open, median)",
+            unit="%",
+            value=(audited - base) / base * 100,
+            target=Target(20, "issue 7"),
+            baseline=base,
+            baseline_label="ms per write without audit",
+            persona="investigator",
+            details={
+                "with_audit_ms": round(audited, 3),
+                "without_audit_ms": round(base, 3),
+                "writes_each": len(with_audit),
+            },
+            note="service-level write; becomes a web POST once a case form exists",
+        )
+    ]
+
+
+def _event_bytes(limit: int) -> list[bytes]:
+    """The bytes the ledger hashes: its stored canonical form once issue 7 lands, else a
+    canonical JSON rendering of the same fields (sorted keys, no spaces) as a stand-in."""
+    fields = [f.attname for f in AuditEvent._meta.concrete_fields]
+    stored = next(
+        (name for name in ("canonical", "canonical_bytes", "payload") if name in fields), None
+    )
+    query = AuditEvent.objects.order_by("id")[:limit]
+    if stored:
+        return [bytes(value) for value in query.values_list(stored, flat=True)]
+    return [
+        json.dumps(row, sort_keys=True, separators=(",", ":"), default=str).encode()
+        for row in query.values(*fields)
+    ]
+
+
+@scenario("audit.sha256", issue="7")
+def sha256_rate(run: Run) -> list[Result]:
+    """How fast this machine hashes the events' bytes: the ceiling for verification."""
+    blobs = _event_bytes(run.scale.verify_events)
+    if not blobs:
+        raise NotBuilt("no audit events to hash")
+    started = time.perf_counter()
+    previous = b""
+    for blob in blobs:
+        # One leaf hash and one chain link per event, as a hash chain needs at the least.
+        previous = hashlib.sha256(previous + hashlib.sha256(blob).digest()).digest()
+    seconds = time.perf_counter() - started
+    size = sum(len(b) for b in blobs)
+    return [
+        Result(
+            "audit.sha256",
+            "Raw SHA-256 over the events' bytes (the limit for verify)",
+            unit="events/s",
+            value=len(blobs) / seconds,
+            details={
+                "events": len(blobs),
+                "mean_bytes": round(size / len(blobs)),
+                "mb_per_second": round(size / seconds / 1e6, 1),
+            },
+        )
+    ]
+
+
+@scenario("audit.seal", issue="7")
+def seal_rate(run: Run) -> list[Result]:
+    """Events written as the application writes them (the ledger's trigger fixes their bytes),
+    then sealed by the application's sealer: events sealed per second."""
+    seal_all = import_or_not_built("casework.audit.sealing", "seal_all")
+    seal_all(rounds=1000)  # anything left from generation or earlier scenarios
+    fresh = run.scale.seal_events
+    columns = (
+        "occurred_at, actor_id, actor_username, action, outcome, object_type, object_id, "
+        "case_id, request_id, ip_address, user_agent, reason, changes, details, source"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO audit_auditevent ({columns}) SELECT now(), "
+            + columns.split(", ", 1)[1]
+            + " FROM audit_auditevent ORDER BY id DESC LIMIT %s",
+            [fresh],
+        )
+    started = time.perf_counter()
+    result = seal_all(rounds=1000, sign=True)
+    seconds = time.perf_counter() - started
+    if result["sealed"] < fresh:
+        raise NotBuilt(f"the sealer sealed {result['sealed']} of {fresh} new events")
+    return [
+        Result(
+            "audit.seal",
+            "Sealer throughput (seal_all, with a signed checkpoint)",
+            unit="events/s",
+            value=result["sealed"] / seconds,
+            target=Target(5000, "issue 7", below=False),
+            details={
+                "events": result["sealed"],
+                "seconds": round(seconds, 3),
+                "tree_size": result.get("tree_size"),
+            },
+        )
+    ]
+
+
+@scenario("audit.verify", issue="7")
+def verify_rate(run: Run) -> list[Result]:
+    if "verify_audit" not in get_commands():
+        raise NotBuilt("no verify_audit command yet")
+    count = AuditEvent.objects.count()
+    started = time.perf_counter()
+    call_command("verify_audit", verbosity=0)
+    seconds = time.perf_counter() - started
+    return [
+        Result(
+            "audit.verify",
+            "verify_audit over the whole trail",
+            unit="events/s",
+            value=count / seconds,
+            target=Target(100_000, "issue 7", below=False),
+            details={"events": count, "seconds": round(seconds, 3)},
+            note="compare with audit.sha256, the machine's ceiling",
+        )
+    ]
+
+
+@scenario("pages.audit_search", issue="7")
+def audit_search(run: Run) -> list[Result]:
+    url = url_or_not_built(("audit:search", {}), ("audit:list", {}), ("audit:events", {}))
+    since = (timezone.now() - timezone.timedelta(days=30)).date().isoformat()
+    results = []
+    for role in ("supervisor", "auditor"):
+        user = run.personas["investigator"]
+        results.append(
+            page(
+                run,
+                name="pages.audit_search",
+                label="Audit search: one person's events",
+                role=role,
+                url=f"{url}?actor={user.username}&since={since}",
+                target_ms=500,
+                target_source="harness budget",
+                baseline=lambda user=user: list(
+                    AuditEvent.objects.filter(actor_id=user.pk).order_by("-occurred_at", "-id")[:50]
+                ),
+                baseline_label="plain ORM page of the person's events",
+            )
+        )
+    return results

@@ -1,0 +1,108 @@
+"""The generator keeps the invariants the application relies on (tiny scale, test database)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from django.db import connection
+
+from bench import database
+from bench.generate import generate
+from bench.loader import ModelCopy, copy_text
+from bench.scales import SCALES
+from casework.audit.models import AuditEvent
+from casework.cases.models import Case, CaseAssignment, CaseNumberSequence, CaseUserObjectPermission
+from casework.cases.selectors import VIEW_PERMISSION, cases_visible_to
+from casework.referrals.choices import ReferralStatus
+from casework.referrals.models import Referral
+
+pytestmark = pytest.mark.django_db
+
+TINY = SCALES["tiny"]
+
+
+@pytest.fixture
+def generated(settings, tmp_path):
+    # As `python -m bench` loads: triggers off, the generator writes the ledger's bytes itself.
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "checkpoints")
+    settings.AUDIT_SIGNING_KEY_FILE = str(tmp_path / "signing-key.pem")
+    database.tune_session()
+    try:
+        yield generate(TINY, say=lambda line: None)
+    finally:
+        database.restore_session()
+
+
+def test_it_numbers_cases_without_gaps_and_grants_exactly_lead_and_assignees(generated):
+    seen = defaultdict(list)
+    for case in Case.objects.select_related("unit"):
+        assert case.number == f"{case.unit.case_prefix}-{case.year}-{case.sequence:06d}"
+        assert case.opened_at.year == case.year
+        seen[(case.unit_id, case.year)].append(case.sequence)
+    assert sum(len(numbers) for numbers in seen.values()) == TINY.cases
+    last = {(s.unit_id, s.year): s.last_value for s in CaseNumberSequence.objects.all()}
+    for key, numbers in seen.items():
+        assert sorted(numbers) == list(range(1, len(numbers) + 1))
+        assert last[key] == len(numbers)
+
+    grants = set(
+        CaseUserObjectPermission.objects.filter(permission__codename=VIEW_PERMISSION).values_list(
+            "user_id", "content_object_id"
+        )
+    )
+    expected = set(Case.objects.values_list("lead_id", "id")) | set(
+        CaseAssignment.objects.values_list("user_id", "case_id")
+    )
+    assert grants == expected
+    investigator = generated.personas["investigator"]
+    from casework.accounts.models import User
+
+    user = User.objects.get(pk=investigator)
+    mine = {case_id for user_id, case_id in expected if user_id == investigator}
+    assert mine, "the benchmark investigator has cases to look at"
+    assert set(cases_visible_to(user).values_list("id", flat=True)) == mine
+
+    assert Referral.objects.count() == TINY.referrals
+    accepted = Referral.objects.filter(status=ReferralStatus.ACCEPTED).select_related("case")
+    assert accepted.exists()
+    for referral in accepted:
+        assert referral.case.unit_id == referral.unit_id
+        assert referral.received_at <= referral.case.opened_at
+    assert Referral.objects.filter(status__in=["new", "in_triage"], case__isnull=True).exists()
+    for entry in generated.loaded:
+        assert entry.get("status") in (None, "not-built")
+        if entry.get("status") == "not-built":
+            assert entry.get("missing") or entry.get("note")
+
+
+def test_it_writes_a_sealed_audit_trail_with_the_ledgers_own_bytes(generated):
+    assert AuditEvent.objects.count() >= TINY.audit_events
+    created = set(AuditEvent.objects.filter(action="case.create").values_list("case_id", flat=True))
+    assert created == set(Case.objects.values_list("id", flat=True))
+    times = list(AuditEvent.objects.order_by("id").values_list("occurred_at", flat=True))
+    assert times == sorted(times)
+
+    with connection.cursor() as cursor:
+        # The bytes the generator wrote are exactly those the ledger's trigger would have.
+        cursor.execute(
+            "SELECT count(*) FROM audit_auditevent e WHERE e.canonical IS DISTINCT FROM "
+            "convert_to(audit_jcs(audit_event_document(e)), 'UTF8')"
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT count(*) FROM audit_auditseal")
+        assert cursor.fetchone()[0] == AuditEvent.objects.count()
+
+
+def test_copy_text_escapes_what_copy_would_misread():
+    assert copy_text("a\tb\\c\nd") == "a\\tb\\\\c\\nd"
+    assert copy_text(None) == "\\N"
+    assert copy_text(True) == "t"
+    assert copy_text({"b": 1, "a": [None]}) == '{"a":[null],"b":1}'
+
+
+def test_a_required_field_the_generator_does_not_fill_is_named():
+    from bench.loader import GeneratorOutOfDate
+
+    with pytest.raises(GeneratorOutOfDate, match=r"cases\.Case\.number"):
+        ModelCopy(Case, ("id", "unit_id"))

@@ -1,0 +1,63 @@
+"""``python -m bench`` end to end at tiny scale: its own database, a table, and results JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_it_measures_a_fresh_database_and_writes_results(tmp_path):
+    output = tmp_path / "latest.json"
+    database = f"casework_bench_test_{os.getpid()}"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--scale",
+            "tiny",
+            "--database",
+            database,
+            "--output",
+            str(output),
+            "--drop",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "Scenario" in completed.stdout and "Status" in completed.stdout
+
+    results = json.loads(output.read_text())
+    assert results["scale"] == "tiny"
+    assert results["machine"]["cores"] and results["machine"]["postgresql"]
+    loaded = {entry["table"]: entry for entry in results["generation"]}
+    assert loaded["cases.Case"]["rows"] == 60
+
+    scenarios = results["scenarios"]
+    statuses = {s["status"] for s in scenarios}
+    assert statuses <= {"ok", "over-target", "not-built"}, [
+        (s["scenario"], s["note"]) for s in scenarios if s["status"] == "error"
+    ]
+    for entry in scenarios:
+        if entry["status"] == "not-built":
+            assert entry["note"], entry["scenario"]
+        else:
+            assert entry["value"] is not None, entry["scenario"]
+
+    # Works today: need-to-know against the plain unit query, side by side.
+    visibility = [s for s in scenarios if s["scenario"] == "cases.visibility.page"]
+    assert {s["persona"] for s in visibility} == {"investigator", "supervisor"}
+    for entry in visibility:
+        assert entry["unit"] == "ms p95" and entry["baseline"] > 0
+        assert entry["target"]["value"] > 0 and entry["details"]["queries"] >= 1
+    overhead = next(s for s in scenarios if s["scenario"] == "audit.write_overhead")
+    assert overhead["target"] == {"value": 20, "source": "issue 7", "below": True}
