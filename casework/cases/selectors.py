@@ -201,6 +201,18 @@ def case_list(
     """One keyset page of the cases ``user`` may see, newest first, with filters.
 
     Keyset rather than OFFSET: page 2,000 of a million-row list costs what page 1 costs."""
+    cases = case_queryset(user=user, filters=filters)
+    position = decode_cursor(cursor) if cursor else None
+    if position is not None:
+        opened_at, pk = position
+        cases = cases.filter(Q(opened_at__lt=opened_at) | Q(opened_at=opened_at, pk__lt=pk))
+    rows = list(cases.order_by("-opened_at", "-id")[: limit + 1])
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return CasePage(cases=rows[:limit], next_cursor=next_cursor)
+
+
+def case_queryset(*, user, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    """The cases ``user`` may see, filtered; unordered (callers page it by keyset)."""
     filters = filters or CaseFilters()
     cases = cases_visible_to(user).select_related("unit", "lead")
     if filters.scope == "mine":
@@ -217,13 +229,7 @@ def case_list(
         cases = cases.filter(priority=filters.priority)
     if filters.q:
         cases = cases.filter(case_search_q(filters.q))
-    position = decode_cursor(cursor) if cursor else None
-    if position is not None:
-        opened_at, pk = position
-        cases = cases.filter(Q(opened_at__lt=opened_at) | Q(opened_at=opened_at, pk__lt=pk))
-    rows = list(cases.order_by("-opened_at", "-id")[: limit + 1])
-    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return CasePage(cases=rows[:limit], next_cursor=next_cursor)
+    return cases
 
 
 def closure_queue_for(user) -> QuerySet[CaseClosureRequest]:

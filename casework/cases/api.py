@@ -1,0 +1,610 @@
+"""API for cases under ``/api/v1/cases/``: thin views over the selectors and services.
+
+A case is named by its number. A case the caller may not see answers 404, and so does
+everything under it; lists never include it. Errors are problem details (``DomainError`` and
+``NotFound`` are converted by ``casework.core.api``). Lists use keyset (cursor) pagination.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.accounts.models import User
+from casework.core.api import CreatedCursorPagination
+from casework.core.errors import DomainError, NotFound
+from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent, normalise_identifier
+
+from . import selectors, services
+from .choices import (
+    CaseStatus,
+    ClosureOutcome,
+    Priority,
+    SubjectRole,
+    VictimIdentification,
+)
+from .models import Case, CaseClosureRequest, CaseIdentifier, CaseNote, CaseSubject, CaseTask
+
+REASON_HEADER = "Casework-Reason"
+
+
+class OpenedCursorPagination(CreatedCursorPagination):
+    ordering = ("-opened_at", "-id")
+
+
+class OldestFirstPagination(CreatedCursorPagination):
+    ordering = ("created_at", "id")
+
+
+def _user_in_unit(username: str, unit_id: int | None, field: str) -> User:
+    user = User.objects.filter(username=username, unit_id=unit_id).first()
+    if user is None:
+        raise DomainError(f"No user {username!r} in this unit.", field=field)
+    return user
+
+
+# --- serializers -------------------------------------------------------------------------------
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["username", "name", "email", "phone"]
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    lead = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "number",
+            "title",
+            "unit",
+            "priority",
+            "status",
+            "lead",
+            "opened_at",
+            "closed_at",
+            "closure_outcome",
+        ]
+
+
+class ClosureRequestSerializer(serializers.ModelSerializer):
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseClosureRequest
+        fields = [
+            "id",
+            "status",
+            "outcome",
+            "reason",
+            "requested_by",
+            "created_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+
+
+class CaseDetailSerializer(CaseSerializer):
+    assignees = serializers.SerializerMethodField()
+    pending_closure = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "summary",
+            "closure_reason",
+            "assignees",
+            "pending_closure",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_assignees(self, case) -> list[str]:
+        return [a.user.username for a in selectors.case_assignees(case)]
+
+    @extend_schema_field(ClosureRequestSerializer(allow_null=True))
+    def get_pending_closure(self, case) -> dict | None:
+        pending = selectors.pending_closure(case)
+        return ClosureRequestSerializer(pending).data if pending else None
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.P3)
+    lead = serializers.CharField(
+        required=False, help_text="User name of the lead (default: you); same unit."
+    )
+
+
+class TransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CaseStatus.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CloseRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=ClosureOutcome.choices)
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class IdentifierSerializer(serializers.ModelSerializer):
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    subject = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseIdentifier
+        fields = [
+            "id",
+            "kind",
+            "raw_value",
+            "normal_value",
+            "service",
+            "device_kind",
+            "ip_event",
+            "observed_at",
+            "port",
+            "subject",
+            "source_referral_id",
+            "added_by",
+            "created_at",
+        ]
+
+    def get_subject(self, identifier) -> str | None:
+        return identifier.subject.pseudonym if identifier.subject_id else None
+
+
+class MatchSerializer(serializers.Serializer):
+    """A deconfliction match. For a case you cannot see, only ``unit_*`` and ``lead_*`` are
+    given; ``case_number`` and ``case_title`` are null."""
+
+    kind = serializers.CharField()
+    normal_value = serializers.CharField()
+    visible = serializers.BooleanField()
+    unit_code = serializers.CharField()
+    unit_name = serializers.CharField()
+    lead_name = serializers.CharField()
+    lead_email = serializers.CharField()
+    lead_phone = serializers.CharField()
+    case_number = serializers.CharField(allow_null=True)
+    case_title = serializers.CharField(allow_null=True)
+
+
+class IdentifierInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=IdentifierKind.choices)
+    value = serializers.CharField(max_length=500, help_text="As the source gave it.")
+    service = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    device_kind = serializers.ChoiceField(
+        choices=DeviceIdKind.choices, required=False, allow_blank=True, default=""
+    )
+    ip_event = serializers.ChoiceField(
+        choices=IpEvent.choices, required=False, allow_blank=True, default=""
+    )
+    observed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    port = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, max_value=65535
+    )
+    subject = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Id of a subject of the case."
+    )
+
+
+class IdentifierAddedSerializer(serializers.Serializer):
+    identifier = IdentifierSerializer()
+    matches = MatchSerializer(many=True)
+
+
+class DeconflictInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=IdentifierKind.choices)
+    value = serializers.CharField(max_length=500)
+    service = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    device_kind = serializers.ChoiceField(
+        choices=DeviceIdKind.choices, required=False, allow_blank=True, default=""
+    )
+
+
+class SubjectSerializer(serializers.ModelSerializer):
+    pseudonym = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = CaseSubject
+        fields = ["id", "pseudonym", "role", "description", "created_at"]
+
+
+class SubjectInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=SubjectRole.choices)
+    description = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseNote
+        fields = ["id", "author", "body", "corrects", "created_at"]
+
+
+class NoteInputSerializer(serializers.Serializer):
+    body = serializers.CharField()
+    corrects = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Id of the note this corrects."
+    )
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseTask
+        fields = ["id", "title", "assignee", "due_at", "done_at", "done_by", "created_at"]
+
+
+class TaskInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    assignee = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="User name, on the case."
+    )
+    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class TaskStateSerializer(serializers.Serializer):
+    done = serializers.BooleanField()
+
+
+class SafeguardingSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    taken_at = serializers.DateTimeField()
+    recorded_by = serializers.CharField(source="recorded_by.username")
+
+
+class VictimSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    pseudonym = serializers.CharField(source="subject.pseudonym")
+    identification = serializers.ChoiceField(choices=VictimIdentification.choices)
+    icse_reference = serializers.CharField()
+    national_reference = serializers.CharField()
+    identified_at = serializers.DateTimeField(allow_null=True)
+    safeguarded_at = serializers.DateTimeField(allow_null=True)
+    safeguarding_actions = SafeguardingSerializer(many=True, source="safeguarding_actions.all")
+
+
+class VictimInputSerializer(serializers.Serializer):
+    identification = serializers.ChoiceField(choices=VictimIdentification.choices, required=False)
+    icse_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    national_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    safeguarding_action = serializers.CharField(
+        max_length=300, required=False, help_text="Record one safeguarding action taken now."
+    )
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+CASE_FILTERS = [
+    OpenApiParameter("q", str, description="Number prefix, words of the title, or an identifier."),
+    OpenApiParameter("status", str, enum=CaseStatus.values),
+    OpenApiParameter("priority", str, enum=Priority.values),
+    OpenApiParameter("scope", str, enum=["mine", "unit"], description="Default: all you see."),
+]
+
+
+class CaseListView(generics.GenericAPIView):
+    pagination_class = OpenedCursorPagination
+    serializer_class = CaseSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        params = self.request.query_params
+        filters = selectors.CaseFilters(
+            q=params.get("q", "")[:200],
+            status=params.get("status", "") if params.get("status") in CaseStatus.values else "",
+            priority=params.get("priority", "")
+            if params.get("priority") in Priority.values
+            else "",
+            scope=params.get("scope", "") if params.get("scope") in ("mine", "unit") else "",
+        )
+        return selectors.case_queryset(user=self.request.user, filters=filters)
+
+    @extend_schema(parameters=CASE_FILTERS, responses=CaseSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(CaseSerializer(page, many=True).data)
+
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseDetailSerializer})
+    def post(self, request):
+        data = _valid(CaseCreateSerializer, request)
+        user = request.user
+        if user.unit is None:
+            raise DomainError("Only members of a unit open cases.", status=403)
+        lead = _user_in_unit(data["lead"], user.unit_id, "lead") if data.get("lead") else user
+        case = services.case_open(
+            actor=user, unit=user.unit, title=data["title"], lead=lead, priority=data["priority"]
+        )
+        if not selectors.case_is_visible(user=user, case=case):
+            return Response({"number": case.number}, status=status.HTTP_201_CREATED)
+        return Response(CaseDetailSerializer(case).data, status=status.HTTP_201_CREATED)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _case(request, number: str, *, tab: str = "api") -> Case:
+    return selectors.case_view(user=request.user, number=number, tab=tab)
+
+
+def _case_quiet(request, number: str) -> Case:
+    return selectors.case_get_for(user=request.user, number=number)
+
+
+class CaseDetailView(APIView):
+    @extend_schema(responses=CaseDetailSerializer)
+    def get(self, request, number: str):
+        return Response(CaseDetailSerializer(_case(request, number)).data)
+
+
+class CaseTransitionView(APIView):
+    @extend_schema(
+        request=TransitionSerializer,
+        responses=CaseDetailSerializer,
+        description="Move the case along its allowed transitions. Closing is refused here: "
+        "use close-request and a supervisor's approve.",
+    )
+    def post(self, request, number: str):
+        data = _valid(TransitionSerializer, request)
+        case = _case_quiet(request, number)
+        services.case_change_status(
+            actor=request.user, case=case, status=data["status"], reason=data["reason"]
+        )
+        return Response(CaseDetailSerializer(case).data)
+
+
+class CaseCloseRequestView(APIView):
+    @extend_schema(request=CloseRequestSerializer, responses={201: ClosureRequestSerializer})
+    def post(self, request, number: str):
+        data = _valid(CloseRequestSerializer, request)
+        case = _case_quiet(request, number)
+        closure = services.case_close_request(
+            actor=request.user, case=case, reason=data["reason"], outcome=data["outcome"]
+        )
+        return Response(ClosureRequestSerializer(closure).data, status=status.HTTP_201_CREATED)
+
+
+class CaseApproveView(APIView):
+    @extend_schema(
+        request=DecisionSerializer,
+        responses=CaseDetailSerializer,
+        description="A supervisor of the case's unit (not the requester) approves the "
+        "pending closure; the case is closed.",
+    )
+    def post(self, request, number: str):
+        data = _valid(DecisionSerializer, request)
+        case = _case_quiet(request, number)
+        services.case_close_approve(actor=request.user, case=case, note=data["note"])
+        return Response(CaseDetailSerializer(case).data)
+
+
+class CaseRejectView(APIView):
+    @extend_schema(request=DecisionSerializer, responses=ClosureRequestSerializer)
+    def post(self, request, number: str):
+        data = _valid(DecisionSerializer, request)
+        case = _case_quiet(request, number)
+        closure = services.case_close_reject(actor=request.user, case=case, note=data["note"])
+        return Response(ClosureRequestSerializer(closure).data)
+
+
+class CaseIdentifiersView(generics.GenericAPIView):
+    pagination_class = OldestFirstPagination
+    serializer_class = IdentifierSerializer
+    filter_backends: list = []
+
+    @extend_schema(responses=IdentifierSerializer(many=True))
+    def get(self, request, number: str):
+        case = _case(request, number, tab="identifiers")
+        rows = selectors.case_identifiers_for(user=request.user, case=case).order_by()
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(IdentifierSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=IdentifierInputSerializer,
+        responses={201: IdentifierAddedSerializer},
+        description="Adds the identifier and deconflicts it against every case; matches in "
+        "cases you cannot see give only the unit and the lead's contact.",
+    )
+    def post(self, request, number: str):
+        data = _valid(IdentifierInputSerializer, request)
+        case = _case_quiet(request, number)
+        subject = None
+        if data["subject"] is not None:
+            subject = selectors.case_subject_get_for(
+                user=request.user, case=case, pk=data["subject"]
+            )
+        identifier = services.case_identifier_add(
+            actor=request.user,
+            case=case,
+            kind=data["kind"],
+            raw=data["value"],
+            service=data["service"],
+            device_kind=data["device_kind"],
+            ip_event=data["ip_event"],
+            observed_at=data["observed_at"],
+            port=data["port"],
+            subject=subject,
+        )
+        body = {
+            "identifier": IdentifierSerializer(identifier).data,
+            "matches": [m.as_dict() for m in identifier.matches],
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class DeconflictView(APIView):
+    @extend_schema(
+        request=DeconflictInputSerializer,
+        responses=MatchSerializer(many=True),
+        description="Look an identifier up across every case without adding it. Audited on "
+        "both sides; leads of matched cases are told who asked.",
+    )
+    def post(self, request):
+        data = _valid(DeconflictInputSerializer, request)
+        normal = normalise_identifier(
+            data["kind"], data["value"], service=data["service"], device_kind=data["device_kind"]
+        )
+        matches = services.identifier_deconflict(
+            actor=request.user, kind=data["kind"], normal_value=normal, context_label="api lookup"
+        )
+        return Response([m.as_dict() for m in matches])
+
+
+class CaseSubjectsView(APIView):
+    @extend_schema(responses=SubjectSerializer(many=True))
+    def get(self, request, number: str):
+        case = _case(request, number, tab="subjects")
+        subjects = selectors.case_subjects_for(user=request.user, case=case)
+        return Response(SubjectSerializer(subjects, many=True).data)
+
+    @extend_schema(request=SubjectInputSerializer, responses={201: SubjectSerializer})
+    def post(self, request, number: str):
+        data = _valid(SubjectInputSerializer, request)
+        case = _case_quiet(request, number)
+        subject = services.case_subject_add(
+            actor=request.user, case=case, role=data["role"], description=data["description"]
+        )
+        return Response(SubjectSerializer(subject).data, status=status.HTTP_201_CREATED)
+
+
+class CaseNotesView(generics.GenericAPIView):
+    pagination_class = OldestFirstPagination
+    serializer_class = NoteSerializer
+    filter_backends: list = []
+
+    @extend_schema(responses=NoteSerializer(many=True))
+    def get(self, request, number: str):
+        case = _case(request, number, tab="notes")
+        notes = selectors.case_notes_for(user=request.user, case=case).order_by()
+        page = self.paginate_queryset(notes)
+        return self.get_paginated_response(NoteSerializer(page, many=True).data)
+
+    @extend_schema(request=NoteInputSerializer, responses={201: NoteSerializer})
+    def post(self, request, number: str):
+        data = _valid(NoteInputSerializer, request)
+        case = _case_quiet(request, number)
+        corrects = None
+        if data["corrects"] is not None:
+            corrects = selectors.case_note_get_for(
+                user=request.user, case=case, pk=data["corrects"]
+            )
+        note = services.case_note_add(
+            actor=request.user, case=case, body=data["body"], corrects=corrects
+        )
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class CaseTasksView(APIView):
+    @extend_schema(responses=TaskSerializer(many=True))
+    def get(self, request, number: str):
+        case = _case(request, number, tab="tasks")
+        tasks = selectors.case_tasks_for(user=request.user, case=case)
+        return Response(TaskSerializer(tasks, many=True).data)
+
+    @extend_schema(request=TaskInputSerializer, responses={201: TaskSerializer})
+    def post(self, request, number: str):
+        data = _valid(TaskInputSerializer, request)
+        case = _case_quiet(request, number)
+        assignee = None
+        if data["assignee"]:
+            assignee = _user_in_unit(data["assignee"], case.unit_id, "assignee")
+        task = services.case_task_add(
+            actor=request.user,
+            case=case,
+            title=data["title"],
+            assignee=assignee,
+            due_at=data["due_at"],
+        )
+        return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+
+
+class CaseTaskView(APIView):
+    @extend_schema(
+        operation_id="cases_task_set_done", request=TaskStateSerializer, responses=TaskSerializer
+    )
+    def post(self, request, number: str, pk: int):
+        data = _valid(TaskStateSerializer, request)
+        case = _case_quiet(request, number)
+        task = selectors.case_task_get_for(user=request.user, case=case, pk=pk)
+        if data["done"] and not task.is_done:
+            services.case_task_complete(actor=request.user, task=task)
+        elif not data["done"] and task.is_done:
+            services.case_task_reopen(actor=request.user, task=task)
+        return Response(TaskSerializer(task).data)
+
+
+REASON_PARAMETER = OpenApiParameter(
+    REASON_HEADER,
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="Why you need the victim records (break-the-glass); kept in the audit trail.",
+)
+
+
+def _reason(request) -> str:
+    return request.headers.get(REASON_HEADER, "")
+
+
+class CaseVictimsView(APIView):
+    @extend_schema(parameters=[REASON_PARAMETER], responses=VictimSerializer(many=True))
+    def get(self, request, number: str):
+        case = _case(request, number, tab="victims")
+        victims = selectors.victim_records_view(
+            user=request.user, case=case, reason=_reason(request)
+        )
+        return Response(VictimSerializer(victims, many=True).data)
+
+
+class CaseVictimView(APIView):
+    @extend_schema(
+        parameters=[REASON_PARAMETER],
+        request=VictimInputSerializer,
+        responses=VictimSerializer,
+    )
+    def patch(self, request, number: str, pk: int):
+        data = _valid(VictimInputSerializer, request)
+        case = _case_quiet(request, number)
+        victim = selectors.victim_record_get_for(user=request.user, case=case, pk=pk)
+        services.victim_record_update(
+            actor=request.user,
+            victim=victim,
+            identification=data.get("identification"),
+            icse_reference=data.get("icse_reference"),
+            national_reference=data.get("national_reference"),
+        )
+        if data.get("safeguarding_action"):
+            services.victim_safeguarding_add(
+                actor=request.user, victim=victim, action=data["safeguarding_action"]
+            )
+        for shown in selectors.victim_records_view(
+            user=request.user, case=case, reason=_reason(request)
+        ):
+            if shown.pk == victim.pk:
+                return Response(VictimSerializer(shown).data)
+        raise NotFound("No victim record that you can see.")

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import pytest
+
+from casework.audit.models import AuditEvent
+from casework.cases import services
+from casework.cases.models import Case
+from tests.cases.factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_lists_visible_cases_with_a_cursor(
+    api_for, investigator, outsider, django_assert_max_num_queries
+):
+    mine = [make_case(lead=investigator, title=f"Synthetic {i}") for i in range(5)]
+    make_case(lead=outsider)
+    api = api_for(investigator)
+    with django_assert_max_num_queries(6):
+        response = api.get("/api/v1/cases/", {"page_size": 3})
+    body = response.json()
+    assert [c["number"] for c in body["results"]] == [c.number for c in reversed(mine)][:3]
+    rest = api.get(body["next"]).json()
+    assert len(rest["results"]) == 2 and rest["next"] is None
+
+
+def test_an_investigator_opens_a_case_and_adds_an_identifier(api_for, investigator, outsider):
+    api = api_for(investigator)
+    created = api.post(
+        "/api/v1/cases/", {"title": "Synthetic API case", "priority": "P2"}, format="json"
+    )
+    assert created.status_code == 201
+    number = created.json()["number"]
+    south = make_case(lead=outsider, title="Synthetic hidden")
+    services.case_identifier_add(actor=outsider, case=south, kind="email", raw="x9@example.org")
+    added = api.post(
+        f"/api/v1/cases/{number}/identifiers/",
+        {"kind": "email", "value": "X9@example.org"},
+        format="json",
+    )
+    assert added.status_code == 201
+    [match] = added.json()["matches"]
+    assert match["visible"] is False and match["case_number"] is None
+    assert match["unit_name"] == "South Unit" and match["lead_email"] == outsider.email
+    assert south.number not in added.content.decode()
+
+
+def test_an_invalid_identifier_is_a_problem_detail(api_for, investigator):
+    case = make_case(lead=investigator)
+    response = api_for(investigator).post(
+        f"/api/v1/cases/{case.number}/identifiers/",
+        {"kind": "ip_address", "value": "nope"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["errors"][0]["field"] == "value"
+
+
+def test_transitions_and_closure_through_the_api(api_for, investigator, supervisor):
+    case = make_case(lead=investigator)
+    api = api_for(investigator)
+    url = f"/api/v1/cases/{case.number}"
+    assert (
+        api.post(f"{url}/transition/", {"status": "active"}, format="json").json()["status"]
+        == "active"
+    )
+    refused = api.post(f"{url}/transition/", {"status": "closed"}, format="json")
+    assert refused.status_code == 400 and "approval" in refused.json()["detail"]
+    assert api.post(f"{url}/approve/", {}, format="json").status_code == 400
+    assert (
+        api.post(
+            f"{url}/close-request/", {"reason": "Done", "outcome": "arrests"}, format="json"
+        ).status_code
+        == 201
+    )
+    assert api.post(f"{url}/approve/", {}, format="json").status_code == 403
+    approved = api_for(supervisor).post(f"{url}/approve/", {}, format="json")
+    assert approved.json()["status"] == "closed"
+    assert Case.objects.get(pk=case.pk).closed_at is not None
+
+
+def test_notes_subjects_tasks(api_for, investigator, teammate):
+    case = make_case(lead=investigator, assignees=[teammate])
+    api = api_for(teammate)
+    url = f"/api/v1/cases/{case.number}"
+    note = api.post(f"{url}/notes/", {"body": "Synthetic note"}, format="json").json()
+    api.post(
+        f"{url}/notes/", {"body": "Synthetic correction", "corrects": note["id"]}, format="json"
+    )
+    notes = api.get(f"{url}/notes/").json()["results"]
+    assert [n["corrects"] for n in notes] == [None, note["id"]]
+    subject = api.post(f"{url}/subjects/", {"role": "victim"}, format="json").json()
+    assert subject["pseudonym"] == "Subject A"
+    task = api.post(
+        f"{url}/tasks/", {"title": "Synthetic task", "assignee": "inv.north"}, format="json"
+    ).json()
+    done = api.post(f"{url}/tasks/{task['id']}/", {"done": True}, format="json").json()
+    assert done["done_by"] == "inv2.north"
+
+
+def test_victims_need_a_reason_header(api_for, investigator):
+    case = make_case(lead=investigator)
+    services.case_subject_add(actor=investigator, case=case, role="victim")
+    api = api_for(investigator)
+    url = f"/api/v1/cases/{case.number}/victims/"
+    assert api.get(url).status_code == 400
+    shown = api.get(url, HTTP_CASEWORK_REASON="Synthetic review")
+    assert shown.status_code == 200 and shown.json()[0]["pseudonym"] == "Subject A"
+    victim_id = shown.json()[0]["id"]
+    patched = api.patch(
+        f"{url}{victim_id}/",
+        {"identification": "identified", "safeguarding_action": "Synthetic action"},
+        format="json",
+        HTTP_CASEWORK_REASON="Synthetic update",
+    )
+    assert patched.json()["identification"] == "identified"
+    assert AuditEvent.objects.filter(action="victim.view", reason="Synthetic review").exists()
+
+
+def test_deconflict_lookup_without_adding(api_for, investigator, outsider):
+    south = make_case(lead=outsider)
+    services.case_identifier_add(
+        actor=outsider, case=south, kind="device_id", raw="35-209900-176148-1", device_kind="imei"
+    )
+    response = api_for(investigator).post(
+        "/api/v1/cases/deconflict/",
+        {"kind": "device_id", "value": "352099001761481", "device_kind": "imei"},
+        format="json",
+    )
+    [match] = response.json()
+    assert match["unit_code"] == "south" and match["case_title"] is None
+
+
+def test_outsiders_get_404_on_every_route(api_for, investigator, outsider, auditor):
+    case = make_case(lead=investigator)
+    for user in (outsider, auditor):
+        api = api_for(user)
+        assert case.number not in api.get("/api/v1/cases/").content.decode()
+        for suffix in ("", "identifiers/", "subjects/", "notes/", "tasks/", "victims/"):
+            assert api.get(f"/api/v1/cases/{case.number}/{suffix}").status_code == 404, suffix
+        assert (
+            api.post(
+                f"/api/v1/cases/{case.number}/notes/", {"body": "x"}, format="json"
+            ).status_code
+            == 404
+        )
