@@ -2,8 +2,15 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+from casework.core.navigation import NavItem
+
 
 class CustodyConfig(AppConfig):
     name = "casework.custody"
     label = "custody"
     verbose_name = "Chain of custody"
+    navigation = [
+        NavItem("Evidence", "custody:items", frozenset({"investigator", "supervisor"}), 40),
+        NavItem("Evidence stores", "custody:stores", frozenset({"administrator"}), 90),
+    ]
+    home_panels = [(40, "custody/_home_panel.html")]

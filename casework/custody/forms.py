@@ -1,0 +1,256 @@
+"""Web forms. They only shape input; the services decide what is allowed.
+
+Times are entered as the local time of the place where the thing happened (a ``datetime-local``
+field) in a chosen time zone; the form turns that into UTC and keeps the offset, so the report
+can print both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django import forms
+from django.conf import settings
+
+from casework.accounts.models import User
+
+from .choices import FINAL_KINDS, EventKind, HashAlgorithm, ItemKind, SealState
+from .models import CustodyEvent, EvidenceItem, EvidenceStore
+
+LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        full = obj.get_full_name()
+        return f"{full} ({obj.username})" if full else obj.username
+
+
+def unit_people(unit_id: int):
+    return User.objects.filter(unit_id=unit_id, is_active=True).order_by("username")
+
+
+def default_zone(user) -> str:
+    return (
+        getattr(user, "time_zone", "")
+        or getattr(getattr(user, "unit", None), "time_zone", "")
+        or settings.TIME_ZONE
+    )
+
+
+class LocalTimeMixin:
+    """Adds a time zone field and turns naive local inputs into aware UTC plus an offset."""
+
+    time_fields: tuple[str, ...] = ()
+
+    def clean_time_zone(self) -> str:
+        name = self.cleaned_data["time_zone"].strip()
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise forms.ValidationError(f"Unknown time zone {name!r}.") from error
+        return name
+
+    def clean(self):
+        data = super().clean()
+        zone_name = data.get("time_zone")
+        if not zone_name:
+            return data
+        zone = ZoneInfo(zone_name)
+        offset = 0
+        for name in self.time_fields:
+            value: datetime | None = data.get(name)
+            if value is None:
+                continue
+            local = value.replace(tzinfo=None).replace(tzinfo=zone)
+            data[name] = local
+            if name == self.time_fields[0]:
+                offset = int(local.utcoffset().total_seconds() // 60)
+        data["local_offset_minutes"] = offset
+        return data
+
+
+class StoreForm(forms.ModelForm):
+    metadata_api_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="Metadata API URL",
+        help_text="Recorded for operators; Casework does not call it.",
+    )
+
+    class Meta:
+        model = EvidenceStore
+        fields = ["name", "identifier_pattern", "metadata_api_url", "is_active"]
+        help_texts = {
+            "identifier_pattern": r"A regular expression anchored with ^ and $, e.g. "
+            r"^DEMS-\d{4}-\d{6}$",
+        }
+
+
+class ItemForm(LocalTimeMixin, forms.Form):
+    time_fields = ("seized_at",)
+
+    store = forms.ModelChoiceField(queryset=EvidenceStore.objects.none())
+    store_identifier = forms.CharField(max_length=200, label="Store identifier")
+    exhibit_number = forms.CharField(max_length=60)
+    root_item = forms.ModelChoiceField(
+        queryset=EvidenceItem.objects.none(),
+        required=False,
+        label="Derived from exhibit",
+        help_text="For a disk image or extraction: the exhibit it was made from.",
+    )
+    kind = forms.ChoiceField(choices=ItemKind.choices)
+    make = forms.CharField(max_length=100, required=False)
+    model_name = forms.CharField(max_length=100, required=False, label="Model")
+    serial_number = forms.CharField(max_length=100, required=False)
+    description = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="Neutral and physical only (colour, case, labels). Never content.",
+    )
+    seized_at = forms.DateTimeField(widget=LOCAL_INPUT, label="Seized at (local time)")
+    time_zone = forms.CharField(max_length=64)
+    seized_place = forms.CharField(max_length=200, label="Place of seizure")
+    seizure_authority = forms.CharField(max_length=120, label="Authority (warrant/order no.)")
+    seized_by = PersonChoiceField(queryset=User.objects.none())
+    seal_numbers = forms.CharField(
+        max_length=500, required=False, help_text="Seal or bag numbers, separated by commas."
+    )
+    hash_algorithm = forms.ChoiceField(choices=[("", "—"), *HashAlgorithm.choices], required=False)
+    hash_value = forms.CharField(max_length=200, required=False, label="Hash value (hex)")
+
+    def __init__(self, *args, case, user, **kwargs) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("time_zone", default_zone(user))
+        kwargs["initial"].setdefault("seized_by", user.pk)
+        super().__init__(*args, **kwargs)
+        from .selectors import stores_for_choice
+
+        self.fields["store"].queryset = stores_for_choice()
+        self.fields["root_item"].queryset = EvidenceItem.objects.filter(case=case).order_by(
+            "exhibit_number"
+        )
+        self.fields["seized_by"].queryset = unit_people(case.unit_id)
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("time_zone")
+        algorithm, value = data.pop("hash_algorithm"), data.pop("hash_value")
+        data["hashes"] = [(algorithm, value)] if algorithm or value else []
+        data["seal_numbers"] = [s for s in data["seal_numbers"].split(",") if s.strip()]
+        return data
+
+
+EVENT_FORM_KINDS = [
+    (k, label) for k, label in EventKind.choices if k not in FINAL_KINDS and k != EventKind.SEIZED
+]
+
+
+class EventForm(LocalTimeMixin, forms.Form):
+    time_fields = ("started_at", "ended_at")
+
+    kind = forms.ChoiceField(choices=EVENT_FORM_KINDS)
+    started_at = forms.DateTimeField(
+        widget=LOCAL_INPUT,
+        label="Start (local time)",
+        required=False,
+        help_text="Left empty for a correction: it is dated now.",
+    )
+    ended_at = forms.DateTimeField(widget=LOCAL_INPUT, label="End (local time)", required=False)
+    time_zone = forms.CharField(max_length=64)
+    place = forms.CharField(max_length=200, required=False)
+    released_by = PersonChoiceField(queryset=User.objects.none(), required=False)
+    received_by = PersonChoiceField(queryset=User.objects.none(), required=False)
+    external_party = forms.CharField(
+        max_length=200, required=False, help_text="Someone outside Casework (court, owner)."
+    )
+    purpose = forms.CharField(max_length=300, required=False)
+    authority = forms.CharField(max_length=120, required=False)
+    transport_method = forms.CharField(max_length=100, required=False)
+    tracking_number = forms.CharField(max_length=100, required=False)
+    tool_name = forms.CharField(max_length=100, required=False, label="Tool")
+    tool_version = forms.CharField(max_length=60, required=False)
+    condition_on_receipt = forms.CharField(max_length=300, required=False)
+    seal_state = forms.ChoiceField(
+        choices=[("", "—"), *SealState.choices], required=False, label="Seal state on receipt"
+    )
+    seal_numbers = forms.CharField(max_length=500, required=False)
+    change_made = forms.CharField(max_length=300, required=False, label="Unavoidable change")
+    change_made_by = PersonChoiceField(queryset=User.objects.none(), required=False)
+    change_reason = forms.CharField(max_length=300, required=False)
+    hash_algorithm = forms.ChoiceField(choices=[("", "—"), *HashAlgorithm.choices], required=False)
+    hash_value = forms.CharField(max_length=200, required=False, label="Hash value computed")
+    submission_reference = forms.CharField(max_length=120, required=False)
+    hash_set_identifier = forms.CharField(max_length=120, required=False)
+    count_new = forms.IntegerField(min_value=0, required=False, label="New (count)")
+    count_known = forms.IntegerField(min_value=0, required=False, label="Already known (count)")
+    count_series_matched = forms.IntegerField(
+        min_value=0, required=False, label="Series matched (count)"
+    )
+    corrects = forms.ModelChoiceField(
+        queryset=CustodyEvent.objects.none(), required=False, label="Corrects event"
+    )
+    note = forms.CharField(max_length=500, required=False)
+    expected_last_event = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, item: EvidenceItem, user, **kwargs) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("time_zone", default_zone(user))
+        kwargs["initial"].setdefault("expected_last_event", item.last_event_id)
+        super().__init__(*args, **kwargs)
+        people = unit_people(item.case.unit_id)
+        for name in ("released_by", "received_by", "change_made_by"):
+            self.fields[name].queryset = people
+        self.fields["corrects"].queryset = CustodyEvent.objects.filter(item=item).order_by(
+            "sequence"
+        )
+        self.fields["corrects"].label_from_instance = lambda e: (
+            f"#{e.sequence} {e.get_kind_display()}"
+        )
+
+    def service_kwargs(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        data.pop("time_zone", None)
+        data["kind"] = self.cleaned_data["kind"]
+        data["local_offset_minutes"] = self.cleaned_data.get("local_offset_minutes", 0)
+        if "seal_numbers" in data:
+            data["seal_numbers"] = [s for s in data["seal_numbers"].split(",") if s.strip()]
+        return data
+
+
+class HashForm(forms.Form):
+    algorithm = forms.ChoiceField(choices=HashAlgorithm.choices)
+    value = forms.CharField(max_length=200, label="Value (hex)")
+
+
+class SignOffForm(LocalTimeMixin, forms.Form):
+    time_fields = ("started_at",)
+
+    kind = forms.ChoiceField(
+        choices=[(EventKind.RELEASED, "Release"), (EventKind.DISPOSED, "Disposal")]
+    )
+    started_at = forms.DateTimeField(widget=LOCAL_INPUT, label="When (local time)")
+    time_zone = forms.CharField(max_length=64)
+    place = forms.CharField(max_length=200, required=False)
+    external_party = forms.CharField(
+        max_length=200, required=False, label="Released to", help_text="Needed for a release."
+    )
+    authority = forms.CharField(max_length=120, label="Authority (order/decision no.)")
+    purpose = forms.CharField(max_length=300, required=False, label="Reason")
+    transport_method = forms.CharField(max_length=100, required=False)
+    tracking_number = forms.CharField(max_length=100, required=False)
+    note = forms.CharField(max_length=500, required=False)
+    expected_last_event = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, item: EvidenceItem, user, **kwargs) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("time_zone", default_zone(user))
+        kwargs["initial"].setdefault("expected_last_event", item.last_event_id)
+        super().__init__(*args, **kwargs)
+
+    def service_kwargs(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        data.pop("time_zone", None)
+        data["started_at"] = self.cleaned_data["started_at"]
+        return data
