@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 
 from .choices import (
@@ -14,7 +15,7 @@ from .choices import (
     RequestKind,
     RequestStatus,
 )
-from .models import Agency, Contact
+from .models import Agency, Contact, PartnerRequest
 from .validators import country_choices
 
 HANDLING_HELP = "How far this may travel. Required on anything sent out."
@@ -95,8 +96,27 @@ class _RecordWorkForm(forms.Form):
         help_text="Must work at the chosen agency.",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Choosing the agency narrows the contact list to its people (htmx); without script the
+        # full list stays and the service still refuses a contact of another agency.
+        self.fields["agency"].widget.attrs.update(
+            {
+                "hx-get": reverse("partners:contact-options"),
+                "hx-target": "#id_contact",
+                "hx-trigger": "change",
+                "hx-include": "this",
+            }
+        )
+
 
 class CommunicationForm(_RecordWorkForm):
+    request = forms.ModelChoiceField(
+        label="About request",
+        queryset=PartnerRequest.objects.none(),
+        required=False,
+        help_text="Optional: the request this exchange is about.",
+    )
     occurred_at = forms.DateTimeField(label="When", widget=DateTimeLocalInput())
     direction = forms.ChoiceField(choices=Direction.choices)
     channel = forms.ChoiceField(choices=Channel.choices)
@@ -107,8 +127,10 @@ class CommunicationForm(_RecordWorkForm):
         widget=forms.Textarea(attrs={"rows": 3}), help_text="Neutral: what was done, never content."
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, requests=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if requests is not None:
+            self.fields["request"].queryset = requests
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         field_order = ["occurred_at", "direction", "channel", "agency", "contact"]
         self.order_fields(field_order)

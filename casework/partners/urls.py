@@ -37,6 +37,7 @@ urlpatterns = [
     path("agencies/<int:pk>/", views.agency_detail, name="agency"),
     path("agencies/<int:pk>/edit/", views.agency_edit, name="agency-edit"),
     path("agencies/<int:pk>/contacts/new/", views.contact_new, name="contact-new"),
+    path("contacts/options/", views.contact_options, name="contact-options"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact-edit"),
     path("requests/<uuid:pk>/", views.request_detail, name="request"),

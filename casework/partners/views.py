@@ -182,6 +182,19 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+def contact_options(request: HttpRequest) -> HttpResponse:
+    """``<option>`` elements for the active contacts of ``?agency=`` (htmx on the work forms)."""
+    agency_id = request.GET.get("agency", "")
+    contacts = []
+    if agency_id.isdigit():
+        agency = selectors.agency_get(user=request.user, pk=int(agency_id))
+        contacts = list(
+            selectors.contacts_of(user=request.user, agency=agency, include_inactive=False)
+        )
+    return render(request, "partners/_contact_options.html", {"contacts": contacts})
+
+
 # --- work on a case or a referral --------------------------------------------------------------
 
 
@@ -236,7 +249,9 @@ def communication_new(request: HttpRequest, number: str | None = None, pk: int |
     record = _record(request, number, pk)
     if not _can_work(request.user):
         raise NotFound("No such page.")
-    form = CommunicationForm(request.POST or None)
+    form = CommunicationForm(
+        request.POST or None, requests=selectors.requests_for(user=request.user, **record.on)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.communication_record(actor=request.user, **record.on, **form.cleaned_data)

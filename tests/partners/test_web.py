@@ -259,3 +259,31 @@ def test_the_supervisor_sees_slowest_partners_first(
     other = client_for(outside_supervisor).get("/partners/supervision/").content.decode()
     assert "Example Provider" not in other
     assert "No open requests." in other
+
+
+def test_choosing_an_agency_narrows_the_contacts(
+    client_for, investigator, outsider, agency, other_agency, contact
+):
+    make_contact(actor=investigator, agency=other_agency, name="Pat Example")
+    body = client_for(outsider).get(f"/partners/contacts/options/?agency={agency.pk}").content
+    assert "Camille Exemple" in body.decode()
+    assert "Pat Example" not in body.decode()
+
+
+def test_a_communication_can_be_tied_to_a_request_of_the_case(
+    client_for, investigator, case, agency
+):
+    partner_request = make_request(actor=investigator, agency=agency, case=case)
+    response = client_for(investigator).post(
+        f"/partners/cases/{case.number}/communications/new/",
+        {
+            "occurred_at": (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "direction": "in",
+            "channel": "email",
+            "agency": agency.pk,
+            "request": partner_request.pk,
+            "summary": "Provider asked for a clarification",
+        },
+    )
+    assert response.status_code == 302
+    assert Communication.objects.get().request == partner_request
