@@ -22,11 +22,15 @@ class PeriodForm(forms.Form):
     end = forms.DateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    unit = forms.ChoiceField(label="Unit", required=False)
+    # Any code is accepted here: the selector decides, and answers 404 for a unit not one's own.
+    unit = forms.CharField(label="Unit", required=False, widget=forms.Select)
 
     def __init__(self, *args, units=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", "All units"), *[(u.code, u.name) for u in units]]
+        self.fields["unit"].widget.choices = [
+            ("", "All units"),
+            *[(u.code, u.name) for u in units],
+        ]
 
     def period(self):
         """(first day, last day); the preset wins unless "dates below" is chosen."""
@@ -45,7 +49,7 @@ class ReportForm(forms.Form):
     month = forms.IntegerField(
         label="Month (for a monthly report)", min_value=1, max_value=12, required=False
     )
-    unit = forms.ChoiceField(label="Unit", required=False)
+    unit = forms.CharField(label="Unit", required=False, widget=forms.Select)
     shared = forms.BooleanField(
         label="For sharing outside the unit (counts under 5 suppressed)", required=False
     )
@@ -53,7 +57,10 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, units=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", "All units"), *[(u.code, u.name) for u in units]]
+        self.fields["unit"].widget.choices = [
+            ("", "All units"),
+            *[(u.code, u.name) for u in units],
+        ]
 
 
 class CaseReviewForm(forms.Form):
