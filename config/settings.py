@@ -289,6 +289,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=CELERY_HEARTBEAT_SECONDS),
         "kwargs": {"source": "beat"},
     },
+    # Deadlines: mark missed clocks, escalate, claim due reminders (each exactly once).
+    "deadlines-sweep": {
+        "task": "casework.deadlines.sweep",
+        "schedule": timedelta(seconds=env_int("CASEWORK_DEADLINES_SWEEP_SECONDS", 60, minimum=10)),
+    },
     "disable-inactive-accounts": {
         "task": "casework.accounts.disable_inactive_accounts",
         "schedule": crontab(minute=15, hour=2),

@@ -269,6 +269,14 @@ class Deadline(TimeStampedModel):
         return self.state in (DeadlineState.OPEN, DeadlineState.MISSED)
 
     @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.state == DeadlineState.MISSED or (
+            self.state == DeadlineState.OPEN and self.due_at <= timezone.now()
+        )
+
+    @property
     def subject_label(self) -> str:
         """What the clock hangs off, as people name it: the case number or the referral."""
         if self.case_id:

@@ -166,7 +166,9 @@ def _require_active(deadline: Deadline, verb: str) -> None:
         )
 
 
-def _close(deadline: Deadline, *, actor, state: str, reason: str = "") -> None:
+def _close(
+    deadline: Deadline, *, actor, state: str, reason: str = "", extra: tuple[str, ...] = ()
+) -> None:
     deadline.state = state
     deadline.closed_at = timezone.now()
     deadline.closed_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -181,6 +183,7 @@ def _close(deadline: Deadline, *, actor, state: str, reason: str = "") -> None:
             "next_reminder_at",
             "reason",
             "updated_at",
+            *extra,
         ]
     )
 
@@ -339,8 +342,9 @@ def deadline_extend(
     )
     before = deadline.state
     deadline.extended_to = extension
-    deadline.save(update_fields=["extended_to"])
-    _close(deadline, actor=actor, state=DeadlineState.EXTENDED, reason=reason)
+    _close(
+        deadline, actor=actor, state=DeadlineState.EXTENDED, reason=reason, extra=("extended_to",)
+    )
     audit_record(
         actor=actor,
         action="deadline.extend",
@@ -400,9 +404,12 @@ def deadlines_close_for_case(*, actor, case) -> int:
 
 @dataclass
 class SweepResult:
-    """What one sweep did. ``skipped`` when another sweep held the lock."""
+    """What one sweep did: deadlines reminded (``claimed`` counts their offsets, several when a
+    clock started late), missed and escalated, re-sent; ``skipped`` when another sweep held the
+    lock."""
 
     reminders: int = 0
+    claimed: int = 0
     missed: int = 0
     escalations: int = 0
     resent: int = 0
@@ -447,7 +454,7 @@ SELECT due.id, 'reminder', o.seconds, %(now)s
   FROM due CROSS JOIN LATERAL unnest(due.reminder_offsets) AS o(seconds)
  WHERE due.due_at - make_interval(secs => o.seconds) <= %(now)s
 ON CONFLICT (deadline_id, kind, offset_seconds) DO NOTHING
-RETURNING id
+RETURNING id, deadline_id
 """
 
 _UNSENT = """
@@ -478,11 +485,13 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
         cursor.execute(_MARK_MISSED, {"now": now})
         escalated = cursor.fetchall()
         cursor.execute(_CLAIM_REMINDERS, {"now": now, "limit": SWEEP_BATCH})
-        claimed = [row[0] for row in cursor.fetchall()]
+        claimed_rows = cursor.fetchall()
+        claimed = [row[0] for row in claimed_rows]
         cursor.execute(_UNSENT, {"stale": now - RESEND_AFTER, "limit": SWEEP_BATCH})
         stale = [row[0] for row in cursor.fetchall()]
     result.missed = result.escalations = len(escalated)
-    result.reminders = len(claimed)
+    result.reminders = len({row[1] for row in claimed_rows})
+    result.claimed = len(claimed)
     result.resent = len(stale)
     result.reminder_ids = [row[0] for row in escalated] + claimed + stale
     if escalated:
@@ -529,10 +538,17 @@ def _local(value: datetime, zone_name: str) -> str:
     return value.astimezone(zone).strftime("%d %b %Y %H:%M %Z")
 
 
+def _words(delta_text: str) -> str:
+    # Django's timesince joins with no-break spaces; e-mail subjects read better with plain ones.
+    return delta_text.replace("\xa0", " ")
+
+
 def _reminder_message(deadline: Deadline, now: datetime) -> tuple[str, str, str]:
     link = reverse("deadlines:detail", args=[deadline.reference])
     label = deadline.get_kind_display()
-    subject = f"{label} for {deadline.subject_label} due in {timeuntil(deadline.due_at, now)}"
+    subject = (
+        f"{label} for {deadline.subject_label} due in {_words(timeuntil(deadline.due_at, now))}"
+    )
     body = f"Due {_local(deadline.due_at, deadline.time_zone)}."
     rule = deadline.rule
     if rule is not None and (rule.extension_days or rule.extension_months):
@@ -547,7 +563,7 @@ def _escalation_message(deadline: Deadline, now: datetime) -> tuple[str, str, st
     owner = deadline.owner.get_full_name() if deadline.owner else "nobody"
     subject = (
         f"Overdue: {deadline.get_kind_display()} for {deadline.subject_label} "
-        f"({timesince(deadline.due_at, now)} ago)"
+        f"({_words(timesince(deadline.due_at, now))} ago)"
     )
     body = f"It was due {_local(deadline.due_at, deadline.time_zone)}; owner: {owner}."
     return subject, body, link
@@ -586,8 +602,8 @@ def deadline_reminders_send(*, reminder_ids: list[int], now: datetime | None = N
                 subject, body, link = _escalation_message(deadline, now)
                 kind = "deadline.escalation"
             else:
-                if deadline.state != DeadlineState.OPEN:
-                    continue  # met or waived since it was claimed: nothing to remind
+                if deadline.state != DeadlineState.OPEN or deadline.due_at <= now:
+                    continue  # met, waived or overdue since the claim: the escalation speaks
                 recipients = (
                     [deadline.owner] if deadline.owner else supervisors.get(deadline.unit_id, [])
                 )

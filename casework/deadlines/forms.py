@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django import forms
+
+from .choices import DeadlineKind
+
+
+class DeadlineCreateForm(forms.Form):
+    case = forms.CharField(label="Case number", max_length=40)
+    kind = forms.ChoiceField(label="Kind", choices=DeadlineKind.choices)
+    due_at = forms.DateTimeField(
+        label="Due (leave empty to use the rule)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="In the deadline's time zone.",
+    )
+    time_zone = forms.CharField(label="Time zone", max_length=64, required=False)
+    jurisdiction = forms.CharField(
+        label="Jurisdiction (country code, EU, CoE)", max_length=40, required=False
+    )
+    note = forms.CharField(
+        label="Note (work done, never content)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class WaiveForm(forms.Form):
+    reason = forms.CharField(
+        label="Why it no longer applies", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ExtendForm(forms.Form):
+    new_due_at = forms.DateTimeField(
+        label="New due time (leave empty for the rule's extension)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))

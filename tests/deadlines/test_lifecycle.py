@@ -1,0 +1,142 @@
+"""Meeting, waiving, extending, renewing; and the events that start and stop clocks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from casework.core.errors import DomainError
+from casework.deadlines import services
+from casework.deadlines.models import Deadline
+from tests.deadlines.factories import close_case
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def preservation(investigator, north_case):
+    with time_machine.travel(NOW, tick=False):
+        return services.deadline_start(
+            actor=investigator,
+            kind="preservation_us_2703f",
+            case=north_case,
+            source_type="partners.request",
+            source_id="7",
+            time_zone="America/New_York",
+            jurisdiction="US",
+        )
+
+
+def test_a_waiver_without_reason_is_refused_and_changes_nothing(investigator, preservation):
+    with pytest.raises(DomainError) as error:
+        services.deadline_waive(actor=investigator, deadline=preservation, reason="  ")
+    assert error.value.errors[0].field == "reason"
+    preservation.refresh_from_db()
+    assert preservation.state == "open"
+
+
+def test_a_waiver_keeps_its_reason(investigator, preservation):
+    services.deadline_waive(actor=investigator, deadline=preservation, reason="Provider closed")
+    preservation.refresh_from_db()
+    assert (preservation.state, preservation.reason) == ("waived", "Provider closed")
+    assert preservation.next_reminder_at is None
+
+
+def test_a_2703f_preservation_renews_once_for_90_more_days(investigator, preservation):
+    renewal = services.deadline_extend(
+        actor=investigator, deadline=preservation, reason="Legal process being prepared"
+    )
+    preservation.refresh_from_db()
+    assert preservation.state == "extended"
+    assert preservation.extended_to == renewal
+    assert renewal.kind == "preservation_renewal"
+    assert renewal.due_at.date() == (preservation.due_at + timedelta(days=90)).date()
+    with pytest.raises(DomainError) as error:
+        services.deadline_extend(actor=investigator, deadline=renewal, reason="Again")
+    assert "no extension" in error.value.message
+    assert "2703(f)" in error.value.message
+    renewal.refresh_from_db()
+    assert renewal.state == "open"
+
+
+def test_an_eu_preservation_order_extends_by_30_days_once(investigator, north_case):
+    order = services.deadline_start(
+        actor=investigator, kind="eu_preservation_order", case=north_case, jurisdiction="DE"
+    )
+    longer = services.deadline_extend(actor=investigator, deadline=order, reason="Awaiting EPOC")
+    assert longer.kind == "eu_preservation_order"
+    assert (longer.due_at - order.due_at).days == 30
+    with pytest.raises(DomainError):
+        services.deadline_extend(actor=investigator, deadline=longer, reason="Again")
+
+
+def test_an_extension_must_be_later(investigator, preservation):
+    with pytest.raises(DomainError) as error:
+        services.deadline_extend(
+            actor=investigator,
+            deadline=preservation,
+            new_due_at=preservation.due_at - timedelta(days=1),
+            reason="Earlier",
+        )
+    assert error.value.errors[0].field == "new_due_at"
+
+
+def test_a_met_deadline_cannot_be_met_again(investigator, preservation):
+    services.deadline_meet(actor=investigator, deadline=preservation)
+    with pytest.raises(DomainError) as error:
+        services.deadline_meet(actor=investigator, deadline=preservation)
+    assert error.value.status == 409
+
+
+def test_meeting_by_source_meets_only_that_sources_open_deadlines(
+    investigator, north_case, preservation
+):
+    other = services.deadline_start(
+        actor=investigator,
+        kind="legal_process_response",
+        case=north_case,
+        source_type="partners.request",
+        source_id="8",
+    )
+    met = services.deadlines_meet(actor=investigator, source_type="partners.request", source_id="7")
+    assert met == 1
+    preservation.refresh_from_db()
+    other.refresh_from_db()
+    assert (preservation.state, other.state) == ("met", "open")
+    assert (
+        services.deadlines_meet(actor=investigator, source_type="partners.request", source_id="7")
+        == 0
+    )
+
+
+def test_meeting_a_case_review_starts_the_next_one(investigator, north_case):
+    review = Deadline.objects.get(case=north_case, kind="case_review", state="open")
+    with time_machine.travel(review.due_at - timedelta(days=2), tick=False):
+        services.deadline_meet(actor=investigator, deadline=review)
+        following = Deadline.objects.get(case=north_case, kind="case_review", state="open")
+    assert following.due_at > review.due_at + timedelta(days=25)
+
+
+def test_triage_of_a_referral_meets_its_clock(investigator, north_referral):
+    from casework.core import events
+
+    triage = Deadline.objects.get(referral=north_referral, kind="referral_triage")
+    events.publish("referral.triaged", referral=north_referral, actor=investigator, outcome="x")
+    triage.refresh_from_db()
+    assert triage.state == "met"
+
+
+def test_closing_a_case_waives_its_open_clocks_and_keeps_missed_ones(
+    investigator, north_case, preservation
+):
+    Deadline.objects.filter(pk=preservation.pk).update(state="missed")
+    close_case(north_case)
+    states = dict(Deadline.objects.filter(case=north_case).values_list("kind", "state"))
+    assert states["case_review"] == "waived"
+    assert states["preservation_us_2703f"] == "missed"
+    review = Deadline.objects.get(case=north_case, kind="case_review")
+    assert "closed" in review.reason
