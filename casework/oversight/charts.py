@@ -173,7 +173,8 @@ def bar_chart(
     top = _nice_max(peak)
     slot = plot_w / max(len(categories), 1)
     body = _axes(top=top, x_label=x_label, y_label=y_label)
-    group_w = slot * 0.8
+    # Few categories should not make slabs: a group is at most 90 units wide, centred.
+    group_w = min(slot * 0.8, 90)
     bar_w = group_w if stacked else group_w / max(len(series), 1)
     for i, category in enumerate(categories):
         base = MARGIN_TOP + plot_h
@@ -182,7 +183,7 @@ def bar_chart(
             if value <= 0:
                 continue
             h = plot_h * value / top
-            x = MARGIN_LEFT + slot * i + slot * 0.1 + (0 if stacked else bar_w * s)
+            x = MARGIN_LEFT + slot * i + (slot - group_w) / 2 + (0 if stacked else bar_w * s)
             y = base - h
             colour = PALETTE[s % len(PALETTE)]
             body.append(
