@@ -370,8 +370,8 @@ class CaseTransitionView(APIView):
         "use close-request and a supervisor's approve.",
     )
     def post(self, request, number: str):
-        data = _valid(TransitionSerializer, request)
         case = _case_quiet(request, number)
+        data = _valid(TransitionSerializer, request)
         services.case_change_status(
             actor=request.user, case=case, status=data["status"], reason=data["reason"]
         )
@@ -381,8 +381,8 @@ class CaseTransitionView(APIView):
 class CaseCloseRequestView(APIView):
     @extend_schema(request=CloseRequestSerializer, responses={201: ClosureRequestSerializer})
     def post(self, request, number: str):
-        data = _valid(CloseRequestSerializer, request)
         case = _case_quiet(request, number)
+        data = _valid(CloseRequestSerializer, request)
         closure = services.case_close_request(
             actor=request.user, case=case, reason=data["reason"], outcome=data["outcome"]
         )
@@ -397,8 +397,8 @@ class CaseApproveView(APIView):
         "pending closure; the case is closed.",
     )
     def post(self, request, number: str):
-        data = _valid(DecisionSerializer, request)
         case = _case_quiet(request, number)
+        data = _valid(DecisionSerializer, request)
         services.case_close_approve(actor=request.user, case=case, note=data["note"])
         return Response(CaseDetailSerializer(case).data)
 
@@ -406,8 +406,8 @@ class CaseApproveView(APIView):
 class CaseRejectView(APIView):
     @extend_schema(request=DecisionSerializer, responses=ClosureRequestSerializer)
     def post(self, request, number: str):
-        data = _valid(DecisionSerializer, request)
         case = _case_quiet(request, number)
+        data = _valid(DecisionSerializer, request)
         closure = services.case_close_reject(actor=request.user, case=case, note=data["note"])
         return Response(ClosureRequestSerializer(closure).data)
 
@@ -431,8 +431,8 @@ class CaseIdentifiersView(generics.GenericAPIView):
         "cases you cannot see give only the unit and the lead's contact.",
     )
     def post(self, request, number: str):
-        data = _valid(IdentifierInputSerializer, request)
         case = _case_quiet(request, number)
+        data = _valid(IdentifierInputSerializer, request)
         subject = None
         if data["subject"] is not None:
             subject = selectors.case_subject_get_for(
@@ -484,8 +484,8 @@ class CaseSubjectsView(APIView):
 
     @extend_schema(request=SubjectInputSerializer, responses={201: SubjectSerializer})
     def post(self, request, number: str):
-        data = _valid(SubjectInputSerializer, request)
         case = _case_quiet(request, number)
+        data = _valid(SubjectInputSerializer, request)
         subject = services.case_subject_add(
             actor=request.user, case=case, role=data["role"], description=data["description"]
         )
@@ -506,8 +506,8 @@ class CaseNotesView(generics.GenericAPIView):
 
     @extend_schema(request=NoteInputSerializer, responses={201: NoteSerializer})
     def post(self, request, number: str):
-        data = _valid(NoteInputSerializer, request)
         case = _case_quiet(request, number)
+        data = _valid(NoteInputSerializer, request)
         corrects = None
         if data["corrects"] is not None:
             corrects = selectors.case_note_get_for(
@@ -528,8 +528,8 @@ class CaseTasksView(APIView):
 
     @extend_schema(request=TaskInputSerializer, responses={201: TaskSerializer})
     def post(self, request, number: str):
-        data = _valid(TaskInputSerializer, request)
         case = _case_quiet(request, number)
+        data = _valid(TaskInputSerializer, request)
         assignee = None
         if data["assignee"]:
             assignee = _user_in_unit(data["assignee"], case.unit_id, "assignee")
@@ -548,9 +548,9 @@ class CaseTaskView(APIView):
         operation_id="cases_task_set_done", request=TaskStateSerializer, responses=TaskSerializer
     )
     def post(self, request, number: str, pk: int):
-        data = _valid(TaskStateSerializer, request)
         case = _case_quiet(request, number)
         task = selectors.case_task_get_for(user=request.user, case=case, pk=pk)
+        data = _valid(TaskStateSerializer, request)
         if data["done"] and not task.is_done:
             services.case_task_complete(actor=request.user, task=task)
         elif not data["done"] and task.is_done:
@@ -588,9 +588,9 @@ class CaseVictimView(APIView):
         responses=VictimSerializer,
     )
     def patch(self, request, number: str, pk: int):
-        data = _valid(VictimInputSerializer, request)
         case = _case_quiet(request, number)
         victim = selectors.victim_record_get_for(user=request.user, case=case, pk=pk)
+        data = _valid(VictimInputSerializer, request)
         services.victim_record_update(
             actor=request.user,
             victim=victim,
