@@ -65,6 +65,9 @@ class Context:
     referral_times: list[datetime] = field(default_factory=list)
     referral_units: list[int] = field(default_factory=list)
     referral_cases: list[int | None] = field(default_factory=list)
+    # Indexes (into the referral lists) of referrals still waiting for triage.
+    referral_waiting: list[int] = field(default_factory=list)
+    deadlines_due: int = 0
     defer_indexes: bool = True
     # One entry per table: (label, rows, seconds), or (domain, 0, 0) with a "not built" note.
     loaded: list[dict] = field(default_factory=list)

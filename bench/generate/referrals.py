@@ -61,6 +61,7 @@ def load(ctx: Context) -> None:
     ctx.referral_times = [row[0] for row in pending]
     ctx.referral_units = [row[1] for row in pending]
     ctx.referral_cases = [row[2] for row in pending]
+    ctx.referral_waiting = [n for n, row in enumerate(pending) if row[3] in WAITING]
     first_case = ctx.cases.ids[0] if ctx.cases.ids else 0
 
     def rows():

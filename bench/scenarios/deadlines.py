@@ -2,29 +2,56 @@
 
 from __future__ import annotations
 
-from .base import NotBuilt, Result, Run, page, scenario, url_or_not_built
+import time
+
+from django.db import transaction
+
+from bench.generate.base import EPOCH_END
+
+from .base import (
+    NotBuilt,
+    Result,
+    Run,
+    Target,
+    import_or_not_built,
+    page,
+    scenario,
+    url_or_not_built,
+)
+
+
+class _Rollback(Exception):
+    pass
 
 
 @scenario("pages.my_deadlines", issue="4")
 def my_deadlines(run: Run) -> list[Result]:
-    url = url_or_not_built(("deadlines:mine", {}), ("deadlines:my", {}), ("deadlines:list", {}))
-    return [
-        page(
-            run,
-            name="pages.my_deadlines",
-            label="My deadlines",
-            role=role,
-            url=url,
-            target_ms=500,
-            target_source="harness budget",
+    url = url_or_not_built(("deadlines:mine", {}), ("deadlines:my", {}))
+    mine = import_or_not_built("casework.deadlines.selectors", "deadlines_mine")
+    results = []
+    for role in ("investigator", "supervisor"):
+        user = run.personas[role]
+        results.append(
+            page(
+                run,
+                name="pages.my_deadlines",
+                label="My deadlines",
+                role=role,
+                url=url,
+                target_ms=500,
+                target_source="harness budget",
+                baseline=lambda user=user: list(mine(user=user)[:100]),
+                baseline_label="the selector alone (no page)",
+            )
         )
-        for role in ("investigator", "supervisor")
-    ]
+    return results
 
 
 @scenario("pages.unit_board", issue="4")
 def unit_board(run: Run) -> list[Result]:
     url = url_or_not_built(("deadlines:board", {}), ("deadlines:unit-board", {}))
+    board = import_or_not_built("casework.deadlines.selectors", "deadlines_unit_board")
+    user = run.personas["supervisor"]
     return [
         page(
             run,
@@ -34,10 +61,52 @@ def unit_board(run: Run) -> list[Result]:
             url=url,
             target_ms=500,
             target_source="harness budget",
+            baseline=lambda: list(board(user=user)[:200]),
+            baseline_label="the selector alone (no page)",
         )
     ]
 
 
 @scenario("deadlines.sweep", issue="4")
 def sweep(run: Run) -> list[Result]:
-    raise NotBuilt("no deadlines sweep service yet")
+    """One sweep at the generator's "now": it claims the reminders due (1% of open clocks) and
+    a second sweep right after claims none (each reminder once). Rolled back afterwards, so the
+    figure is the same on every run over the same data and nothing is sent."""
+    deadlines_sweep = import_or_not_built("casework.deadlines.services", "deadlines_sweep")
+    from casework.deadlines.models import Deadline
+
+    open_count = Deadline.objects.filter(state="open").count()
+    if not open_count:
+        raise NotBuilt("no open deadlines in the benchmark data (generator not run?)")
+    due = Deadline.objects.filter(
+        state="open", next_reminder_at__lte=EPOCH_END, due_at__gt=EPOCH_END
+    ).count()
+    figures = {}
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            first = deadlines_sweep(now=EPOCH_END)
+            figures["seconds"] = time.perf_counter() - started
+            second = deadlines_sweep(now=EPOCH_END)
+            figures.update(reminded=first.reminders, again=second.reminders + second.missed)
+            raise _Rollback
+    except _Rollback:
+        pass
+    once = figures["reminded"] == due and figures["again"] == 0
+    return [
+        Result(
+            "deadlines.sweep",
+            "Deadline sweep (mark missed, claim due reminders)",
+            unit="s",
+            value=figures["seconds"],
+            target=Target(5, "issue 4, at 1,000,000 open"),
+            status="ok" if once else "error",
+            details={
+                "open_deadlines": open_count,
+                "due_for_reminder": due,
+                "reminded": figures["reminded"],
+                "claimed_by_second_sweep": figures["again"],
+            },
+            note="" if once else "a reminder was not claimed exactly once",
+        )
+    ]

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
-from django.core.management import get_commands
+import io
+import random
+import tempfile
+import time
+from pathlib import Path
 
+from django.core.management import call_command, get_commands
+from django.utils import timezone
+
+from bench.generate.identifiers import KINDS, value_for
 from casework.referrals.models import Referral
 
-from .base import NotBuilt, Result, Run, page, scenario, url_or_not_built
+from .base import (
+    NotBuilt,
+    Result,
+    Run,
+    Target,
+    import_or_not_built,
+    page,
+    percentile,
+    scenario,
+    timed,
+    url_or_not_built,
+)
+
+IMPORT_TARGET_ROWS = 100_000
 
 
 @scenario("pages.referral_queue", issue="3")
@@ -27,7 +48,7 @@ def referral_queue(run: Run) -> list[Result]:
                 baseline=lambda user=user: list(
                     Referral.objects.filter(
                         unit_id=user.unit_id, status__in=["new", "in_triage"]
-                    ).order_by("received_at", "id")[:50]
+                    ).order_by("triage_due_at", "id")[:50]
                 ),
                 baseline_label="plain ORM page of the unit's waiting referrals",
             )
@@ -37,11 +58,116 @@ def referral_queue(run: Run) -> list[Result]:
 
 @scenario("referrals.import", issue="3")
 def import_throughput(run: Run) -> list[Result]:
+    """``manage.py import_referrals`` on a synthetic JSON Lines file (three identifiers a row),
+    into the benchmark's first unit, with deconfliction and audit as in production."""
     if "import_referrals" not in get_commands():
         raise NotBuilt("no import_referrals command yet")
-    raise NotBuilt("import_referrals exists; its benchmark file writer is not written yet")
+    write_jsonl = import_or_not_built("casework.referrals.synthetic", "write_jsonl")
+    user = run.personas["investigator"]
+    count = run.scale.import_referrals
+    prefix = f"BENCH{timezone.now():%Y%m%d%H%M%S}"
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "referrals.jsonl"
+        write_jsonl(path, count, prefix=prefix)
+        output = io.StringIO()
+        started = time.perf_counter()
+        call_command(
+            "import_referrals",
+            str(path),
+            unit=user.unit.code,
+            actor=user.username,
+            no_progress=True,
+            stdout=output,
+            stderr=output,
+        )
+        seconds = time.perf_counter() - started
+    imported = Referral.objects.filter(source_reference__startswith=f"{prefix}-").count()
+    if imported != count:
+        return [
+            Result(
+                "referrals.import",
+                "import_referrals",
+                status="error",
+                note=f"imported {imported} of {count}: {output.getvalue()[-300:]}",
+            )
+        ]
+    return [
+        Result(
+            "referrals.import",
+            f"import_referrals, {count:,} rows x 3 identifiers, time per 100,000",
+            unit="s",
+            value=seconds * IMPORT_TARGET_ROWS / count,
+            target=Target(60, "issue 3"),
+            details={
+                "rows": count,
+                "seconds": round(seconds, 2),
+                "rows_per_second": round(count / seconds),
+            },
+            note="" if count >= IMPORT_TARGET_ROWS else f"projected from {count:,} rows",
+        )
+    ]
 
 
 @scenario("cases.deconfliction", issue="3")
 def deconfliction(run: Run) -> list[Result]:
-    raise NotBuilt("no identifier model or deconfliction lookup yet")
+    """The lookup across every case (index on kind, value), for values that match several
+    cases and values that match none; and the whole service call (audit, notifications)."""
+    deconflict = import_or_not_built("casework.cases.deconfliction", "identifier_deconflict")
+    from casework.cases.models import CaseIdentifier
+
+    total = CaseIdentifier.objects.count()
+    if not total:
+        raise NotBuilt("no case identifiers in the benchmark data")
+    rng = random.Random(3)
+    hot_pool = max(10, run.scale.identifiers // 100)
+    samples = []
+    for n in range(run.samples * 2):
+        kind = KINDS[n % len(KINDS)]
+        index = rng.randrange(hot_pool) if n % 2 else 10**9 + n
+        samples.append((kind, value_for(kind, index)[0]))
+    cycle = iter(samples * 10)
+
+    def lookup():
+        kind, value = next(cycle)
+        return list(
+            CaseIdentifier.objects.filter(kind=kind, normal_value=value).select_related(
+                "case__unit", "case__lead"
+            )
+        )
+
+    user = run.personas["investigator"]
+
+    def service():
+        kind, value = next(cycle)
+        return deconflict(actor=user, kind=kind, normal_value=value, context_label="benchmark")
+
+    lookups = timed(lookup, len(samples))
+    calls = timed(service, run.samples)
+    matched = sum(1 for kind, value in samples if lookup())
+    return [
+        Result(
+            "cases.deconfliction.lookup",
+            "Deconfliction lookup across every case",
+            unit="ms p95",
+            value=percentile(lookups, 0.95),
+            target=Target(10, "issue 3, at 10M identifiers"),
+            persona="investigator",
+            details={
+                "p50_ms": round(percentile(lookups, 0.5), 3),
+                "case_identifiers": total,
+                "samples": len(lookups),
+                "samples_matching": matched,
+            },
+        ),
+        Result(
+            "cases.deconfliction.call",
+            "identifier_deconflict (lookup, audit, notify)",
+            unit="ms p95",
+            value=percentile(calls, 0.95),
+            target=Target(50, "harness budget"),
+            baseline=percentile(lookups, 0.95),
+            baseline_label="the lookup alone",
+            persona="investigator",
+            details={"p50_ms": round(percentile(calls, 0.5), 3), "samples": len(calls)},
+        ),
+    ]
