@@ -13,3 +13,4 @@ class PartnersConfig(AppConfig):
         NavItem("Partners", "partners:directory", frozenset(), 40),
         NavItem("Partner requests", "partners:supervision", frozenset({"supervisor"}), 41),
     ]
+    home_panels = [(40, "partners/_home_panel.html")]

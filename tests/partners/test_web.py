@@ -287,3 +287,18 @@ def test_a_communication_can_be_tied_to_a_request_of_the_case(
     )
     assert response.status_code == 302
     assert Communication.objects.get().request == partner_request
+
+
+def test_the_home_page_counts_open_partner_requests(
+    client_for, investigator, supervisor, outsider, case, agency
+):
+    partner_request = make_request(actor=investigator, agency=agency, case=case)
+    services.request_send(
+        actor=investigator, request=partner_request, sent_at=timezone.now() - timedelta(days=12)
+    )
+    body = client_for(supervisor).get("/").content.decode()
+    assert "1 open request to partners" in body
+    assert "Example Police Service, waiting 12 days" in body
+    assert (
+        "Partner requests" not in client_for(outsider).get("/").content.decode().split("</nav>")[1]
+    )
