@@ -41,14 +41,14 @@ class UserNameField(serializers.SlugRelatedField):
         super().__init__(slug_field="username", queryset=User.objects.all(), **kwargs)
 
 
-class StoreSerializer(serializers.ModelSerializer):
+class EvidenceStoreSerializer(serializers.ModelSerializer):
     class Meta:
         model = EvidenceStore
         fields = ["id", "name", "identifier_pattern", "metadata_api_url", "is_active"]
         read_only_fields = ["id", "is_active"]
 
 
-class HashSerializer(serializers.ModelSerializer):
+class EvidenceHashSerializer(serializers.ModelSerializer):
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:
@@ -57,13 +57,13 @@ class HashSerializer(serializers.ModelSerializer):
         read_only_fields = ["recorded_by", "recorded_at"]
 
 
-class HashInputSerializer(serializers.Serializer):
+class EvidenceHashInputSerializer(serializers.Serializer):
     # Free text on purpose: the service answers an unknown algorithm with an actionable message.
     algorithm = serializers.CharField(max_length=20, help_text=f"One of {HashAlgorithm.values}")
     value = serializers.CharField(max_length=200)
 
 
-class EventSerializer(serializers.ModelSerializer):
+class CustodyEventSerializer(serializers.ModelSerializer):
     released_by = serializers.CharField(source="released_by.username", default=None)
     received_by = serializers.CharField(source="received_by.username", default=None)
     recorded_by = serializers.CharField(source="recorded_by.username")
@@ -90,7 +90,7 @@ class EventSerializer(serializers.ModelSerializer):
         return ack.acknowledged_by.username if ack else None
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class EvidenceItemSerializer(serializers.ModelSerializer):
     case = serializers.CharField(source="case.number")
     store = serializers.CharField(source="store.name")
     root_exhibit_number = serializers.CharField()
@@ -109,15 +109,15 @@ class ItemSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class ItemDetailSerializer(ItemSerializer):
-    hashes = HashSerializer(many=True)
-    events = EventSerializer(many=True)
+class EvidenceItemDetailSerializer(EvidenceItemSerializer):
+    hashes = EvidenceHashSerializer(many=True)
+    events = CustodyEventSerializer(many=True)
 
-    class Meta(ItemSerializer.Meta):
-        fields = [*ItemSerializer.Meta.fields, "hashes", "events"]
+    class Meta(EvidenceItemSerializer.Meta):
+        fields = [*EvidenceItemSerializer.Meta.fields, "hashes", "events"]
 
 
-class ItemInputSerializer(serializers.Serializer):
+class EvidenceItemInputSerializer(serializers.Serializer):
     case = serializers.CharField(help_text="Case number")
     store = serializers.SlugRelatedField(slug_field="name", queryset=EvidenceStore.objects.all())
     store_identifier = serializers.CharField(max_length=200)
@@ -140,10 +140,10 @@ class ItemInputSerializer(serializers.Serializer):
     seal_numbers = serializers.ListField(
         child=serializers.CharField(max_length=60), required=False, default=list
     )
-    hashes = HashInputSerializer(many=True, required=False, default=list)
+    hashes = EvidenceHashInputSerializer(many=True, required=False, default=list)
 
 
-class EventInputSerializer(serializers.Serializer):
+class CustodyEventInputSerializer(serializers.Serializer):
     kind = serializers.CharField(max_length=20)
     started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -185,7 +185,7 @@ class EventInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class SignOffInputSerializer(serializers.Serializer):
+class CustodySignOffInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[("released", "Released"), ("disposed", "Disposed")])
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -200,7 +200,7 @@ class SignOffInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class SignOffSerializer(serializers.ModelSerializer):
+class CustodySignOffSerializer(serializers.ModelSerializer):
     item = serializers.UUIDField(source="item.public_id")
     requested_by = serializers.CharField(source="requested_by.username")
     decided_by = serializers.CharField(source="decided_by.username", default=None)
@@ -214,7 +214,7 @@ class SignOffSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class RefuseSerializer(serializers.Serializer):
+class CustodySignOffRefuseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
@@ -229,23 +229,23 @@ def _case_worker_only(request) -> None:
 class StoreListView(APIView):
     """Evidence stores (everyone who records evidence reads them; administrators add them)."""
 
-    @extend_schema(responses=StoreSerializer(many=True))
+    @extend_schema(responses=EvidenceStoreSerializer(many=True))
     def get(self, request):
         _case_worker_only(request)
-        return Response(StoreSerializer(selectors.store_list(), many=True).data)
+        return Response(EvidenceStoreSerializer(selectors.store_list(), many=True).data)
 
-    @extend_schema(request=StoreSerializer, responses={201: StoreSerializer})
+    @extend_schema(request=EvidenceStoreSerializer, responses={201: EvidenceStoreSerializer})
     def post(self, request):
-        data = StoreSerializer(data=request.data)
+        data = EvidenceStoreSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         store = services.store_create(actor=request.user, **data.validated_data)
-        return Response(StoreSerializer(store).data, status=status.HTTP_201_CREATED)
+        return Response(EvidenceStoreSerializer(store).data, status=status.HTTP_201_CREATED)
 
 
 class ItemListView(generics.GenericAPIView):
     """Evidence items of the cases you can see, optionally of one case or only mismatches."""
 
-    serializer_class = ItemSerializer
+    serializer_class = EvidenceItemSerializer
     pagination_class = CreatedCursorPagination
 
     def get_queryset(self):
@@ -259,15 +259,17 @@ class ItemListView(generics.GenericAPIView):
             OpenApiParameter("case", str, description="Only this case (its number)"),
             OpenApiParameter("hash_mismatch", bool, description="Only flagged items"),
         ],
-        responses=ItemSerializer(many=True),
+        responses=EvidenceItemSerializer(many=True),
     )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(ItemSerializer(page, many=True).data)
+        return self.get_paginated_response(EvidenceItemSerializer(page, many=True).data)
 
-    @extend_schema(request=ItemInputSerializer, responses={201: ItemDetailSerializer})
+    @extend_schema(
+        request=EvidenceItemInputSerializer, responses={201: EvidenceItemDetailSerializer}
+    )
     def post(self, request):
-        data = ItemInputSerializer(data=request.data)
+        data = EvidenceItemInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         case = case_get_for(user=request.user, number=values.pop("case"))
@@ -282,42 +284,42 @@ class ItemListView(generics.GenericAPIView):
         values["hashes"] = [(h["algorithm"], h["value"]) for h in values["hashes"]]
         item = services.item_create(actor=request.user, case=case, root_item=root, **values)
         item = selectors.item_get_for(user=request.user, public_id=item.public_id, audit=False)
-        return Response(ItemDetailSerializer(item).data, status=status.HTTP_201_CREATED)
+        return Response(EvidenceItemDetailSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
 class ItemDetailView(APIView):
     """One item with its hashes and full chain (the view is audited)."""
 
-    @extend_schema(responses=ItemDetailSerializer)
+    @extend_schema(responses=EvidenceItemDetailSerializer)
     def get(self, request, public_id):
         item = selectors.item_get_for(user=request.user, public_id=public_id)
-        return Response(ItemDetailSerializer(item).data)
+        return Response(EvidenceItemDetailSerializer(item).data)
 
 
 class ItemHashView(APIView):
     """Add a hash value the evidence store computed (never changed afterwards)."""
 
-    @extend_schema(request=HashInputSerializer, responses={201: HashSerializer})
+    @extend_schema(request=EvidenceHashInputSerializer, responses={201: EvidenceHashSerializer})
     def post(self, request, public_id):
         item = selectors.item_get_for(user=request.user, public_id=public_id, audit=False)
-        data = HashInputSerializer(data=request.data)
+        data = EvidenceHashInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         digest = services.hash_record(actor=request.user, item=item, **data.validated_data)
-        return Response(HashSerializer(digest).data, status=status.HTTP_201_CREATED)
+        return Response(EvidenceHashSerializer(digest).data, status=status.HTTP_201_CREATED)
 
 
 class ItemEventView(APIView):
     """The chain of one item; POST appends an event (409 if the chain moved meanwhile)."""
 
-    @extend_schema(responses=EventSerializer(many=True))
+    @extend_schema(responses=CustodyEventSerializer(many=True))
     def get(self, request, public_id):
         item = selectors.item_get_for(user=request.user, public_id=public_id)
-        return Response(EventSerializer(item.events.all(), many=True).data)
+        return Response(CustodyEventSerializer(item.events.all(), many=True).data)
 
-    @extend_schema(request=EventInputSerializer, responses={201: EventSerializer})
+    @extend_schema(request=CustodyEventInputSerializer, responses={201: CustodyEventSerializer})
     def post(self, request, public_id):
         item = selectors.item_get_for(user=request.user, public_id=public_id, audit=False)
-        data = EventInputSerializer(data=request.data)
+        data = CustodyEventInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = {k: v for k, v in data.validated_data.items() if v not in (None, "", [])}
         if "corrects" in values:
@@ -338,7 +340,7 @@ class ItemEventView(APIView):
             "second_signature_by",
             "acknowledgement__acknowledged_by",
         ).get(pk=event.pk)  # fmt: skip
-        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return Response(CustodyEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
 class EventAcknowledgeView(APIView):
@@ -357,36 +359,36 @@ class EventAcknowledgeView(APIView):
 class SignOffRequestView(APIView):
     """Request a release or disposal; a different supervisor of the unit must countersign."""
 
-    @extend_schema(request=SignOffInputSerializer, responses={201: SignOffSerializer})
+    @extend_schema(request=CustodySignOffInputSerializer, responses={201: CustodySignOffSerializer})
     def post(self, request, public_id):
         item = selectors.item_get_for(user=request.user, public_id=public_id, audit=False)
-        data = SignOffInputSerializer(data=request.data)
+        data = CustodySignOffInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = {k: v for k, v in data.validated_data.items() if v not in (None, "")}
         if "expected_last_event" not in values:
             item.last_event_id = None
         sign_off = services.signoff_request(actor=request.user, item=item, **values)
-        return Response(SignOffSerializer(sign_off).data, status=status.HTTP_201_CREATED)
+        return Response(CustodySignOffSerializer(sign_off).data, status=status.HTTP_201_CREATED)
 
 
 class SignOffCountersignView(APIView):
-    @extend_schema(request=None, responses={201: EventSerializer})
+    @extend_schema(request=None, responses={201: CustodyEventSerializer})
     def post(self, request, pk):
         sign_off = selectors.sign_off_get_for(user=request.user, pk=pk)
         event = services.signoff_countersign(actor=request.user, sign_off=sign_off)
-        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return Response(CustodyEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
 class SignOffRefuseView(APIView):
-    @extend_schema(request=RefuseSerializer, responses=SignOffSerializer)
+    @extend_schema(request=CustodySignOffRefuseSerializer, responses=CustodySignOffSerializer)
     def post(self, request, pk):
         sign_off = selectors.sign_off_get_for(user=request.user, pk=pk)
-        data = RefuseSerializer(data=request.data)
+        data = CustodySignOffRefuseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         sign_off = services.signoff_refuse(
             actor=request.user, sign_off=sign_off, reason=data.validated_data["reason"]
         )
-        return Response(SignOffSerializer(sign_off).data)
+        return Response(CustodySignOffSerializer(sign_off).data)
 
 
 class ItemReportPdfView(APIView):
