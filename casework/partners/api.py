@@ -7,7 +7,7 @@ the caller may not see answers 404, as does any request or communication under i
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -290,7 +290,8 @@ def _record_filter(request, queryset: QuerySet) -> QuerySet:
     number = request.query_params.get("case")
     referral_id = request.query_params.get("referral")
     if number:
-        queryset = queryset.filter(case=case_get_for(user=request.user, number=number))
+        case = case_get_for(user=request.user, number=number)
+        queryset = queryset.filter(Q(case=case) | Q(referral__case=case))
     if referral_id:
         if not referral_id.isdigit():
             raise DomainError("A referral id is a number.", field="referral")

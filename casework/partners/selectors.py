@@ -133,10 +133,11 @@ def communications_visible_to(user) -> QuerySet[Communication]:
 
 def communications_for(*, user, case=None, referral=None) -> QuerySet[Communication]:
     communications = communications_visible_to(user).select_related(
-        "agency", "contact", "recorded_by", "case", "request"
+        "agency", "contact", "recorded_by", "case", "referral", "request"
     )
     if case is not None:
-        communications = communications.filter(case=case)
+        # A referral accepted into the case brings its partner work along.
+        communications = communications.filter(Q(case=case) | Q(referral__case=case))
     if referral is not None:
         communications = communications.filter(referral=referral)
     return communications.order_by("-occurred_at", "-id")
@@ -172,9 +173,9 @@ def requests_visible_to(user) -> QuerySet[PartnerRequest]:
 
 
 def requests_for(*, user, case=None, referral=None) -> QuerySet[PartnerRequest]:
-    requests = requests_visible_to(user).select_related("agency", "contact", "case")
+    requests = requests_visible_to(user).select_related("agency", "contact", "case", "referral")
     if case is not None:
-        requests = requests.filter(case=case)
+        requests = requests.filter(Q(case=case) | Q(referral__case=case))
     if referral is not None:
         requests = requests.filter(referral=referral)
     return requests.order_by("-created_at", "-id")

@@ -110,3 +110,16 @@ def test_the_24_7_contact_cannot_be_made_inactive(investigator, agency, contact)
     services.agency_update(actor=investigator, agency=agency, duty_contact=contact)
     with pytest.raises(DomainError):
         services.contact_update(actor=investigator, contact=contact, active=False)
+
+
+def test_the_name_search_can_use_the_gin_index(investigator, outsider):
+    from django.db import connection
+
+    make_agency(actor=investigator, name="Example Police Service", country="FR")
+    search = agencies_search(user=outsider, query="example police")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = search.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "agency_name_search_idx" in plan

@@ -302,3 +302,24 @@ def test_the_home_page_counts_open_partner_requests(
     assert (
         "Partner requests" not in client_for(outsider).get("/").content.decode().split("</nav>")[1]
     )
+
+
+def test_partner_work_on_a_referral_follows_it_into_its_case(
+    client_for, api_for, investigator, case, agency
+):
+    from casework.referrals.services import referral_accept
+
+    referral = make_referral(actor=investigator, reference="SYN-ACCEPT-1")
+    make_communication(
+        actor=investigator, agency=agency, referral=referral, summary="Asked the hotline"
+    )
+    referral_accept(actor=investigator, referral=referral, case=case)
+    body = client_for(investigator).get(f"/partners/cases/{case.number}/").content.decode()
+    assert "Asked the hotline" in body
+    assert "on referral SYN-ACCEPT-1" in body
+    listed = (
+        api_for(investigator)
+        .get("/api/v1/partners/communications/", {"case": case.number})
+        .json()["results"]
+    )
+    assert [c["summary"] for c in listed] == ["Asked the hotline"]
