@@ -17,8 +17,13 @@ event document, produced by ``audit_jcs`` below:
   written as its exact decimal string (so nothing depends on binary floating point);
 * times are UTC with microseconds: ``2026-11-29T14:07:03.123456Z``.
 
-The same bytes are recomputed by nobody: the verifier hashes what was stored, and checks that
-the row's columns still say what the bytes say.
+The verifier hashes the bytes that were stored, and checks that the row's columns still say
+what the bytes say by recomputing the canonical text from the row (``audit_event_canonical``).
+The stored bytes themselves are never re-serialised.
+
+Migrations 0003 and 0004 run ``FUNCTIONS`` as it is now (``CREATE OR REPLACE``): a change here
+must keep producing the same bytes for every event already stored, or old events would no
+longer verify. Add a new format version instead.
 """
 
 from __future__ import annotations
@@ -47,24 +52,45 @@ GUC_ALLOW_TRUNCATE = "casework.audit_allow_truncate"
 FUNCTIONS = r"""
 CREATE OR REPLACE FUNCTION audit_jcs(v jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+-- Recurses only into nested objects and arrays: scalars are written inline, and no SQL-language
+-- helper is called (each such call costs more than the whole of a flat object).
 DECLARE
     kind text := jsonb_typeof(v);
-    n numeric;
     result text;
 BEGIN
     IF kind = 'object' THEN
-        SELECT '{' || coalesce(string_agg(to_json(key)::text || ':' || audit_jcs(value), ','
-                                          ORDER BY key COLLATE "C"), '') || '}'
+        IF v = '{}'::jsonb THEN
+            RETURN '{}';
+        END IF;
+        SELECT '{' || string_agg(to_json(key)::text || ':' || CASE jsonb_typeof(value)
+                   WHEN 'object' THEN audit_jcs(value)
+                   WHEN 'array' THEN audit_jcs(value)
+                   WHEN 'number' THEN CASE
+                       WHEN value::numeric = trunc(value::numeric)
+                        AND abs(value::numeric) <= 9007199254740991
+                       THEN trunc(value::numeric)::text
+                       ELSE to_json(value::text)::text END
+                   ELSE value::text END, ',' ORDER BY key COLLATE "C") || '}'
           INTO result FROM jsonb_each(v);
         RETURN result;
     ELSIF kind = 'array' THEN
-        SELECT '[' || coalesce(string_agg(audit_jcs(value), ',' ORDER BY position), '') || ']'
+        IF v = '[]'::jsonb THEN
+            RETURN '[]';
+        END IF;
+        SELECT '[' || string_agg(CASE jsonb_typeof(value)
+                   WHEN 'object' THEN audit_jcs(value)
+                   WHEN 'array' THEN audit_jcs(value)
+                   WHEN 'number' THEN CASE
+                       WHEN value::numeric = trunc(value::numeric)
+                        AND abs(value::numeric) <= 9007199254740991
+                       THEN trunc(value::numeric)::text
+                       ELSE to_json(value::text)::text END
+                   ELSE value::text END, ',' ORDER BY position) || ']'
           INTO result FROM jsonb_array_elements(v) WITH ORDINALITY AS element(value, position);
         RETURN result;
     ELSIF kind = 'number' THEN
-        n := v::numeric;
-        IF n = trunc(n) AND abs(n) <= 9007199254740991 THEN
-            RETURN trunc(n)::text;
+        IF v::numeric = trunc(v::numeric) AND abs(v::numeric) <= 9007199254740991 THEN
+            RETURN trunc(v::numeric)::text;
         END IF;
         RETURN to_json(v::text)::text;
     END IF;
@@ -73,49 +99,45 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION audit_needs_normalising(v jsonb) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
-    SELECT jsonb_path_exists(
-        v, 'lax $.** ? (@.type() == "number" && (@ != @.floor() || @.abs() > 9007199254740991))'
-    )
+-- The event's canonical text. Members are written in RFC 8785 order by hand (the keys are
+-- fixed), so only ``changes`` and ``details`` go through the general canonicaliser.
+CREATE OR REPLACE FUNCTION audit_event_canonical(e audit_auditevent) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
+BEGIN
+    RETURN '{"action":' || to_json(e.action)::text
+        || ',"actor_id":' || coalesce(e.actor_id::text, 'null')
+        || ',"actor_username":' || to_json(e.actor_username)::text
+        || ',"case_id":' || coalesce(e.case_id::text, 'null')
+        || ',"changes":' || CASE WHEN e.changes IS NULL OR e.changes = '{}'::jsonb
+                                 THEN '{}' ELSE audit_jcs(e.changes) END
+        || ',"details":' || CASE WHEN e.details IS NULL OR e.details = '{}'::jsonb
+                                 THEN '{}' ELSE audit_jcs(e.details) END
+        || ',"id":' || e.id::text
+        || ',"ip_address":' || coalesce(to_json(host(e.ip_address))::text, 'null')
+        || ',"object_id":' || to_json(e.object_id)::text
+        || ',"object_type":' || to_json(e.object_type)::text
+        || ',"occurred_at":"'
+        || to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"'
+        || ',"outcome":' || to_json(e.outcome)::text
+        || ',"reason":' || to_json(e.reason)::text
+        || ',"request_id":' || to_json(e.request_id)::text
+        || ',"source":' || to_json(e.source)::text
+        || ',"user_agent":' || to_json(e.user_agent)::text
+        || ',"v":1}';
+END
 $fn$;
 
+-- The same document as JSON, for explaining which column differs from the sealed bytes.
 CREATE OR REPLACE FUNCTION audit_event_document(e audit_auditevent) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
-    SELECT jsonb_build_object(
-        'v', 1,
-        'id', e.id,
-        'occurred_at', to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-        'actor_id', e.actor_id,
-        'actor_username', e.actor_username,
-        'action', e.action,
-        'outcome', e.outcome,
-        'object_type', e.object_type,
-        'object_id', e.object_id,
-        'case_id', e.case_id,
-        'request_id', e.request_id,
-        'ip_address', host(e.ip_address),
-        'user_agent', e.user_agent,
-        'reason', e.reason,
-        'changes', e.changes,
-        'details', e.details,
-        'source', e.source
-    )
+    SELECT audit_event_canonical(e)::jsonb
 $fn$;
 
 CREATE OR REPLACE FUNCTION audit_event_fix_bytes() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    -- Non-integer numbers become decimal strings in the canonical form; store them the same
-    -- way so that the row and its bytes say the same thing.
-    IF audit_needs_normalising(NEW.changes) THEN
-        NEW.changes := audit_jcs(NEW.changes)::jsonb;
-    END IF;
-    IF audit_needs_normalising(NEW.details) THEN
-        NEW.details := audit_jcs(NEW.details)::jsonb;
-    END IF;
     -- Whatever the client sent, the bytes are computed here, once.
-    NEW.canonical := convert_to(audit_jcs(audit_event_document(NEW)), 'UTF8');
+    NEW.canonical := convert_to(audit_event_canonical(NEW), 'UTF8');
     RETURN NEW;
 END
 $fn$;
@@ -217,6 +239,7 @@ DROP FUNCTION IF EXISTS audit_capture_change() CASCADE;
 DROP FUNCTION IF EXISTS audit_refuse_change() CASCADE;
 DROP FUNCTION IF EXISTS audit_event_fix_bytes() CASCADE;
 DROP FUNCTION IF EXISTS audit_event_document(audit_auditevent);
+DROP FUNCTION IF EXISTS audit_event_canonical(audit_auditevent);
 DROP FUNCTION IF EXISTS audit_needs_normalising(jsonb);
 DROP FUNCTION IF EXISTS audit_jcs(jsonb);
 """
@@ -242,3 +265,17 @@ def drop_append_only_sql(table: str) -> str:
 DROP TRIGGER IF EXISTS audit_append_only ON {table};
 DROP TRIGGER IF EXISTS audit_append_only_truncate ON {table};
 """
+
+
+# The event document built from the row's columns, inline (a call to a SQL-language function
+# per row costs more than the whole comparison). Used by the verifier's fast check: it equals
+# the parsed sealed bytes unless a column was edited or ``changes``/``details`` hold numbers
+# that the canonical form writes as strings (those rows get the exact, slower check).
+EVENT_JSON = """jsonb_build_object(
+    'v', 1, 'id', e.id,
+    'occurred_at', to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+    'actor_id', e.actor_id, 'actor_username', e.actor_username, 'action', e.action,
+    'outcome', e.outcome, 'object_type', e.object_type, 'object_id', e.object_id,
+    'case_id', e.case_id, 'request_id', e.request_id, 'ip_address', host(e.ip_address),
+    'user_agent', e.user_agent, 'reason', e.reason, 'changes', e.changes,
+    'details', e.details, 'source', e.source)"""

@@ -87,7 +87,6 @@ def test_numbers_that_are_not_safe_integers_become_exact_strings(investigator):
     raw = AuditEvent.objects.get(pk=raw_id)
     document = json.loads(bytes(raw.canonical))
     assert document["changes"] == {"a": [1, "2.5", "1" + "0" * 300]}
-    assert raw.changes == document["changes"]  # the row was normalised the same way
     assert event.pk != raw_id
 
 
