@@ -24,6 +24,14 @@ from .choices import SourceKind
 
 MAX_SUMMARY = 5000
 FUTURE_TOLERANCE = timedelta(minutes=10)
+# TextChoices.values builds a new list on every access; the importer asks millions of times.
+IDENTIFIER_KINDS = frozenset(IdentifierKind.values)
+DEVICE_KINDS = frozenset(DeviceIdKind.values)
+IP_EVENTS = frozenset(IpEvent.values)
+SOURCE_KINDS = frozenset(SourceKind.values)
+PRIORITIES = frozenset(Priority.values)
+_IP_ADDRESS = IdentifierKind.IP_ADDRESS.value
+_DEVICE_ID = IdentifierKind.DEVICE_ID.value
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"0", "false", "no", "n", "off", ""}
 
@@ -124,7 +132,7 @@ def clean_identifier(
     )
     port_value = data.get("port")
     port: int | None = None
-    if kind not in IdentifierKind.values:
+    if kind not in IDENTIFIER_KINDS:
         errors.append(
             FieldError(
                 f"{prefix}.kind",
@@ -141,22 +149,22 @@ def clean_identifier(
             port = -1
         if not 0 <= port <= 65535:
             errors.append(FieldError(f"{prefix}.port", "A port is a number from 0 to 65535."))
-    if kind != IdentifierKind.IP_ADDRESS and (ip_event or port is not None):
+    if kind != _IP_ADDRESS and (ip_event or port is not None):
         errors.append(
             FieldError(f"{prefix}.ip_event", "Event and port belong to IP addresses only.")
         )
-    if ip_event and ip_event not in IpEvent.values:
+    if ip_event and ip_event not in IP_EVENTS:
         errors.append(
             FieldError(
                 f"{prefix}.ip_event",
                 f"{ip_event!r} is not an IP event: use one of " + ", ".join(IpEvent.values) + ".",
             )
         )
-    if device_kind and kind != IdentifierKind.DEVICE_ID:
+    if device_kind and kind != _DEVICE_ID:
         errors.append(
             FieldError(f"{prefix}.device_kind", "A device type belongs to device ids only.")
         )
-    elif device_kind and device_kind not in DeviceIdKind.values:
+    elif device_kind and device_kind not in DEVICE_KINDS:
         errors.append(
             FieldError(
                 f"{prefix}.device_kind",
@@ -204,7 +212,7 @@ def clean_referral(
     errors: list[FieldError] = []
     now = now or timezone.now()
     source_kind = _text(data.get("source_kind")).lower()
-    if source_kind not in SourceKind.values:
+    if source_kind not in SOURCE_KINDS:
         errors.append(
             FieldError(
                 "source_kind",
@@ -231,8 +239,8 @@ def clean_referral(
     incident_at = parse_time(data.get("incident_at"), field_name="incident_at", errors=errors)
     if incident_at is not None and received_at is not None and incident_at > received_at:
         errors.append(FieldError("incident_at", "The incident time is after the received time."))
-    priority = _text(data.get("priority")).upper() or Priority.P3
-    if priority not in Priority.values:
+    priority = _text(data.get("priority")).upper() or "P3"
+    if priority not in PRIORITIES:
         errors.append(FieldError("priority", f"{priority!r} is not a priority: use P1 to P4."))
     type_code = data.get("incident_type")
     incident_type_id: int | None = None
