@@ -191,14 +191,14 @@ def _case_column(model: type[models.Model]) -> str:
     return candidates[0].column if candidates else ""
 
 
+def _trigger_arguments(model: type[models.Model]) -> list[str]:
+    meta = model._meta
+    return [meta.label_lower, meta.pk.column, _case_column(model), ",".join(REDACTED_COLUMNS)]
+
+
 def capture_trigger_sql(model: type[models.Model]) -> str:
     meta = model._meta
-    arguments = [
-        meta.label_lower,
-        meta.pk.column,
-        _case_column(model),
-        ",".join(REDACTED_COLUMNS),
-    ]
+    arguments = _trigger_arguments(model)
     quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in arguments)
     table = connections["default"].ops.quote_name(meta.db_table)
     return (
@@ -208,16 +208,36 @@ def capture_trigger_sql(model: type[models.Model]) -> str:
 
 
 def install_capture_triggers(*, using: str = "default") -> list[str]:
+    """Attach (or refresh) the trigger on every captured table; skip those already right.
+
+    Runs after every ``migrate`` and after every test-database flush, so it first asks which
+    tables already carry the trigger with the same arguments and only touches the others.
+    """
     connection = connections[using]
     existing = set(connection.introspection.table_names())
-    installed = []
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, encode(t.tgargs, 'escape') FROM pg_trigger t"
+            " JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s",
+            [CAPTURE_TRIGGER],
+        )
+        present = dict(cursor.fetchall())
+        installed = []
         for model in captured_models():
-            if model._meta.db_table not in existing:
+            table = model._meta.db_table
+            if table not in existing:
+                continue
+            if present.get(table) == _trigger_arguments_escaped(model):
                 continue
             cursor.execute(capture_trigger_sql(model))
-            installed.append(model._meta.db_table)
+            installed.append(table)
     return installed
+
+
+def _trigger_arguments_escaped(model: type[models.Model]) -> str:
+    # pg_trigger.tgargs holds each argument followed by a NUL byte; encode(..., 'escape')
+    # prints NUL as \000.
+    return "".join(f"{argument}\\000" for argument in _trigger_arguments(model))
 
 
 def allow_truncate_in_test_database(*, using: str = "default") -> None:
@@ -233,6 +253,9 @@ def allow_truncate_in_test_database(*, using: str = "default") -> None:
         return
     quoted = connection.ops.quote_name(name)
     with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s, true)", [sql.GUC_ALLOW_TRUNCATE])
+        if cursor.fetchone()[0] == "on":
+            return
         cursor.execute(f"ALTER DATABASE {quoted} SET {sql.GUC_ALLOW_TRUNCATE} = 'on'")
         cursor.execute(f"SET {sql.GUC_ALLOW_TRUNCATE} = 'on'")
 
