@@ -12,7 +12,7 @@ import decimal
 import uuid
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from casework.core import context
@@ -104,3 +104,41 @@ def audit_seal_pending(*, limit: int = 200_000, sign: bool | None = None) -> dic
     from .sealing import seal_pending
 
     return seal_pending(limit=limit, sign=sign)
+
+
+@transaction.atomic
+def audit_review_record(*, actor, week: datetime.date, findings: str, flags_seen: int = 0):
+    """Record that ``actor`` reviewed the flags of the week starting ``week`` (a Monday)."""
+    from casework.accounts.choices import Role
+    from casework.core.errors import DomainError
+
+    from .models import AuditReview
+
+    if not actor.has_role(Role.AUDITOR, Role.SUPERVISOR):
+        raise DomainError("Only auditors and supervisors record audit reviews.", field="week")
+    if week.weekday() != 0:
+        raise DomainError("A review week starts on a Monday.", field="week")
+    if week > timezone.localdate():
+        raise DomainError("A week that has not started cannot be reviewed.", field="week")
+    findings = findings.strip()
+    if not findings:
+        raise DomainError(
+            "Write what you found, or 'Nothing to report' if nothing.", field="findings"
+        )
+    if AuditReview.objects.filter(week=week, reviewer=actor).exists():
+        raise DomainError("You have already recorded your review of that week.", field="week")
+    review = AuditReview.objects.create(
+        week=week,
+        reviewer=actor,
+        unit=None if actor.has_role(Role.AUDITOR) else actor.unit,
+        flags_seen=flags_seen,
+        findings=findings,
+        created_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="audit.review",
+        target=review,
+        details={"week": week.isoformat(), "flags_seen": flags_seen},
+    )
+    return review

@@ -37,6 +37,8 @@ LEDGER_TABLES = (
     "audit_auditcheckpoint",
     "audit_auditverification",
 )
+# Added by later migrations (never change LEDGER_TABLES: migration 0003 reads it).
+LATER_LEDGER_TABLES = ("audit_auditreview",)
 
 # Session settings read by the capture trigger; set by casework.audit.capture.
 GUC_ACTOR_ID = "casework.actor_id"

@@ -1,0 +1,216 @@
+"""The audit workspace for auditors and supervisors: search, timelines, flags, export, reviews.
+
+Every view checks ``can_read_trail`` and reads through ``casework.audit.selectors``; searches
+and exports are themselves audited. A person or case outside the reader's reach answers 404.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from casework.core.errors import DomainError
+
+from . import selectors
+from .forms import EventFilterForm, ReviewForm
+from .services import _json_safe, audit_record, audit_review_record
+
+CSV_COLUMNS = [
+    "id", "occurred_at", "actor_username", "action", "outcome", "object_type", "object_id",
+    "case_id", "request_id", "ip_address", "user_agent", "reason", "changes", "details",
+]  # fmt: skip
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not selectors.can_read_trail(request.user):
+        raise Http404("Not found.")
+
+
+def _filters(request: HttpRequest, **fixed) -> tuple[EventFilterForm, selectors.EventFilters]:
+    form = EventFilterForm({**request.GET.dict(), **fixed})
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.EventFilters(
+        person=data.get("person", ""),
+        case=data.get("case", ""),
+        object_type=data.get("object_type", ""),
+        object_id=data.get("object_id", ""),
+        action=data.get("action", ""),
+        outcome=data.get("outcome", ""),
+        since=data.get("since"),
+        until=data.get("until"),
+        cursor=request.GET.get("cursor", ""),
+    )
+    return form, filters
+
+
+def _rows(user, events) -> list[dict]:
+    return [
+        {"event": event, "changes": selectors.changes_shown_to(user, event)} for event in events
+    ]
+
+
+def _page(request, *, title: str, template: str = "audit/search.html", **fixed) -> HttpResponse:
+    _require_reader(request)
+    form, filters = _filters(request, **fixed)
+    try:
+        events, following = selectors.event_page(user=request.user, filters=filters)
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        error.add_to_form(form)
+        events, following = [], None
+    audit_record(
+        actor=request.user,
+        action="audit.search",
+        details={**filters.as_details(), "page": "next" if filters.cursor else "first"},
+    )
+    query = {k: v for k, v in request.GET.items() if k != "cursor" and v}
+    query.update(fixed)
+    return render(
+        request,
+        template,
+        {
+            "title": title,
+            "form": form,
+            "rows": _rows(request.user, events),
+            "next_url": f"?{urlencode({**query, 'cursor': following})}" if following else "",
+            "export_query": urlencode(query),
+            "fixed": fixed,
+            "sees_values": selectors.sees_values(request.user),
+        },
+    )
+
+
+@login_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    return _page(request, title="Audit trail")
+
+
+@login_required
+def case_timeline(request: HttpRequest, number: str) -> HttpResponse:
+    return _page(request, title=f"Timeline of case {number}", case=number)
+
+
+@login_required
+def person_activity(request: HttpRequest, username: str) -> HttpResponse:
+    return _page(request, title=f"Activity of {username}", person=username)
+
+
+def _neutralise(value) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _export_rows(request, filters):
+    events = selectors.event_search(user=request.user, filters=filters)[
+        : selectors.EXPORT_LIMIT
+    ].iterator(chunk_size=2000)
+    for event in events:
+        yield (
+            event,
+            {
+                "id": event.pk,
+                "occurred_at": event.occurred_at.astimezone(datetime.UTC).strftime(
+                    "%Y-%m-%dT%H:%M:%S.%fZ"
+                ),
+                "actor_username": event.actor_username,
+                "action": event.action,
+                "outcome": event.outcome,
+                "object_type": event.object_type,
+                "object_id": event.object_id,
+                "case_id": event.case_id,
+                "request_id": event.request_id,
+                "ip_address": event.ip_address,
+                "user_agent": event.user_agent,
+                "reason": event.reason,
+                "changes": selectors.changes_shown_to(request.user, event),
+                "details": event.details,
+            },
+        )
+
+
+@login_required
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered view as CSV or JSON (the export is itself an audited event)."""
+    _require_reader(request)
+    _form, filters = _filters(request)
+    filters.cursor = ""
+    selectors.event_search(user=request.user, filters=filters)  # 404 for a case out of reach
+    total = selectors.event_search(user=request.user, filters=filters)[
+        : selectors.EXPORT_LIMIT
+    ].count()
+    audit_record(
+        actor=request.user,
+        action="audit.export",
+        details={**filters.as_details(), "format": fmt, "rows": total},
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    if fmt == "csv":
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield writer.writerow(CSV_COLUMNS)
+            for _event, row in _export_rows(request, filters):
+                yield writer.writerow(
+                    [_neutralise("" if row[c] is None else row[c]) for c in CSV_COLUMNS]
+                )
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    else:
+
+        def chunks():
+            yield '{"filters": ' + json.dumps(filters.as_details()) + ', "events": ['
+            for index, (_event, row) in enumerate(_export_rows(request, filters)):
+                yield ("," if index else "") + json.dumps(_json_safe(row))
+            yield "]}"
+
+        response = StreamingHttpResponse(chunks(), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
+    return response
+
+
+@login_required
+def flags(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    until = timezone.now()
+    since = until - datetime.timedelta(days=7)
+    found = selectors.flags_for(user=request.user, since=since, until=until)
+    form = ReviewForm(request.POST or None, initial={"week": ReviewForm.last_monday()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            audit_review_record(
+                actor=request.user,
+                week=form.cleaned_data["week"],
+                findings=form.cleaned_data["findings"],
+                flags_seen=len(found),
+            )
+        except DomainError as error:
+            error.add_to_form(form)
+        else:
+            return redirect("audit:flags")
+    items = [
+        {"flag": flag, "url": reverse("audit:events") + "?" + urlencode(
+            {k: v for k, v in flag.link.items() if v})}
+        for flag in found
+    ]  # fmt: skip
+    reviews = selectors.reviews_visible_to(request.user)[:12]
+    return render(
+        request,
+        "audit/flags.html",
+        {"items": items, "since": since, "until": until, "form": form, "reviews": reviews},
+    )
