@@ -91,7 +91,7 @@ def _referral_links(scope: Scope, **query) -> list[Link]:
         scope,
         _first_link(
             "Referrals behind this figure",
-            ("referrals:queue", "referrals:list", "referrals:index"),
+            ("referrals:queue",),
             **query,
         ),
     )
@@ -107,7 +107,7 @@ def _referral_links(scope: Scope, **query) -> list[Link]:
     sources=("referrals.Referral.triaged_at",),
     chart=Chart("line", "week", ("received", "triaged"), "Week starting", "Referrals"),
     order=10,
-    links=lambda scope: _referral_links(scope),
+    links=lambda scope: _referral_links(scope, status="all"),
 )
 def referrals_weekly(scope: Scope) -> Table:
     from casework.cases.choices import Priority
@@ -166,7 +166,7 @@ def referrals_weekly(scope: Scope) -> Table:
     sources=("referrals.Referral.triage_due_at",),
     chart=Chart("bar", "priority", ("median_hours", "p90_hours"), "Priority", "Hours"),
     order=20,
-    links=lambda scope: _referral_links(scope),
+    links=lambda scope: _referral_links(scope, status="all"),
 )
 def triage_time(scope: Scope) -> Table:
     from casework.cases.choices import Priority
@@ -227,7 +227,7 @@ BACKLOG_BUCKETS = (
     sources=("referrals.Referral",),
     chart=Chart("bar", "age", ("waiting", "past_clock"), "Time since arrival", "Referrals waiting"),
     order=30,
-    links=lambda scope: _referral_links(scope, status="new"),
+    links=lambda scope: _referral_links(scope, status="open"),
 )
 def backlog_age(scope: Scope) -> Table:
     from casework.referrals.choices import OPEN_STATUSES
@@ -262,7 +262,7 @@ def backlog_age(scope: Scope) -> Table:
 
 def _case_links(scope: Scope, **query) -> list[Link]:
     return _links(
-        scope, _first_link("Cases behind this figure", ("cases:list", "cases:index"), **query)
+        scope, _first_link("Cases behind this figure", ("cases:unit", "cases:list"), **query)
     )
 
 
@@ -424,7 +424,7 @@ def _deadline_links(scope: Scope, **query) -> list[Link]:
         scope,
         _first_link(
             "Deadlines behind this figure",
-            ("deadlines:unit", "deadlines:board", "deadlines:list", "deadlines:mine"),
+            ("deadlines:board",),
             **query,
         ),
     )
@@ -503,7 +503,7 @@ def deadline_outcomes(scope: Scope) -> Table:
     sources=("deadlines.Deadline",),
     chart=Chart("bar", "person", ("deadlines", "tasks"), "Person", "Overdue items", stacked=True),
     order=60,
-    links=lambda scope: _deadline_links(scope, state="missed"),
+    links=lambda scope: _deadline_links(scope),
 )
 def overdue_by_person(scope: Scope) -> Table:
     from django.apps import apps
@@ -671,6 +671,9 @@ def partner_requests(scope: Scope) -> Table:
         "line", "month", ("median_days", "p90_days"), "Month of submission", "Days from seizure"
     ),
     order=80,
+    links=lambda scope: _links(
+        scope, _first_link("Evidence items behind this figure", ("custody:items",))
+    ),
 )
 def seizure_to_submission(scope: Scope) -> Table:
     from casework.custody.models import EvidenceItem

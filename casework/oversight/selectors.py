@@ -327,19 +327,10 @@ def reviews_of(*, user, case) -> QuerySet:
 
 
 def pending_closures(*, user) -> QuerySet:
-    """The cases app's closure requests awaiting a supervisor of this unit (read only here)."""
+    """The cases app's closure queue for this supervisor (read from its selector; closures are
+    approved or rejected on the cases app's pages)."""
     if not is_unit_supervisor(user):
         raise NotFound("No such page.")
-    from casework.cases.choices import ClosureRequestStatus
-    from casework.cases.models import CaseClosureRequest
-    from casework.cases.selectors import case_visibility_q
+    from casework.cases.selectors import closure_queue_for
 
-    return (
-        CaseClosureRequest.objects.filter(
-            case_visibility_q(user, prefix="case__"),
-            case__unit_id=user.unit_id,
-            status=ClosureRequestStatus.PENDING,
-        )
-        .select_related("case", "requested_by")
-        .order_by("created_at", "id")
-    )
+    return closure_queue_for(user)

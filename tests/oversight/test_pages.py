@@ -147,3 +147,25 @@ def test_the_report_form_shows_definitions(supervisor, client_for):
     response = client_for(supervisor).get("/oversight/reports/")
     assert response.status_code == 200
     assert "Time to triage against the clock" in response.content.decode()
+
+
+def test_the_api_gives_the_figures_to_a_supervisor(history, supervisor, api_for):
+    response = api_for(supervisor).get(
+        "/api/v1/oversight/figures/",
+        {"start": "2026-03-01", "end": "2026-03-31", "figure": "referrals_weekly"},
+    )
+    assert response.status_code == 200
+    (figure,) = response.json()["figures"]
+    assert figure["key"] == "referrals_weekly"
+    assert sum(row["received"] for row in figure["rows"]) == 7
+
+
+def test_the_api_answers_404_to_investigators_and_other_units(
+    supervisor, investigator, south, api_for
+):
+    assert api_for(investigator).get("/api/v1/oversight/figures/").status_code == 404
+    assert (
+        api_for(supervisor).get("/api/v1/oversight/figures/", {"unit": "south"}).status_code == 404
+    )
+    bad = api_for(supervisor).get("/api/v1/oversight/figures/", {"start": "soon"})
+    assert bad.status_code == 400
