@@ -186,3 +186,26 @@ def test_home_panel_lists_my_cases(client_for, investigator):
     case = make_case(lead=investigator)
     body = client_for(investigator).get("/").content.decode()
     assert case.number in body
+
+
+def test_list_and_case_pages_do_not_grow_queries_with_rows(client_for, investigator, teammate):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    web = client_for(investigator)
+    case = make_case(lead=investigator, assignees=[teammate])
+
+    def count(path):
+        web.get(path)
+        with CaptureQueriesContext(connection) as captured:
+            assert web.get(path).status_code == 200
+        return len(captured)
+
+    few = {p: count(p) for p in ("/cases/", f"/cases/{case.number}/notes/")}
+    for i in range(12):
+        make_case(lead=investigator, title=f"Synthetic more {i}")
+        services.case_note_add(actor=investigator, case=case, body=f"Synthetic note {i}")
+        services.case_task_add(actor=investigator, case=case, title=f"Synthetic task {i}")
+    many = {p: count(p) for p in few}
+    assert many == few
+    assert count(f"/cases/{case.number}/tasks/") <= few[f"/cases/{case.number}/notes/"] + 2
