@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
 
 CHUNK_BYTES = 1 << 20
@@ -107,6 +108,8 @@ class ModelCopy:
             value = f.get_default()
             if isinstance(f, models.JSONField):
                 return value
+            if isinstance(f, ArrayField):
+                return "{" + ",".join(copy_text(v) for v in value) + "}"
             return f.get_db_prep_save(value, connection)
         if f.null:
             return None
@@ -124,9 +127,17 @@ class ModelCopy:
         return cls(model, [name for name in names if name in known], **kwargs)
 
     def load_dicts(self, rows: Iterable[dict[str, Any]]) -> int:
-        """COPY rows given as dicts; keys the model does not have (yet) are ignored."""
-        names = self.provided
-        return self.load(tuple(row.get(name) for name in names) for row in rows)
+        """COPY rows given as dicts; keys the model does not have (yet) are ignored, and a
+        provided column missing from a row gets the column's default (as in ``__post_init__``)."""
+        fallbacks = []
+        for name in self.provided:
+            field = self.model._meta.get_field(_field_name(self.model, name))
+            try:
+                fallbacks.append(self._constant_for(field))
+            except GeneratorOutOfDate:
+                fallbacks.append(None)
+        pairs = list(zip(self.provided, fallbacks, strict=True))
+        return self.load(tuple(row.get(name, fallback) for name, fallback in pairs) for row in rows)
 
     @property
     def table(self) -> str:

@@ -17,7 +17,8 @@ from casework.cases.selectors import VIEW_PERMISSION, cases_visible_to
 from casework.referrals.choices import ReferralStatus
 from casework.referrals.models import Referral
 
-pytestmark = pytest.mark.django_db
+# A generator bug must fail the suite, never hang it.
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(300)]
 
 TINY = SCALES["tiny"]
 
