@@ -7,12 +7,13 @@ import io
 import json
 import statistics
 import time
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.core.management import call_command, get_commands
 from django.db import connection, transaction
-from django.utils import timezone
 
+from bench.generate.base import EPOCH_END
 from casework.audit.models import AuditEvent
 
 from .base import (
@@ -192,24 +193,52 @@ def verify_rate(run: Run) -> list[Result]:
 
 @scenario("pages.audit_search", issue="7")
 def audit_search(run: Run) -> list[Result]:
-    url = url_or_not_built(("audit:search", {}), ("audit:list", {}), ("audit:events", {}))
-    since = (timezone.now() - timezone.timedelta(days=30)).date().isoformat()
+    """The audit workspace: one person's year (supervisor, auditor), and one action across the
+    whole trail (auditor), each the first keyset page."""
+    url = url_or_not_built(("audit:events", {}), ("audit:search", {}), ("audit:list", {}))
+    person = run.personas["investigator"]
+    since = (EPOCH_END - timedelta(days=365)).date().isoformat()
     results = []
-    for role in ("supervisor", "auditor"):
-        user = run.personas["investigator"]
+    for role, key, query, label, baseline in (
+        (
+            "supervisor",
+            "person",
+            f"person={person.username}&since={since}",
+            "Audit search: one person's year",
+            lambda: list(
+                AuditEvent.objects.filter(
+                    actor_id=person.pk, occurred_at__date__gte=since
+                ).order_by("-occurred_at", "-id")[:50]
+            ),
+        ),
+        (
+            "auditor",
+            "person",
+            f"person={person.username}&since={since}",
+            "Audit search: one person's year",
+            None,
+        ),
+        (
+            "auditor",
+            "action",
+            "action=case.view",
+            "Audit search: one action, whole trail",
+            lambda: list(
+                AuditEvent.objects.filter(action="case.view").order_by("-occurred_at", "-id")[:50]
+            ),
+        ),
+    ):
         results.append(
             page(
                 run,
-                name="pages.audit_search",
-                label="Audit search: one person's events",
+                name=f"pages.audit_search.{key}",
+                label=label,
                 role=role,
-                url=f"{url}?actor={user.username}&since={since}",
+                url=f"{url}?{query}",
                 target_ms=500,
                 target_source="harness budget",
-                baseline=lambda user=user: list(
-                    AuditEvent.objects.filter(actor_id=user.pk).order_by("-occurred_at", "-id")[:50]
-                ),
-                baseline_label="plain ORM page of the person's events",
+                baseline=baseline,
+                baseline_label="plain ORM page of the same events" if baseline else "",
             )
         )
     return results
