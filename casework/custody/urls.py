@@ -8,6 +8,7 @@ app_name = "custody"
 
 urlpatterns = [
     path("", views.item_list, name="items"),
+    path("cases/", views.case_jump, name="case-jump"),
     path("cases/<str:number>/", views.case_items, name="case-items"),
     path("cases/<str:number>/items/new/", views.item_create, name="item-create"),
     path("cases/<str:number>/report/", views.case_report_view, name="case-report"),

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from casework.accounts.choices import Role
-from casework.cases.selectors import case_get_for
+from casework.cases.selectors import case_get_for, cases_visible_to
 from casework.core.errors import DomainError
 
 from . import selectors, services
@@ -39,12 +39,25 @@ def item_list(request: HttpRequest) -> HttpResponse:
         "items": items[:ITEMS_SHOWN],
         "truncated": len(items) > ITEMS_SHOWN,
         "mismatch_only": mismatch_only,
+        "case_numbers": list(
+            cases_visible_to(request.user)
+            .exclude(status="closed")
+            .order_by("-opened_at")
+            .values_list("number", flat=True)[:100]
+        ),
         "to_acknowledge": list(selectors.awaiting_acknowledgement(user=request.user)[:50]),
         "sign_offs": list(selectors.pending_sign_offs(user=request.user)[:50])
         if request.user.has_role(Role.SUPERVISOR)
         else [],
     }
     return render(request, "custody/item_list.html", context)
+
+
+@login_required
+def case_jump(request: HttpRequest) -> HttpResponse:
+    number = request.GET.get("number", "").strip().upper()
+    case = case_get_for(user=request.user, number=number)
+    return redirect("custody:case-items", number=case.number)
 
 
 @login_required

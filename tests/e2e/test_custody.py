@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from casework.custody import services
+from tests.cases.factories import make_case
+from tests.custody.factories import make_item, make_store
+from tests.e2e.conftest import screenshot
+
+# serialized_rollback: data migrations (deadline rules) must survive earlier flushes.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_an_investigator_hands_an_item_over_and_the_receiver_acknowledges(
+    page, sign_in_as, investigator, teammate, administrator
+):
+    case = make_case(lead=investigator, assignees=[teammate], title="Synthetic case 0042")
+    item = make_item(case=case, store=make_store(admin=administrator), actor=investigator)
+
+    sign_in_as("inv.north")
+    page.goto(f"/custody/cases/{case.number}/")
+    page.get_by_role("link", name=item.exhibit_number).click()
+    page.get_by_role("link", name="Record a custody event").click()
+    page.get_by_label("Kind").select_option("transferred")
+    local = timezone.localtime(timezone.now() - timedelta(hours=1))
+    page.get_by_label("Start (local time)").fill(local.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Time zone").fill(timezone.get_current_timezone_name())
+    page.get_by_label("Released by").select_option(str(investigator.pk))
+    page.get_by_label("Received by").select_option(str(teammate.pk))
+    page.get_by_label("Seal state on receipt").select_option("intact")
+    page.get_by_label("Place").fill("Synthetic property store")
+    page.get_by_role("button", name="Record event").click()
+    chain = page.get_by_role("table", name=re.compile("Chain of custody"))
+    assert "Transferred" in chain.inner_text()
+    assert "Not acknowledged" in chain.inner_text()
+    screenshot(page, "custody-item")
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in_as("inv2.north")
+    page.goto("/custody/")
+    page.get_by_role("button", name="I received it").first.click()
+    assert "You acknowledged event #2" in page.content()
+    assert (
+        "Not acknowledged"
+        not in page.get_by_role("table", name=re.compile("Chain of custody")).inner_text()
+    )
+
+
+def test_a_hash_mismatch_is_flagged_on_the_page_and_in_the_printable_report(
+    page, sign_in_as, investigator, supervisor, administrator
+):
+    case = make_case(lead=investigator, title="Synthetic case 0043")
+    item = make_item(case=case, store=make_store(admin=administrator), actor=investigator)
+    services.custody_event_record(
+        actor=investigator,
+        item=item,
+        kind="hash_verified",
+        started_at=timezone.now() - timedelta(hours=1),
+        hash_algorithm="sha256",
+        hash_value="0" * 64,
+        tool_name="Synthetic hasher",
+        tool_version="1.0",
+    )
+    sign_in_as("sup.north")
+    page.goto("/custody/")
+    assert page.get_by_role("img", name=re.compile("Hash mismatch")).count() == 1
+    page.goto(f"/custody/items/{item.public_id}/report/")
+    assert page.get_by_role("heading", name=re.compile("Custody report")).is_visible()
+    assert "did not match" in page.content()
+    screenshot(page, "custody-report")
