@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -103,7 +105,7 @@ def figure_csv(request: HttpRequest, key: str) -> HttpResponse:
 def report(request: HttpRequest) -> HttpResponse:
     _require_oversight(request)
     today = timezone.localdate()
-    last_month = today.replace(day=1) - timezone.timedelta(days=1)
+    last_month = today.replace(day=1) - timedelta(days=1)
     initial = {"kind": "monthly", "year": last_month.year, "month": last_month.month}
     units = selectors.units_for(request.user)
     form = ReportForm(request.GET or None, units=units, initial=initial)
