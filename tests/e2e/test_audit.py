@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+
+from casework.audit.services import audit_record
+from tests.e2e.conftest import screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_auditor_finds_a_person_s_failed_sign_in_and_follows_the_flag(
+    page, sign_in_as, auditor, investigator
+):
+    audit_record(
+        actor=None,
+        action="auth.sign_in_failed",
+        outcome="refused",
+        details={"username": "inv.north"},
+    )
+    sign_in_as("auditor")
+    assert "Audit ledger" in page.content()
+    page.get_by_role("link", name="Audit flags").first.click()
+    page.get_by_role("link", name="Failed sign-ins").click()
+    rows = page.locator("tbody tr")
+    assert "auth.sign_in_failed" in rows.first.inner_text()
+    page.get_by_label("Person (username)").fill("auditor")
+    page.get_by_role("button", name="Search").click()
+    assert "auth.sign_in" in page.content()
+    screenshot(page, "audit-search")
+
+
+def test_an_investigator_does_not_find_the_audit_trail(page, sign_in_as, investigator):
+    sign_in_as("inv.north")
+    assert page.get_by_role("link", name="Audit trail").count() == 0
+    response = page.goto("/audit/")
+    assert response.status == 404
