@@ -16,4 +16,20 @@ class DeadlinesConfig(AppConfig):
     home_panels = [(20, "deadlines/_home_panel.html")]
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import handlers  # noqa: F401 - subscribes to referral and case events
+
+        post_migrate.connect(_ensure_default_rules, sender=self)
+
+
+def _ensure_default_rules(sender, using="default", **kwargs) -> None:
+    # A flushed database (transactional tests) has lost the migration's rows; without rules no
+    # case could be opened (its review clock needs one). Only an empty table is refilled.
+    from django.db import connections
+
+    from .defaults import install_default_rules
+    from .models import DeadlineRule
+
+    if DeadlineRule._meta.db_table in connections[using].introspection.table_names():
+        install_default_rules(DeadlineRule, only_if_empty=True)

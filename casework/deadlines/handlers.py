@@ -11,6 +11,7 @@ from casework.core import events
 from . import services
 from .choices import ACTIVE_STATES, DeadlineKind
 from .models import Deadline
+from .rules import rule_for
 
 REFERRAL_SOURCE = "referral"
 CASE_SOURCE = "case"
@@ -19,7 +20,14 @@ CASE_SOURCE = "case"
 @events.subscribe("referral.received")
 def start_triage_clock(*, referral, actor=None, **_) -> None:
     # The referrals app may compute the triage due time itself (``triage_due_at``); when it does,
-    # that time wins so that both apps show the same clock. Otherwise the priority rule decides.
+    # that time wins so that both apps show the same clock. Otherwise the priority rule decides;
+    # an administrator who switched the rule off switched the clock off.
+    due_at = getattr(referral, "triage_due_at", None)
+    if (
+        due_at is None
+        and rule_for(kind=DeadlineKind.REFERRAL_TRIAGE, priority=referral.priority) is None
+    ):
+        return
     services.deadline_start(
         actor=actor,
         kind=DeadlineKind.REFERRAL_TRIAGE,
@@ -27,7 +35,7 @@ def start_triage_clock(*, referral, actor=None, **_) -> None:
         source_type=REFERRAL_SOURCE,
         source_id=str(referral.pk),
         starts_at=referral.received_at,
-        due_at=getattr(referral, "triage_due_at", None),
+        due_at=due_at,
     )
 
 
@@ -57,6 +65,8 @@ def move_triage_clock(*, referral, actor=None, **_) -> None:
 
 @events.subscribe("case.opened")
 def start_case_review_clock(*, case, actor=None, **_) -> None:
+    if rule_for(kind=DeadlineKind.CASE_REVIEW, priority=case.priority) is None:
+        return  # the review rule is switched off: opening the case must not fail for it
     services.deadline_start(
         actor=actor,
         kind=DeadlineKind.CASE_REVIEW,
