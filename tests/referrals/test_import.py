@@ -158,3 +158,18 @@ def test_the_command_needs_a_unit_when_there_are_several(tmp_path, north, south)
 )
 def test_csv_cells_that_would_run_as_formulas_are_neutralised(cell, written):
     assert neutralise(cell) == written
+
+
+DOCS = __import__("pathlib").Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_the_documented_examples_match_the_schema_and_import(north):
+    import jsonschema
+
+    schema = json.loads((DOCS / "schemas" / "referral-import.schema.json").read_text())
+    lines = (DOCS / "examples" / "referrals-example.jsonl").read_text().splitlines()
+    for line in lines:
+        jsonschema.validate(json.loads(line), schema)
+    for name in ("referrals-example.jsonl", "referrals-example.csv"):
+        result = import_referrals_file(DOCS / "examples" / name, unit=north, dry_run=True)
+        assert result.ok and result.imported == len(lines), result.error_lines()
