@@ -4,6 +4,7 @@ admin: an administrator sees case content only when granted, through the normal 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 
 from .models import DeadlineRule
 
@@ -23,6 +24,7 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
     )
     list_filter = ("jurisdiction", "kind", "day_count", "verify_locally", "active")
     search_fields = ("name", "citation", "notes")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     ordering = ("jurisdiction", "kind", "priority")
     fieldsets = (
         (None, {"fields": ("kind", "jurisdiction", "priority", "name", "active")}),
@@ -55,6 +57,24 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
     @admin.display(description="Duration")
     def duration_display(self, rule: DeadlineRule) -> str:
         return rule.duration_label
+
+    # The rules are the administrators' to keep (issue 4): the role grants it, without a
+    # per-model permission to hand out separately.
+    def _administrator(self, request) -> bool:
+        user = request.user
+        return user.is_active and user.is_staff and user.has_role("administrator")
+
+    def has_module_permission(self, request) -> bool:
+        return self._administrator(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._administrator(request) or super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._administrator(request) or super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return self._administrator(request) or super().has_add_permission(request)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Deadlines point at their rule; switching a rule off (active) keeps the history.
