@@ -15,6 +15,7 @@ from celery.schedules import crontab
 
 from .database import database_config
 from .env import ConfigurationError, env_bool, env_int, env_list, env_str
+from .spectacular import enum_name_overrides
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -258,6 +259,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": enum_name_overrides(BASE_DIR / "casework"),
 }
 
 # Celery: configured once here, used by config/celery.py. Without CELERY_BROKER_URL the
