@@ -173,3 +173,19 @@ def test_the_documented_examples_match_the_schema_and_import(north):
     for name in ("referrals-example.jsonl", "referrals-example.csv"):
         result = import_referrals_file(DOCS / "examples" / name, unit=north, dry_run=True)
         assert result.ok and result.imported == len(lines), result.error_lines()
+
+
+def test_large_files_are_validated_in_parallel_with_the_same_result(tmp_path, north, monkeypatch):
+    from casework.referrals import importing
+
+    monkeypatch.setattr(importing, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    rows = [synthetic_row(n) for n in range(1, 8)]
+    rows[4]["priority"] = "P0"
+    path = _jsonl(tmp_path, rows)
+    result = import_referrals_file(path, unit=north, actor=None, dry_run=True)
+    assert [(e.line, e.field) for e in result.errors] == [(5, "priority")]
+    del rows[4]
+    path = _jsonl(tmp_path, rows, name="ok.jsonl")
+    result = import_referrals_file(path, unit=north, actor=None, dry_run=False)
+    assert result.ok and result.imported == 6
