@@ -39,6 +39,11 @@ def start_triage_clock(*, referral, actor=None, **_) -> None:
     )
 
 
+@events.subscribe("referral.received_bulk")
+def start_triage_clocks_for_import(*, referral_ids, actor=None, **_) -> None:
+    services.deadlines_start_triage_bulk(actor=actor, referral_ids=list(referral_ids))
+
+
 @events.subscribe("referral.triaged")
 def meet_triage_clock(*, referral, actor=None, **_) -> None:
     for deadline in Deadline.objects.filter(

@@ -157,6 +157,78 @@ def deadline_start(
     return deadline
 
 
+@transaction.atomic
+def deadlines_start_triage_bulk(*, actor, referral_ids: list[int]) -> int:
+    """Triage clocks for a bulk import, in batches rather than one service call per referral.
+
+    Each referral's ``triage_due_at`` (set by the referrals app from its priority) is the due
+    time; referrals that already have a triage clock, or no due time, are skipped. Returns how
+    many clocks were started; one audit event covers them all.
+    """
+    from casework.referrals.models import Referral
+
+    if not referral_ids:
+        return 0
+    already = set(
+        Deadline.objects.filter(
+            referral_id__in=referral_ids, kind=DeadlineKind.REFERRAL_TRIAGE
+        ).values_list("referral_id", flat=True)
+    )
+    now = timezone.now()
+    rules: dict[str, DeadlineRule | None] = {}
+    created_by = actor if getattr(actor, "is_authenticated", False) else None
+    batch: list[Deadline] = []
+    referrals = (
+        Referral.objects.filter(pk__in=referral_ids, case__isnull=True)
+        .exclude(pk__in=already)
+        .select_related("unit")
+        .only("pk", "unit_id", "unit__time_zone", "received_at", "triage_due_at", "priority")
+    )
+    for referral in referrals.iterator(chunk_size=2000):
+        if referral.triage_due_at is None:
+            continue
+        if referral.priority not in rules:
+            rules[referral.priority] = rule_for(
+                kind=DeadlineKind.REFERRAL_TRIAGE, priority=referral.priority
+            )
+        rule = rules[referral.priority]
+        offsets = [
+            int(o.total_seconds())
+            for o in (rule.offsets if rule else parse_offsets(DEFAULT_REMINDERS))
+        ]
+        starts_at = min(referral.received_at, referral.triage_due_at)
+        batch.append(
+            Deadline(
+                unit_id=referral.unit_id,
+                referral_id=referral.pk,
+                source_type="referral",
+                source_id=str(referral.pk),
+                kind=DeadlineKind.REFERRAL_TRIAGE,
+                rule=rule,
+                time_zone=referral.unit.time_zone or settings.TIME_ZONE,
+                starts_at=starts_at,
+                due_at=referral.triage_due_at,
+                reminder_offsets=offsets,
+                next_reminder_at=_first_reminder_at(referral.triage_due_at, offsets, now),
+                created_by=created_by,
+            )
+        )
+    Deadline.objects.bulk_create(batch, batch_size=1000)
+    if batch:
+        audit_record(
+            actor=actor,
+            action="deadline.start_bulk",
+            object_type=Deadline._meta.label_lower,
+            details={
+                "kind": DeadlineKind.REFERRAL_TRIAGE,
+                "count": len(batch),
+                "first_referral_id": min(d.referral_id for d in batch),
+                "last_referral_id": max(d.referral_id for d in batch),
+            },
+        )
+    return len(batch)
+
+
 def _require_active(deadline: Deadline, verb: str) -> None:
     if deadline.state not in ACTIVE_STATES:
         raise ConflictError(

@@ -140,3 +140,20 @@ def test_closing_a_case_waives_its_open_clocks_and_keeps_missed_ones(
     assert states["preservation_us_2703f"] == "missed"
     review = Deadline.objects.get(case=north_case, kind="case_review")
     assert "closed" in review.reason
+
+
+def test_a_bulk_import_starts_one_triage_clock_per_referral(tmp_path, north, investigator):
+    from casework.referrals.importing import import_referrals_file
+    from casework.referrals.models import Referral
+    from casework.referrals.synthetic import write_jsonl
+
+    path = tmp_path / "in.jsonl"
+    write_jsonl(path, 12)
+    result = import_referrals_file(path, unit=north, actor=investigator, dry_run=False)
+    assert result.ok, result.error_lines()
+    clocks = Deadline.objects.filter(kind="referral_triage", referral__unit=north)
+    assert clocks.count() == 12
+    referral = Referral.objects.get(source_reference="SYN-0000001")
+    assert clocks.get(referral=referral).due_at == referral.triage_due_at
+    services.deadlines_start_triage_bulk(actor=investigator, referral_ids=result.referral_ids)
+    assert clocks.count() == 12  # a repeated event adds nothing
