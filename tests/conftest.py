@@ -24,23 +24,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -
     settings.DATABASES["default"]["TEST"]["NAME"] = f"test_casework_{suffix}"
 
 
-def pytest_collection_modifyitems(items) -> None:
-    # A transactional test (live server, real worker, concurrency) ends by flushing every
-    # table, which would also wipe what data migrations shipped (deadline rules, incident
-    # types, permissions). Serialized rollback restores that content before each such test.
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if (
-            marker
-            and marker.kwargs.get("transaction")
-            and "serialized_rollback" not in marker.kwargs
-        ):
-            item.add_marker(
-                pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True),
-                append=False,
-            )
-
-
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings) -> None:
     # Argon2 is the production hasher (tested in tests/accounts/test_passwords.py); other tests
