@@ -92,11 +92,29 @@ def main(argv: list[str] | None = None) -> int:
                 + " ..."
             )
             started = time.perf_counter()
+            cpu_before = database.cpu_seconds()
             ctx = generate(scale, seed=args.seed, say=say)
             total = time.perf_counter() - started
+            python_cpu, postgres_cpu = (
+                after - before
+                for after, before in zip(database.cpu_seconds(), cpu_before, strict=True)
+            )
             database.restore_session()
-            say(f"  generated in {total:.1f} s")
-            generation = [*ctx.loaded, {"table": "total", "seconds": round(total, 1)}]
+            say(
+                f"  generated in {total:.1f} s (CPU: generator {python_cpu:.1f} s, "
+                f"PostgreSQL backend {postgres_cpu:.1f} s)"
+            )
+            generation = [
+                *ctx.loaded,
+                {
+                    "table": "total",
+                    "seconds": round(total, 1),
+                    # CPU work, whatever else the machine was doing: on an idle machine the
+                    # load takes between max(generator, backend) and their sum.
+                    "python_cpu_seconds": round(python_cpu, 1),
+                    "postgres_cpu_seconds": round(postgres_cpu, 1),
+                },
+            ]
             for entry in ctx.loaded:
                 if entry.get("seconds"):
                     say(

@@ -8,7 +8,10 @@ the run, so the application code under test runs unchanged.
 
 from __future__ import annotations
 
+import os
 import re
+import time
+from pathlib import Path
 
 from django.core.management import call_command
 from django.db import connection
@@ -86,6 +89,21 @@ def tune_session(*, check_references: bool = False) -> bool:
             cur.execute("SET session_replication_role = replica")
             return True
     return False
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds used so far by this process and by its PostgreSQL backend (Linux, same
+    machine; the backend's figure is 0 when its /proc entry cannot be read)."""
+    own = time.process_time()
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        backend = 0.0
+    return own, backend
 
 
 def restore_session() -> None:
