@@ -120,6 +120,16 @@ class DeadlineRule(TimeStampedModel):
         scope = self.jurisdiction or "Policy"
         return f"{scope} · {self.name}"
 
+    def clean(self) -> None:
+        from .clock import holiday_calendar
+
+        if self.holiday_country and holiday_calendar(self.holiday_country) is None:
+            raise ValidationError(
+                {"holiday_country": f"No public-holiday calendar for {self.holiday_country!r}."}
+            )
+        if self.extension_kind == self.kind:
+            self.extension_kind = ""
+
     @property
     def needs_due_at(self) -> bool:
         """Court dates and the like: no duration, the due time is always given."""

@@ -682,6 +682,8 @@ def deadline_reminders_send(*, reminder_ids: list[int], now: datetime | None = N
                 subject, body, link = _reminder_message(deadline, now)
                 kind = "deadline.reminder"
             recipients = [r for r in recipients if r is not None and r.is_active]
+            if not recipients:  # the owner left: the unit's supervisors must hear of it
+                recipients = supervisors.get(deadline.unit_id, [])
             created = notify(
                 recipients=recipients,
                 kind=kind,

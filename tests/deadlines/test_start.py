@@ -121,3 +121,23 @@ def test_every_shipped_rule_cites_its_source():
     for rule in rules:
         assert rule.citation.strip()
         rule.full_clean()
+
+
+def test_a_rule_with_an_unknown_holiday_calendar_is_refused():
+    from django.core.exceptions import ValidationError
+
+    rule = DeadlineRule.objects.get(kind="takedown_confirmation")
+    rule.holiday_country = "XX"
+    with pytest.raises(ValidationError) as error:
+        rule.full_clean()
+    assert "holiday_country" in error.value.message_dict
+    rule.holiday_country = "US-NY"
+    rule.full_clean()
+
+
+def test_a_switched_off_review_rule_does_not_block_opening_a_case(investigator):
+    from tests.cases.factories import make_case
+
+    DeadlineRule.objects.filter(kind="case_review").update(active=False)
+    case = make_case(lead=investigator, title="Synthetic case 0007")
+    assert not Deadline.objects.filter(case=case).exists()
