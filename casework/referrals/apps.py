@@ -16,3 +16,20 @@ class ReferralsConfig(AppConfig):
         NavItem("New referral", "referrals:new", WORKERS, 11),
     ]
     home_panels = [(10, "referrals/_home_panel.html")]
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_ensure_incident_types, sender=self)
+
+
+def _ensure_incident_types(sender, using="default", **kwargs) -> None:
+    # A flushed database (transactional tests) has lost the data migration's rows; intake
+    # would then refuse every incident type. Only an empty table is refilled.
+    from django.db import connections
+
+    from .defaults import install_default_incident_types
+    from .models import IncidentType
+
+    if IncidentType._meta.db_table in connections[using].introspection.table_names():
+        install_default_incident_types(IncidentType, only_if_empty=True)

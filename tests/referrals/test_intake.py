@@ -143,3 +143,16 @@ def test_an_identifier_can_be_added_during_triage(investigator):
             actor=investigator, referral=referral, data={"kind": "phone", "value": "12"}
         )
     assert caught.value.errors[0].field == "value"
+
+
+def test_the_incident_types_come_back_after_a_flush_but_edits_are_kept():
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    config = apps.get_app_config("referrals")
+    IncidentType.objects.all().delete()
+    post_migrate.send(sender=config, app_config=config, using="default")
+    assert IncidentType.objects.filter(active=True).count() == 8
+    IncidentType.objects.filter(code="trafficking").update(active=False)
+    post_migrate.send(sender=config, app_config=config, using="default")
+    assert IncidentType.objects.filter(active=True).count() == 7
