@@ -178,3 +178,15 @@ def test_the_schema_documents_the_referral_routes(api_for, administrator):
     paths = response.json()["paths"]
     assert "/api/v1/referrals/" in paths
     assert "/api/v1/referrals/{id}/accept/" in paths
+
+
+def test_the_api_queue_runs_a_bounded_number_of_queries(
+    api_for, investigator, django_assert_max_num_queries
+):
+    for _ in range(30):
+        make_referral(actor=investigator)
+    client = api_for(investigator)
+    client.get("/api/v1/referrals/")
+    with django_assert_max_num_queries(8):
+        response = client.get("/api/v1/referrals/")
+    assert len(response.data["results"]) == 30

@@ -244,3 +244,17 @@ def test_the_export_is_formula_safe_audited_and_need_to_know(client_for, investi
     assert AuditEvent.objects.filter(action="referral.export").exists()
     other = client_for(outsider).get("/referrals/export.csv")
     assert b"HYPERLINK" not in b"".join(other.streaming_content)
+
+
+def test_the_detail_page_runs_a_bounded_number_of_queries(
+    client_for, investigator, django_assert_max_num_queries
+):
+    referral = make_referral(
+        actor=investigator,
+        identifiers=[{"kind": "email", "value": f"user_{n}@example.invalid"} for n in range(12)],
+    )
+    client = client_for(investigator)
+    client.get(f"/referrals/{referral.pk}/")
+    with django_assert_max_num_queries(14):
+        response = client.get(f"/referrals/{referral.pk}/")
+    assert response.content.decode().count("@example.invalid") >= 12
