@@ -49,7 +49,7 @@ def _user_in_unit(username: str, unit_id: int | None, field: str) -> User:
 # --- serializers -------------------------------------------------------------------------------
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class CasePersonSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
 
     class Meta:
@@ -62,7 +62,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
 class CaseSerializer(serializers.ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    lead = PersonSerializer(read_only=True)
+    lead = CasePersonSerializer(read_only=True)
 
     class Meta:
         model = Case
@@ -79,7 +79,7 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
 
 
-class ClosureRequestSerializer(serializers.ModelSerializer):
+class CaseClosureRequestSerializer(serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -115,10 +115,10 @@ class CaseDetailSerializer(CaseSerializer):
     def get_assignees(self, case) -> list[str]:
         return [a.user.username for a in selectors.case_assignees(case)]
 
-    @extend_schema_field(ClosureRequestSerializer(allow_null=True))
+    @extend_schema_field(CaseClosureRequestSerializer(allow_null=True))
     def get_pending_closure(self, case) -> dict | None:
         pending = selectors.pending_closure(case)
-        return ClosureRequestSerializer(pending).data if pending else None
+        return CaseClosureRequestSerializer(pending).data if pending else None
 
 
 class CaseCreateSerializer(serializers.Serializer):
@@ -129,21 +129,21 @@ class CaseCreateSerializer(serializers.Serializer):
     )
 
 
-class TransitionSerializer(serializers.Serializer):
+class CaseTransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CaseStatus.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CloseRequestSerializer(serializers.Serializer):
+class CaseCloseRequestSerializer(serializers.Serializer):
     reason = serializers.CharField()
     outcome = serializers.ChoiceField(choices=ClosureOutcome.choices)
 
 
-class DecisionSerializer(serializers.Serializer):
+class CaseClosureDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class IdentifierSerializer(serializers.ModelSerializer):
+class CaseIdentifierSerializer(serializers.ModelSerializer):
     added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     subject = serializers.SerializerMethodField()
 
@@ -169,7 +169,7 @@ class IdentifierSerializer(serializers.ModelSerializer):
         return identifier.subject.pseudonym if identifier.subject_id else None
 
 
-class MatchSerializer(serializers.Serializer):
+class DeconflictionMatchSerializer(serializers.Serializer):
     """A deconfliction match. For a case you cannot see, only ``unit_*`` and ``lead_*`` are
     given; ``case_number`` and ``case_title`` are null."""
 
@@ -185,7 +185,7 @@ class MatchSerializer(serializers.Serializer):
     case_title = serializers.CharField(allow_null=True)
 
 
-class IdentifierInputSerializer(serializers.Serializer):
+class CaseIdentifierInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=IdentifierKind.choices)
     value = serializers.CharField(max_length=500, help_text="As the source gave it.")
     service = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -204,12 +204,12 @@ class IdentifierInputSerializer(serializers.Serializer):
     )
 
 
-class IdentifierAddedSerializer(serializers.Serializer):
-    identifier = IdentifierSerializer()
-    matches = MatchSerializer(many=True)
+class CaseIdentifierAddedSerializer(serializers.Serializer):
+    identifier = CaseIdentifierSerializer()
+    matches = DeconflictionMatchSerializer(many=True)
 
 
-class DeconflictInputSerializer(serializers.Serializer):
+class DeconflictLookupSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=IdentifierKind.choices)
     value = serializers.CharField(max_length=500)
     service = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -218,7 +218,7 @@ class DeconflictInputSerializer(serializers.Serializer):
     )
 
 
-class SubjectSerializer(serializers.ModelSerializer):
+class CaseSubjectSerializer(serializers.ModelSerializer):
     pseudonym = serializers.CharField(read_only=True)
 
     class Meta:
@@ -226,14 +226,14 @@ class SubjectSerializer(serializers.ModelSerializer):
         fields = ["id", "pseudonym", "role", "description", "created_at"]
 
 
-class SubjectInputSerializer(serializers.Serializer):
+class CaseSubjectInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=SubjectRole.choices)
     description = serializers.CharField(
         max_length=300, required=False, allow_blank=True, default=""
     )
 
 
-class NoteSerializer(serializers.ModelSerializer):
+class CaseNoteSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -241,14 +241,14 @@ class NoteSerializer(serializers.ModelSerializer):
         fields = ["id", "author", "body", "corrects", "created_at"]
 
 
-class NoteInputSerializer(serializers.Serializer):
+class CaseNoteInputSerializer(serializers.Serializer):
     body = serializers.CharField()
     corrects = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="Id of the note this corrects."
     )
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class CaseTaskSerializer(serializers.ModelSerializer):
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
     done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -257,7 +257,7 @@ class TaskSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "assignee", "due_at", "done_at", "done_by", "created_at"]
 
 
-class TaskInputSerializer(serializers.Serializer):
+class CaseTaskInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     assignee = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="User name, on the case."
@@ -265,17 +265,17 @@ class TaskInputSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class TaskStateSerializer(serializers.Serializer):
+class CaseTaskStateSerializer(serializers.Serializer):
     done = serializers.BooleanField()
 
 
-class SafeguardingSerializer(serializers.Serializer):
+class VictimSafeguardingSerializer(serializers.Serializer):
     action = serializers.CharField()
     taken_at = serializers.DateTimeField()
     recorded_by = serializers.CharField(source="recorded_by.username")
 
 
-class VictimSerializer(serializers.Serializer):
+class VictimRecordSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     pseudonym = serializers.CharField(source="subject.pseudonym")
     identification = serializers.ChoiceField(choices=VictimIdentification.choices)
@@ -283,10 +283,12 @@ class VictimSerializer(serializers.Serializer):
     national_reference = serializers.CharField()
     identified_at = serializers.DateTimeField(allow_null=True)
     safeguarded_at = serializers.DateTimeField(allow_null=True)
-    safeguarding_actions = SafeguardingSerializer(many=True, source="safeguarding_actions.all")
+    safeguarding_actions = VictimSafeguardingSerializer(
+        many=True, source="safeguarding_actions.all"
+    )
 
 
-class VictimInputSerializer(serializers.Serializer):
+class VictimRecordInputSerializer(serializers.Serializer):
     identification = serializers.ChoiceField(choices=VictimIdentification.choices, required=False)
     icse_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
     national_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -364,14 +366,14 @@ class CaseDetailView(APIView):
 
 class CaseTransitionView(APIView):
     @extend_schema(
-        request=TransitionSerializer,
+        request=CaseTransitionSerializer,
         responses=CaseDetailSerializer,
         description="Move the case along its allowed transitions. Closing is refused here: "
         "use close-request and a supervisor's approve.",
     )
     def post(self, request, number: str):
         case = _case_quiet(request, number)
-        data = _valid(TransitionSerializer, request)
+        data = _valid(CaseTransitionSerializer, request)
         services.case_change_status(
             actor=request.user, case=case, status=data["status"], reason=data["reason"]
         )
@@ -379,60 +381,62 @@ class CaseTransitionView(APIView):
 
 
 class CaseCloseRequestView(APIView):
-    @extend_schema(request=CloseRequestSerializer, responses={201: ClosureRequestSerializer})
+    @extend_schema(
+        request=CaseCloseRequestSerializer, responses={201: CaseClosureRequestSerializer}
+    )
     def post(self, request, number: str):
         case = _case_quiet(request, number)
-        data = _valid(CloseRequestSerializer, request)
+        data = _valid(CaseCloseRequestSerializer, request)
         closure = services.case_close_request(
             actor=request.user, case=case, reason=data["reason"], outcome=data["outcome"]
         )
-        return Response(ClosureRequestSerializer(closure).data, status=status.HTTP_201_CREATED)
+        return Response(CaseClosureRequestSerializer(closure).data, status=status.HTTP_201_CREATED)
 
 
 class CaseApproveView(APIView):
     @extend_schema(
-        request=DecisionSerializer,
+        request=CaseClosureDecisionSerializer,
         responses=CaseDetailSerializer,
         description="A supervisor of the case's unit (not the requester) approves the "
         "pending closure; the case is closed.",
     )
     def post(self, request, number: str):
         case = _case_quiet(request, number)
-        data = _valid(DecisionSerializer, request)
+        data = _valid(CaseClosureDecisionSerializer, request)
         services.case_close_approve(actor=request.user, case=case, note=data["note"])
         return Response(CaseDetailSerializer(case).data)
 
 
 class CaseRejectView(APIView):
-    @extend_schema(request=DecisionSerializer, responses=ClosureRequestSerializer)
+    @extend_schema(request=CaseClosureDecisionSerializer, responses=CaseClosureRequestSerializer)
     def post(self, request, number: str):
         case = _case_quiet(request, number)
-        data = _valid(DecisionSerializer, request)
+        data = _valid(CaseClosureDecisionSerializer, request)
         closure = services.case_close_reject(actor=request.user, case=case, note=data["note"])
-        return Response(ClosureRequestSerializer(closure).data)
+        return Response(CaseClosureRequestSerializer(closure).data)
 
 
 class CaseIdentifiersView(generics.GenericAPIView):
     pagination_class = OldestFirstPagination
-    serializer_class = IdentifierSerializer
+    serializer_class = CaseIdentifierSerializer
     filter_backends: list = []
 
-    @extend_schema(responses=IdentifierSerializer(many=True))
+    @extend_schema(responses=CaseIdentifierSerializer(many=True))
     def get(self, request, number: str):
         case = _case(request, number, tab="identifiers")
         rows = selectors.case_identifiers_for(user=request.user, case=case).order_by()
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(IdentifierSerializer(page, many=True).data)
+        return self.get_paginated_response(CaseIdentifierSerializer(page, many=True).data)
 
     @extend_schema(
-        request=IdentifierInputSerializer,
-        responses={201: IdentifierAddedSerializer},
+        request=CaseIdentifierInputSerializer,
+        responses={201: CaseIdentifierAddedSerializer},
         description="Adds the identifier and deconflicts it against every case; matches in "
         "cases you cannot see give only the unit and the lead's contact.",
     )
     def post(self, request, number: str):
         case = _case_quiet(request, number)
-        data = _valid(IdentifierInputSerializer, request)
+        data = _valid(CaseIdentifierInputSerializer, request)
         subject = None
         if data["subject"] is not None:
             subject = selectors.case_subject_get_for(
@@ -451,7 +455,7 @@ class CaseIdentifiersView(generics.GenericAPIView):
             subject=subject,
         )
         body = {
-            "identifier": IdentifierSerializer(identifier).data,
+            "identifier": CaseIdentifierSerializer(identifier).data,
             "matches": [m.as_dict() for m in identifier.matches],
         }
         return Response(body, status=status.HTTP_201_CREATED)
@@ -459,13 +463,13 @@ class CaseIdentifiersView(generics.GenericAPIView):
 
 class DeconflictView(APIView):
     @extend_schema(
-        request=DeconflictInputSerializer,
-        responses=MatchSerializer(many=True),
+        request=DeconflictLookupSerializer,
+        responses=DeconflictionMatchSerializer(many=True),
         description="Look an identifier up across every case without adding it. Audited on "
         "both sides; leads of matched cases are told who asked.",
     )
     def post(self, request):
-        data = _valid(DeconflictInputSerializer, request)
+        data = _valid(DeconflictLookupSerializer, request)
         normal = normalise_identifier(
             data["kind"], data["value"], service=data["service"], device_kind=data["device_kind"]
         )
@@ -476,38 +480,38 @@ class DeconflictView(APIView):
 
 
 class CaseSubjectsView(APIView):
-    @extend_schema(responses=SubjectSerializer(many=True))
+    @extend_schema(responses=CaseSubjectSerializer(many=True))
     def get(self, request, number: str):
         case = _case(request, number, tab="subjects")
         subjects = selectors.case_subjects_for(user=request.user, case=case)
-        return Response(SubjectSerializer(subjects, many=True).data)
+        return Response(CaseSubjectSerializer(subjects, many=True).data)
 
-    @extend_schema(request=SubjectInputSerializer, responses={201: SubjectSerializer})
+    @extend_schema(request=CaseSubjectInputSerializer, responses={201: CaseSubjectSerializer})
     def post(self, request, number: str):
         case = _case_quiet(request, number)
-        data = _valid(SubjectInputSerializer, request)
+        data = _valid(CaseSubjectInputSerializer, request)
         subject = services.case_subject_add(
             actor=request.user, case=case, role=data["role"], description=data["description"]
         )
-        return Response(SubjectSerializer(subject).data, status=status.HTTP_201_CREATED)
+        return Response(CaseSubjectSerializer(subject).data, status=status.HTTP_201_CREATED)
 
 
 class CaseNotesView(generics.GenericAPIView):
     pagination_class = OldestFirstPagination
-    serializer_class = NoteSerializer
+    serializer_class = CaseNoteSerializer
     filter_backends: list = []
 
-    @extend_schema(responses=NoteSerializer(many=True))
+    @extend_schema(responses=CaseNoteSerializer(many=True))
     def get(self, request, number: str):
         case = _case(request, number, tab="notes")
         notes = selectors.case_notes_for(user=request.user, case=case).order_by()
         page = self.paginate_queryset(notes)
-        return self.get_paginated_response(NoteSerializer(page, many=True).data)
+        return self.get_paginated_response(CaseNoteSerializer(page, many=True).data)
 
-    @extend_schema(request=NoteInputSerializer, responses={201: NoteSerializer})
+    @extend_schema(request=CaseNoteInputSerializer, responses={201: CaseNoteSerializer})
     def post(self, request, number: str):
         case = _case_quiet(request, number)
-        data = _valid(NoteInputSerializer, request)
+        data = _valid(CaseNoteInputSerializer, request)
         corrects = None
         if data["corrects"] is not None:
             corrects = selectors.case_note_get_for(
@@ -516,20 +520,20 @@ class CaseNotesView(generics.GenericAPIView):
         note = services.case_note_add(
             actor=request.user, case=case, body=data["body"], corrects=corrects
         )
-        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        return Response(CaseNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
 class CaseTasksView(APIView):
-    @extend_schema(responses=TaskSerializer(many=True))
+    @extend_schema(responses=CaseTaskSerializer(many=True))
     def get(self, request, number: str):
         case = _case(request, number, tab="tasks")
         tasks = selectors.case_tasks_for(user=request.user, case=case)
-        return Response(TaskSerializer(tasks, many=True).data)
+        return Response(CaseTaskSerializer(tasks, many=True).data)
 
-    @extend_schema(request=TaskInputSerializer, responses={201: TaskSerializer})
+    @extend_schema(request=CaseTaskInputSerializer, responses={201: CaseTaskSerializer})
     def post(self, request, number: str):
         case = _case_quiet(request, number)
-        data = _valid(TaskInputSerializer, request)
+        data = _valid(CaseTaskInputSerializer, request)
         assignee = None
         if data["assignee"]:
             assignee = _user_in_unit(data["assignee"], case.unit_id, "assignee")
@@ -540,22 +544,24 @@ class CaseTasksView(APIView):
             assignee=assignee,
             due_at=data["due_at"],
         )
-        return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+        return Response(CaseTaskSerializer(task).data, status=status.HTTP_201_CREATED)
 
 
 class CaseTaskView(APIView):
     @extend_schema(
-        operation_id="cases_task_set_done", request=TaskStateSerializer, responses=TaskSerializer
+        operation_id="cases_task_set_done",
+        request=CaseTaskStateSerializer,
+        responses=CaseTaskSerializer,
     )
     def post(self, request, number: str, pk: int):
         case = _case_quiet(request, number)
         task = selectors.case_task_get_for(user=request.user, case=case, pk=pk)
-        data = _valid(TaskStateSerializer, request)
+        data = _valid(CaseTaskStateSerializer, request)
         if data["done"] and not task.is_done:
             services.case_task_complete(actor=request.user, task=task)
         elif not data["done"] and task.is_done:
             services.case_task_reopen(actor=request.user, task=task)
-        return Response(TaskSerializer(task).data)
+        return Response(CaseTaskSerializer(task).data)
 
 
 REASON_PARAMETER = OpenApiParameter(
@@ -572,25 +578,25 @@ def _reason(request) -> str:
 
 
 class CaseVictimsView(APIView):
-    @extend_schema(parameters=[REASON_PARAMETER], responses=VictimSerializer(many=True))
+    @extend_schema(parameters=[REASON_PARAMETER], responses=VictimRecordSerializer(many=True))
     def get(self, request, number: str):
         case = _case(request, number, tab="victims")
         victims = selectors.victim_records_view(
             user=request.user, case=case, reason=_reason(request)
         )
-        return Response(VictimSerializer(victims, many=True).data)
+        return Response(VictimRecordSerializer(victims, many=True).data)
 
 
 class CaseVictimView(APIView):
     @extend_schema(
         parameters=[REASON_PARAMETER],
-        request=VictimInputSerializer,
-        responses=VictimSerializer,
+        request=VictimRecordInputSerializer,
+        responses=VictimRecordSerializer,
     )
     def patch(self, request, number: str, pk: int):
         case = _case_quiet(request, number)
         victim = selectors.victim_record_get_for(user=request.user, case=case, pk=pk)
-        data = _valid(VictimInputSerializer, request)
+        data = _valid(VictimRecordInputSerializer, request)
         services.victim_record_update(
             actor=request.user,
             victim=victim,
@@ -606,5 +612,5 @@ class CaseVictimView(APIView):
             user=request.user, case=case, reason=_reason(request)
         ):
             if shown.pk == victim.pk:
-                return Response(VictimSerializer(shown).data)
+                return Response(VictimRecordSerializer(shown).data)
         raise NotFound("No victim record that you can see.")

@@ -209,3 +209,12 @@ def test_list_and_case_pages_do_not_grow_queries_with_rows(client_for, investiga
     many = {p: count(p) for p in few}
     assert many == few
     assert count(f"/cases/{case.number}/tasks/") <= few[f"/cases/{case.number}/notes/"] + 2
+
+
+def test_filtering_with_htmx_returns_only_the_results(client_for, investigator):
+    make_case(lead=investigator, title="Synthetic case kestrel")
+    make_case(lead=investigator, title="Synthetic case osprey", priority="P1")
+    response = client_for(investigator).get("/cases/", {"priority": "P1"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body
+    assert "osprey" in body and "kestrel" not in body
