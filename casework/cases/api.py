@@ -13,6 +13,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casework.accounts.choices import Role
 from casework.accounts.models import User
 from casework.core.api import CreatedCursorPagination
 from casework.core.errors import DomainError, NotFound
@@ -469,6 +470,9 @@ class DeconflictView(APIView):
         "both sides; leads of matched cases are told who asked.",
     )
     def post(self, request):
+        if not request.user.has_role(Role.INVESTIGATOR, Role.SUPERVISOR):
+            # Deconfliction discloses other units' leads; it is for people working cases.
+            raise DomainError("Only investigators and supervisors deconflict.", status=403)
         data = _valid(DeconflictLookupSerializer, request)
         normal = normalise_identifier(
             data["kind"], data["value"], service=data["service"], device_kind=data["device_kind"]

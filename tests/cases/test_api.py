@@ -145,3 +145,11 @@ def test_outsiders_get_404_on_every_route(api_for, investigator, outsider, audit
             ).status_code
             == 404
         )
+
+
+def test_auditors_and_administrators_cannot_deconflict(api_for, auditor, administrator):
+    for user in (auditor, administrator):
+        response = api_for(user).post(
+            "/api/v1/cases/deconflict/", {"kind": "email", "value": "a@example.org"}, format="json"
+        )
+        assert response.status_code == 403
