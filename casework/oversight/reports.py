@@ -90,7 +90,8 @@ class PeriodReport:
             return (
                 f"For sharing outside the unit. Counts from 1 to {SUPPRESS_BELOW - 1} are shown "
                 f"as '<{SUPPRESS_BELOW}'; medians, percentiles and shares computed over fewer "
-                f"than {SUPPRESS_BELOW} records are shown as 'n<{SUPPRESS_BELOW}'."
+                f"than {SUPPRESS_BELOW} records, and shares of fewer than {SUPPRESS_BELOW} "
+                f"records, are shown as 'n<{SUPPRESS_BELOW}'."
             )
         return "For use inside the unit only: not suppressed; do not share outside the unit."
 

@@ -163,6 +163,11 @@ def format_cell(column: Column, row: dict, *, shared: bool = False) -> str:
         base = int(row.get(column.base) or 0)
         if 0 < base < SUPPRESS_BELOW:
             return SUPPRESSED_MEASURE
+        # A share gives its numerator away (80% of 5 is 4): hide it when that is a small count.
+        if column.kind == SHARE and value is not None:
+            part = round(float(value) * base)
+            if 0 < part < SUPPRESS_BELOW:
+                return SUPPRESSED_MEASURE
     if value is None:
         return "—"
     if column.kind == SHARE:

@@ -68,3 +68,6 @@ def test_shared_cells_hide_small_counts_and_measures_over_them():
         "75.0%",
     ]
     assert format_cell(count, small) == "3"
+    # 80% of 5 would tell that 4 were within the clock.
+    assert format_cell(share, {"n": 5, "s": 0.8}, shared=True) == "n<5"
+    assert format_cell(share, {"n": 5, "s": 0.8}) == "80.0%"
