@@ -13,7 +13,6 @@ from casework.core.errors import ConflictError
 from casework.custody import services
 from casework.custody.models import EvidenceItem
 
-# serialized_rollback: data migrations (deadline rules) must survive earlier flushes.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 

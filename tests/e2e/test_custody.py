@@ -11,8 +11,20 @@ from tests.cases.factories import make_case
 from tests.custody.factories import make_item, make_store
 from tests.e2e.conftest import screenshot
 
-# serialized_rollback: data migrations (deadline rules) must survive earlier flushes.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture(autouse=True)
+def _migrated_content(live_server, transactional_db):
+    # Playwright runs an event loop in this thread, so Django's connection here is not the one
+    # that holds the serialized database: after an earlier transactional test flushed the
+    # tables, nothing restores content types, permissions and rules. Re-run post_migrate then.
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.sql import emit_post_migrate_signal
+
+    if not ContentType.objects.exists():
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    ContentType.objects.clear_cache()
 
 
 def test_an_investigator_hands_an_item_over_and_the_receiver_acknowledges(
