@@ -269,7 +269,12 @@ def case_assign(request, number):
 @require_POST
 def case_unassign(request, number):
     case = selectors.case_get_for(user=request.user, number=number)
-    assignment = selectors.case_assignees(case).filter(user_id=request.POST.get("user")).first()
+    user_id = request.POST.get("user", "")
+    assignment = (
+        selectors.case_assignees(case).filter(user_id=int(user_id)).first()
+        if user_id.isdigit()
+        else None
+    )
     if assignment is None:
         raise Http404("No such assignee.")
     if not selectors.can_manage_case(request.user, case):

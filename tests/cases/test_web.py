@@ -218,3 +218,12 @@ def test_filtering_with_htmx_returns_only_the_results(client_for, investigator):
     body = response.content.decode()
     assert "<html" not in body
     assert "osprey" in body and "kestrel" not in body
+
+
+def test_the_lead_removes_an_assignee_who_then_loses_the_case(client_for, investigator, teammate):
+    case = make_case(lead=investigator, assignees=[teammate])
+    web = client_for(investigator)
+    assert web.post(f"/cases/{case.number}/unassign/", {"user": "junk"}).status_code == 404
+    response = web.post(f"/cases/{case.number}/unassign/", {"user": teammate.pk})
+    assert response.status_code == 302
+    assert client_for(teammate).get(f"/cases/{case.number}/").status_code == 404
