@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import F, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from casework.accounts.choices import Role
@@ -309,7 +309,24 @@ def review_cases(*, user) -> QuerySet:
 
     from .models import CaseReview
 
-    last = CaseReview.objects.filter(case=OuterRef("pk")).order_by("-reviewed_at", "-id")
+    # The next review is the running review clock in the deadlines app (rescheduled by each
+    # review); without that app, the date chosen in the last review.
+    try:
+        from casework.deadlines.choices import ACTIVE_STATES
+        from casework.deadlines.selectors import deadlines_visible_to
+
+        next_due = (
+            deadlines_visible_to(user)
+            .filter(case=OuterRef("pk"), kind="case_review", state__in=list(ACTIVE_STATES))
+            .order_by("due_at")
+            .values("due_at")[:1]
+        )
+    except ImportError:  # pragma: no cover - deadlines not installed
+        next_due = (
+            CaseReview.objects.filter(case=OuterRef("pk"))
+            .order_by("-reviewed_at", "-id")
+            .values("next_review_at")[:1]
+        )
     return (
         cases_visible_to(user)
         .filter(unit_id=user.unit_id)
@@ -317,9 +334,9 @@ def review_cases(*, user) -> QuerySet:
         .select_related("lead")
         .annotate(
             last_reviewed_at=Max("oversight_reviews__reviewed_at"),
-            next_review_at=Subquery(last.values("next_review_at")[:1]),
+            next_review_at=Subquery(next_due),
         )
-        .order_by("next_review_at", "opened_at", "id")
+        .order_by(F("next_review_at").asc(nulls_last=True), "opened_at", "id")
     )
 
 
