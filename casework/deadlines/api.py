@@ -149,6 +149,8 @@ class DeadlineListView(generics.ListCreateAPIView):
     pagination_class = DueCursorPagination
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Deadline.objects.none()
         params = self.request.query_params
         dates = {}
         for name in ("due_before", "due_after"):
