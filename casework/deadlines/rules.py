@@ -21,7 +21,8 @@ def rule_for(*, kind: str, jurisdiction: str = "", priority: str = "") -> Deadli
     scopes = [code, code.partition("-")[0], ""] if code else [""]
 
     def rank(rule: DeadlineRule) -> tuple[int, int, int]:
-        scope_rank = scopes.index(rule.jurisdiction) if rule.jurisdiction in scopes else 9
+        scope = rule.jurisdiction.upper()
+        scope_rank = scopes.index(scope) if scope in scopes else 9
         priority_rank = 0 if rule.priority == priority else (1 if not rule.priority else 9)
         return (priority_rank, scope_rank, rule.pk)
 

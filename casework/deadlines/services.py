@@ -49,6 +49,15 @@ def _first_reminder_at(due_at: datetime, offsets: list[int], now: datetime) -> d
     return min(upcoming) if upcoming else None
 
 
+def _default_zone(owner, unit):
+    for name in (getattr(owner, "time_zone", ""), unit.time_zone, settings.TIME_ZONE, "UTC"):
+        try:
+            return name, zone_for(name)
+        except ValueError:
+            continue
+    raise AssertionError("UTC is always a known zone")  # pragma: no cover
+
+
 def _default_owner(*, case, referral):
     if case is not None:
         return case.lead
@@ -96,11 +105,16 @@ def deadline_start(
     elif referral is not None:
         unit = referral.unit
     owner = owner if owner is not None else _default_owner(case=case, referral=referral)
-    zone_name = time_zone or getattr(owner, "time_zone", "") or unit.time_zone or settings.TIME_ZONE
-    try:
-        zone = zone_for(zone_name)
-    except ValueError as error:
-        raise DomainError(str(error), field="time_zone") from error
+    if time_zone:
+        zone_name = time_zone
+        try:
+            zone = zone_for(zone_name)
+        except ValueError as error:
+            raise DomainError(str(error), field="time_zone") from error
+    else:
+        # Not given: the owner's zone, else the unit's; a bad stored value is skipped, not
+        # blamed on a caller who never named a zone.
+        zone_name, zone = _default_zone(owner, unit)
     jurisdiction = (jurisdiction or "").strip().upper()
     now = timezone.now()
     starts_at = _aware(starts_at, zone) if starts_at is not None else now

@@ -141,3 +141,22 @@ def test_a_switched_off_review_rule_does_not_block_opening_a_case(investigator):
     DeadlineRule.objects.filter(kind="case_review").update(active=False)
     case = make_case(lead=investigator, title="Synthetic case 0007")
     assert not Deadline.objects.filter(case=case).exists()
+
+
+def test_a_budapest_preservation_finds_its_rule_however_the_scope_is_written(
+    investigator, north_case
+):
+    for scope in ("CoE", "COE", "coe"):
+        deadline = services.deadline_start(
+            actor=investigator, kind="budapest_preservation", case=north_case, jurisdiction=scope
+        )
+        assert deadline.rule.jurisdiction == "CoE"
+
+
+def test_the_owners_zone_is_the_default_and_a_bad_stored_zone_is_skipped(investigator, north_case):
+    investigator.time_zone = "Europe/Berlin"
+    deadline = services.deadline_start(actor=investigator, kind="case_review", case=north_case)
+    assert deadline.time_zone == "Europe/Berlin"
+    investigator.time_zone = "Not/AZone"
+    deadline = services.deadline_start(actor=investigator, kind="case_review", case=north_case)
+    assert deadline.time_zone == north_case.unit.time_zone
