@@ -141,4 +141,29 @@ def audit_review_record(*, actor, week: datetime.date, findings: str, flags_seen
         target=review,
         details={"week": week.isoformat(), "flags_seen": flags_seen},
     )
+    if review.unit is not None:
+        _meet_weekly_review_clock(actor=actor, unit=review.unit)
     return review
+
+
+def _meet_weekly_review_clock(*, actor, unit) -> None:
+    """A unit's review meets its ``audit_weekly_review`` clock (the deadlines app restarts the
+    periodic clock for the next week, and a week without a review becomes a missed deadline
+    that escalates). The first review of a unit without a clock starts one."""
+    from casework.deadlines import services as deadlines
+    from casework.deadlines.choices import ACTIVE_STATES, DeadlineKind
+    from casework.deadlines.models import Deadline
+
+    clock = (
+        Deadline.objects.filter(
+            unit=unit, kind=DeadlineKind.AUDIT_WEEKLY_REVIEW, state__in=ACTIVE_STATES
+        )
+        .order_by("due_at")
+        .first()
+    )
+    if clock is not None:
+        deadlines.deadline_meet(actor=actor, deadline=clock)
+    else:
+        deadlines.deadline_start(
+            actor=actor, kind=DeadlineKind.AUDIT_WEEKLY_REVIEW, unit=unit, owner=actor
+        )

@@ -199,3 +199,27 @@ def test_the_auditor_s_home_page_shows_the_ledger_status_and_alerts_when_behind(
 def test_other_people_s_home_pages_have_no_ledger_panel(client_for, investigator, supervisor):
     for user in (investigator, supervisor):
         assert "Audit ledger" not in client_for(user).get("/").content.decode()
+
+
+def test_a_supervisor_s_review_meets_the_unit_s_weekly_review_clock(client_for, supervisor):
+    from casework.deadlines.choices import DeadlineKind, DeadlineState
+    from casework.deadlines.models import Deadline
+    from casework.deadlines.services import deadline_start
+
+    clock = deadline_start(
+        actor=supervisor, kind=DeadlineKind.AUDIT_WEEKLY_REVIEW, unit=supervisor.unit,
+        owner=supervisor,
+    )  # fmt: skip
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday() + 7)
+    response = client_for(supervisor).post(
+        reverse("audit:flags"), {"week": monday.isoformat(), "findings": "Nothing to report"}
+    )
+    assert response.status_code == 302
+    clock.refresh_from_db()
+    assert clock.state == DeadlineState.MET
+    # The periodic clock starts again for the next week: missing that one makes it overdue.
+    following = Deadline.objects.filter(
+        unit=supervisor.unit, kind=DeadlineKind.AUDIT_WEEKLY_REVIEW, state=DeadlineState.OPEN
+    )
+    assert following.count() == 1
+    assert following.get().pk != clock.pk and following.get().due_at > timezone.now()
