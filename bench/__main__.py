@@ -40,6 +40,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--output", type=Path, default=Path(__file__).resolve().parent / "results" / "latest.json"
     )
     parser.add_argument("--drop", action="store_true", help="drop the benchmark database after")
+    parser.add_argument(
+        "--template", default="", help="create the database as a copy of this migrated, idle one"
+    )
     return parser.parse_args(argv)
 
 
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             say(f"Creating database {args.database} and migrating it ...")
             started = time.perf_counter()
-            database.recreate(args.database)
+            database.recreate(args.database, template=args.template)
             database.use(args.database)
             database.migrate()
             say(f"  migrated in {time.perf_counter() - started:.1f} s")

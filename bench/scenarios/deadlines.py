@@ -88,7 +88,11 @@ def sweep(run: Run) -> list[Result]:
             first = deadlines_sweep(now=EPOCH_END)
             figures["seconds"] = time.perf_counter() - started
             second = deadlines_sweep(now=EPOCH_END)
-            figures.update(reminded=first.reminders, again=second.reminders + second.missed)
+            figures.update(
+                reminded=first.reminders,
+                missed=first.missed,
+                again=second.reminders + second.missed,
+            )
             raise _Rollback
     except _Rollback:
         pass
@@ -105,6 +109,7 @@ def sweep(run: Run) -> list[Result]:
                 "open_deadlines": open_count,
                 "due_for_reminder": due,
                 "reminded": figures["reminded"],
+                "marked_missed": figures["missed"],
                 "claimed_by_second_sweep": figures["again"],
             },
             note="" if once else "a reminder was not claimed exactly once",

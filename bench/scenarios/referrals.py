@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import random
 import tempfile
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 from django.core.management import call_command, get_commands
 from django.utils import timezone
 
+from bench.generate.base import EPOCH_END
 from bench.generate.identifiers import KINDS, value_for
 from casework.referrals.models import Referral
 
@@ -62,13 +64,18 @@ def import_throughput(run: Run) -> list[Result]:
     into the benchmark's first unit, with deconfliction and audit as in production."""
     if "import_referrals" not in get_commands():
         raise NotBuilt("no import_referrals command yet")
-    write_jsonl = import_or_not_built("casework.referrals.synthetic", "write_jsonl")
+    synthetic_row = import_or_not_built("casework.referrals.synthetic", "synthetic_row")
     user = run.personas["investigator"]
     count = run.scale.import_referrals
     prefix = f"BENCH{timezone.now():%Y%m%d%H%M%S}"
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "referrals.jsonl"
-        write_jsonl(path, count, prefix=prefix)
+        # Received from the data's "now" on, so their triage clocks do not fall due before it
+        # (the sweep scenario sweeps at that instant).
+        with path.open("w", encoding="utf-8") as handle:
+            for n in range(1, count + 1):
+                row = synthetic_row(n, base=EPOCH_END, prefix=prefix)
+                handle.write(json.dumps(row) + "\n")
         output = io.StringIO()
         started = time.perf_counter()
         call_command(
