@@ -13,7 +13,7 @@ from casework.core.errors import ConflictError
 from casework.custody import services
 from casework.custody.models import EvidenceItem
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_two_simultaneous_transfers_one_wins_the_other_gets_a_conflict(
