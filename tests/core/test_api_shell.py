@@ -82,3 +82,13 @@ def test_the_schema_and_docs_are_served_without_any_cdn(client_for, investigator
 def test_every_response_has_a_request_id(client):
     response = client.get("/accounts/sign-in/")
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_the_whole_schema_generates_without_a_warning(tmp_path):
+    from django.core.management import call_command
+
+    # Warnings mean an integrator gets a wrong or ambiguous contract (colliding names, an
+    # endpoint whose model could not be resolved); --fail-on-warn turns them into a failure.
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--fail-on-warn", "--file", str(target))
+    assert "/api/v1/cases/" in target.read_text()
