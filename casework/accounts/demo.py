@@ -59,14 +59,10 @@ def seed_accounts() -> int:
         created += 1
     admin = User.objects.get(username="admin")
     if not admin.is_staff:
-        # Administrators manage accounts in the admin site, and nothing else unless granted.
         admin.is_staff = True
         admin.save(update_fields=["is_staff"])
-        labels = [label.split(".") for label in ADMINISTRATOR_MODEL_PERMISSIONS]
-        for app_label, model in labels:
-            admin.user_permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label=app_label, content_type__model=model
-                )
-            )
+    for app_label, model in (label.split(".") for label in ADMINISTRATOR_MODEL_PERMISSIONS):
+        admin.user_permissions.add(
+            *Permission.objects.filter(content_type__app_label=app_label, content_type__model=model)
+        )
     return created

@@ -9,7 +9,9 @@ explicit call made by the service, not a model signal, so it is visible where it
 
 Events published (payload keyword arguments in brackets):
 - ``referral.received`` (referral, actor) — a new referral was recorded
+- ``referral.received_bulk`` (referral_ids, actor, unit) — one bulk import committed
 - ``referral.triaged`` (referral, actor, outcome) — accepted / declined / referred out
+- ``referral.reprioritised`` (referral, actor) — priority changed, triage clock recounted
 - ``case.opened`` (case, actor)
 - ``case.closed`` (case, actor)
 - ``identifier.matched`` (identifier, matches, actor) — deconfliction found other cases
