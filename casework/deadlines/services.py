@@ -280,7 +280,10 @@ def _start_next_period(*, actor, deadline: Deadline) -> Deadline | None:
         return None
     if deadline.case is not None and deadline.case.is_closed:
         return None
+    # A fixed cadence: met early, the next period runs from the old due time (a weekly review
+    # done on Tuesday is still due the following week); met late, from now.
     return deadline_start(
+        starts_at=max(timezone.now(), deadline.due_at),
         actor=actor,
         kind=deadline.kind,
         case=deadline.case,
