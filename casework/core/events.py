@@ -16,7 +16,7 @@ Events published (payload keyword arguments in brackets):
 - ``case.closed`` (case, actor)
 - ``identifier.matched`` (identifier, matches, actor) — deconfliction found other cases
 - ``request.sent`` / ``request.answered`` (request, actor) — partners
-- ``evidence.seized`` / ``evidence.submitted`` (item, actor, event) — custody
+- ``evidence.seized`` / ``evidence.submitted`` (item, actor, custody_event) — custody
 Add new ones here when you publish them.
 """
 

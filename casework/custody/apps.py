@@ -14,3 +14,4 @@ class CustodyConfig(AppConfig):
         NavItem("Evidence stores", "custody:stores", frozenset({"administrator"}), 90),
     ]
     home_panels = [(40, "custody/_home_panel.html")]
+    case_links = [(20, "Evidence and custody", "custody:case-items")]

@@ -14,3 +14,4 @@ class PartnersConfig(AppConfig):
         NavItem("Partner requests", "partners:supervision", frozenset({"supervisor"}), 41),
     ]
     home_panels = [(40, "partners/_home_panel.html")]
+    case_links = [(30, "Partners and requests", "partners:case")]

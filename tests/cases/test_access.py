@@ -58,3 +58,9 @@ def test_grants_live_in_the_direct_foreign_key_table(north_case, investigator, t
     granted = CaseUserObjectPermission.objects.filter(content_object=north_case)
     assert set(granted.values_list("user__username", flat=True)) == {"inv.north", "inv2.north"}
     assert UserObjectPermission.objects.count() == 0
+
+
+def test_the_case_page_links_to_evidence_and_partner_work(client_for, north_case, investigator):
+    page = client_for(investigator).get(f"/cases/{north_case.number}/").content.decode()
+    assert f'href="/custody/cases/{north_case.number}/"' in page
+    assert f'href="/partners/cases/{north_case.number}/"' in page

@@ -27,3 +27,10 @@ def when(value: datetime | None):
         local.strftime("%d %b %Y %H:%M"),
         relative,
     )
+
+
+@register.inclusion_tag("core/_case_links.html")
+def case_links_for(number: str) -> dict:
+    from casework.core.navigation import case_links
+
+    return {"links": case_links(number)}
