@@ -457,14 +457,16 @@ def deadline_reschedule(*, actor, deadline: Deadline, due_at: datetime, reason: 
         raise DomainError("Say why the due time changes.", field="reason")
     deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
     _require_active(deadline, "rescheduled")
+    now = timezone.now()
+    if deadline.starts_at > now and due_at < deadline.starts_at:
+        deadline.starts_at = now  # a next period brought forward begins now
     if due_at < deadline.starts_at:
         raise DomainError("The due time is before the start.", field="due_at")
     before = deadline.due_at
-    now = timezone.now()
     deadline.due_at = due_at
     deadline.state = DeadlineState.OPEN if due_at > now else deadline.state
     deadline.next_reminder_at = _first_reminder_at(due_at, deadline.reminder_offsets, now)
-    deadline.save(update_fields=["due_at", "state", "next_reminder_at", "updated_at"])
+    deadline.save(update_fields=["starts_at", "due_at", "state", "next_reminder_at", "updated_at"])
     audit_record(
         actor=actor,
         action="deadline.reschedule",
