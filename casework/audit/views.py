@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from casework.core.csv import neutralise
 from casework.core.errors import DomainError
 
 from . import selectors
@@ -28,7 +29,6 @@ CSV_COLUMNS = [
     "case_id", "request_id", "ip_address", "user_agent", "reason", "changes", "details",
 ]  # fmt: skip
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -108,7 +108,7 @@ def person_activity(request: HttpRequest, username: str) -> HttpResponse:
 
 def _neutralise(value) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return neutralise(text)
 
 
 class _Echo:

@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
+from casework.core.csv import neutralise
 from casework.core.errors import DomainError
 
 from .selectors import SUPPRESS_BELOW, Dashboard, FigureResult, dashboard
@@ -32,15 +33,7 @@ REPORT_FIGURES = (
     "victims",
     "case_outcomes",
 )
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """A CSV cell that a spreadsheet shows as text, never runs as a formula (OWASP)."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+safe_cell = neutralise
 
 
 def _writer(buffer: io.StringIO):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from casework.accounts.choices import Role
 from casework.cases.selectors import case_get_for
+from casework.core.csv import NeutralisingWriter
 from casework.core.errors import DomainError, NotFound
 from casework.referrals.selectors import referral_get_for
 
@@ -274,7 +273,8 @@ def communications_csv(request: HttpRequest, number: str | None = None, pk: int 
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     slug = record.case.number if record.case else f"referral-{record.referral.pk}"
     response["Content-Disposition"] = f'attachment; filename="communications-{slug}.csv"'
-    writer = csv.writer(response)
+    # Summaries and names come from people and partners: neutralise them (formula injection).
+    writer = NeutralisingWriter(response)
     writer.writerow(
         [
             "when (UTC)",

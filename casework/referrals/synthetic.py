@@ -13,8 +13,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from casework.core.csv import neutralise
+
 from .choices import SourceKind
-from .csv import neutralise
 
 _KINDS = list(SourceKind.values)
 _AGENCIES = {

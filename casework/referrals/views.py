@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 from casework.accounts.choices import Role
 from casework.audit.services import audit_record
 from casework.cases.selectors import case_get_for
+from casework.core.csv import csv_lines
 from casework.core.errors import DomainError, FieldError
 
 from . import forms, selectors, services
 from .choices import IntakeChannel
-from .csv import csv_lines
 from .models import Referral
 
 PAGE_SIZE = 50

@@ -323,3 +323,13 @@ def test_partner_work_on_a_referral_follows_it_into_its_case(
         .json()["results"]
     )
     assert [c["summary"] for c in listed] == ["Asked the hotline"]
+
+
+def test_the_export_never_lets_a_cell_run_as_a_formula(client_for, investigator, case, agency):
+    make_communication(
+        actor=investigator, agency=agency, case=case, summary='=HYPERLINK("x") synthetic 0042'
+    )
+    body = client_for(investigator).get(f"/partners/cases/{case.number}/communications.csv")
+    text = body.content.decode()
+    assert "'=HYPERLINK" in text
+    assert ",=HYPERLINK" not in text

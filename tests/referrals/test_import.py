@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from casework.audit.models import AuditEvent
-from casework.referrals.csv import neutralise
+from casework.core.csv import neutralise
 from casework.referrals.importing import import_referrals_file
 from casework.referrals.models import DuplicateArrival, Referral, ReferralIdentifier
 from casework.referrals.synthetic import csv_text, synthetic_row, write_csv, write_jsonl

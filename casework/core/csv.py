@@ -4,7 +4,7 @@ A cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage retur
 spreadsheets strip before reading the formula) is run as a formula when a colleague opens the
 export: a hostile source reference could then exfiltrate the sheet or run commands. Every CSV the
 project writes goes through ``neutralise``: such cells get a leading apostrophe, which the
-spreadsheet shows as text. A candidate for ``casework.core`` (other apps export CSV too).
+spreadsheet shows as text.
 """
 
 from __future__ import annotations
@@ -13,12 +13,22 @@ import csv
 from collections.abc import Iterable
 from typing import Any
 
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: Any) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_DANGEROUS) else text
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+class NeutralisingWriter:
+    """``csv.writer`` over ``target`` that neutralises every cell it writes."""
+
+    def __init__(self, target) -> None:
+        self._writer = csv.writer(target)
+
+    def writerow(self, row: Iterable[Any]) -> Any:
+        return self._writer.writerow([neutralise(cell) for cell in row])
 
 
 class Echo:
