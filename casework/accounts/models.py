@@ -67,10 +67,6 @@ class User(AbstractUser):
         labels = [label for value, label in Role.choices if value in self.role_names]
         return ", ".join(labels) or "No role"
 
-    @property
-    def is_locked(self) -> bool:
-        return self.locked_at is not None
-
 
 class SignInFailure(models.Model):
     """One failed sign-in, kept to count failures in the lock-out window."""

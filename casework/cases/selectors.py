@@ -47,14 +47,17 @@ def case_visibility_q(user, *, prefix: str = "") -> Q:
     (``"case__"`` from a model with a ``case`` foreign key). Empty for signed-out users."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    granted = Exists(
-        CaseUserObjectPermission.objects.filter(
-            user=user,
-            permission__codename=VIEW_PERMISSION,
-            content_object=OuterRef(f"{prefix}pk" if prefix else "pk"),
+    if prefix:
+        # From a related model the grant is a plain IN over the grant table's case ids.
+        visible = Q(**{f"{prefix}in": _granted_case_ids(user)})
+    else:
+        visible = Q(
+            Exists(
+                CaseUserObjectPermission.objects.filter(
+                    user=user, permission__codename=VIEW_PERMISSION, content_object=OuterRef("pk")
+                )
+            )
         )
-    )
-    visible = Q(granted) if not prefix else Q(**{f"{prefix}in": _granted_case_ids(user)})
     if user.has_role(Role.SUPERVISOR) and user.unit_id is not None:
         visible |= Q(**{f"{prefix}unit_id": user.unit_id})
     return visible

@@ -44,7 +44,3 @@ def subscribe(event: str) -> Callable[[Handler], Handler]:
 def publish(event: str, **payload: Any) -> None:
     for handler in list(_subscribers.get(event, ())):
         handler(**payload)
-
-
-def subscribers(event: str) -> list[Handler]:
-    return list(_subscribers.get(event, ()))

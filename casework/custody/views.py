@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 from django.contrib import messages
@@ -249,7 +250,9 @@ def store_list(request: HttpRequest) -> HttpResponse:
 def store_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)
     store = get_object_or_404(EvidenceStore, pk=pk)
-    form = StoreForm(request.POST or None, instance=EvidenceStore.objects.get(pk=pk))
+    # The form writes into its instance while validating; the service needs the store as it
+    # was, to audit before and after, so the form gets a copy instead of a second query.
+    form = StoreForm(request.POST or None, instance=copy.copy(store))
     form.fields["name"].disabled = True
     if request.method == "POST" and form.is_valid():
         try:
