@@ -251,10 +251,9 @@ def audit_disabled() -> Iterator[None]:
             patched.append(module)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
-            "WHERE NOT tgisinternal AND tgfoid = 'audit_capture_change'::regproc"
-            if _has_function(cursor, "audit_capture_change")
-            else "SELECT '', '' WHERE false"
+            "SELECT t.tgrelid::regclass::text, t.tgname FROM pg_trigger AS t"
+            " JOIN pg_proc AS p ON p.oid = t.tgfoid"
+            " WHERE NOT t.tgisinternal AND p.proname LIKE 'audit\\_capture\\_%'"
         )
         triggers = cursor.fetchall()
         for table, name in triggers:
@@ -267,11 +266,6 @@ def audit_disabled() -> Iterator[None]:
         with connection.cursor() as cursor:
             for table, name in triggers:
                 cursor.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{name}"')
-
-
-def _has_function(cursor, name: str) -> bool:
-    cursor.execute("SELECT to_regproc(%s) IS NOT NULL", [name])
-    return cursor.fetchone()[0]
 
 
 def _number(value: float) -> str:

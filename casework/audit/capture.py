@@ -1,11 +1,12 @@
 """Database-level capture of every change to a domain record, with who, which request and why.
 
 Threat: a change that bypasses the services (a bulk ``update()``, a data migration, raw SQL in a
-shell) would otherwise leave no trace. A generic PL/pgSQL trigger (``audit_capture_change`` in
-sql.py) on every table of every Casework app writes a ledger event with the field-level
-before/after in the same transaction as the change.
+shell) would otherwise leave no trace. Every table of every Casework app gets statement-level
+triggers whose function, generated here from the table's columns, writes one ledger event per
+changed row with the field-level before/after, in the same transaction as the change
+(ADR 0001, decision 7: why per statement and why the canonical text is rendered here).
 
-The trigger learns the acting user, request id, IP, user agent and stated reason from session
+The triggers learn the acting user, request id, IP, user agent and stated reason from session
 settings (``casework.actor_id`` …). They are pushed by a database execute-wrapper just before
 the first query that runs under a new context, so no request pays more than one extra round
 trip, and they are re-pushed if the transaction that set them rolled back (PostgreSQL undoes a
@@ -13,12 +14,15 @@ trip, and they are re-pushed if the transaction that set them rolled back (Postg
 request, or from ``acting_user(user)`` in commands and tasks.
 
 Tables are discovered at ``post_migrate``, so a model added by any app is covered as soon as its
-migration runs, without a list to keep up to date.
+migration runs, without a list to keep up to date; a table whose columns changed gets its
+function regenerated.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -33,7 +37,6 @@ from . import sql
 
 logger = logging.getLogger(__name__)
 
-CAPTURE_TRIGGER = "audit_capture"
 AUDIT_APP_LABEL = "audit"
 # Values that must never be copied into the ledger, whatever table they are on.
 REDACTED_COLUMNS = ("password", "secret", "token", "otp_secret")
@@ -191,53 +194,251 @@ def _case_column(model: type[models.Model]) -> str:
     return candidates[0].column if candidates else ""
 
 
-def _trigger_arguments(model: type[models.Model]) -> list[str]:
-    meta = model._meta
-    return [meta.label_lower, meta.pk.column, _case_column(model), ",".join(REDACTED_COLUMNS)]
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type_name: str  # pg_type.typname
+    category: str  # pg_type.typcategory
+    element: str = ""  # an array's element type name
 
 
-def capture_trigger_sql(model: type[models.Model]) -> str:
+_COLUMNS = """
+SELECT a.attname, t.typname, t.typcategory, coalesce(element.typname, '')
+  FROM pg_attribute AS a JOIN pg_type AS t ON t.oid = a.atttypid
+  LEFT JOIN pg_type AS element ON element.oid = t.typelem AND t.typcategory = 'A'
+ WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped
+"""
+_MAX_SAFE_INTEGER = "9007199254740991"
+# Arrays of these are written by PostgreSQL's JSON output exactly as RFC 8785 writes them.
+_PLAIN_ELEMENTS = ("int2", "int4", "text", "varchar", "bool", "uuid", "date", "timestamptz")
+
+
+def _render(value: str, column: Column) -> str:
+    """SQL for the RFC 8785 text of one column value, as ``audit_jcs(to_jsonb(value))`` writes
+    it, but without its per-value function calls (format version 1: integers beyond 2**53 - 1
+    and non-integers are written as decimal strings)."""
+    if column.name in REDACTED_COLUMNS:
+        return "'\"[redacted]\"'"
+    if column.type_name in ("int2", "int4"):
+        return f"coalesce({value}::text, 'null')"
+    if column.type_name == "int8":
+        return (
+            f"CASE WHEN {value} IS NULL THEN 'null' "
+            f"WHEN abs({value}) <= {_MAX_SAFE_INTEGER} THEN {value}::text "
+            f"ELSE to_json({value}::text)::text END"
+        )
+    if column.type_name in ("numeric", "float4", "float8"):
+        number = f"{value}::numeric"
+        return (
+            f"CASE WHEN {value} IS NULL THEN 'null' "
+            f"WHEN {number} = trunc({number}) AND abs({number}) <= {_MAX_SAFE_INTEGER} "
+            f"THEN trunc({number})::text ELSE to_json({number}::text)::text END"
+        )
+    if column.category == "A" and column.element in _PLAIN_ELEMENTS:
+        return f"coalesce(to_json({value})::text, 'null')"
+    if column.type_name in ("json", "jsonb") or column.category in ("A", "C"):
+        return f"CASE WHEN {value} IS NULL THEN 'null' ELSE audit_jcs(to_jsonb({value})) END"
+    # Strings, booleans, times, uuid, inet…: PostgreSQL's JSON text is already RFC 8785 here.
+    return f"coalesce(to_json({value})::text, 'null')"
+
+
+def _differs(column: Column) -> str:
+    if column.type_name == "json" or column.category in ("G", "X", "P"):
+        # No equality operator for these types: compare their text.
+        return f"o.{_q(column.name)}::text IS DISTINCT FROM n.{_q(column.name)}::text"
+    return f"o.{_q(column.name)} IS DISTINCT FROM n.{_q(column.name)}"
+
+
+def _q(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _key(column: Column) -> str:
+    # The member name as JSON text inside a SQL literal (column names are plain ASCII).
+    return json.dumps(column.name).replace("'", "''")
+
+
+def _changes_sql(columns: list[Column], operation: str) -> str:
+    """The ``changes`` document of one row as canonical text: members sorted by code point."""
+    parts = []
+    for column in sorted(columns, key=lambda c: c.name):
+        key = _key(column)
+        old = _render(f"o.{_q(column.name)}", column)
+        new = _render(f"n.{_q(column.name)}", column)
+        if operation == "INSERT":
+            parts.append(f"'{key}:[null,' || {new} || ']'")
+        elif operation == "DELETE":
+            parts.append(f"'{key}:[' || {old} || ',null]'")
+        else:
+            parts.append(
+                f"CASE WHEN {_differs(column)} THEN '{key}:[' || {old} || ',' || {new} || ']' END"
+            )
+    joined = ",\n            ".join(parts)
+    return f"'{{' || concat_ws(',',\n            {joined}) || '}}'"
+
+
+def capture_function_name(table: str) -> str:
+    name = f"audit_capture_{table}"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha1(table.encode()).hexdigest()[:8]
+    return f"{name[:54]}_{digest}"
+
+
+def capture_function_body(model: type[models.Model], columns: list[Column]) -> str:
+    """One statement-level trigger function per table, generated from its columns.
+
+    Statement-level with transition tables, so a bulk write (COPY, ``bulk_create``, an
+    ``update()``) costs one INSERT … SELECT into the ledger, not a function call per row. The
+    ledger still gets one event per changed row, and the event's canonical text is rendered
+    here by plain concatenation (``changes`` member by member, in code-point order) and handed
+    to the ledger's canonical-bytes trigger, which keeps it only if it parses to exactly the
+    row being inserted (``audit_event_fix_bytes`` in sql.py): the general canonicaliser would
+    walk the JSON value by value, a function call each.
+    """
     meta = model._meta
-    arguments = _trigger_arguments(model)
-    quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in arguments)
-    table = connections["default"].ops.quote_name(meta.db_table)
-    return (
-        f"CREATE OR REPLACE TRIGGER {CAPTURE_TRIGGER} AFTER INSERT OR UPDATE OR DELETE "
-        f"ON {table} FOR EACH ROW EXECUTE FUNCTION audit_capture_change({quoted});"
+    label = meta.label_lower.replace("'", "''")
+    pk = _q(meta.pk.column)
+    case_column = _case_column(model)
+    case_of = (
+        (lambda alias: f"{alias}.{_q(case_column)}") if case_column else (lambda _: "NULL::bigint")
     )
+    insert = """
+        INSERT INTO audit_auditevent (
+            id, occurred_at, actor_id, actor_username, action, outcome, object_type, object_id,
+            case_id, request_id, ip_address, user_agent, reason, changes, details, source,
+            canonical)
+        SELECT r.id, r.at, actor, username, {action}, 'succeeded', label, r.pk::text,
+               r.case_id, request, address, agent, why, r.doc::jsonb, details, 'database',
+               convert_to('{{"action":"' || {action} || '",' || who
+                   || coalesce(r.case_id::text, 'null') || ',"changes":' || r.doc
+                   || between_changes_and_id || r.id::text
+                   || between_id_and_object_id || to_json(r.pk::text)::text
+                   || between_object_id_and_time
+                   || to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+                   || after_time, 'UTF8')
+          FROM (SELECT nextval(ledger_ids) AS id, clock_timestamp() AS at, s.*
+                  FROM ({rows}) AS s {where}ORDER BY s.pk) AS r;"""
+    inserted = insert.format(
+        action="'record.create'",
+        rows=f"SELECT n.{pk} AS pk, {case_of('n')} AS case_id, "
+        f"{_changes_sql(columns, 'INSERT')} AS doc FROM audit_new AS n",
+        where="",
+    )
+    deleted = insert.format(
+        action="'record.delete'",
+        rows=f"SELECT o.{pk} AS pk, {case_of('o')} AS case_id, "
+        f"{_changes_sql(columns, 'DELETE')} AS doc FROM audit_old AS o",
+        where="",
+    )
+    # Rows are paired by primary key; a row whose key itself changed shows as one event for
+    # the old key (values to null) and one for the new key (null to values).
+    updated = insert.format(
+        action="'record.change'",
+        rows=f"SELECT coalesce(n.{pk}, o.{pk}) AS pk, "
+        f"coalesce({case_of('n')}, {case_of('o')}) AS case_id, "
+        f"{_changes_sql(columns, 'UPDATE')} AS doc "
+        f"FROM audit_new AS n FULL JOIN audit_old AS o ON o.{pk} = n.{pk}",
+        where="WHERE s.doc <> '{}' ",
+    )
+    return f"""
+DECLARE
+    label text := '{label}';
+    actor_text text := nullif(current_setting('casework.actor_id', true), '');
+    actor bigint := CASE WHEN actor_text ~ '^[0-9]+$' THEN actor_text::bigint END;
+    username text := coalesce(current_setting('casework.actor_username', true), '');
+    request text := coalesce(current_setting('casework.request_id', true), '');
+    address inet := nullif(current_setting('casework.ip_address', true), '')::inet;
+    agent text := coalesce(current_setting('casework.user_agent', true), '');
+    why text := coalesce(current_setting('casework.reason', true), '');
+    details jsonb := jsonb_build_object(
+        'table', TG_TABLE_NAME, 'operation', TG_OP, 'database_user', session_user::text,
+        'application', current_setting('application_name', true));
+    ledger_ids regclass := pg_get_serial_sequence('audit_auditevent', 'id')::regclass;
+    -- The members of the canonical text that are the same for every row of the statement.
+    who text := '"actor_id":' || coalesce(actor::text, 'null')
+        || ',"actor_username":' || to_json(username)::text || ',"case_id":';
+    between_changes_and_id text := ',"details":' || audit_jcs(details) || ',"id":';
+    between_id_and_object_id text := ',"ip_address":'
+        || coalesce(to_json(host(address))::text, 'null') || ',"object_id":';
+    between_object_id_and_time text := ',"object_type":' || to_json(label)::text
+        || ',"occurred_at":"';
+    after_time text := '","outcome":"succeeded","reason":' || to_json(why)::text
+        || ',"request_id":' || to_json(request)::text
+        || ',"source":"database","user_agent":' || to_json(agent)::text || ',"v":1}}';
+BEGIN
+    IF TG_OP = 'INSERT' THEN{inserted}
+    ELSIF TG_OP = 'UPDATE' THEN{updated}
+    ELSE{deleted}
+    END IF;
+    RETURN NULL;
+END
+"""
+
+
+def capture_sql(model: type[models.Model], columns: list[Column]) -> str:
+    """The function and its three statement-level triggers (a trigger with transition tables
+    fires on one kind of event)."""
+    table = _q(model._meta.db_table)
+    function = capture_function_name(model._meta.db_table)
+    body = capture_function_body(model, columns)
+    statements = [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql "
+        f"AS $audit_capture${body}$audit_capture$;"
+    ]
+    for operation, referencing in CAPTURE_TRIGGERS.items():
+        statements.append(
+            f"CREATE OR REPLACE TRIGGER audit_capture_{operation.lower()} AFTER {operation} "
+            f"ON {table} REFERENCING {referencing} FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION {function}();"
+        )
+    return "\n".join(statements)
+
+
+CAPTURE_TRIGGERS = {
+    "INSERT": "NEW TABLE AS audit_new",
+    "UPDATE": "OLD TABLE AS audit_old NEW TABLE AS audit_new",
+    "DELETE": "OLD TABLE AS audit_old",
+}
+CAPTURE_TRIGGER_NAMES = tuple(f"audit_capture_{op.lower()}" for op in CAPTURE_TRIGGERS)
 
 
 def install_capture_triggers(*, using: str = "default") -> list[str]:
-    """Attach (or refresh) the trigger on every captured table; skip those already right.
+    """Generate (or refresh) the capture function and triggers of every captured table.
 
-    Runs after every ``migrate`` and after every test-database flush, so it first asks which
-    tables already carry the trigger with the same arguments and only touches the others.
+    Runs after every ``migrate`` and after every test-database flush, so it compares each
+    table's function with what its columns call for now and only touches what differs. A column
+    added outside ``migrate`` is therefore captured from the next ``migrate`` on.
     """
     connection = connections[using]
     existing = set(connection.introspection.table_names())
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.relname, encode(t.tgargs, 'escape') FROM pg_trigger t"
-            " JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s",
-            [CAPTURE_TRIGGER],
+            "SELECT proname, prosrc FROM pg_proc WHERE proname LIKE 'audit\\_capture\\_%'"
         )
-        present = dict(cursor.fetchall())
+        bodies = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT c.relname, count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " JOIN pg_proc p ON p.oid = t.tgfoid"
+            " WHERE t.tgname = ANY(%s) AND p.proname LIKE 'audit\\_capture\\_%%'"
+            " GROUP BY c.relname",
+            [list(CAPTURE_TRIGGER_NAMES)],
+        )
+        triggers = dict(cursor.fetchall())
         installed = []
         for model in captured_models():
             table = model._meta.db_table
             if table not in existing:
                 continue
-            if present.get(table) == _trigger_arguments_escaped(model):
+            cursor.execute(_COLUMNS, [connection.ops.quote_name(table)])
+            columns = [Column(*row) for row in cursor.fetchall()]
+            body = capture_function_body(model, columns)
+            name = capture_function_name(table)
+            if bodies.get(name) == body and triggers.get(table) == len(CAPTURE_TRIGGERS):
                 continue
-            cursor.execute(capture_trigger_sql(model))
+            cursor.execute(capture_sql(model, columns))
             installed.append(table)
     return installed
-
-
-def _trigger_arguments_escaped(model: type[models.Model]) -> str:
-    # pg_trigger.tgargs holds each argument followed by a NUL byte; encode(..., 'escape')
-    # prints NUL as \000.
-    return "".join(f"{argument}\\000" for argument in _trigger_arguments(model))
 
 
 def allow_truncate_in_test_database(*, using: str = "default") -> None:
@@ -266,7 +467,7 @@ def on_post_migrate(sender, using="default", **kwargs) -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regprocedure('audit_capture_change()') IS NOT NULL")
+        cursor.execute("SELECT to_regproc('audit_event_json') IS NOT NULL")
         if not cursor.fetchone()[0]:
             return  # the audit app is migrated backwards: nothing to write into
     allow_truncate_in_test_database(using=using)

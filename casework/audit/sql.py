@@ -51,6 +51,19 @@ GUC_REASON = "casework.reason"
 # Django's test runner empties every table with TRUNCATE between transactional tests.
 GUC_ALLOW_TRUNCATE = "casework.audit_allow_truncate"
 
+# The event document built from the row's columns, inline (a call to a SQL-language function
+# per row costs more than the whole comparison). Used by the verifier's fast check: it equals
+# the parsed sealed bytes unless a column was edited or ``changes``/``details`` hold numbers
+# that the canonical form writes as strings (those rows get the exact, slower check).
+EVENT_JSON = """jsonb_build_object(
+    'v', 1, 'id', e.id,
+    'occurred_at', to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+    'actor_id', e.actor_id, 'actor_username', e.actor_username, 'action', e.action,
+    'outcome', e.outcome, 'object_type', e.object_type, 'object_id', e.object_id,
+    'case_id', e.case_id, 'request_id', e.request_id, 'ip_address', host(e.ip_address),
+    'user_agent', e.user_agent, 'reason', e.reason, 'changes', e.changes,
+    'details', e.details, 'source', e.source)"""
+
 FUNCTIONS = r"""
 CREATE OR REPLACE FUNCTION audit_jcs(v jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
@@ -135,10 +148,24 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
     SELECT audit_event_canonical(e)::jsonb
 $fn$;
 
+-- The event as a JSON value built from its columns: what its canonical text must parse to.
+CREATE OR REPLACE FUNCTION audit_event_json(e audit_auditevent) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+    SELECT EVENT_JSON
+$fn$;
+
 CREATE OR REPLACE FUNCTION audit_event_fix_bytes() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
+-- Whatever the client sent, the bytes are computed here, once. One shortcut: an insert made by
+-- a change-capture trigger (trigger depth above 1: see capture.py) hands over the event's
+-- canonical text already rendered, and it is kept only if it parses to exactly the event
+-- being inserted. This spares the general canonicaliser (a function call per JSON value) on
+-- every captured row; the verifier still recomputes the text from the columns.
 BEGIN
-    -- Whatever the client sent, the bytes are computed here, once.
+    IF NEW.canonical IS NOT NULL AND pg_trigger_depth() > 1
+       AND convert_from(NEW.canonical, 'UTF8')::jsonb = audit_event_json(NEW) THEN
+        RETURN NEW;
+    END IF;
     NEW.canonical := convert_to(audit_event_canonical(NEW), 'UTF8');
     RETURN NEW;
 END
@@ -156,88 +183,21 @@ BEGIN
               HINT = 'Audit events are corrected by recording a new event, never by editing.';
 END
 $fn$;
+""".replace("EVENT_JSON", EVENT_JSON)
 
-CREATE OR REPLACE FUNCTION audit_capture_change() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
--- Arguments: model label, primary-key column, case column ('' if none), redacted columns
--- (comma separated). Writes one ledger event per changed row, in the same transaction.
-DECLARE
-    label text := TG_ARGV[0];
-    pk_column text := TG_ARGV[1];
-    case_column text := TG_ARGV[2];
-    redacted text[] := string_to_array(nullif(TG_ARGV[3], ''), ',');
-    old_doc jsonb;
-    new_doc jsonb;
-    row_doc jsonb;
-    diff jsonb;
-    verb text;
-    actor text := nullif(current_setting('casework.actor_id', true), '');
-    address text := nullif(current_setting('casework.ip_address', true), '');
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        new_doc := to_jsonb(NEW);
-        row_doc := new_doc;
-        verb := 'record.create';
-        SELECT coalesce(jsonb_object_agg(key, jsonb_build_array(NULL, CASE
-                   WHEN key = ANY(redacted) THEN to_jsonb('[redacted]'::text) ELSE value END)),
-               '{}'::jsonb)
-          INTO diff FROM jsonb_each(new_doc);
-    ELSIF TG_OP = 'UPDATE' THEN
-        old_doc := to_jsonb(OLD);
-        new_doc := to_jsonb(NEW);
-        row_doc := new_doc;
-        verb := 'record.change';
-        SELECT coalesce(jsonb_object_agg(n.key, CASE
-                   WHEN n.key = ANY(redacted)
-                   THEN jsonb_build_array('[redacted]'::text, '[redacted]'::text)
-                   ELSE jsonb_build_array(o.value, n.value) END), '{}'::jsonb)
-          INTO diff
-          FROM jsonb_each(new_doc) AS n
-          LEFT JOIN jsonb_each(old_doc) AS o ON o.key = n.key
-         WHERE o.value IS DISTINCT FROM n.value;
-        IF diff = '{}'::jsonb THEN
-            RETURN NULL;  -- nothing changed: nothing to record
-        END IF;
-    ELSE
-        old_doc := to_jsonb(OLD);
-        row_doc := old_doc;
-        verb := 'record.delete';
-        SELECT coalesce(jsonb_object_agg(key, jsonb_build_array(CASE
-                   WHEN key = ANY(redacted) THEN to_jsonb('[redacted]'::text) ELSE value END,
-                   NULL)), '{}'::jsonb)
-          INTO diff FROM jsonb_each(old_doc);
-    END IF;
-
-    INSERT INTO audit_auditevent (
-        occurred_at, actor_id, actor_username, action, outcome, object_type, object_id,
-        case_id, request_id, ip_address, user_agent, reason, changes, details, source
-    ) VALUES (
-        clock_timestamp(),
-        CASE WHEN actor ~ '^[0-9]+$' THEN actor::bigint END,
-        coalesce(current_setting('casework.actor_username', true), ''),
-        verb,
-        'succeeded',
-        label,
-        coalesce(row_doc ->> pk_column, ''),
-        CASE WHEN case_column <> '' AND (row_doc ->> case_column) ~ '^[0-9]+$'
-             THEN (row_doc ->> case_column)::bigint END,
-        coalesce(current_setting('casework.request_id', true), ''),
-        CASE WHEN address IS NOT NULL THEN address::inet END,
-        coalesce(current_setting('casework.user_agent', true), ''),
-        coalesce(current_setting('casework.reason', true), ''),
-        diff,
-        jsonb_build_object('table', TG_TABLE_NAME, 'operation', TG_OP,
-                           'database_user', session_user::text,
-                           'application', current_setting('application_name', true)),
-        'database'
-    );
-    RETURN NULL;
-END
-$fn$;
-"""
-
-DROP_FUNCTIONS = """
+DROP_FUNCTIONS = r"""
 DROP FUNCTION IF EXISTS audit_capture_change() CASCADE;
+DO $do$
+DECLARE f regprocedure;
+BEGIN
+    -- The per-table capture functions (capture.py) and, with CASCADE, their triggers.
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+              WHERE p.proname LIKE 'audit\_capture\_%' AND p.pronargs = 0 LOOP
+        EXECUTE 'DROP FUNCTION ' || f || ' CASCADE';
+    END LOOP;
+END
+$do$;
+DROP FUNCTION IF EXISTS audit_event_json(audit_auditevent);
 DROP FUNCTION IF EXISTS audit_refuse_change() CASCADE;
 DROP FUNCTION IF EXISTS audit_event_fix_bytes() CASCADE;
 DROP FUNCTION IF EXISTS audit_event_document(audit_auditevent);
@@ -267,17 +227,3 @@ def drop_append_only_sql(table: str) -> str:
 DROP TRIGGER IF EXISTS audit_append_only ON {table};
 DROP TRIGGER IF EXISTS audit_append_only_truncate ON {table};
 """
-
-
-# The event document built from the row's columns, inline (a call to a SQL-language function
-# per row costs more than the whole comparison). Used by the verifier's fast check: it equals
-# the parsed sealed bytes unless a column was edited or ``changes``/``details`` hold numbers
-# that the canonical form writes as strings (those rows get the exact, slower check).
-EVENT_JSON = """jsonb_build_object(
-    'v', 1, 'id', e.id,
-    'occurred_at', to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-    'actor_id', e.actor_id, 'actor_username', e.actor_username, 'action', e.action,
-    'outcome', e.outcome, 'object_type', e.object_type, 'object_id', e.object_id,
-    'case_id', e.case_id, 'request_id', e.request_id, 'ip_address', host(e.ip_address),
-    'user_agent', e.user_agent, 'reason', e.reason, 'changes', e.changes,
-    'details', e.details, 'source', e.source)"""

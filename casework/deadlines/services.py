@@ -7,6 +7,7 @@ these functions check that the change makes sense, not who may ask for it.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from django.utils.timesince import timesince, timeuntil
 
 from casework.accounts.choices import Role
 from casework.audit.services import audit_record
+from casework.cases.choices import Priority
 from casework.core.errors import ConflictError, DomainError
 from casework.core.notifications import notify
 
@@ -171,76 +173,81 @@ def deadline_start(
     return deadline
 
 
+_START_TRIAGE_BULK = """
+INSERT INTO deadlines_deadline (
+    created_at, updated_at, reference, unit_id, case_id, referral_id, source_type, source_id,
+    kind, rule_id, note, jurisdiction, time_zone, starts_at, due_at, owner_id, state,
+    reminder_offsets, next_reminder_at, extension_count, extended_to_id, closed_at,
+    closed_by_id, missed_at, reason, created_by_id)
+SELECT %(now)s, %(now)s, gen_random_uuid(), r.unit_id, NULL, r.id, 'referral', r.id::text,
+       %(kind)s, p.rule_id, '', '', coalesce(nullif(u.time_zone, ''), %(zone)s),
+       least(r.received_at, r.triage_due_at), r.triage_due_at, NULL, %(open)s, p.offsets,
+       (SELECT min(r.triage_due_at - make_interval(secs => o)) FROM unnest(p.offsets) AS o
+         WHERE r.triage_due_at - make_interval(secs => o) > %(now)s),
+       0, NULL, NULL, NULL, NULL, '', %(created_by)s
+  FROM referrals_referral AS r
+  JOIN accounts_unit AS u ON u.id = r.unit_id
+  JOIN (SELECT * FROM jsonb_to_recordset(%(rules)s::jsonb)
+                  AS x(priority text, rule_id bigint, offsets integer[])) AS p
+    ON p.priority = r.priority
+ WHERE r.id = ANY(%(ids)s) AND r.case_id IS NULL AND r.triage_due_at IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM deadlines_deadline AS d
+                    WHERE d.referral_id = r.id AND d.kind = %(kind)s)
+ ORDER BY r.id
+RETURNING referral_id
+"""
+
+
 @transaction.atomic
 def deadlines_start_triage_bulk(*, actor, referral_ids: list[int]) -> int:
-    """Triage clocks for a bulk import, in batches rather than one service call per referral.
+    """Triage clocks for a bulk import: one INSERT … SELECT, not a service call per referral.
 
     Each referral's ``triage_due_at`` (set by the referrals app from its priority) is the due
-    time; referrals that already have a triage clock, or no due time, are skipped. Returns how
-    many clocks were started; one audit event covers them all.
+    time, and its priority's rule gives the reminders, as ``deadline_start`` would; referrals
+    already in a case, already with a triage clock, or with no due time are skipped. Returns
+    how many clocks were started; one audit event covers them all (and the database's change
+    capture records each row).
     """
-    from casework.referrals.models import Referral
-
     if not referral_ids:
         return 0
-    already = set(
-        Deadline.objects.filter(
-            referral_id__in=referral_ids, kind=DeadlineKind.REFERRAL_TRIAGE
-        ).values_list("referral_id", flat=True)
-    )
-    now = timezone.now()
-    rules: dict[str, DeadlineRule | None] = {}
-    created_by = actor if getattr(actor, "is_authenticated", False) else None
-    batch: list[Deadline] = []
-    referrals = (
-        Referral.objects.filter(pk__in=referral_ids, case__isnull=True)
-        .exclude(pk__in=already)
-        .select_related("unit")
-        .only("pk", "unit_id", "unit__time_zone", "received_at", "triage_due_at", "priority")
-    )
-    for referral in referrals.iterator(chunk_size=2000):
-        if referral.triage_due_at is None:
-            continue
-        if referral.priority not in rules:
-            rules[referral.priority] = rule_for(
-                kind=DeadlineKind.REFERRAL_TRIAGE, priority=referral.priority
-            )
-        rule = rules[referral.priority]
-        offsets = [
-            int(o.total_seconds())
-            for o in (rule.offsets if rule else parse_offsets(DEFAULT_REMINDERS))
-        ]
-        starts_at = min(referral.received_at, referral.triage_due_at)
-        batch.append(
-            Deadline(
-                unit_id=referral.unit_id,
-                referral_id=referral.pk,
-                source_type="referral",
-                source_id=str(referral.pk),
-                kind=DeadlineKind.REFERRAL_TRIAGE,
-                rule=rule,
-                time_zone=referral.unit.time_zone or settings.TIME_ZONE,
-                starts_at=starts_at,
-                due_at=referral.triage_due_at,
-                reminder_offsets=offsets,
-                next_reminder_at=_first_reminder_at(referral.triage_due_at, offsets, now),
-                created_by=created_by,
-            )
+    rules = []
+    for priority in Priority.values:
+        rule = rule_for(kind=DeadlineKind.REFERRAL_TRIAGE, priority=priority)
+        offsets = rule.offsets if rule else parse_offsets(DEFAULT_REMINDERS)
+        rules.append(
+            {
+                "priority": priority,
+                "rule_id": rule.pk if rule else None,
+                "offsets": [int(o.total_seconds()) for o in offsets],
+            }
         )
-    Deadline.objects.bulk_create(batch, batch_size=1000)
-    if batch:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _START_TRIAGE_BULK,
+            {
+                "now": timezone.now(),
+                "kind": DeadlineKind.REFERRAL_TRIAGE,
+                "zone": settings.TIME_ZONE,
+                "open": DeadlineState.OPEN,
+                "rules": json.dumps(rules),
+                "ids": list(referral_ids),
+                "created_by": actor.pk if getattr(actor, "is_authenticated", False) else None,
+            },
+        )
+        started = [row[0] for row in cursor.fetchall()]
+    if started:
         audit_record(
             actor=actor,
             action="deadline.start_bulk",
             object_type=Deadline._meta.label_lower,
             details={
                 "kind": DeadlineKind.REFERRAL_TRIAGE,
-                "count": len(batch),
-                "first_referral_id": min(d.referral_id for d in batch),
-                "last_referral_id": max(d.referral_id for d in batch),
+                "count": len(started),
+                "first_referral_id": min(started),
+                "last_referral_id": max(started),
             },
         )
-    return len(batch)
+    return len(started)
 
 
 def _require_active(deadline: Deadline, verb: str) -> None:

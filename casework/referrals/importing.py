@@ -33,6 +33,7 @@ from django.utils import timezone
 from casework.accounts.models import Unit, User
 from casework.audit.services import audit_record
 from casework.core import events
+from casework.core.bulk import copy_rows
 from casework.core.errors import DomainError
 
 from . import deconfliction
@@ -251,22 +252,13 @@ def _reserve_ids(count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _copy(table: str, columns: tuple[str, ...], rows, progress=None) -> None:
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
-            if progress is not None:
-                progress.update(1)
-
-
 def _write(
     referrals: list[CleanReferral], *, unit: Unit, actor: User | None, progress
 ) -> tuple[list[int], int]:
     now = timezone.now()
     actor_id = actor.pk if actor is not None else None
     ids = _reserve_ids(len(referrals))
-    _copy(
+    copy_rows(
         Referral._meta.db_table,
         _REFERRAL_COLUMNS,
         (
@@ -299,7 +291,7 @@ def _write(
         progress,
     )
     count = sum(len(r.identifiers) for r in referrals)
-    _copy(
+    copy_rows(
         ReferralIdentifier._meta.db_table,
         _IDENTIFIER_COLUMNS,
         (

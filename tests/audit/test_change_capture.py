@@ -7,7 +7,12 @@ from django.apps import apps
 from django.db import connection, transaction
 
 from casework.accounts.models import Unit, User
-from casework.audit.capture import CAPTURE_TRIGGER, acting_user, captured_models
+from casework.audit.capture import (
+    CAPTURE_TRIGGER_NAMES,
+    acting_user,
+    capture_function_name,
+    captured_models,
+)
 from casework.audit.models import AuditEvent
 from casework.audit.services import audit_record
 from casework.core import context
@@ -22,17 +27,16 @@ def _events(object_type: str, object_id, action: str | None = None):
     return events.filter(action=action) if action else events
 
 
-def _tables_with_trigger() -> dict[str, list[str]]:
+def _tables_with_trigger() -> dict[str, str]:
+    """Tables carrying all three capture triggers, with the source of their function."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.relname, t.tgargs FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
-            " WHERE t.tgname = %s",
-            [CAPTURE_TRIGGER],
+            "SELECT c.relname, min(p.prosrc) FROM pg_trigger t"
+            " JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid"
+            " WHERE t.tgname = ANY(%s) GROUP BY c.relname HAVING count(*) = %s",
+            [list(CAPTURE_TRIGGER_NAMES), len(CAPTURE_TRIGGER_NAMES)],
         )
-        return {
-            name: bytes(args).decode().rstrip("\x00").split("\x00")
-            for name, args in cursor.fetchall()
-        }
+        return dict(cursor.fetchall())
 
 
 def test_every_model_of_every_casework_app_is_captured():
@@ -68,14 +72,24 @@ def test_every_casework_table_in_the_database_is_captured():
 def test_records_hanging_off_a_case_carry_the_case_id():
     triggers = _tables_with_trigger()
     for model in captured_models():
+        source = triggers[model._meta.db_table]
         if model._meta.label_lower == "cases.case":
-            assert triggers[model._meta.db_table][2] == "id"
+            assert 'n."id" AS case_id' in source
         elif any(
             f.many_to_one and f.related_model._meta.label_lower == "cases.case"
             for f in model._meta.concrete_fields
             if f.is_relation and f.related_model is not None
         ):
-            assert triggers[model._meta.db_table][2].endswith("_id"), model._meta.label
+            assert '_id" AS case_id' in source, model._meta.label
+
+
+def test_each_table_has_its_own_capture_function():
+    for model in captured_models():
+        table = model._meta.db_table
+        name = capture_function_name(table)
+        assert len(name) <= 63 and name.startswith("audit_capture_")
+    names = {capture_function_name(m._meta.db_table) for m in captured_models()}
+    assert len(names) == len(captured_models())
 
 
 def test_an_orm_create_is_captured_with_every_field():
@@ -208,3 +222,130 @@ def test_the_middleware_attributes_a_request_s_changes_to_the_signed_in_user(
     assert event.actor_id == investigator.pk
     assert event.request_id == response["X-Request-ID"]
     assert (event.ip_address, event.user_agent) == ("203.0.113.9", "Browser/1")
+
+
+# --- statement-level capture: bulk writes, every column type, canonical text ----------------
+
+
+def test_bulk_create_update_and_delete_write_one_event_per_row():
+    created = Unit.objects.bulk_create(
+        [Unit(code=f"bulk{n}", name=f"Bulk {n}", case_prefix=f"BULK{n}") for n in range(3)]
+    )
+    ids = [str(unit.pk) for unit in created]
+    Unit.objects.filter(code__startswith="bulk").update(time_zone="Europe/Oslo")
+    Unit.objects.filter(code__startswith="bulk").delete()
+    for action, field, value in (
+        ("record.create", "code", lambda n: [None, f"bulk{n}"]),
+        ("record.change", "time_zone", lambda n: ["UTC", "Europe/Oslo"]),
+        ("record.delete", "name", lambda n: [f"Bulk {n}", None]),
+    ):
+        events = AuditEvent.objects.filter(
+            object_type="accounts.unit", object_id__in=ids, action=action
+        ).order_by("object_id")
+        assert [e.changes[field] for e in events] == [value(n) for n in range(3)]
+
+
+def test_a_statement_that_touches_no_row_records_nothing():
+    before = AuditEvent.objects.count()
+    Unit.objects.filter(code="nobody").update(name="Nothing")
+    Unit.objects.filter(code="nobody").delete()
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_changed_primary_key_is_recorded_under_both_keys(north):
+    old = north.pk
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE accounts_unit SET id = id + 100000 WHERE id = %s", [old])
+    events = {e.object_id: e.changes for e in _events_of_type("accounts.unit", "record.change")}
+    assert events[str(old)]["code"] == ["north", None]
+    assert events[str(old + 100000)]["code"] == [None, "north"]
+
+
+def _events_of_type(object_type: str, action: str):
+    return AuditEvent.objects.filter(object_type=object_type, action=action, source="database")
+
+
+class _Kinds:
+    """Stands in for a model: what the capture generator reads from ``_meta``."""
+
+    class _meta:  # noqa: N801 - mirrors Django's attribute name
+        label_lower = "tests.kinds"
+        db_table = "audit_test_kinds"
+        concrete_fields = ()
+
+        class pk:  # noqa: N801
+            column = "id"
+
+
+def _install_kinds_table():
+    from casework.audit.capture import _COLUMNS, Column, capture_sql
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE audit_test_kinds (id bigint PRIMARY KEY, i int, big bigint,"
+            " d numeric, f float8, b bool, t text, j jsonb, js json, a int[], ta text[],"
+            " na numeric[], u uuid, ts timestamptz, dt date, ip inet, secret text)"
+        )
+        cursor.execute(_COLUMNS, ["audit_test_kinds"])
+        columns = [Column(*row) for row in cursor.fetchall()]
+        cursor.execute(capture_sql(_Kinds, columns))
+
+
+def test_every_column_type_is_written_as_the_canonical_form_of_its_value():
+    """The capture renders the canonical text itself; it must be exactly what the general
+    canonicaliser writes from the stored columns, or the verifier would flag the event."""
+    _install_kinds_table()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_test_kinds VALUES"
+            " (1, -7, 9007199254740993, 1.50, 0.1, true, %s, %s, %s, '{1,NULL,3}',"
+            "  ARRAY['a b', 'c\"d'], '{2.5,3}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',"
+            "  '2026-03-29 01:30:00.123456+00', '2026-11-29', '2001:db8::1', 'hidden'),"
+            " (2, NULL, 42, 2.0, 3, false, '', 'null', NULL, '{}', NULL, NULL, NULL, NULL,"
+            "  NULL, NULL, NULL)",
+            [
+                'quote " backslash \\ newline \n tab \t bell \x07 é ✓',
+                '{"z": 1, "a": [1.5, {"y": null, "b": "x"}], "é": 10000000000000000}',
+                '{"kept": "as json", "n": 2}',
+            ],
+        )
+        cursor.execute("UPDATE audit_test_kinds SET f = f * 2, t = t || '!', j = '{}'")
+        cursor.execute("DELETE FROM audit_test_kinds WHERE id = 2")
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE canonical"
+            " = convert_to(audit_event_canonical(e), 'UTF8')) FROM audit_auditevent AS e"
+            " WHERE object_type = 'tests.kinds'"
+        )
+        assert cursor.fetchone() == (5, 5)
+    created = _events_of_type("tests.kinds", "record.create").get(object_id="1").changes
+    assert created["big"] == [None, "9007199254740993"]  # beyond 2**53 - 1: a string
+    assert created["d"] == [None, "1.50"] and created["f"] == [None, "0.1"]
+    assert created["j"] == [
+        None,
+        {"a": ["1.5", {"b": "x", "y": None}], "z": 1, "é": "10000000000000000"},
+    ]
+    assert created["ta"] == [None, ["a b", 'c"d']]
+    assert created["a"] == [None, [1, None, 3]] and created["na"] == [None, ["2.5", 3]]
+    assert created["secret"] == [None, "[redacted]"]
+    second = _events_of_type("tests.kinds", "record.create").get(object_id="2").changes
+    assert second["d"] == [None, 2] and second["j"] == [None, None]
+    changed = _events_of_type("tests.kinds", "record.change").get(object_id="1").changes
+    assert set(changed) == {"f", "t", "j"}
+
+
+def test_a_canonical_text_sent_by_a_client_is_not_trusted():
+    """Only the capture triggers may hand over rendered text; a client's is recomputed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (occurred_at, actor_username, action, outcome,"
+            " object_type, object_id, request_id, user_agent, reason, changes, details, source,"
+            " canonical) VALUES (now(), '', 'x.y', 'succeeded', '', '', '', '', '',"
+            " '{}', '{}', 'service', convert_to('{\"forged\": true}', 'UTF8')) RETURNING id"
+        )
+        (pk,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT canonical = convert_to(audit_event_canonical(e), 'UTF8')"
+            " FROM audit_auditevent AS e WHERE id = %s",
+            [pk],
+        )
+        assert cursor.fetchone() == (True,)
