@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from django.core.management import call_command, get_commands
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bench.generate.base import EPOCH_END
@@ -148,9 +149,14 @@ def deconfliction(run: Run) -> list[Result]:
         kind, value = next(cycle)
         return deconflict(actor=user, kind=kind, normal_value=value, context_label="benchmark")
 
-    lookups = timed(lookup, len(samples))
-    calls = timed(service, run.samples)
-    matched = sum(1 for kind, value in samples if lookup())
+    padded = 0
+    with transaction.atomic():
+        if run.scale.deconfliction_identifiers > total:
+            padded = _pad_case_identifiers(run, run.scale.deconfliction_identifiers - total)
+        lookups = timed(lookup, len(samples))
+        calls = timed(service, run.samples)
+        matched = sum(1 for kind, value in samples if lookup())
+        transaction.set_rollback(True)  # the padding is for this measurement only
     return [
         Result(
             "cases.deconfliction.lookup",
@@ -161,7 +167,8 @@ def deconfliction(run: Run) -> list[Result]:
             persona="investigator",
             details={
                 "p50_ms": round(percentile(lookups, 0.5), 3),
-                "case_identifiers": total,
+                "case_identifiers": total + padded,
+                "of_them_padding": padded,
                 "samples": len(lookups),
                 "samples_matching": matched,
             },
@@ -178,3 +185,33 @@ def deconfliction(run: Run) -> list[Result]:
             details={"p50_ms": round(percentile(calls, 0.5), 3), "samples": len(calls)},
         ),
     ]
+
+
+def _pad_case_identifiers(run: Run, count: int) -> int:
+    """Add ``count`` case identifiers that match nothing, so the lookup runs against an index
+    of the size the target names. Triggers (audit capture) are off for the padding only, and
+    the caller rolls it back."""
+    from casework.cases.models import CaseIdentifier
+
+    meta = CaseIdentifier._meta
+    columns = [f.column for f in meta.concrete_fields if not f.primary_key]
+    generated = {
+        "raw_value": "'pad-' || g || '@example.invalid'",
+        "normal_value": "'pad-' || g || '@example.invalid'",
+        "kind": "'email'",
+    }
+    select = ", ".join(generated.get(column, f"t.{column}") for column in columns)
+    run.say(f"    padding case identifiers with {count:,} rows (rolled back afterwards)")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            f"INSERT INTO {meta.db_table} ({', '.join(columns)}) SELECT {select}"
+            f" FROM generate_series(1, %s) AS g"
+            f" CROSS JOIN (SELECT * FROM {meta.db_table} ORDER BY id LIMIT 1) AS t",
+            [count],
+        )
+        cursor.execute(f"ANALYZE {meta.db_table}")
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+    run.say(f"    padded in {time.perf_counter() - started:.0f} s")
+    return count
