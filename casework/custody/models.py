@@ -112,6 +112,15 @@ class EvidenceItem(TimeStampedModel):
                 name="evidence_mismatch_idx",
                 condition=models.Q(hash_mismatch=True),
             ),
+            # The oversight dashboard: items seized, and items submitted to the national
+            # database / ICSE, per month of a period. An item's unit is its case's, so the period
+            # narrows the rows and the join to the case keeps the unit's.
+            models.Index(fields=["seized_at"], name="evidence_seized_idx"),
+            models.Index(
+                fields=["submitted_at"],
+                condition=models.Q(submitted_at__isnull=False),
+                name="evidence_submitted_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -269,6 +269,9 @@ class Deadline(TimeStampedModel):
                 condition=~Q(source_id=""),
             ),
             models.Index(fields=["due_at", "id"], name="deadline_due_order_idx"),
+            # The oversight dashboard: a unit's deadlines due in a period, whatever their state
+            # (deadline_unit_idx has state in between, so it walks every entry of the unit).
+            models.Index(fields=["unit", "due_at"], name="deadline_unit_due_idx"),
         ]
 
     def __str__(self) -> str:

@@ -118,6 +118,16 @@ class Referral(TimeStampedModel):
             models.Index(
                 fields=["unit", "source_kind", "triage_due_at"], name="referral_unit_source_idx"
             ),
+            # The oversight dashboard counts a unit's referrals received, and triaged, in a
+            # period: (unit, time) answers its WHERE clause exactly; the queue index above has
+            # status in between, so it walks every entry of the unit. Only triaged referrals
+            # have a triage time, so that index leaves the open ones out.
+            models.Index(fields=["unit", "received_at"], name="referral_unit_received_idx"),
+            models.Index(
+                fields=["unit", "triaged_at"],
+                condition=models.Q(triaged_at__isnull=False),
+                name="referral_unit_triaged_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -268,12 +268,12 @@ def _events_of_type(object_type: str, action: str):
 class _Kinds:
     """Stands in for a model: what the capture generator reads from ``_meta``."""
 
-    class _meta:  # noqa: N801 - mirrors Django's attribute name
+    class _meta:
         label_lower = "tests.kinds"
         db_table = "audit_test_kinds"
         concrete_fields = ()
 
-        class pk:  # noqa: N801
+        class pk:
             column = "id"
 
 
