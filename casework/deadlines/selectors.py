@@ -15,7 +15,7 @@ from django.utils import timezone
 from casework.accounts.choices import Role
 from casework.cases.selectors import case_visibility_q
 from casework.core.errors import NotFound
-from casework.referrals.selectors import referrals_visible_to
+from casework.referrals.selectors import referral_visibility_q
 
 from .choices import ACTIVE_STATES, DeadlineState
 from .models import Deadline
@@ -29,8 +29,8 @@ def deadline_visibility_q(user) -> Q:
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     on_case = Q(case__isnull=False) & case_visibility_q(user, prefix="case__")
-    on_referral = Q(case__isnull=True, referral__isnull=False) & Q(
-        referral_id__in=referrals_visible_to(user).values("pk")
+    on_referral = Q(case__isnull=True, referral__isnull=False) & referral_visibility_q(
+        user, prefix="referral__"
     )
     visible = on_case | on_referral
     unit_level = Q(case__isnull=True, referral__isnull=True)

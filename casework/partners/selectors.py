@@ -3,7 +3,7 @@
 The directory (agencies and contacts) is visible to every signed-in, active user: whom to call
 abroad is not case content. Communications and requests are case content: each hangs off a case
 or a referral and is seen exactly by those who may see that record (``case_visibility_q`` and
-``referrals_visible_to``), so a record one may not see is absent from every list, total and
+``referral_visibility_q``), so a record one may not see is absent from every list, total and
 export, and answers 404.
 """
 
@@ -30,7 +30,7 @@ from django.utils import timezone
 from casework.audit.services import audit_record
 from casework.cases.selectors import case_visibility_q
 from casework.core.errors import NotFound
-from casework.referrals.selectors import referrals_visible_to
+from casework.referrals.selectors import referral_visibility_q
 
 from .choices import OPEN_STATUSES, RequestKind
 from .models import (
@@ -123,7 +123,7 @@ def under_record_visibility_q(user) -> Q:
     if not _signed_in(user):
         return Q(pk__in=[])
     on_case = Q(case__isnull=False) & case_visibility_q(user, prefix="case__")
-    on_referral = Q(referral__isnull=False, referral__in=referrals_visible_to(user).values("pk"))
+    on_referral = Q(referral__isnull=False) & referral_visibility_q(user, prefix="referral__")
     return on_case | on_referral
 
 

@@ -24,12 +24,17 @@ from .choices import OPEN_STATUSES, ReferralStatus
 from .models import Referral
 
 
-def referral_visibility_q(user) -> Q:
+def referral_visibility_q(user, *, prefix: str = "") -> Q:
+    """A ``Q`` selecting the referrals ``user`` may see; ``prefix`` is the path to the referral
+    (``"referral__"`` from a model with a ``referral`` foreign key), so a related list joins the
+    referral instead of testing its id against every referral the user may see."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    visible = Q(case__isnull=False) & case_visibility_q(user, prefix="case__")
+    visible = Q(**{f"{prefix}case__isnull": False}) & case_visibility_q(
+        user, prefix=f"{prefix}case__"
+    )
     if user.unit_id is not None and user.has_role(Role.INVESTIGATOR, Role.SUPERVISOR):
-        visible |= Q(case__isnull=True, unit_id=user.unit_id)
+        visible |= Q(**{f"{prefix}case__isnull": True, f"{prefix}unit_id": user.unit_id})
     return visible
 
 
