@@ -122,6 +122,10 @@ TEMPLATES = [
 
 DATABASES = {"default": database_config(BASE_DIR, url=env_str("DATABASE_URL"))}
 DATABASES["default"]["TEST"] = {"NAME": env_str("CASEWORK_TEST_DB_NAME", "test_casework")}
+# Persistent connections: a new connection per request costs its set-up and, worse, PostgreSQL
+# compiles and plans each audit capture function again in every new session.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("CASEWORK_DB_CONN_MAX_AGE", 300, minimum=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -209,6 +209,8 @@ SELECT a.attname, t.typname, t.typcategory, coalesce(element.typname, '')
  WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped
 """
 _MAX_SAFE_INTEGER = "9007199254740991"
+# The ledger's id sequence as ``pg_get_serial_sequence`` names it (install asks the database).
+LEDGER_SEQUENCE = "public.audit_auditevent_id_seq"
 # Arrays of these are written by PostgreSQL's JSON output exactly as RFC 8785 writes them.
 _PLAIN_ELEMENTS = ("int2", "int4", "text", "varchar", "bool", "uuid", "date", "timestamptz")
 
@@ -285,7 +287,9 @@ def capture_function_name(table: str) -> str:
     return f"{name[:54]}_{digest}"
 
 
-def capture_function_body(model: type[models.Model], columns: list[Column]) -> str:
+def capture_function_body(
+    model: type[models.Model], columns: list[Column], *, sequence: str = LEDGER_SEQUENCE
+) -> str:
     """One statement-level trigger function per table, generated from its columns.
 
     Statement-level with transition tables, so a bulk write (COPY, ``bulk_create``, an
@@ -317,16 +321,18 @@ def capture_function_body(model: type[models.Model], columns: list[Column]) -> s
                    || between_object_id_and_time
                    || to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
                    || after_time, 'UTF8')
-          FROM (SELECT nextval(ledger_ids) AS id, clock_timestamp() AS at, s.*
+          FROM (SELECT nextval('{sequence}'::regclass) AS id, clock_timestamp() AS at, s.*
                   FROM ({rows}) AS s {where}ORDER BY s.pk) AS r;"""
     inserted = insert.format(
         action="'record.create'",
+        sequence=sequence,
         rows=f"SELECT n.{pk} AS pk, {case_of('n')} AS case_id, "
         f"{_changes_sql(columns, 'INSERT')} AS doc FROM audit_new AS n",
         where="",
     )
     deleted = insert.format(
         action="'record.delete'",
+        sequence=sequence,
         rows=f"SELECT o.{pk} AS pk, {case_of('o')} AS case_id, "
         f"{_changes_sql(columns, 'DELETE')} AS doc FROM audit_old AS o",
         where="",
@@ -335,6 +341,7 @@ def capture_function_body(model: type[models.Model], columns: list[Column]) -> s
     # the old key (values to null) and one for the new key (null to values).
     updated = insert.format(
         action="'record.change'",
+        sequence=sequence,
         rows=f"SELECT coalesce(n.{pk}, o.{pk}) AS pk, "
         f"coalesce({case_of('n')}, {case_of('o')}) AS case_id, "
         f"{_changes_sql(columns, 'UPDATE')} AS doc "
@@ -351,14 +358,17 @@ DECLARE
     address inet := nullif(current_setting('casework.ip_address', true), '')::inet;
     agent text := coalesce(current_setting('casework.user_agent', true), '');
     why text := coalesce(current_setting('casework.reason', true), '');
-    details jsonb := jsonb_build_object(
-        'table', TG_TABLE_NAME, 'operation', TG_OP, 'database_user', session_user::text,
-        'application', current_setting('application_name', true));
-    ledger_ids regclass := pg_get_serial_sequence('audit_auditevent', 'id')::regclass;
+    -- ``details`` written in canonical member order, then parsed once.
+    details_text text := '{{"application":'
+        || coalesce(to_json(current_setting('application_name', true))::text, 'null')
+        || ',"database_user":' || to_json(session_user::text)::text
+        || ',"operation":' || to_json(TG_OP)::text || ',"table":' || to_json(TG_TABLE_NAME)::text
+        || '}}';
+    details jsonb := details_text::jsonb;
     -- The members of the canonical text that are the same for every row of the statement.
     who text := '"actor_id":' || coalesce(actor::text, 'null')
         || ',"actor_username":' || to_json(username)::text || ',"case_id":';
-    between_changes_and_id text := ',"details":' || audit_jcs(details) || ',"id":';
+    between_changes_and_id text := ',"details":' || details_text || ',"id":';
     between_id_and_object_id text := ',"ip_address":'
         || coalesce(to_json(host(address))::text, 'null') || ',"object_id":';
     between_object_id_and_time text := ',"object_type":' || to_json(label)::text
@@ -376,12 +386,14 @@ END
 """
 
 
-def capture_sql(model: type[models.Model], columns: list[Column]) -> str:
+def capture_sql(
+    model: type[models.Model], columns: list[Column], *, sequence: str = LEDGER_SEQUENCE
+) -> str:
     """The function and its three statement-level triggers (a trigger with transition tables
     fires on one kind of event)."""
     table = _q(model._meta.db_table)
     function = capture_function_name(model._meta.db_table)
-    body = capture_function_body(model, columns)
+    body = capture_function_body(model, columns, sequence=sequence)
     statements = [
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql "
         f"AS $audit_capture${body}$audit_capture$;"
@@ -425,6 +437,8 @@ def install_capture_triggers(*, using: str = "default") -> list[str]:
             [list(CAPTURE_TRIGGER_NAMES)],
         )
         triggers = dict(cursor.fetchall())
+        cursor.execute("SELECT pg_get_serial_sequence('audit_auditevent', 'id')")
+        sequence = cursor.fetchone()[0]
         installed = []
         for model in captured_models():
             table = model._meta.db_table
@@ -432,11 +446,11 @@ def install_capture_triggers(*, using: str = "default") -> list[str]:
                 continue
             cursor.execute(_COLUMNS, [connection.ops.quote_name(table)])
             columns = [Column(*row) for row in cursor.fetchall()]
-            body = capture_function_body(model, columns)
+            body = capture_function_body(model, columns, sequence=sequence)
             name = capture_function_name(table)
             if bodies.get(name) == body and triggers.get(table) == len(CAPTURE_TRIGGERS):
                 continue
-            cursor.execute(capture_sql(model, columns))
+            cursor.execute(capture_sql(model, columns, sequence=sequence))
             installed.append(table)
     return installed
 

@@ -12,8 +12,9 @@ import decimal
 import uuid
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from casework.core import context
 
@@ -76,9 +77,9 @@ def audit_record(
         object_type, object_id = _object_identity(target)
     request = context.current()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         occurred_at=timezone.now(),
-        actor=actor if authenticated else None,
+        actor_id=actor.pk if authenticated else None,
         actor_username=actor.get_username()
         if authenticated
         else (details or {}).get("username", ""),
@@ -94,6 +95,41 @@ def audit_record(
         changes=_json_safe(changes or {}),
         details=_json_safe(details or {}),
     )
+    # One prepared INSERT rather than ``objects.create``: every page view and every change
+    # writes an event, and compiling the ORM's INSERT each time costs more than storing it.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_EVENT,
+            [
+                event.occurred_at,
+                event.actor_id,
+                event.actor_username,
+                action,
+                outcome,
+                event.object_type,
+                event.object_id,
+                case_id,
+                event.request_id,
+                event.ip_address,
+                event.user_agent,
+                event.reason,
+                Jsonb(event.changes),
+                Jsonb(event.details),
+                event.source,
+            ],
+        )
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    return event
+
+
+_INSERT_EVENT = """
+INSERT INTO audit_auditevent (occurred_at, actor_id, actor_username, action, outcome,
+    object_type, object_id, case_id, request_id, ip_address, user_agent, reason, changes,
+    details, source)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+RETURNING id
+"""
 
 
 def audit_seal_pending(*, limit: int = 200_000, sign: bool | None = None) -> dict[str, Any]:

@@ -1,0 +1,261 @@
+"""How verification reaches its speed without checking less.
+
+The row-versus-bytes check rebuilds each event's canonical text inline in SQL instead of calling
+``audit_event_canonical`` per row, and runs on a second connection beside the hashing stream.
+These tests hold the inline text to the database's own function, show that an edit of any
+column is still named, and that both connections judge one and the same snapshot. The classic
+tampering cases are in test_tampering.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+from casework.audit import verification
+from casework.audit.models import AuditEvent
+from casework.audit.sealing import seal_all
+from casework.audit.services import audit_record
+from casework.audit.verification import verify_ledger
+from casework.core import context
+
+_PLAIN = {
+    "occurred_at": "2026-03-01 09:30:05+00",
+    "actor_id": None,
+    "actor_username": "",
+    "action": "test.plain",
+    "outcome": "succeeded",
+    "object_type": "",
+    "object_id": "",
+    "case_id": None,
+    "request_id": "",
+    "ip_address": None,
+    "user_agent": "",
+    "reason": "",
+    "changes": "{}",
+    "details": "{}",
+    "source": "service",
+}
+_COLUMNS = ", ".join(_PLAIN)
+# Values that stress the canonical text: escapes, non-ASCII, astral characters, U+2028, IPv6,
+# integers beyond 2**53, NULLs, nested JSON, an empty key, other time zones.
+_UNUSUAL = [
+    {
+        "occurred_at": "2026-03-01 09:30:05.000001+00",
+        "actor_id": 7,
+        "actor_username": 'Ünïcødé "quoted" \\ back\tslash',
+        "object_type": "cases.case",
+        "object_id": "line\nbreak",
+        "case_id": 9007199254740993,
+        "ip_address": "2001:db8::1",
+        "user_agent": "bell \x07 del \x7f 𝄞 \u2028",
+        "reason": "é",
+        "changes": '{"status": ["open", "closed"], "nested": {"b": null, "a": [true, {}, []]}}',
+        "details": '{"€": 1, "a": -2, "": "x", "aa": 9007199254740991}',
+        "source": "database",
+    },
+    {},
+    {
+        "occurred_at": "2026-03-01 23:59:59.999999-05",
+        "actor_id": 3,
+        "actor_username": "inv.north",
+        "action": "case.view",
+        "object_type": "cases.case",
+        "object_id": "17",
+        "case_id": 17,
+        "request_id": "req-1",
+        "ip_address": "192.0.2.7",
+        "user_agent": "Agent/1.0",
+        "reason": "Court order 0042",
+        "details": '{"username": "inv.north"}',
+    },
+]
+# Numbers that are not safe integers are written as strings (1.5 as "1.5"): the parsed bytes
+# then differ from the column, and only the exact check can judge the row.
+_NUMBERS_AS_STRINGS = {"changes": '{"ratio": [1, 1.5, 1e21]}'}
+
+
+def _insert(cursor, values: dict) -> int:
+    """One event written by raw SQL: the database's trigger computes its bytes."""
+    row = {**_PLAIN, **values}
+    cursor.execute(
+        f"INSERT INTO audit_auditevent ({_COLUMNS}) VALUES ({', '.join(['%s'] * len(row))}) "
+        "RETURNING id",
+        list(row.values()),
+    )
+    return cursor.fetchone()[0]
+
+
+def _ids_failing(check: str) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(verification._edited_query(check))
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db
+def test_the_inline_text_says_what_the_database_wrote_for_unusual_events():
+    with connection.cursor() as cursor:
+        numbers = _insert(cursor, _NUMBERS_AS_STRINGS)
+        for values in _UNUSUAL:
+            _insert(cursor, values)
+    assert AuditEvent.objects.count() == 1 + len(_UNUSUAL)
+    # The fast check alone accepts every row but the one whose numbers became strings ...
+    assert _ids_failing(verification._FAST) == [numbers]
+    # ... which the exact check then accepts: nothing untouched is reported.
+    assert _ids_failing(verification._FAST_OR_EXACT) == []
+
+
+@pytest.fixture
+def ledger(investigator):
+    """Sealed, committed events whose every nullable column holds a value."""
+    with context.bind(context.RequestContext("req-7", "192.0.2.7", "Agent/1.0")):
+        events = [
+            audit_record(
+                actor=investigator,
+                action="case.view",
+                object_type="cases.case",
+                object_id=str(n),
+                case_id=40 + n,
+                changes={"status": ["open", "closed"]},
+                details={"n": n},
+                reason="Synthetic review",
+            )
+            for n in range(4)
+        ]
+    seal_all(sign=True)
+    assert verify_ledger().ok
+    return events
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("action", "'case.close'"),
+        ("actor_id", "actor_id + 1"),
+        ("actor_id", "NULL"),
+        ("actor_username", "'someone.else'"),
+        ("case_id", "case_id + 1"),
+        ("case_id", "NULL"),
+        ("changes", '\'{"status": ["open", "open"]}\''),
+        ("changes", "'{}'"),
+        ("details", "'{\"n\": 99}'"),
+        ("details", "details || '{\"extra\": true}'"),
+        ("ip_address", "'198.51.100.9'"),
+        ("ip_address", "NULL"),
+        ("object_id", "'99'"),
+        ("object_type", "'cases.note'"),
+        ("occurred_at", "occurred_at + interval '1 microsecond'"),
+        ("outcome", "'denied'"),
+        ("reason", "'Synthetic review '"),
+        ("request_id", "'req-8'"),
+        ("source", "'database'"),
+        ("user_agent", "'Agent/1.1'"),
+    ],
+)
+def test_an_edit_of_any_column_is_named(ledger, superuser_cursor, column, value):
+    target = ledger[2]
+    superuser_cursor.execute(
+        f"UPDATE audit_auditevent SET {column} = {value} WHERE id = %s", [target.pk]
+    )
+    result = verify_ledger()
+    edited = [p for p in result.problems if p.kind == "edited"]
+    assert [p.event_id for p in edited] == [target.pk]
+    assert f"{column}: sealed " in edited[0].message
+    assert [p.kind for p in result.problems] == ["edited"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_column_emptied_to_null_is_named_not_skipped(ledger, superuser_cursor):
+    target = ledger[1]
+    superuser_cursor.execute("ALTER TABLE audit_auditevent ALTER COLUMN action DROP NOT NULL")
+    try:
+        superuser_cursor.execute(
+            "UPDATE audit_auditevent SET action = NULL WHERE id = %s", [target.pk]
+        )
+        result = verify_ledger()
+        assert ("edited", target.pk) in {(p.kind, p.event_id) for p in result.problems}
+        assert "action: sealed 'case.view', now None" in str(result.problems)
+    finally:
+        superuser_cursor.execute(
+            "UPDATE audit_auditevent SET action = 'case.view' WHERE id = %s", [target.pk]
+        )
+        superuser_cursor.execute("ALTER TABLE audit_auditevent ALTER COLUMN action SET NOT NULL")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sealed_event_whose_bytes_were_emptied_is_named(ledger, superuser_cursor):
+    target = ledger[0]
+    superuser_cursor.execute(
+        "UPDATE audit_auditevent SET canonical = NULL WHERE id = %s", [target.pk]
+    )
+    result = verify_ledger()
+    assert ("changed", target.pk) in {(p.kind, p.event_id) for p in result.problems}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bytes_the_fast_check_cannot_parse_are_still_judged(ledger, superuser_cursor):
+    """Valid head and tail around bytes that are not UTF-8: the fast check's JSON parse fails,
+    the whole scan is redone with the exact check, and the event is named."""
+    target = ledger[3]
+    superuser_cursor.execute(
+        "UPDATE audit_auditevent SET canonical = overlay(canonical placing '\\xff'::bytea "
+        "from position(convert_to('\"status\"', 'UTF8') in canonical) + 1 for 1) WHERE id = %s",
+        [target.pk],
+    )
+    result = verify_ledger()
+    assert [(p.kind, p.event_id) for p in result.problems] == [("changed", target.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_both_connections_judge_one_snapshot(ledger, monkeypatch):
+    """An event forged behind the seal while a verification runs is left to the next run.
+
+    The forgery commits after the verifying transaction took its snapshot and before the second
+    connection begins: were that connection to take a snapshot of its own, it would see what
+    the stream cannot, and the two halves of one verification would judge different ledgers.
+    """
+    beside = verification._checks_beside_the_stream
+    forged = []
+
+    def forge_then_check(*args):
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SET session_replication_role = replica")
+                cursor.execute(
+                    f"INSERT INTO audit_auditevent ({_COLUMNS}, canonical, txid) "
+                    f"SELECT {_COLUMNS}, canonical, txid FROM audit_auditevent WHERE id = %s "
+                    "RETURNING id",
+                    [ledger[0].pk],
+                )
+                forged.append(cursor.fetchone()[0])
+        finally:
+            other.close()
+        return beside(*args)
+
+    monkeypatch.setattr(verification, "_checks_beside_the_stream", forge_then_check)
+    during = verify_ledger()
+    monkeypatch.undo()
+    assert forged and during.ok and during.pending == 0
+    after = verify_ledger()
+    assert ("inserted", forged[0]) in {(p.kind, p.event_id) for p in after.problems}
+
+
+@pytest.mark.django_db
+def test_inside_a_callers_transaction_it_sees_the_callers_own_writes(investigator):
+    """Nested in a transaction (here the test's), the checks run on the caller's connection:
+    a second connection could see neither the uncommitted events nor the uncommitted edit."""
+    events = [
+        audit_record(actor=investigator, action="case.view", object_id=str(n)) for n in (1, 2)
+    ]
+    seal_all(sign=True)
+    assert connection.in_atomic_block
+    before = verify_ledger()
+    assert before.ok and before.events_checked == AuditEvent.objects.count() >= len(events)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("UPDATE audit_auditevent SET object_id = '3' WHERE id = %s", [events[1].pk])
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+    after = verify_ledger()
+    assert [(p.kind, p.event_id) for p in after.problems] == [("edited", events[1].pk)]
