@@ -14,6 +14,7 @@ Events published (payload keyword arguments in brackets):
 - ``referral.reprioritised`` (referral, actor) — priority changed, triage clock recounted
 - ``case.opened`` (case, actor)
 - ``case.closed`` (case, actor)
+- ``case.lead_changed`` (case, previous, actor) — the case was handed to ``case.lead``
 - ``identifier.matched`` (identifier, matches, actor) — deconfliction found other cases
 - ``request.sent`` / ``request.answered`` (request, actor) — partners
 - ``evidence.seized`` / ``evidence.submitted`` (item, actor, custody_event) — custody

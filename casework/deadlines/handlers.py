@@ -82,6 +82,11 @@ def start_case_review_clock(*, case, actor=None, **_) -> None:
     )
 
 
+@events.subscribe("case.lead_changed")
+def hand_over_case_clocks(*, case, previous, actor=None, **_) -> None:
+    services.deadlines_hand_over(actor=actor, case=case, previous=previous, owner=case.lead)
+
+
 @events.subscribe("case.closed")
 def close_case_clocks(*, case, actor=None, **_) -> None:
     services.deadlines_close_for_case(actor=actor, case=case)

@@ -173,6 +173,38 @@ def deadline_start(
     return deadline
 
 
+@transaction.atomic
+def deadlines_hand_over(*, actor, case, previous, owner) -> int:
+    """Give ``owner`` the case's running clocks that ``previous`` owned (a new lead takes over
+    the lead's clocks; those owned by anyone else stay theirs). Returns how many moved."""
+    moved = list(
+        Deadline.objects.select_for_update()
+        .filter(case=case, owner=previous, state__in=ACTIVE_STATES)
+        .values_list("pk", flat=True)
+    )
+    if not moved:
+        return 0
+    Deadline.objects.filter(pk__in=moved).update(owner=owner, updated_at=timezone.now())
+    audit_record(
+        actor=actor,
+        action="deadline.hand_over",
+        object_type=Deadline._meta.label_lower,
+        case_id=case.pk,
+        changes={"owner": [previous.get_username(), owner.get_username()]},
+        details={"deadline_ids": moved},
+    )
+    count = f"{len(moved)} running deadline{'s' if len(moved) != 1 else ''}"
+    notify(
+        recipients=[owner],
+        kind="deadline.hand_over",
+        subject=f"{case.number} is yours: {count} moved to you",
+        body=f"{previous.get_username()} handed {case.number} over; its {count} are now yours.",
+        link=reverse("deadlines:mine"),
+        dedupe_key=f"deadline-hand-over:{case.pk}:{owner.pk}:{max(moved)}",
+    )
+    return len(moved)
+
+
 _START_TRIAGE_BULK = """
 INSERT INTO deadlines_deadline (
     created_at, updated_at, reference, unit_id, case_id, referral_id, source_type, source_id,

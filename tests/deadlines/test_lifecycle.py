@@ -162,3 +162,41 @@ def test_a_bulk_import_starts_one_triage_clock_per_referral(tmp_path, north, inv
     assert clocks.get(referral=referral).due_at == referral.triage_due_at
     services.deadlines_start_triage_bulk(actor=investigator, referral_ids=result.referral_ids)
     assert clocks.count() == 12  # a repeated event adds nothing
+
+
+def test_a_new_lead_takes_over_the_previous_lead_s_running_clocks(
+    investigator, teammate, supervisor, north_case
+):
+    """Nobody is reminded about a case they no longer lead; others' clocks stay theirs."""
+    from casework.audit.models import AuditEvent
+    from casework.cases.services import case_change_lead
+    from casework.core.models import Notification
+
+    review = Deadline.objects.get(case=north_case, kind="case_review")
+    assert review.owner == investigator
+    theirs = services.deadline_start(
+        actor=supervisor,
+        kind="court_date",
+        case=north_case,
+        owner=supervisor,
+        due_at=review.due_at,
+    )
+    met = services.deadline_start(
+        actor=investigator,
+        kind="legal_process_response",
+        case=north_case,
+        due_at=review.due_at,
+    )
+    services.deadline_meet(actor=investigator, deadline=met)
+
+    case_change_lead(actor=supervisor, case=north_case, lead=teammate)
+
+    review.refresh_from_db()
+    theirs.refresh_from_db()
+    met.refresh_from_db()
+    assert (review.owner, theirs.owner, met.owner) == (teammate, supervisor, investigator)
+    event = AuditEvent.objects.get(action="deadline.hand_over")
+    assert event.changes == {"owner": ["inv.north", teammate.username]}
+    assert event.details == {"deadline_ids": [review.pk]}
+    notice = Notification.objects.get(recipient=teammate, kind="deadline.hand_over")
+    assert north_case.number in notice.subject

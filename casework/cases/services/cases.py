@@ -231,6 +231,7 @@ def case_change_lead(*, actor: User, case: Case, lead: User) -> Case:
         case_id=case.pk,
         changes={"lead": [previous.get_username(), lead.get_username()]},
     )
+    events.publish("case.lead_changed", case=case, previous=previous, actor=actor)
     return case
 
 
