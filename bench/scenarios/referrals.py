@@ -7,6 +7,7 @@ import json
 import random
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.management import call_command, get_commands
@@ -72,10 +73,12 @@ def import_throughput(run: Run) -> list[Result]:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "referrals.jsonl"
         # Received from the data's "now" on, so their triage clocks do not fall due before it
-        # (the sweep scenario sweeps at that instant).
+        # (the sweep scenario sweeps at that instant), and spaced so that the last one is
+        # still in the past: a received time in the future is refused.
+        spacing = min(timedelta(minutes=1), (timezone.now() - EPOCH_END) / (count + 1))
         with path.open("w", encoding="utf-8") as handle:
             for n in range(1, count + 1):
-                row = synthetic_row(n, base=EPOCH_END, prefix=prefix)
+                row = synthetic_row(n, base=EPOCH_END, prefix=prefix, spacing=spacing)
                 handle.write(json.dumps(row) + "\n")
         output = io.StringIO()
         started = time.perf_counter()

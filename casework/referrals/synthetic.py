@@ -41,12 +41,19 @@ def _luhn_digit(body: str) -> str:
     return str((10 - total % 10) % 10)
 
 
-def synthetic_row(n: int, *, base: datetime | None = None, prefix: str = "SYN") -> dict[str, Any]:
+def synthetic_row(
+    n: int,
+    *,
+    base: datetime | None = None,
+    prefix: str = "SYN",
+    spacing: timedelta = timedelta(minutes=1),
+) -> dict[str, Any]:
     """Referral number ``n`` with three identifiers (e-mail, IP with event, and a third that
-    cycles through screen name, phone, device id and profile URL)."""
+    cycles through screen name, phone, device id and profile URL), received ``n * spacing``
+    after ``base``."""
     base = base or datetime(2026, 1, 1, tzinfo=UTC)
     kind = _KINDS[n % len(_KINDS)]
-    received = base + timedelta(minutes=n)
+    received = base + n * spacing
     third_kinds = [
         {"kind": "screen_name", "value": f"@User_{n:06d}", "service": "example-chat"},
         {"kind": "phone", "value": f"+44 7700 9{n % 100000:05d}"},
