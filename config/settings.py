@@ -126,6 +126,9 @@ DATABASES["default"]["TEST"] = {"NAME": env_str("CASEWORK_TEST_DB_NAME", "test_c
 # compiles and plans each audit capture function again in every new session.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CASEWORK_DB_CONN_MAX_AGE", 300, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Database connections the oversight dashboard uses at once to compute its figures (one per
+# core is right; 1 computes them one after the other on the request's own connection).
+CASEWORK_OVERSIGHT_WORKERS = env_int("CASEWORK_OVERSIGHT_WORKERS", 2, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -57,8 +57,13 @@ def generate(
         say(f"  {domain.NAME:<12} {rows:>12,} rows in {time.perf_counter() - started:7.1f} s")
     started = time.perf_counter()
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
-    ctx.record("ANALYZE", 0, started)
+        if connection.in_atomic_block:  # the harness's own tests load inside a transaction
+            cur.execute("ANALYZE")
+        else:
+            # As autovacuum leaves a production database: statistics, and visibility maps
+            # that let PostgreSQL answer from an index alone (the dashboard's counts).
+            cur.execute("VACUUM (ANALYZE)")
+    ctx.record("VACUUM ANALYZE", 0, started)
     return ctx
 
 

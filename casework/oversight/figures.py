@@ -115,17 +115,14 @@ def referrals_weekly(scope: Scope) -> Table:
     from casework.referrals.models import Referral
 
     visible = Referral.objects.filter(scope.referrals())
-    per_source = {
-        f"source_{kind}": Count("id", filter=Q(source_kind=kind)) for kind in SourceKind.values
-    }
-    per_priority = {
-        f"priority_{level}": Count("id", filter=Q(priority=level)) for level in Priority.values
-    }
+    # One count per (week, source, priority), added up here: a year of a national unit is half
+    # a million referrals, and COUNT(*) over these columns alone is an index-only scan of
+    # referral_unit_received_idx, where a filtered count per column would read every row.
     received = (
         visible.filter(_period(scope, "received_at"))
         .annotate(week=TruncWeek("received_at", tzinfo=scope.zone))
-        .values("week")
-        .annotate(received=Count("id"), **per_source, **per_priority)
+        .values("week", "source_kind", "priority")
+        .annotate(count=Count("*"))
         .order_by()
     )
     triaged = (
@@ -137,7 +134,9 @@ def referrals_weekly(scope: Scope) -> Table:
     )
     by_week: dict[date, dict] = {}
     for row in received:
-        by_week.setdefault(_bucket(row.pop("week"), scope), {}).update(row)
+        week = by_week.setdefault(_bucket(row["week"], scope), {})
+        for key in ("received", f"source_{row['source_kind']}", f"priority_{row['priority']}"):
+            week[key] = week.get(key, 0) + row["count"]
     for row in triaged:
         by_week.setdefault(_bucket(row.pop("week"), scope), {}).update(row)
     columns = [

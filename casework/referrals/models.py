@@ -122,7 +122,12 @@ class Referral(TimeStampedModel):
             # period: (unit, time) answers its WHERE clause exactly; the queue index above has
             # status in between, so it walks every entry of the unit. Only triaged referrals
             # have a triage time, so that index leaves the open ones out.
-            models.Index(fields=["unit", "received_at"], name="referral_unit_received_idx"),
+            # Source and priority included: the weekly counts are then an index-only scan.
+            models.Index(
+                fields=["unit", "received_at"],
+                include=["source_kind", "priority"],
+                name="referral_unit_received_idx",
+            ),
             models.Index(
                 fields=["unit", "triaged_at"],
                 condition=models.Q(triaged_at__isnull=False),

@@ -16,7 +16,13 @@ pytestmark = pytest.mark.django_db
 
 # (model, index name, columns in order, a fragment of the partial index's WHERE or None)
 DASHBOARD_INDEXES = [
-    ("referrals.Referral", "referral_unit_received_idx", ["unit_id", "received_at"], None),
+    # Key columns, then the INCLUDE columns (source and priority: an index-only weekly count).
+    (
+        "referrals.Referral",
+        "referral_unit_received_idx",
+        ["unit_id", "received_at", "source_kind", "priority"],
+        None,
+    ),
     (
         "referrals.Referral",
         "referral_unit_triaged_idx",

@@ -15,7 +15,11 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='referral',
-            index=models.Index(fields=['unit', 'received_at'], name='referral_unit_received_idx'),
+            index=models.Index(
+                fields=['unit', 'received_at'],
+                include=['source_kind', 'priority'],
+                name='referral_unit_received_idx',
+            ),
         ),
         migrations.AddIndex(
             model_name='referral',
