@@ -245,7 +245,7 @@ def _render(value: str, column: Column) -> str:
 
 
 def _differs(column: Column) -> str:
-    if column.type_name == "json" or column.category in ("G", "X", "P"):
+    if column.type_name in ("json", "xml") or column.category in ("G", "X", "P"):
         # No equality operator for these types: compare their text.
         return f"o.{_q(column.name)}::text IS DISTINCT FROM n.{_q(column.name)}::text"
     return f"o.{_q(column.name)} IS DISTINCT FROM n.{_q(column.name)}"
