@@ -46,6 +46,30 @@ def seconds_since(moment: datetime, earlier: str) -> Func:
     return seconds_between(Value(moment, output_field=DateTimeField()), earlier)
 
 
+def with_total(queryset, group: str, measures: dict[str, str]) -> tuple[dict, dict]:
+    """Measures per value of ``group`` and over all rows, from one pass over ``queryset``.
+
+    ``GROUP BY ROLLUP (group)`` computes the groups and the total from the same scan and sort;
+    two ORM queries (per group, then ``aggregate``) would read the period twice, and a median
+    cannot be derived from the groups' medians. ``measures`` maps names to SQL aggregates over
+    the columns the queryset selects. Returns (rows by group value, total row).
+    """
+    from django.db import connection
+
+    inner, params = queryset.query.sql_with_params()
+    selected = ", ".join(f"{sql} AS {name}" for name, sql in measures.items())
+    statement = (
+        f"SELECT {group}, GROUPING({group}) AS is_total, {selected} "
+        f"FROM ({inner}) AS selected GROUP BY ROLLUP ({group})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    total = next((row for row in rows if row["is_total"]), {})
+    return {row[group]: row for row in rows if not row["is_total"]}, total
+
+
 HOUR = 3600.0
 DAY = 86400.0
 
