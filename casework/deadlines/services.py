@@ -214,6 +214,7 @@ INSERT INTO deadlines_deadline (
 SELECT %(now)s, %(now)s, gen_random_uuid(), r.unit_id, NULL, r.id, 'referral', r.id::text,
        %(kind)s, p.rule_id, '', '', coalesce(nullif(u.time_zone, ''), %(zone)s),
        least(r.received_at, r.triage_due_at), r.triage_due_at, NULL, %(open)s, p.offsets,
+       -- the first reminder still ahead, as _first_reminder_at computes it
        (SELECT min(r.triage_due_at - make_interval(secs => o)) FROM unnest(p.offsets) AS o
          WHERE r.triage_due_at - make_interval(secs => o) > %(now)s),
        0, NULL, NULL, NULL, NULL, '', %(created_by)s

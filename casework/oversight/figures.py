@@ -70,10 +70,13 @@ def _bucket(value, scope: Scope) -> date | None:
 
 
 def _person(row: dict, prefix: str) -> str:
-    first = row.get(f"{prefix}__first_name") or ""
-    last = row.get(f"{prefix}__last_name") or ""
+    """The display name of the user whose fields ``row`` holds under ``prefix`` ("" for a
+    row of the user table itself)."""
+    field = f"{prefix}__{{}}" if prefix else "{}"
+    first = row.get(field.format("first_name")) or ""
+    last = row.get(field.format("last_name")) or ""
     name = f"{first} {last}".strip()
-    return name or row.get(f"{prefix}__username") or "No owner"
+    return name or row.get(field.format("username")) or "No owner"
 
 
 def _hours(seconds: float | None) -> float | None:
@@ -538,7 +541,7 @@ def overdue_by_person(scope: Scope) -> Table:
     counted = {"deadlines": list(deadlines), "tasks": list(tasks)}
     ids = {row["owner_id"] for rows in counted.values() for row in rows} - {None}
     names = {
-        user["id"]: _person({f"owner__{key}": value for key, value in user.items()}, "owner")
+        user["id"]: _person(user, "")
         for user in User.objects.filter(pk__in=ids).values(
             "id", "username", "first_name", "last_name"
         )
