@@ -203,11 +203,25 @@ class Column:
 
 
 _COLUMNS = """
-SELECT a.attname, t.typname, t.typcategory, coalesce(element.typname, '')
-  FROM pg_attribute AS a JOIN pg_type AS t ON t.oid = a.atttypid
+SELECT c.relname, a.attname, t.typname, t.typcategory, coalesce(element.typname, '')
+  FROM pg_attribute AS a
+  JOIN pg_class AS c ON c.oid = a.attrelid
+  JOIN pg_type AS t ON t.oid = a.atttypid
   LEFT JOIN pg_type AS element ON element.oid = t.typelem AND t.typcategory = 'A'
- WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE a.attrelid = ANY(%s::regclass[]) AND a.attnum > 0 AND NOT a.attisdropped
 """
+
+
+def table_columns(cursor, tables: list[str]) -> dict[str, list[Column]]:
+    """The columns of each of ``tables``, with their types, in one catalog query (install runs
+    after each test-database flush too)."""
+    cursor.execute(_COLUMNS, [[cursor.db.ops.quote_name(table) for table in tables]])
+    found: dict[str, list[Column]] = {}
+    for table, *column in cursor.fetchall():
+        found.setdefault(table, []).append(Column(*column))
+    return found
+
+
 _MAX_SAFE_INTEGER = "9007199254740991"
 # The ledger's id sequence as ``pg_get_serial_sequence`` names it (install asks the database).
 LEDGER_SEQUENCE = "public.audit_auditevent_id_seq"
@@ -439,13 +453,12 @@ def install_capture_triggers(*, using: str = "default") -> list[str]:
         triggers = dict(cursor.fetchall())
         cursor.execute("SELECT pg_get_serial_sequence('audit_auditevent', 'id')")
         sequence = cursor.fetchone()[0]
+        models_present = [m for m in captured_models() if m._meta.db_table in existing]
+        columns_of = table_columns(cursor, [m._meta.db_table for m in models_present])
         installed = []
-        for model in captured_models():
+        for model in models_present:
             table = model._meta.db_table
-            if table not in existing:
-                continue
-            cursor.execute(_COLUMNS, [connection.ops.quote_name(table)])
-            columns = [Column(*row) for row in cursor.fetchall()]
+            columns = columns_of[table]
             body = capture_function_body(model, columns, sequence=sequence)
             name = capture_function_name(table)
             if bodies.get(name) == body and triggers.get(table) == len(CAPTURE_TRIGGERS):

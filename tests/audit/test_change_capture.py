@@ -278,7 +278,7 @@ class _Kinds:
 
 
 def _install_kinds_table():
-    from casework.audit.capture import _COLUMNS, Column, capture_sql
+    from casework.audit.capture import capture_sql, table_columns
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -286,8 +286,7 @@ def _install_kinds_table():
             " d numeric, f float8, b bool, t text, j jsonb, js json, a int[], ta text[],"
             " na numeric[], u uuid, ts timestamptz, dt date, ip inet, secret text)"
         )
-        cursor.execute(_COLUMNS, ["audit_test_kinds"])
-        columns = [Column(*row) for row in cursor.fetchall()]
+        columns = table_columns(cursor, ["audit_test_kinds"])["audit_test_kinds"]
         cursor.execute(capture_sql(_Kinds, columns))
 
 
