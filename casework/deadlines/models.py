@@ -270,8 +270,20 @@ class Deadline(TimeStampedModel):
             ),
             models.Index(fields=["due_at", "id"], name="deadline_due_order_idx"),
             # The oversight dashboard: a unit's deadlines due in a period, whatever their state
-            # (deadline_unit_idx has state in between, so it walks every entry of the unit).
-            models.Index(fields=["unit", "due_at"], name="deadline_unit_due_idx"),
+            # (deadline_unit_idx has state in between, so it walks every entry of the unit),
+            # with what the outcome counts read, so that they come from the index alone.
+            models.Index(
+                fields=["unit", "due_at"],
+                include=["kind", "state", "closed_at"],
+                name="deadline_unit_due_idx",
+            ),
+            # Overdue work by person: a unit's running clocks past due, counted per owner.
+            models.Index(
+                fields=["unit", "due_at"],
+                include=["owner"],
+                condition=Q(state__in=[DeadlineState.OPEN, DeadlineState.MISSED]),
+                name="deadline_unit_overdue_idx",
+            ),
         ]
 
     def __str__(self) -> str:

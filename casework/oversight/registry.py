@@ -35,7 +35,14 @@ class Scope:
     """Whom the figures are for, over which unit(s) and which period.
 
     ``start`` is inclusive and ``end`` exclusive (midnight in ``zone`` after the last day).
-    ``unit_ids`` is the units covered; ``aggregate_only`` marks the administrators' view.
+    ``unit_ids`` is the units covered; ``aggregate_only`` marks the administrators' view, and
+    ``every_unit`` that view over all units. Then a unit reached through a join (the case of a
+    victim record or an evidence item, the case or referral of a partner request) is not
+    filtered on: every such record belongs to a unit (non-null foreign keys, and a check
+    constraint that a partner request hangs off a case or a referral), so the filter could
+    exclude nothing, and over twenty units it made PostgreSQL join every referral to find the
+    units of a few thousand partner requests. A table's own unit column stays in the filter:
+    the indexes lead with it, and without it PostgreSQL reads the table instead.
     """
 
     user: object
@@ -46,6 +53,11 @@ class Scope:
     zone: ZoneInfo
     aggregate_only: bool = False
     unit_label: str = ""
+    every_unit: bool = False
+
+    def __post_init__(self) -> None:
+        if self.every_unit and not self.aggregate_only:
+            raise ValueError("Only the administrators' aggregate view covers every unit.")
 
     @property
     def first_day(self) -> date:
@@ -62,6 +74,8 @@ class Scope:
 
     def restrict(self, visibility: Q, *, unit_path: str) -> Q:
         """The unit filter, plus the viewer's need-to-know unless this is the aggregate view."""
+        if self.every_unit and "__" in unit_path:
+            return Q()
         in_units = Q(**{f"{unit_path}__in": self.unit_ids})
         if self.aggregate_only:
             return in_units
@@ -94,6 +108,8 @@ class Scope:
     def partner_requests(self) -> Q:
         from casework.partners.selectors import under_record_visibility_q
 
+        if self.every_unit:
+            return Q()
         on_unit = Q(case__unit__in=self.unit_ids) | Q(
             case__isnull=True, referral__unit__in=self.unit_ids
         )
@@ -163,6 +179,9 @@ class Figure:
     chart: Chart
     links: Callable[[Scope], list[Link]] = field(default=lambda scope: [])
     order: int = 100
+    # For a ranked table (one row per person or agency, most first): how many rows the
+    # dashboard shows. The CSV and the reports keep every row.
+    page_rows: int | None = None
 
 
 FIGURES: dict[str, Figure] = {}
@@ -177,6 +196,7 @@ def figure(
     chart: Chart,
     order: int,
     links: Callable[[Scope], list[Link]] | None = None,
+    page_rows: int | None = None,
 ) -> Callable[[Callable[[Scope], Table]], Callable[[Scope], Table]]:
     """Register a figure function under ``key``."""
 
@@ -190,6 +210,7 @@ def figure(
             chart=chart,
             links=links or (lambda scope: []),
             order=order,
+            page_rows=page_rows,
         )
         return compute
 

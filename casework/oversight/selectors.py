@@ -120,11 +120,13 @@ def scope_for(
         zone = _zone(own.time_zone)
         unit_ids: tuple[int, ...] = (own.pk,)
         aggregate_only = False
+        every_unit = False
         label = own.name
     elif is_administrator(user):
         zone = _zone(chosen.time_zone if chosen else None)
         unit_ids = (chosen.pk,) if chosen else tuple(Unit.objects.values_list("pk", flat=True))
         aggregate_only = True
+        every_unit = chosen is None
         label = chosen.name if chosen else "All units"
     else:
         raise NotFound("No such unit.")
@@ -139,6 +141,7 @@ def scope_for(
         zone=zone,
         aggregate_only=aggregate_only,
         unit_label=label,
+        every_unit=every_unit,
     )
 
 
@@ -207,13 +210,27 @@ class FigureResult:
     def key(self) -> str:
         return self.figure.key
 
+    @property
+    def page_rows(self) -> list[dict]:
+        """The rows the dashboard shows: all of them, or the first ``figure.page_rows`` of a
+        ranked table. A unit's team fits; the administrators' view over every unit would
+        otherwise print a thousand investigators and draw a thousand bars."""
+        if self.table is None:
+            return []
+        limit = self.figure.page_rows
+        return self.table.rows if limit is None else self.table.rows[:limit]
+
+    @property
+    def rows_left_out(self) -> int:
+        return len(self.table.rows) - len(self.page_rows) if self.table is not None else 0
+
     def chart_svg(self):
         if self.table is None or not self.table.rows:
             return ""
         spec = self.figure.chart
         columns = {column.key: column for column in self.table.columns}
-        categories = [str(row[spec.category]) for row in self.table.rows]
-        rows = self.table.rows
+        rows = self.page_rows
+        categories = [str(row[spec.category]) for row in rows]
         if (
             spec.category in ("priority", "kind")
             and rows
@@ -247,11 +264,17 @@ class FigureResult:
         )
 
     def formatted_rows(self, *, shared: bool = False) -> list[list[str]]:
-        if self.table is None:
-            return []
+        """Every row, formatted: what the CSV and the reports print."""
+        return self._formatted(self.table.rows if self.table is not None else [], shared)
+
+    def page_cells(self) -> list[list[str]]:
+        """The rows the dashboard shows, formatted."""
+        return self._formatted(self.page_rows, False)
+
+    def _formatted(self, rows: list[dict], shared: bool) -> list[list[str]]:
         return [
             [format_cell(column, row, shared=shared) for column in self.table.columns]
-            for row in self.table.rows
+            for row in rows
         ]
 
 

@@ -128,8 +128,10 @@ class Referral(TimeStampedModel):
                 include=["source_kind", "priority"],
                 name="referral_unit_received_idx",
             ),
+            # With what time to triage reads, so that figure is an index-only scan too.
             models.Index(
                 fields=["unit", "triaged_at"],
+                include=["priority", "received_at", "triage_due_at"],
                 condition=models.Q(triaged_at__isnull=False),
                 name="referral_unit_triaged_idx",
             ),

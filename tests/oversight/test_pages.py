@@ -79,6 +79,34 @@ def test_an_administrator_reads_every_unit_without_record_links(history, adminis
     assert client_for(administrator).get("/oversight/reviews/").status_code == 404
 
 
+def test_a_ranked_table_shows_its_first_rows_and_the_csv_keeps_them_all(
+    history, administrator, client_for, monkeypatch
+):
+    from dataclasses import replace
+
+    from casework.oversight.registry import FIGURES
+
+    client = client_for(administrator)
+    everyone = list(
+        csv.reader(
+            io.StringIO(client.get("/oversight/figures/caseload.csv", MARCH).content.decode())
+        )
+    )[1:]
+    assert len(everyone) >= 2, "the history has people on cases in both units"
+    monkeypatch.setitem(FIGURES, "caseload", replace(FIGURES["caseload"], page_rows=1))
+
+    body = client.get("/oversight/", MARCH).content.decode()
+    section = body[body.index('id="figure-caseload"') :]
+    section = section[: section.index("</section>")]
+    table = section[section.index('id="table-caseload"') : section.index("</table>")]
+    assert table.count('<th scope="row">') == 1
+    assert everyone[0][0] in table  # the first of the ranking, not an arbitrary one
+    assert everyone[1][0] != everyone[0][0] and everyone[1][0] not in section  # chart too
+    assert f"Showing the first 1 of {len(everyone)} rows" in section
+    again = client.get("/oversight/figures/caseload.csv", MARCH).content.decode()
+    assert len(list(csv.reader(io.StringIO(again)))) - 1 == len(everyone)
+
+
 def test_a_figure_downloads_as_csv_and_the_export_is_audited(history, supervisor, client_for):
     response = client_for(supervisor).get("/oversight/figures/referrals_weekly.csv", MARCH)
     assert response.status_code == 200
