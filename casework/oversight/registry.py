@@ -180,7 +180,7 @@ class Figure:
     links: Callable[[Scope], list[Link]] = field(default=lambda scope: [])
     order: int = 100
     # For a ranked table (one row per person or agency, most first): how many rows the
-    # dashboard shows. The CSV and the reports keep every row.
+    # dashboard shows. The CSV, the API and the period reports keep every row.
     page_rows: int | None = None
 
 

@@ -114,6 +114,38 @@ def test_the_administrators_view_adds_up_every_unit(history, administrator):
     assert south.figure("referrals_weekly").table.total("received") == 3
 
 
+def test_every_units_counts_are_the_sum_of_each_units(history, administrator, outsider):
+    """The all-units view filters on no joined unit (see Scope.every_unit): it must still count
+    exactly what the units' own views count, figure by figure, column by column."""
+    import time_machine
+
+    from casework.oversight.registry import COUNT
+    from casework.partners import services as partners
+    from tests.partners.factories import make_request
+
+    # South asks a partner about a referral that has no case (North's requests are on a case).
+    with time_machine.travel(at(12), tick=False):
+        on_referral = make_request(
+            actor=outsider, agency=history.requests[0].agency, referral=history.south_referrals[0]
+        )
+        partners.request_send(actor=outsider, request=on_referral, sent_at=at(12))
+    every = _board(administrator)
+    units = [
+        dashboard(user=administrator, unit=code, now=at(31), **MARCH) for code in ("north", "south")
+    ]
+    checked = 0
+    for result in every.figures:
+        for column in result.table.columns:
+            if column.kind != COUNT:
+                continue
+            each = [unit.figure(result.key).table.total(column.key) for unit in units]
+            assert result.table.total(column.key) == sum(each), (result.key, column.key)
+            checked += sum(each)
+    assert checked > 0
+    # One open request on North's case, one on South's referral.
+    assert every.figure("partner_requests").table.total("open") == 2
+
+
 def test_an_investigator_has_no_dashboard(history, investigator, auditor):
     from casework.core.errors import NotFound
 
