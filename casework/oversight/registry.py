@@ -73,7 +73,10 @@ class Scope:
         return min(self.now, self.end)
 
     def restrict(self, visibility: Q, *, unit_path: str) -> Q:
-        """The unit filter, plus the viewer's need-to-know unless this is the aggregate view."""
+        """The unit filter, plus the viewer's need-to-know unless this is the aggregate view.
+
+        Over every unit, a unit reached through a join (``case__unit``) is not filtered on; a
+        table's own (``unit``) is (see the class docstring)."""
         if self.every_unit and "__" in unit_path:
             return Q()
         in_units = Q(**{f"{unit_path}__in": self.unit_ids})
