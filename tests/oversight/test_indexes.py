@@ -155,13 +155,15 @@ def test_the_administrators_counts_read_the_index_alone(
 
 
 @pytest.mark.parametrize("table", ["referrals_referral", "deadlines_deadline"])
-def test_autovacuum_keeps_the_visibility_map_of_the_dashboards_tables_current(table):
-    # Index-only scans visit the table for pages not marked all-visible; the default (a fifth
-    # of the table changed) would leave an import's pages unmarked for weeks.
+def test_autovacuum_keeps_the_dashboards_tables_visible_and_analyzed(table):
+    # Index-only scans visit the table for pages not marked all-visible; the defaults (a fifth
+    # of the table changed, a tenth to analyze) would leave an import's pages unmarked, and
+    # the planner counting the rows from before it, for weeks.
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [table])
         options = set(cursor.fetchone()[0] or [])
     assert {
         "autovacuum_vacuum_scale_factor=0.02",
         "autovacuum_vacuum_insert_scale_factor=0.02",
+        "autovacuum_analyze_scale_factor=0.02",
     } <= options
