@@ -1,10 +1,11 @@
 """The figures on the unit dashboard and in the period reports.
 
-Each function runs one or two aggregate queries over the records its scope allows and returns
-rows of counts and measures; none iterates over records. Rows are counted with ``CountRows``
-(``COUNT(*)``), not ``COUNT(id)``: the id is in no covering index, and asking for it turns an
-index-only scan into a read of the table. Definitions are written for the reader
-of a report who never saw the software: what is counted, from which date, over which period.
+Each function runs one or two aggregate queries over the records its scope allows (and one more
+to name the people it counted) and returns rows of counts and measures; none iterates over
+records. Rows are counted with ``CountRows`` (``COUNT(*)``), not ``COUNT(id)``: the id is in no
+covering index, and asking for it turns an index-only scan into a read of the table.
+Definitions are written for the reader of a report who never saw the software: what is
+counted, from which date, over which period.
 """
 
 from __future__ import annotations
