@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casework.core.middleware.RequestContextMiddleware",
     "casework.core.middleware.RefuseFileUploadsMiddleware",
+    "casework.core.middleware.RefuseUnstorableTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

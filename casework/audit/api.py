@@ -10,6 +10,7 @@ from rest_framework.exceptions import NotFound as NotFoundError
 from rest_framework.pagination import CursorPagination
 
 from casework.core.errors import DomainError
+from casework.core.serializers import CaseworkModelSerializer
 
 from . import selectors
 from .models import AuditEvent
@@ -23,7 +24,7 @@ class EventCursorPagination(CursorPagination):
     max_page_size = 500
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(CaseworkModelSerializer):
     changes = serializers.SerializerMethodField()
     # Plain strings in the schema: other apps have fields of these names with other choices.
     outcome = serializers.CharField(read_only=True, help_text="succeeded or refused")

@@ -4,10 +4,12 @@ import datetime
 
 from django import forms
 
+from casework.core.forms import CaseworkForm
+
 from .choices import Outcome
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(CaseworkForm):
     person = forms.CharField(required=False, max_length=150, label="Person (username)")
     case = forms.CharField(required=False, max_length=40, label="Case number")
     object_type = forms.CharField(required=False, max_length=80, label="Record type")
@@ -18,7 +20,7 @@ class EventFilterForm(forms.Form):
     until = forms.DateTimeField(required=False, label="Until (UTC)")
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(CaseworkForm):
     week = forms.DateField(help_text="The Monday the week starts on.")
     findings = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
 

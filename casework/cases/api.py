@@ -18,6 +18,7 @@ from casework.accounts.models import User
 from casework.core.api import CreatedCursorPagination
 from casework.core.errors import DomainError, NotFound
 from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent, normalise_identifier
+from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 
 from . import selectors, services
 from .choices import (
@@ -50,7 +51,7 @@ def _user_in_unit(username: str, unit_id: int | None, field: str) -> User:
 # --- serializers -------------------------------------------------------------------------------
 
 
-class CasePersonSerializer(serializers.ModelSerializer):
+class CasePersonSerializer(CaseworkModelSerializer):
     name = serializers.SerializerMethodField()
 
     class Meta:
@@ -61,7 +62,7 @@ class CasePersonSerializer(serializers.ModelSerializer):
         return user.get_full_name() or user.get_username()
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(CaseworkModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     lead = CasePersonSerializer(read_only=True)
 
@@ -80,7 +81,7 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
 
 
-class CaseClosureRequestSerializer(serializers.ModelSerializer):
+class CaseClosureRequestSerializer(CaseworkModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -122,7 +123,7 @@ class CaseDetailSerializer(CaseSerializer):
         return CaseClosureRequestSerializer(pending).data if pending else None
 
 
-class CaseCreateSerializer(serializers.Serializer):
+class CaseCreateSerializer(CaseworkSerializer):
     title = serializers.CharField(max_length=200)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.P3)
     lead = serializers.CharField(
@@ -130,21 +131,21 @@ class CaseCreateSerializer(serializers.Serializer):
     )
 
 
-class CaseTransitionSerializer(serializers.Serializer):
+class CaseTransitionSerializer(CaseworkSerializer):
     status = serializers.ChoiceField(choices=CaseStatus.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CaseCloseRequestSerializer(serializers.Serializer):
+class CaseCloseRequestSerializer(CaseworkSerializer):
     reason = serializers.CharField()
     outcome = serializers.ChoiceField(choices=ClosureOutcome.choices)
 
 
-class CaseClosureDecisionSerializer(serializers.Serializer):
+class CaseClosureDecisionSerializer(CaseworkSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CaseIdentifierSerializer(serializers.ModelSerializer):
+class CaseIdentifierSerializer(CaseworkModelSerializer):
     added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     subject = serializers.SerializerMethodField()
 
@@ -170,7 +171,7 @@ class CaseIdentifierSerializer(serializers.ModelSerializer):
         return identifier.subject.pseudonym if identifier.subject_id else None
 
 
-class DeconflictionMatchSerializer(serializers.Serializer):
+class DeconflictionMatchSerializer(CaseworkSerializer):
     """A deconfliction match. For a case you cannot see, only ``unit_*`` and ``lead_*`` are
     given; ``case_number`` and ``case_title`` are null."""
 
@@ -186,7 +187,7 @@ class DeconflictionMatchSerializer(serializers.Serializer):
     case_title = serializers.CharField(allow_null=True)
 
 
-class CaseIdentifierInputSerializer(serializers.Serializer):
+class CaseIdentifierInputSerializer(CaseworkSerializer):
     kind = serializers.ChoiceField(choices=IdentifierKind.choices)
     value = serializers.CharField(max_length=500, help_text="As the source gave it.")
     service = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -205,12 +206,12 @@ class CaseIdentifierInputSerializer(serializers.Serializer):
     )
 
 
-class CaseIdentifierAddedSerializer(serializers.Serializer):
+class CaseIdentifierAddedSerializer(CaseworkSerializer):
     identifier = CaseIdentifierSerializer()
     matches = DeconflictionMatchSerializer(many=True)
 
 
-class DeconflictLookupSerializer(serializers.Serializer):
+class DeconflictLookupSerializer(CaseworkSerializer):
     kind = serializers.ChoiceField(choices=IdentifierKind.choices)
     value = serializers.CharField(max_length=500)
     service = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -219,7 +220,7 @@ class DeconflictLookupSerializer(serializers.Serializer):
     )
 
 
-class CaseSubjectSerializer(serializers.ModelSerializer):
+class CaseSubjectSerializer(CaseworkModelSerializer):
     pseudonym = serializers.CharField(read_only=True)
 
     class Meta:
@@ -227,14 +228,14 @@ class CaseSubjectSerializer(serializers.ModelSerializer):
         fields = ["id", "pseudonym", "role", "description", "created_at"]
 
 
-class CaseSubjectInputSerializer(serializers.Serializer):
+class CaseSubjectInputSerializer(CaseworkSerializer):
     role = serializers.ChoiceField(choices=SubjectRole.choices)
     description = serializers.CharField(
         max_length=300, required=False, allow_blank=True, default=""
     )
 
 
-class CaseNoteSerializer(serializers.ModelSerializer):
+class CaseNoteSerializer(CaseworkModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -242,14 +243,14 @@ class CaseNoteSerializer(serializers.ModelSerializer):
         fields = ["id", "author", "body", "corrects", "created_at"]
 
 
-class CaseNoteInputSerializer(serializers.Serializer):
+class CaseNoteInputSerializer(CaseworkSerializer):
     body = serializers.CharField()
     corrects = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="Id of the note this corrects."
     )
 
 
-class CaseTaskSerializer(serializers.ModelSerializer):
+class CaseTaskSerializer(CaseworkModelSerializer):
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
     done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -258,7 +259,7 @@ class CaseTaskSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "assignee", "due_at", "done_at", "done_by", "created_at"]
 
 
-class CaseTaskInputSerializer(serializers.Serializer):
+class CaseTaskInputSerializer(CaseworkSerializer):
     title = serializers.CharField(max_length=200)
     assignee = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="User name, on the case."
@@ -266,17 +267,17 @@ class CaseTaskInputSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class CaseTaskStateSerializer(serializers.Serializer):
+class CaseTaskStateSerializer(CaseworkSerializer):
     done = serializers.BooleanField()
 
 
-class VictimSafeguardingSerializer(serializers.Serializer):
+class VictimSafeguardingSerializer(CaseworkSerializer):
     action = serializers.CharField()
     taken_at = serializers.DateTimeField()
     recorded_by = serializers.CharField(source="recorded_by.username")
 
 
-class VictimRecordSerializer(serializers.Serializer):
+class VictimRecordSerializer(CaseworkSerializer):
     id = serializers.IntegerField()
     pseudonym = serializers.CharField(source="subject.pseudonym")
     identification = serializers.ChoiceField(choices=VictimIdentification.choices)
@@ -289,7 +290,7 @@ class VictimRecordSerializer(serializers.Serializer):
     )
 
 
-class VictimRecordInputSerializer(serializers.Serializer):
+class VictimRecordInputSerializer(CaseworkSerializer):
     identification = serializers.ChoiceField(choices=VictimIdentification.choices, required=False)
     icse_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
     national_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from casework.core.forms import CaseworkForm
 from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent
 
 from .choices import CaseStatus, ClosureOutcome, Priority, SubjectRole, VictimIdentification
@@ -11,7 +12,7 @@ from .choices import CaseStatus, ClosureOutcome, Priority, SubjectRole, VictimId
 BLANK = [("", "Any")]
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(CaseworkForm):
     q = forms.CharField(
         label="Search",
         required=False,
@@ -22,7 +23,7 @@ class CaseFilterForm(forms.Form):
     priority = forms.ChoiceField(label="Priority", required=False, choices=BLANK + Priority.choices)
 
 
-class CaseOpenForm(forms.Form):
+class CaseOpenForm(CaseworkForm):
     title = forms.CharField(label="Title (neutral)", max_length=200)
     priority = forms.ChoiceField(label="Priority", choices=Priority.choices, initial=Priority.P3)
     lead = forms.ModelChoiceField(label="Lead investigator", queryset=None)
@@ -32,7 +33,7 @@ class CaseOpenForm(forms.Form):
         self.fields["lead"].queryset = investigators
 
 
-class CaseEditForm(forms.Form):
+class CaseEditForm(CaseworkForm):
     title = forms.CharField(label="Title (neutral)", max_length=200)
     summary = forms.CharField(
         label="Summary (neutral, no description of content)",
@@ -41,18 +42,18 @@ class CaseEditForm(forms.Form):
     )
 
 
-class StatusForm(forms.Form):
+class StatusForm(CaseworkForm):
     status = forms.ChoiceField(
         label="New status", choices=[c for c in CaseStatus.choices if c[0] != CaseStatus.CLOSED]
     )
     reason = forms.CharField(label="Why (optional)", required=False, max_length=500)
 
 
-class PriorityForm(forms.Form):
+class PriorityForm(CaseworkForm):
     priority = forms.ChoiceField(label="Priority", choices=Priority.choices)
 
 
-class PersonForm(forms.Form):
+class PersonForm(CaseworkForm):
     user = forms.ModelChoiceField(label="Investigator", queryset=None)
 
     def __init__(self, *args, people, label: str = "Investigator", **kwargs):
@@ -61,12 +62,12 @@ class PersonForm(forms.Form):
         self.fields["user"].label = label
 
 
-class CloseRequestForm(forms.Form):
+class CloseRequestForm(CaseworkForm):
     outcome = forms.ChoiceField(label="Outcome", choices=BLANK[:0] + ClosureOutcome.choices)
     reason = forms.CharField(label="Reason for closing", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CloseDecisionForm(forms.Form):
+class CloseDecisionForm(CaseworkForm):
     note = forms.CharField(
         label="Note (required when rejecting)",
         required=False,
@@ -74,7 +75,7 @@ class CloseDecisionForm(forms.Form):
     )
 
 
-class IdentifierForm(forms.Form):
+class IdentifierForm(CaseworkForm):
     kind = forms.ChoiceField(label="Kind", choices=IdentifierKind.choices)
     raw = forms.CharField(label="Value, as the source gave it", max_length=500)
     service = forms.CharField(
@@ -102,7 +103,7 @@ class IdentifierForm(forms.Form):
         )
 
 
-class SubjectForm(forms.Form):
+class SubjectForm(CaseworkForm):
     role = forms.ChoiceField(label="Role", choices=SubjectRole.choices)
     description = forms.CharField(
         label="Description (neutral, e.g. 'Holder of account user_8812')",
@@ -111,12 +112,12 @@ class SubjectForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(CaseworkForm):
     body = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 4}))
     corrects = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class TaskForm(forms.Form):
+class TaskForm(CaseworkForm):
     title = forms.CharField(label="Task", max_length=200)
     assignee = forms.ModelChoiceField(label="Assignee", required=False, queryset=None)
     due_at = forms.DateTimeField(
@@ -128,7 +129,7 @@ class TaskForm(forms.Form):
         self.fields["assignee"].queryset = people
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CaseworkForm):
     reason = forms.CharField(
         label="Why do you need to see the victim records?",
         max_length=500,
@@ -136,7 +137,7 @@ class ReasonForm(forms.Form):
     )
 
 
-class VictimForm(forms.Form):
+class VictimForm(CaseworkForm):
     reason = forms.CharField(widget=forms.HiddenInput)
     identification = forms.ChoiceField(label="Identification", choices=VictimIdentification.choices)
     icse_reference = forms.CharField(label="ICSE reference", required=False, max_length=100)
@@ -145,6 +146,6 @@ class VictimForm(forms.Form):
     )
 
 
-class SafeguardingForm(forms.Form):
+class SafeguardingForm(CaseworkForm):
     reason = forms.CharField(widget=forms.HiddenInput)
     action = forms.CharField(label="Safeguarding action taken", max_length=300)

@@ -6,21 +6,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.core.selectors import heartbeat_status
+from casework.core.serializers import CaseworkSerializer
 
 
-class UnitSummarySerializer(serializers.Serializer):
+class UnitSummarySerializer(CaseworkSerializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class MeSerializer(serializers.Serializer):
+class MeSerializer(CaseworkSerializer):
     username = serializers.CharField()
     full_name = serializers.CharField()
     unit = UnitSummarySerializer(allow_null=True)
     roles = serializers.ListField(child=serializers.CharField())
 
 
-class ComponentStatusSerializer(serializers.Serializer):
+class ComponentStatusSerializer(CaseworkSerializer):
     component = serializers.CharField()
     label = serializers.CharField()
     last_seen_at = serializers.DateTimeField(allow_null=True)

@@ -21,6 +21,7 @@ from casework.accounts.models import User
 from casework.cases.selectors import case_get_for
 from casework.core.api import CreatedCursorPagination
 from casework.core.errors import DomainError
+from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 
 from . import selectors, services
 from .choices import HashAlgorithm, ItemKind
@@ -41,14 +42,14 @@ class UserNameField(serializers.SlugRelatedField):
         super().__init__(slug_field="username", queryset=User.objects.all(), **kwargs)
 
 
-class EvidenceStoreSerializer(serializers.ModelSerializer):
+class EvidenceStoreSerializer(CaseworkModelSerializer):
     class Meta:
         model = EvidenceStore
         fields = ["id", "name", "identifier_pattern", "metadata_api_url", "is_active"]
         read_only_fields = ["id", "is_active"]
 
 
-class EvidenceHashSerializer(serializers.ModelSerializer):
+class EvidenceHashSerializer(CaseworkModelSerializer):
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:
@@ -57,13 +58,13 @@ class EvidenceHashSerializer(serializers.ModelSerializer):
         read_only_fields = ["recorded_by", "recorded_at"]
 
 
-class EvidenceHashInputSerializer(serializers.Serializer):
+class EvidenceHashInputSerializer(CaseworkSerializer):
     # Free text on purpose: the service answers an unknown algorithm with an actionable message.
     algorithm = serializers.CharField(max_length=20, help_text=f"One of {HashAlgorithm.values}")
     value = serializers.CharField(max_length=200)
 
 
-class CustodyEventSerializer(serializers.ModelSerializer):
+class CustodyEventSerializer(CaseworkModelSerializer):
     released_by = serializers.CharField(source="released_by.username", default=None)
     received_by = serializers.CharField(source="received_by.username", default=None)
     recorded_by = serializers.CharField(source="recorded_by.username")
@@ -90,7 +91,7 @@ class CustodyEventSerializer(serializers.ModelSerializer):
         return ack.acknowledged_by.username if ack else None
 
 
-class EvidenceItemSerializer(serializers.ModelSerializer):
+class EvidenceItemSerializer(CaseworkModelSerializer):
     case = serializers.CharField(source="case.number")
     store = serializers.CharField(source="store.name")
     root_exhibit_number = serializers.CharField()
@@ -117,7 +118,7 @@ class EvidenceItemDetailSerializer(EvidenceItemSerializer):
         fields = [*EvidenceItemSerializer.Meta.fields, "hashes", "events"]
 
 
-class EvidenceItemInputSerializer(serializers.Serializer):
+class EvidenceItemInputSerializer(CaseworkSerializer):
     case = serializers.CharField(help_text="Case number")
     store = serializers.SlugRelatedField(slug_field="name", queryset=EvidenceStore.objects.all())
     store_identifier = serializers.CharField(max_length=200)
@@ -143,7 +144,7 @@ class EvidenceItemInputSerializer(serializers.Serializer):
     hashes = EvidenceHashInputSerializer(many=True, required=False, default=list)
 
 
-class CustodyEventInputSerializer(serializers.Serializer):
+class CustodyEventInputSerializer(CaseworkSerializer):
     kind = serializers.CharField(max_length=20)
     started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -185,7 +186,7 @@ class CustodyEventInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class CustodySignOffInputSerializer(serializers.Serializer):
+class CustodySignOffInputSerializer(CaseworkSerializer):
     kind = serializers.ChoiceField(choices=[("released", "Released"), ("disposed", "Disposed")])
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -200,7 +201,7 @@ class CustodySignOffInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class CustodySignOffSerializer(serializers.ModelSerializer):
+class CustodySignOffSerializer(CaseworkModelSerializer):
     item = serializers.UUIDField(source="item.public_id")
     requested_by = serializers.CharField(source="requested_by.username")
     decided_by = serializers.CharField(source="decided_by.username", default=None)
@@ -214,7 +215,7 @@ class CustodySignOffSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class CustodySignOffRefuseSerializer(serializers.Serializer):
+class CustodySignOffRefuseSerializer(CaseworkSerializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 

@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 
 from casework.accounts.models import User
+from casework.core.forms import CaseworkForm, CaseworkModelForm
 
 from .choices import FINAL_KINDS, EventKind, HashAlgorithm, ItemKind, SealState
 from .models import CustodyEvent, EvidenceItem, EvidenceStore
@@ -71,7 +72,7 @@ class LocalTimeMixin:
         return data
 
 
-class StoreForm(forms.ModelForm):
+class StoreForm(CaseworkModelForm):
     metadata_api_url = forms.URLField(
         required=False,
         assume_scheme="https",
@@ -88,7 +89,7 @@ class StoreForm(forms.ModelForm):
         }
 
 
-class ItemForm(LocalTimeMixin, forms.Form):
+class ItemForm(LocalTimeMixin, CaseworkForm):
     time_fields = ("seized_at",)
 
     store = forms.ModelChoiceField(queryset=EvidenceStore.objects.none())
@@ -147,7 +148,7 @@ EVENT_FORM_KINDS = [
 ]
 
 
-class EventForm(LocalTimeMixin, forms.Form):
+class EventForm(LocalTimeMixin, CaseworkForm):
     time_fields = ("started_at", "ended_at")
 
     kind = forms.ChoiceField(choices=EVENT_FORM_KINDS)
@@ -219,12 +220,12 @@ class EventForm(LocalTimeMixin, forms.Form):
         return data
 
 
-class HashForm(forms.Form):
+class HashForm(CaseworkForm):
     algorithm = forms.ChoiceField(choices=HashAlgorithm.choices)
     value = forms.CharField(max_length=200, label="Value (hex)")
 
 
-class SignOffForm(LocalTimeMixin, forms.Form):
+class SignOffForm(LocalTimeMixin, CaseworkForm):
     time_fields = ("started_at",)
 
     kind = forms.ChoiceField(

@@ -16,6 +16,7 @@ from casework.accounts.models import User
 from casework.cases.selectors import case_get_for
 from casework.core.api import CreatedCursorPagination
 from casework.core.errors import DomainError
+from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 from casework.referrals.selectors import referral_get_for
 
 from . import selectors, services
@@ -27,7 +28,7 @@ class DueCursorPagination(CreatedCursorPagination):
     ordering = ("due_at", "id")
 
 
-class DeadlineSerializer(serializers.ModelSerializer):
+class DeadlineSerializer(CaseworkModelSerializer):
     case = serializers.SlugRelatedField(slug_field="number", read_only=True)
     referral = serializers.PrimaryKeyRelatedField(read_only=True)
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -70,7 +71,7 @@ class DeadlineSerializer(serializers.ModelSerializer):
         return deadline.rule.name if deadline.rule else None
 
 
-class DeadlineCreateSerializer(serializers.Serializer):
+class DeadlineCreateSerializer(CaseworkSerializer):
     kind = serializers.ChoiceField(choices=DeadlineKind.choices)
     case = serializers.CharField(required=False, help_text="Case number.")
     referral = serializers.IntegerField(required=False, help_text="Referral id.")
@@ -84,16 +85,16 @@ class DeadlineCreateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
-class WaiveSerializer(serializers.Serializer):
+class WaiveSerializer(CaseworkSerializer):
     reason = serializers.CharField(allow_blank=True)
 
 
-class ExtendSerializer(serializers.Serializer):
+class ExtendSerializer(CaseworkSerializer):
     new_due_at = serializers.DateTimeField(required=False, allow_null=True)
     reason = serializers.CharField(allow_blank=True)
 
 
-class DeadlineRuleSerializer(serializers.ModelSerializer):
+class DeadlineRuleSerializer(CaseworkModelSerializer):
     duration = serializers.CharField(source="duration_label", read_only=True)
 
     class Meta:

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django import forms
 
+from casework.core.forms import CaseworkForm
+
 from .choices import DeadlineKind
 
 
-class DeadlineCreateForm(forms.Form):
+class DeadlineCreateForm(CaseworkForm):
     case = forms.CharField(label="Case number", max_length=40)
     kind = forms.ChoiceField(label="Kind", choices=DeadlineKind.choices)
     due_at = forms.DateTimeField(
@@ -25,13 +27,13 @@ class DeadlineCreateForm(forms.Form):
     )
 
 
-class WaiveForm(forms.Form):
+class WaiveForm(CaseworkForm):
     reason = forms.CharField(
         label="Why it no longer applies", widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(CaseworkForm):
     new_due_at = forms.DateTimeField(
         label="New due time (leave empty for the rule's extension)",
         required=False,

@@ -16,17 +16,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.core.errors import DomainError
+from casework.core.serializers import CaseworkSerializer
 
 from . import selectors
 
 
-class ColumnSerializer(serializers.Serializer):
+class ColumnSerializer(CaseworkSerializer):
     key = serializers.CharField()
     label = serializers.CharField()
     kind = serializers.ChoiceField(choices=["label", "count", "measure", "share"])
 
 
-class FigureSerializer(serializers.Serializer):
+class FigureSerializer(CaseworkSerializer):
     key = serializers.CharField()
     title = serializers.CharField()
     definition = serializers.CharField()
@@ -35,7 +36,7 @@ class FigureSerializer(serializers.Serializer):
     rows = serializers.ListField(child=serializers.DictField())
 
 
-class DashboardSerializer(serializers.Serializer):
+class DashboardSerializer(CaseworkSerializer):
     unit = serializers.CharField()
     period_start = serializers.DateField()
     period_end = serializers.DateField()

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from casework.core.forms import CaseworkForm
+
 PRESETS = (
     ("4w", "Last 4 weeks"),
     ("13w", "Last 13 weeks"),
@@ -12,7 +14,7 @@ PRESETS = (
 PRESET_WEEKS = {"4w": 4, "13w": 13, "52w": 52}
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(CaseworkForm):
     """Period and unit filters of the dashboard (GET)."""
 
     preset = forms.ChoiceField(label="Period", choices=PRESETS, required=False)
@@ -43,7 +45,7 @@ class PeriodForm(forms.Form):
         return default_period(weeks=PRESET_WEEKS.get(preset, 13))
 
 
-class ReportForm(forms.Form):
+class ReportForm(CaseworkForm):
     kind = forms.ChoiceField(label="Report", choices=(("monthly", "Monthly"), ("annual", "Annual")))
     year = forms.IntegerField(label="Year", min_value=2000, max_value=2100)
     month = forms.IntegerField(
@@ -63,7 +65,7 @@ class ReportForm(forms.Form):
         ]
 
 
-class CaseReviewForm(forms.Form):
+class CaseReviewForm(CaseworkForm):
     notes = forms.CharField(
         label="What was reviewed",
         widget=forms.Textarea(attrs={"rows": 4}),

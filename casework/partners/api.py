@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from casework.cases.selectors import case_get_for
 from casework.core.api import CreatedCursorPagination
 from casework.core.errors import DomainError
+from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 from casework.referrals.selectors import referral_get_for
 
 from . import selectors, services
@@ -47,13 +48,13 @@ class OccurredCursorPagination(CreatedCursorPagination):
 # --- serializers -------------------------------------------------------------------------------
 
 
-class ContactSummarySerializer(serializers.ModelSerializer):
+class ContactSummarySerializer(CaseworkModelSerializer):
     class Meta:
         model = Contact
         fields = ["id", "name", "role"]
 
 
-class AgencySerializer(serializers.ModelSerializer):
+class AgencySerializer(CaseworkModelSerializer):
     duty_contact = ContactSummarySerializer(read_only=True)
 
     class Meta:
@@ -72,7 +73,7 @@ class AgencySerializer(serializers.ModelSerializer):
         ]
 
 
-class AgencyInputSerializer(serializers.Serializer):
+class AgencyInputSerializer(CaseworkSerializer):
     name = serializers.CharField(max_length=200)
     country = serializers.CharField(max_length=10, help_text="ISO 3166-1 alpha-2, e.g. FR.")
     kind = serializers.ChoiceField(choices=AgencyKind.choices)
@@ -92,7 +93,7 @@ class AgencyPatchSerializer(AgencyInputSerializer):
             field.required = False
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(CaseworkModelSerializer):
     agency = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
@@ -113,7 +114,7 @@ class ContactSerializer(serializers.ModelSerializer):
         ]
 
 
-class ContactInputSerializer(serializers.Serializer):
+class ContactInputSerializer(CaseworkSerializer):
     name = serializers.CharField(max_length=200)
     role = serializers.CharField(max_length=200, required=False, allow_blank=True)
     email = serializers.CharField(max_length=254, required=False, allow_blank=True)
@@ -132,7 +133,7 @@ class ContactPatchSerializer(ContactInputSerializer):
         self.fields["name"].required = False
 
 
-class ContactVersionSerializer(serializers.ModelSerializer):
+class ContactVersionSerializer(CaseworkModelSerializer):
     changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -140,20 +141,20 @@ class ContactVersionSerializer(serializers.ModelSerializer):
         fields = ["version", "snapshot", "changed_by", "changed_at"]
 
 
-class RecordField(serializers.Serializer):
+class RecordField(CaseworkSerializer):
     """Where the work hangs: a case number or a referral id (exactly one)."""
 
     case = serializers.CharField(required=False, help_text="Case number, e.g. NORTH-2026-000001.")
     referral = serializers.IntegerField(required=False, help_text="Referral id.")
 
 
-class AgencySummarySerializer(serializers.ModelSerializer):
+class AgencySummarySerializer(CaseworkModelSerializer):
     class Meta:
         model = Agency
         fields = ["id", "name", "country", "kind"]
 
 
-class CommunicationSerializer(serializers.ModelSerializer):
+class CommunicationSerializer(CaseworkModelSerializer):
     case = serializers.SerializerMethodField()
     agency = AgencySummarySerializer(read_only=True)
     contact = ContactSummarySerializer(read_only=True)
@@ -199,7 +200,7 @@ class CommunicationInputSerializer(RecordField):
     request = serializers.UUIDField(required=False, allow_null=True)
 
 
-class PartnerRequestSerializer(serializers.ModelSerializer):
+class PartnerRequestSerializer(CaseworkModelSerializer):
     case = serializers.SerializerMethodField()
     agency = AgencySummarySerializer(read_only=True)
     contact = ContactSummarySerializer(read_only=True)
@@ -251,7 +252,7 @@ class PartnerRequestInputSerializer(RecordField):
     external_reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class StatusInputSerializer(serializers.Serializer):
+class StatusInputSerializer(CaseworkSerializer):
     status = serializers.ChoiceField(choices=RequestStatus.choices)
     at = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now.")
     note = serializers.CharField(required=False, allow_blank=True)

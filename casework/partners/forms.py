@@ -6,6 +6,8 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
+from casework.core.forms import CaseworkForm
+
 from .choices import (
     AgencyKind,
     Channel,
@@ -32,7 +34,7 @@ def _blank(choices) -> list[tuple[str, str]]:
     return [("", "—"), *choices]
 
 
-class AgencySearchForm(forms.Form):
+class AgencySearchForm(CaseworkForm):
     q = forms.CharField(label="Name", required=False)
     country = forms.ChoiceField(label="Country", required=False)
     kind = forms.ChoiceField(label="Kind", required=False, choices=_blank(AgencyKind.choices))
@@ -47,7 +49,7 @@ class AgencySearchForm(forms.Form):
         self.fields["country"].choices = _blank(country_choices())
 
 
-class AgencyForm(forms.Form):
+class AgencyForm(CaseworkForm):
     name = forms.CharField(max_length=200)
     country = forms.ChoiceField(help_text="ISO 3166 country.")
     kind = forms.ChoiceField(choices=AgencyKind.choices)
@@ -71,7 +73,7 @@ class AgencyForm(forms.Form):
             ).order_by("name")
 
 
-class ContactForm(forms.Form):
+class ContactForm(CaseworkForm):
     name = forms.CharField(max_length=200)
     role = forms.CharField(max_length=200, required=False)
     email = forms.CharField(label="E-mail", max_length=254, required=False)
@@ -86,7 +88,7 @@ class ContactForm(forms.Form):
     active = forms.BooleanField(required=False, initial=True)
 
 
-class _RecordWorkForm(forms.Form):
+class _RecordWorkForm(CaseworkForm):
     """Shared: agency and contact choices (the service checks the contact is the agency's)."""
 
     agency = forms.ModelChoiceField(queryset=Agency.objects.order_by("name", "country"))
@@ -167,7 +169,7 @@ class ReferOutForm(_RecordWorkForm):
     )
 
 
-class RequestStatusForm(forms.Form):
+class RequestStatusForm(CaseworkForm):
     status = forms.ChoiceField(choices=[c for c in RequestStatus.choices if c[0] != "draft"])
     at = forms.DateTimeField(
         label="When", required=False, widget=DateTimeLocalInput(), help_text="Empty: now."

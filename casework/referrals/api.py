@@ -21,6 +21,7 @@ from casework.cases.selectors import case_get_for
 from casework.core.api import CreatedCursorPagination, problem
 from casework.core.errors import DomainError
 from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent
+from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 
 from . import selectors, services
 from .choices import IntakeChannel, ReferralStatus, SourceKind
@@ -34,7 +35,7 @@ class TriageOrderPagination(CreatedCursorPagination):
 # --- serializers ---------------------------------------------------------------------------
 
 
-class IdentifierSerializer(serializers.ModelSerializer):
+class IdentifierSerializer(CaseworkModelSerializer):
     value = serializers.CharField(source="raw", read_only=True)
 
     class Meta:
@@ -53,7 +54,7 @@ class IdentifierSerializer(serializers.ModelSerializer):
         ]
 
 
-class IdentifierInputSerializer(serializers.Serializer):
+class IdentifierInputSerializer(CaseworkSerializer):
     kind = serializers.ChoiceField(choices=IdentifierKind.choices)
     value = serializers.CharField(max_length=500)
     service = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -65,7 +66,7 @@ class IdentifierInputSerializer(serializers.Serializer):
     port = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=65535)
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(CaseworkModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     incident_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     case = serializers.SlugRelatedField(slug_field="number", read_only=True)
@@ -109,7 +110,7 @@ class ReferralDetailSerializer(ReferralSerializer):
         fields = [*ReferralSerializer.Meta.fields, "identifiers", "duplicate_arrivals"]
 
 
-class ReferralInputSerializer(serializers.Serializer):
+class ReferralInputSerializer(CaseworkSerializer):
     """Shape only; the rules (times, priorities, identifiers) live in the service."""
 
     source_kind = serializers.ChoiceField(choices=SourceKind.choices)
@@ -126,7 +127,7 @@ class ReferralInputSerializer(serializers.Serializer):
     identifiers = IdentifierInputSerializer(many=True, required=False)
 
 
-class AcceptSerializer(serializers.Serializer):
+class AcceptSerializer(CaseworkSerializer):
     case = serializers.CharField(
         required=False, allow_blank=True, help_text="Number of an existing case; empty for new."
     )
@@ -136,16 +137,16 @@ class AcceptSerializer(serializers.Serializer):
     )
 
 
-class DeclineSerializer(serializers.Serializer):
+class DeclineSerializer(CaseworkSerializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class ReferOutSerializer(serializers.Serializer):
+class ReferOutSerializer(CaseworkSerializer):
     agency_name = serializers.CharField(max_length=200)
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class IncidentTypeSerializer(serializers.ModelSerializer):
+class IncidentTypeSerializer(CaseworkModelSerializer):
     class Meta:
         model = IncidentType
         fields = ["code", "name"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from casework.cases.choices import Priority
+from casework.core.forms import CaseworkForm
 from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent
 
 from .choices import ReferralStatus, SourceKind
@@ -14,7 +15,7 @@ ANY = [("", "Any")]
 INTAKE_IDENTIFIER_ROWS = 3
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(CaseworkForm):
     status = forms.ChoiceField(
         label="Status",
         required=False,
@@ -27,7 +28,7 @@ class QueueFilterForm(forms.Form):
     overdue = forms.BooleanField(label="Overdue only", required=False)
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(CaseworkForm):
     source_kind = forms.ChoiceField(label="Source kind", choices=SourceKind.choices)
     source_agency = forms.CharField(label="Source agency or service", max_length=200)
     source_reference = forms.CharField(label="Source's reference", max_length=200)
@@ -61,7 +62,7 @@ class ReferralForm(forms.Form):
     )
 
 
-class IdentifierForm(forms.Form):
+class IdentifierForm(CaseworkForm):
     kind = forms.ChoiceField(label="Kind", choices=[("", "—"), *IdentifierKind.choices])
     value = forms.CharField(label="Value", max_length=500)
     service = forms.CharField(label="Service", max_length=200, required=False)
@@ -101,7 +102,7 @@ IdentifierFormSet = forms.formset_factory(
 )
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(CaseworkForm):
     case = forms.CharField(
         label="Existing case number",
         required=False,
@@ -111,16 +112,16 @@ class AcceptForm(forms.Form):
     title = forms.CharField(label="Title of the new case (neutral)", required=False, max_length=200)
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(CaseworkForm):
     reason = forms.CharField(
         label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ReferOutForm(forms.Form):
+class ReferOutForm(CaseworkForm):
     agency_name = forms.CharField(label="Partner agency", max_length=200)
     reference = forms.CharField(label="Their reference", max_length=200, required=False)
 
 
-class PriorityForm(forms.Form):
+class PriorityForm(CaseworkForm):
     priority = forms.ChoiceField(label="Our priority", choices=Priority.choices)
