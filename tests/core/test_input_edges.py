@@ -1,4 +1,4 @@
-"""Every edge validates with the one set of validators, and what PostgreSQL refuses never reaches it."""
+"""Every edge validates with one set of validators; what PostgreSQL refuses never reaches it."""
 
 from __future__ import annotations
 
