@@ -40,6 +40,8 @@ class User(AbstractUser):
 
     ``locked_at`` is set after repeated failed sign-ins (CJIS AC-7) and only an administrator
     clears it; ``is_active`` is cleared after long inactivity (AC-2(3)).
+    ``two_factor_key_shown_at`` records when the key of the pending two-factor enrolment was
+    shown: it is shown once, so a password alone cannot fetch it again (IA-2).
     """
 
     unit = models.ForeignKey(
@@ -49,6 +51,7 @@ class User(AbstractUser):
     time_zone = models.CharField(max_length=64, blank=True)
     locked_at = models.DateTimeField(null=True, blank=True)
     deactivated_reason = models.CharField(max_length=200, blank=True)
+    two_factor_key_shown_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["unit", "is_active"], name="user_unit_active_idx")]
