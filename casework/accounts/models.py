@@ -4,6 +4,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Upper
 
 from casework.core.models import TimeStampedModel
 
@@ -55,6 +56,15 @@ class User(AbstractUser):
 
     class Meta:
         indexes = [models.Index(fields=["unit", "is_active"], name="user_unit_active_idx")]
+        constraints = [
+            # One name is one account whatever its case: the lock-out counts failed sign-ins
+            # under the case-folded name, and Django's own creation form already refuses them.
+            models.UniqueConstraint(
+                Upper("username"),
+                name="user_username_unique_any_case",
+                violation_error_message="A user with that user name, in any case, already exists.",
+            )
+        ]
 
     @cached_property
     def role_names(self) -> frozenset[str]:

@@ -91,3 +91,10 @@ def test_a_user_name_differing_only_in_case_cannot_be_created(lockme):
         services.user_create(
             username="LockMe", password=TEST_PASSWORD, unit=None, roles=[], actor=None
         )
+
+
+def test_the_database_refuses_a_second_account_differing_only_in_case(lockme):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(username="LOCKME", unit=lockme.unit)
