@@ -20,10 +20,22 @@ class CaseworkUserAdmin(UserAdmin):
     list_display = ("username", "get_full_name", "unit", "is_active", "locked_at", "last_login")
     list_filter = ("unit", "is_active", "groups")
     list_select_related = ("unit",)
-    readonly_fields = ("locked_at", "last_login", "date_joined")
+    readonly_fields = ("locked_at", "two_factor_key_shown_at", "last_login", "date_joined")
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("Casework", {"fields": ("unit", "phone", "time_zone", "locked_at", "deactivated_reason")}),
+        (
+            "Casework",
+            {
+                "fields": (
+                    "unit",
+                    "phone",
+                    "time_zone",
+                    "locked_at",
+                    "two_factor_key_shown_at",
+                    "deactivated_reason",
+                )
+            },
+        ),
     )
     actions = ("release_lock", "reset_two_factor")
 

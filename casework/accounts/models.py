@@ -52,7 +52,9 @@ class User(AbstractUser):
     time_zone = models.CharField(max_length=64, blank=True)
     locked_at = models.DateTimeField(null=True, blank=True)
     deactivated_reason = models.CharField(max_length=200, blank=True)
-    two_factor_key_shown_at = models.DateTimeField(null=True, blank=True, editable=False)
+    two_factor_key_shown_at = models.DateTimeField(
+        "two-factor key shown at", null=True, blank=True, editable=False
+    )
 
     class Meta:
         indexes = [models.Index(fields=["unit", "is_active"], name="user_unit_active_idx")]

@@ -181,3 +181,18 @@ def test_the_reset_command_names_the_administrator(investigator, administrator):
     assert "inv.north" in out.getvalue()
     assert not TOTPDevice.objects.filter(user=investigator).exists()
     assert AuditEvent.objects.filter(action="user.two_factor_reset", actor=administrator).exists()
+
+
+def test_the_admin_user_page_shows_when_the_key_was_shown(
+    client, client_for, investigator, administrator
+):
+    from django.contrib.auth.models import Permission
+
+    administrator.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="accounts", content_type__model="user")
+    )
+    sign_in(client)
+    client.get("/accounts/two-factor/")
+    page = client_for(administrator).get(f"/admin/accounts/user/{investigator.pk}/change/")
+    assert page.status_code == 200
+    assert "Two-factor key shown at" in page.content.decode()
