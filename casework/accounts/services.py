@@ -1,8 +1,9 @@
 """Account operations: sign-in bookkeeping, lock-out, release, deactivation, demo users.
 
 Threat: password guessing (AC-7) and dormant accounts left usable (AC-2(3)). Failed sign-ins are
-counted per user name in a sliding window; reaching the limit locks the account until an
-administrator releases it, so an attacker cannot simply wait the lock out.
+counted per user name, as the password check reads it, in a sliding window; reaching the limit
+locks the account until an administrator releases it, so an attacker cannot simply wait the lock
+out. A lock stops every credential of the account (``selectors.user_may_sign_in``).
 """
 
 from __future__ import annotations
@@ -62,11 +63,6 @@ def _as_checked(username: str) -> str:
     return UsernameField(max_length=USERNAME_MAX_LENGTH).to_python(username or "").strip()
 
 
-def _accounts_named(username: str):
-    name = _as_checked(username)
-    return User.objects.filter(username__iexact=name).order_by("pk")
-
-
 @transaction.atomic
 def sign_in_failed(*, username: str, now: datetime | None = None) -> bool:
     """Record a failed sign-in; lock the account when the window fills.
@@ -76,38 +72,35 @@ def sign_in_failed(*, username: str, now: datetime | None = None) -> bool:
     identity = sign_in_identity(username)
     ip_address = context.current().ip_address
     SignInFailure.objects.create(username=identity, ip_address=ip_address, occurred_at=now)
-    # Normally one account; two only if created before names were unique regardless of case,
-    # and then both share the count, so neither spelling can keep guessing.
-    accounts = list(_accounts_named(username).select_for_update())
+    # User names are unique in any case (a database constraint), so this is at most one.
+    user = User.objects.select_for_update().filter(username__iexact=_as_checked(username)).first()
     typed = (username or "")[:USERNAME_MAX_LENGTH]
-    details = {"username": accounts[0].username if accounts else identity}
+    details = {"username": user.username if user else identity}
     if typed != details["username"]:
         details["typed"] = typed
     audit_record(
         actor=None,
         action="auth.sign_in_failed",
-        target=accounts[0] if accounts else None,
-        object_type="" if accounts else "accounts.user",
+        target=user,
+        object_type="accounts.user" if user is None else "",
         outcome=Outcome.REFUSED,
         details=details,
     )
-    unlocked = [user for user in accounts if user.locked_at is None]
-    if not unlocked:
-        return bool(accounts)
+    if user is None or user.locked_at is not None:
+        return user is not None
     window_start = now - timedelta(minutes=settings.CASEWORK_LOCKOUT_WINDOW_MINUTES)
     failures = SignInFailure.objects.filter(username=identity, occurred_at__gt=window_start).count()
     if failures < settings.CASEWORK_LOCKOUT_FAILURES:
         return False
-    for user in unlocked:
-        user.locked_at = now
-        user.save(update_fields=["locked_at"])
-        audit_record(
-            actor=None,
-            action="auth.lock_out",
-            target=user,
-            outcome=Outcome.REFUSED,
-            details={"username": user.username, "failures": failures},
-        )
+    user.locked_at = now
+    user.save(update_fields=["locked_at"])
+    audit_record(
+        actor=None,
+        action="auth.lock_out",
+        target=user,
+        outcome=Outcome.REFUSED,
+        details={"username": user.username, "failures": failures},
+    )
     return True
 
 
