@@ -196,6 +196,7 @@ def two_factor_device_for(*, user: User) -> TOTPDevice:
     if created:
         User.objects.filter(pk=user.pk).update(two_factor_key_shown_at=None)
         user.two_factor_key_shown_at = None
+        audit_record(actor=user, action="auth.two_factor_enrolment_started", target=user)
     return device
 
 

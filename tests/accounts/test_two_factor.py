@@ -88,6 +88,7 @@ def test_the_enrolment_key_is_shown_once_not_at_every_sign_in(client, investigat
     assert secret not in body
     assert "<svg" not in body
     assert "ask an administrator to reset your two-factor enrolment" in body
+    assert AuditEvent.objects.filter(action="auth.two_factor_enrolment_started").count() == 1
     assert AuditEvent.objects.filter(action="auth.two_factor_key_shown").count() == 1
 
 
