@@ -237,9 +237,11 @@ if PRODUCTION:
 # Django REST framework: JSON only (no multipart or form parsers, so an upload gets 415),
 # errors as RFC 9457 problem details.
 REST_FRAMEWORK = {
+    # Token first: DRF asks the first class for the WWW-Authenticate header, and only with one
+    # does a refused or missing credential answer 401 rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "casework.accounts.authentication.LockoutAwareTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
+from casework.core.errors import DomainError
+
 from . import services
 from .models import Unit, User
 
@@ -18,12 +20,24 @@ class CaseworkUserAdmin(UserAdmin):
     list_display = ("username", "get_full_name", "unit", "is_active", "locked_at", "last_login")
     list_filter = ("unit", "is_active", "groups")
     list_select_related = ("unit",)
-    readonly_fields = ("locked_at", "last_login", "date_joined")
+    readonly_fields = ("locked_at", "two_factor_key_shown_at", "last_login", "date_joined")
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("Casework", {"fields": ("unit", "phone", "time_zone", "locked_at", "deactivated_reason")}),
+        (
+            "Casework",
+            {
+                "fields": (
+                    "unit",
+                    "phone",
+                    "time_zone",
+                    "locked_at",
+                    "two_factor_key_shown_at",
+                    "deactivated_reason",
+                )
+            },
+        ),
     )
-    actions = ("release_lock",)
+    actions = ("release_lock", "reset_two_factor")
 
     @admin.action(description="Release the sign-in lock of the selected accounts")
     def release_lock(self, request, queryset):
@@ -32,3 +46,20 @@ class CaseworkUserAdmin(UserAdmin):
             services.user_release_lock(user=user, actor=request.user)
             released += 1
         self.message_user(request, f"Released {released} account(s).", messages.SUCCESS)
+
+    @admin.action(description="Reset the two-factor enrolment of the selected accounts")
+    def reset_two_factor(self, request, queryset):
+        reset = 0
+        try:
+            for user in queryset:
+                services.two_factor_reset(user=user, actor=request.user)
+                reset += 1
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"Reset the two-factor enrolment of {reset} account(s). Each will be shown a new key "
+            "at their next sign-in.",
+            messages.SUCCESS,
+        )

@@ -15,9 +15,19 @@ from django.utils import timezone
 
 SIGNED_IN_AT = "casework_signed_in_at"
 LAST_SEEN_AT = "casework_last_seen_at"
-# Re-saving the session on every request would write to the database on every page; once a
-# minute is precise enough for a 30-minute idle limit.
-_TOUCH_EVERY_SECONDS = 60
+# Re-saving the session on every request would write to the database on every page, so the
+# last-seen time is refreshed only now and then: at most once a minute, and at least four
+# times per idle limit, so an active person is never signed out (at a one-minute limit, a
+# once-a-minute refresh came too late) and the limit is kept to within a quarter of it.
+_TOUCH_AT_MOST_EVERY_SECONDS = 60
+
+
+def _touch_every_seconds() -> float:
+    return min(_TOUCH_AT_MOST_EVERY_SECONDS, settings.CASEWORK_SESSION_IDLE_MINUTES * 60 / 4)
+
+
+def _counted(count: int, unit: str) -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
 
 
 def _expired(request: HttpRequest, message: str) -> HttpResponse:
@@ -51,19 +61,21 @@ class SessionLifetimeMiddleware:
             now = timezone.now().timestamp()
             signed_in_at = request.session.get(SIGNED_IN_AT, now)
             last_seen_at = request.session.get(LAST_SEEN_AT, signed_in_at)
-            if now - signed_in_at > settings.CASEWORK_SESSION_MAX_HOURS * 3600:
+            max_hours = settings.CASEWORK_SESSION_MAX_HOURS
+            idle_minutes = settings.CASEWORK_SESSION_IDLE_MINUTES
+            if now - signed_in_at > max_hours * 3600:
                 return _expired(
                     request,
-                    f"You were signed out after {settings.CASEWORK_SESSION_MAX_HOURS} hours: "
+                    f"You were signed out after {_counted(max_hours, 'hour')}: "
                     "please sign in again.",
                 )
-            if now - last_seen_at > settings.CASEWORK_SESSION_IDLE_MINUTES * 60:
+            if now - last_seen_at > idle_minutes * 60:
                 return _expired(
                     request,
-                    f"You were signed out after {settings.CASEWORK_SESSION_IDLE_MINUTES} minutes "
+                    f"You were signed out after {_counted(idle_minutes, 'minute')} "
                     "without activity: please sign in again.",
                 )
-            if now - last_seen_at > _TOUCH_EVERY_SECONDS:
+            if now - last_seen_at >= _touch_every_seconds():
                 request.session[LAST_SEEN_AT] = now
         return self.get_response(request)
 

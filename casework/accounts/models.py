@@ -4,6 +4,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Upper
 
 from casework.core.models import TimeStampedModel
 
@@ -40,6 +41,8 @@ class User(AbstractUser):
 
     ``locked_at`` is set after repeated failed sign-ins (CJIS AC-7) and only an administrator
     clears it; ``is_active`` is cleared after long inactivity (AC-2(3)).
+    ``two_factor_key_shown_at`` records when the key of the pending two-factor enrolment was
+    shown: it is shown once, so a password alone cannot fetch it again (IA-2).
     """
 
     unit = models.ForeignKey(
@@ -49,9 +52,21 @@ class User(AbstractUser):
     time_zone = models.CharField(max_length=64, blank=True)
     locked_at = models.DateTimeField(null=True, blank=True)
     deactivated_reason = models.CharField(max_length=200, blank=True)
+    two_factor_key_shown_at = models.DateTimeField(
+        "two-factor key shown at", null=True, blank=True, editable=False
+    )
 
     class Meta:
         indexes = [models.Index(fields=["unit", "is_active"], name="user_unit_active_idx")]
+        constraints = [
+            # One name is one account whatever its case: the lock-out counts failed sign-ins
+            # under the case-folded name, and Django's own creation form already refuses them.
+            models.UniqueConstraint(
+                Upper("username"),
+                name="user_username_unique_any_case",
+                violation_error_message="A user with that user name, in any case, already exists.",
+            )
+        ]
 
     @cached_property
     def role_names(self) -> frozenset[str]:

@@ -1,8 +1,9 @@
 """Account operations: sign-in bookkeeping, lock-out, release, deactivation, demo users.
 
 Threat: password guessing (AC-7) and dormant accounts left usable (AC-2(3)). Failed sign-ins are
-counted per user name in a sliding window; reaching the limit locks the account until an
-administrator releases it, so an attacker cannot simply wait the lock out.
+counted per user name, as the password check reads it, in a sliding window; reaching the limit
+locks the account until an administrator releases it, so an attacker cannot simply wait the lock
+out. A lock stops every credential of the account (``selectors.user_may_sign_in``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.forms import UsernameField
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_otp import devices_for_user
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.audit.choices import Outcome
 from casework.audit.services import audit_record
@@ -22,6 +26,8 @@ from casework.core.errors import DomainError
 
 from .choices import Role
 from .models import SignInFailure, Unit, User
+
+USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
 
 
 def roles_ensure() -> None:
@@ -40,25 +46,50 @@ def sign_out(*, user: User) -> None:
     audit_record(actor=user, action="auth.sign_out", target=user)
 
 
+def sign_in_identity(username: str) -> str:
+    """The name failed sign-ins are counted under, whatever padding or case was typed.
+
+    The sign-in form checks the password against the name stripped of white space and
+    NFKC-normalised (Django's ``UsernameField``), so " lockme", "lockme\u00a0" and "lockme" are
+    one account. Counting under the raw name let each spelling guess on its own and never lock
+    the account. Case is folded too: user names are unique regardless of case.
+    """
+    return _as_checked(username).casefold()[:USERNAME_MAX_LENGTH]
+
+
+def _as_checked(username: str) -> str:
+    # The form's own field, so this follows Django if its normalisation changes; its length
+    # limit keeps a huge posted name from being normalised (a slow operation) for nothing.
+    return UsernameField(max_length=USERNAME_MAX_LENGTH).to_python(username or "").strip()
+
+
 @transaction.atomic
 def sign_in_failed(*, username: str, now: datetime | None = None) -> bool:
-    """Record a failed sign-in; lock the account when the window fills. Returns True if locked."""
+    """Record a failed sign-in; lock the account when the window fills.
+
+    ``username`` is the name as typed. Returns True if the account it names is locked."""
     now = now or timezone.now()
+    identity = sign_in_identity(username)
     ip_address = context.current().ip_address
-    SignInFailure.objects.create(username=username, ip_address=ip_address, occurred_at=now)
-    user = User.objects.select_for_update().filter(username=username).first()
+    SignInFailure.objects.create(username=identity, ip_address=ip_address, occurred_at=now)
+    # User names are unique in any case (a database constraint), so this is at most one.
+    user = User.objects.select_for_update().filter(username__iexact=_as_checked(username)).first()
+    typed = (username or "")[:USERNAME_MAX_LENGTH]
+    details = {"username": user.username if user else identity}
+    if typed != details["username"]:
+        details["typed"] = typed
     audit_record(
         actor=None,
         action="auth.sign_in_failed",
         target=user,
         object_type="accounts.user" if user is None else "",
         outcome=Outcome.REFUSED,
-        details={"username": username},
+        details=details,
     )
     if user is None or user.locked_at is not None:
         return user is not None
     window_start = now - timedelta(minutes=settings.CASEWORK_LOCKOUT_WINDOW_MINUTES)
-    failures = SignInFailure.objects.filter(username=username, occurred_at__gt=window_start).count()
+    failures = SignInFailure.objects.filter(username=identity, occurred_at__gt=window_start).count()
     if failures < settings.CASEWORK_LOCKOUT_FAILURES:
         return False
     user.locked_at = now
@@ -68,7 +99,7 @@ def sign_in_failed(*, username: str, now: datetime | None = None) -> bool:
         action="auth.lock_out",
         target=user,
         outcome=Outcome.REFUSED,
-        details={"username": username, "failures": failures},
+        details={"username": user.username, "failures": failures},
     )
     return True
 
@@ -76,12 +107,16 @@ def sign_in_failed(*, username: str, now: datetime | None = None) -> bool:
 @transaction.atomic
 def user_release_lock(*, user: User, actor: User) -> None:
     """An administrator releases a locked account; its failure count starts again."""
-    if not actor.has_role(Role.ADMINISTRATOR) and not actor.is_superuser:
-        raise DomainError("Only an administrator can release a locked account.", status=403)
+    _require_administrator(actor, "Only an administrator can release a locked account.")
     User.objects.filter(pk=user.pk).update(locked_at=None)
-    SignInFailure.objects.filter(username=user.username).delete()
+    SignInFailure.objects.filter(username=sign_in_identity(user.username)).delete()
     user.locked_at = None
     audit_record(actor=actor, action="user.release_lock", target=user)
+
+
+def _require_administrator(actor: User, message: str) -> None:
+    if not actor.has_role(Role.ADMINISTRATOR) and not actor.is_superuser:
+        raise DomainError(message, status=403)
 
 
 @transaction.atomic
@@ -122,7 +157,9 @@ def user_create(
     unknown = set(roles) - set(Role.values)
     if unknown:
         raise DomainError(f"Unknown role: {', '.join(sorted(unknown))}.", field="roles")
-    if User.objects.filter(username=username).exists():
+    # As Django's own user creation form: one name, whatever its case, is one account (the
+    # lock-out counts failures case-folded).
+    if User.objects.filter(username__iexact=username).exists():
         raise DomainError(f"A user named {username} already exists.", field="username")
     user = User(
         username=username,
@@ -143,16 +180,68 @@ def user_create(
     return user
 
 
-def two_factor_device_for(*, user: User):
-    """The user's TOTP device: confirmed if enrolled, else a pending one to enrol."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+@transaction.atomic
+def two_factor_device_for(*, user: User) -> TOTPDevice:
+    """The user's TOTP device: confirmed if enrolled, else a pending one to enrol.
 
+    A new pending device is a new enrolment, whose key has not been shown yet."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device, _ = TOTPDevice.objects.get_or_create(
-            user=user, confirmed=False, defaults={"name": "Authenticator app"}
-        )
+    if device is not None:
+        return device
+    # One pending device per user, even when two sign-ins race to create it.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    device, created = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": "Authenticator app"}
+    )
+    if created:
+        User.objects.filter(pk=user.pk).update(two_factor_key_shown_at=None)
+        user.two_factor_key_shown_at = None
+        audit_record(actor=user, action="auth.two_factor_enrolment_started", target=user)
     return device
+
+
+@transaction.atomic
+def two_factor_key_reveal(*, user: User) -> bool:
+    """Whether the pending enrolment's key may be shown now: only the first time it is asked.
+
+    Threat: before enrolment is confirmed, the password alone reaches the enrolment page. If
+    the key were shown at every sign-in, whoever holds the password could copy it into their
+    own app at any time; shown once, a thief who gets there first leaves the real user facing
+    a withheld key, who then asks an administrator (``two_factor_reset``) and so finds out."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.two_factor_key_shown_at is not None:
+        return False
+    locked.two_factor_key_shown_at = timezone.now()
+    locked.save(update_fields=["two_factor_key_shown_at"])
+    user.two_factor_key_shown_at = locked.two_factor_key_shown_at
+    audit_record(actor=user, action="auth.two_factor_key_shown", target=user)
+    return True
+
+
+@transaction.atomic
+def two_factor_reset(*, user: User, actor: User) -> None:
+    """An administrator removes a user's two-factor devices; the user enrols again next time.
+
+    For a lost or replaced phone, or an enrolment whose key was shown but never confirmed.
+    Sessions verified with a removed device stop counting as verified at their next request
+    (django-otp looks the device up each time)."""
+    _require_administrator(actor, "Only an administrator can reset a two-factor enrolment.")
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    devices = list(devices_for_user(user, confirmed=None))
+    for device in devices:
+        device.delete()
+    User.objects.filter(pk=user.pk).update(two_factor_key_shown_at=None)
+    user.two_factor_key_shown_at = None
+    audit_record(
+        actor=actor,
+        action="user.two_factor_reset",
+        target=user,
+        details={
+            "username": user.username,
+            "was_enrolled": any(device.confirmed for device in devices),
+            "devices_removed": len(devices),
+        },
+    )
 
 
 @transaction.atomic

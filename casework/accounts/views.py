@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -19,7 +20,8 @@ from django_otp import login as otp_login
 from . import services
 from .forms import SignInForm, TwoFactorForm
 from .middleware import LAST_SEEN_AT, SIGNED_IN_AT
-from .models import User
+
+KEY_SHOWN_TO_SESSION = "casework_two_factor_key_shown_for"
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -41,9 +43,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request.session[LAST_SEEN_AT] = now
             services.sign_in_succeeded(user=user)
             return redirect(_next_url(request))
-        username = request.POST.get("username", "")[:150]
-        services.sign_in_failed(username=username)
-        if User.objects.filter(username=username, locked_at__isnull=False).exists():
+        if services.sign_in_failed(username=request.POST.get("username", "")):
             form.errors.clear()
             form.add_error(
                 None,
@@ -62,9 +62,22 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
+def _may_show_key(request: HttpRequest, device) -> bool:
+    if request.session.get(KEY_SHOWN_TO_SESSION) == device.persistent_id:
+        return True
+    if services.two_factor_key_reveal(user=request.user):
+        request.session[KEY_SHOWN_TO_SESSION] = device.persistent_id
+        return True
+    return False
+
+
+@never_cache
 @login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app (first time) or check a code (every sign-in)."""
+    """Enrol an authenticator app (first time) or check a code (every sign-in).
+
+    The enrolment key is shown once per enrolment; the session that saw it may see it again
+    (a mistyped code shows the page again), any later one is asked for the code only."""
     user = request.user
     if user.is_verified():
         return redirect(_next_url(request))
@@ -72,11 +85,12 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     form = TwoFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.two_factor_check(user=user, device=device, token=form.cleaned_data["token"]):
+            request.session.pop(KEY_SHOWN_TO_SESSION, None)
             otp_login(request, device)
             return redirect(_next_url(request))
         form.add_error("token", "That code is not right or has expired. Enter the current code.")
     context = {"form": form, "enrolling": not device.confirmed, "next": _next_url(request)}
-    if not device.confirmed:
+    if not device.confirmed and _may_show_key(request, device):
         context["secret"] = base64.b32encode(device.bin_key).decode()
         context["qr_svg"] = mark_safe(
             segno.make(device.config_url, error="m").svg_inline(scale=4, title="Enrolment QR code")

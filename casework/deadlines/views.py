@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from casework.accounts.selectors import user_may_sign_in
 from casework.cases.selectors import case_get_for
 from casework.core.errors import DomainError
 
@@ -325,7 +326,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     digest = hashlib.sha256(token.encode()).hexdigest()
     found = CalendarFeedToken.objects.select_related("user", "user__unit").filter(token_hash=digest)
     feed_token = found.first()
-    if feed_token is None or not feed_token.user.is_active:
+    if feed_token is None or not user_may_sign_in(feed_token.user):
         raise Http404("No such calendar.")
     user = feed_token.user
     now = timezone.now()

@@ -37,3 +37,26 @@ def test_activity_keeps_the_session_alive_but_not_beyond_twelve_hours(client, si
     with time_machine.travel(signed_in + timedelta(hours=12, minutes=1), tick=False):
         response = client.get("/", follow=True)
     assert "signed out after 12 hours" in response.content.decode()
+
+
+def test_an_active_user_stays_signed_in_at_the_shortest_idle_limit(client, investigator, settings):
+    settings.CASEWORK_REQUIRE_2FA = False
+    settings.CASEWORK_SESSION_IDLE_MINUTES = 1  # the minimum the setting accepts
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.post("/accounts/sign-in/", {"username": "inv.north", "password": TEST_PASSWORD})
+    for step in range(1, 16):  # a request every 20 seconds for five minutes
+        with time_machine.travel(start + timedelta(seconds=20 * step), tick=False):
+            assert client.get("/").status_code == 200, f"signed out after {20 * step} s"
+    with time_machine.travel(start + timedelta(seconds=300 + 61), tick=False):
+        response = client.get("/", follow=True)
+    assert "after 1 minute without activity" in response.content.decode()
+
+
+def test_the_idle_limit_is_kept_to_within_a_quarter_of_it(client, signed_in, settings):
+    settings.CASEWORK_SESSION_IDLE_MINUTES = 2
+    with time_machine.travel(signed_in + timedelta(seconds=59), tick=False):
+        assert client.get("/").status_code == 200
+    # Active 59 s after signing in, so 2 idle minutes end at 179 s, not at 120 s.
+    with time_machine.travel(signed_in + timedelta(seconds=150), tick=False):
+        assert client.get("/").status_code == 200
