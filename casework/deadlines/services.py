@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
@@ -37,6 +38,9 @@ SWEEP_BATCH = 100_000
 SEND_CHUNK = 500
 # Reminders claimed but not e-mailed after this long are sent again (the worker died).
 RESEND_AFTER = timedelta(minutes=10)
+# A reminder whose sending keeps failing is tried this often, then left to the administrators
+# (who were told at the first failure).
+MAX_SEND_ATTEMPTS = 5
 _SWEEP_LOCK = 0x0DEAD11E
 
 
@@ -591,6 +595,7 @@ RETURNING id, deadline_id
 _UNSENT = """
 SELECT id FROM deadlines_deadlinereminder
  WHERE notified_at IS NULL AND created_at <= %(stale)s
+   AND attempts < %(attempts)s AND coalesce(failed_at, created_at) <= %(stale)s
  ORDER BY created_at
  LIMIT %(limit)s
 """
@@ -618,7 +623,10 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
         cursor.execute(_CLAIM_REMINDERS, {"now": now, "limit": SWEEP_BATCH})
         claimed_rows = cursor.fetchall()
         claimed = [row[0] for row in claimed_rows]
-        cursor.execute(_UNSENT, {"stale": now - RESEND_AFTER, "limit": SWEEP_BATCH})
+        cursor.execute(
+            _UNSENT,
+            {"stale": now - RESEND_AFTER, "limit": SWEEP_BATCH, "attempts": MAX_SEND_ATTEMPTS},
+        )
         stale = [row[0] for row in cursor.fetchall()]
     result.missed = result.escalations = len(escalated)
     result.reminders = len({row[1] for row in claimed_rows})
@@ -704,56 +712,107 @@ def deadline_reminders_send(*, reminder_ids: list[int], now: datetime | None = N
     """Send claimed reminders and escalations; returns how many messages went out.
 
     Several offsets of one deadline claimed together (a clock started late) give one message,
-    for the nearest offset. ``notify``'s dedupe key (deadline, kind, offset) keeps a re-send
-    from doubling; ``notified_at`` records that it went.
+    for the nearest offset. Each deadline's message is sent in its own transaction: one that
+    fails (its row cannot be read or formatted) is recorded on its reminders, reported to the
+    administrators and retried by later sweeps, and the rest of the batch still goes.
+    ``notify``'s dedupe key (deadline, kind, offset) keeps a re-send from doubling;
+    ``notified_at`` records that it went.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        reminders = list(
-            DeadlineReminder.objects.select_for_update(of=("self",), skip_locked=True)
-            .filter(pk__in=reminder_ids, notified_at__isnull=True)
-            .select_related(
-                "deadline__case", "deadline__referral", "deadline__owner", "deadline__rule"
-            )
-            .order_by("deadline_id", "kind", "offset_seconds")
-        )
-        if not reminders:
-            return 0
-        nearest: dict[tuple[int, str], DeadlineReminder] = {}
-        for reminder in reminders:
-            key = (reminder.deadline_id, reminder.kind)
-            if key not in nearest or reminder.offset_seconds < nearest[key].offset_seconds:
-                nearest[key] = reminder
-        supervisors = _supervisors_by_unit({r.deadline.unit_id for r in nearest.values()})
-        sent = 0
-        for reminder in nearest.values():
-            deadline = reminder.deadline
-            if reminder.kind == ReminderKind.ESCALATION:
-                recipients = [*supervisors.get(deadline.unit_id, []), deadline.owner]
-                subject, body, link = _escalation_message(deadline, now)
-                kind = "deadline.escalation"
-            else:
-                if deadline.state != DeadlineState.OPEN or deadline.due_at <= now:
-                    continue  # met, waived or overdue since the claim: the escalation speaks
-                recipients = (
-                    [deadline.owner] if deadline.owner else supervisors.get(deadline.unit_id, [])
-                )
-                subject, body, link = _reminder_message(deadline, now)
-                kind = "deadline.reminder"
-            recipients = [r for r in recipients if r is not None and r.is_active]
-            if not recipients:  # the owner left: the unit's supervisors must hear of it
-                recipients = supervisors.get(deadline.unit_id, [])
-            created = notify(
-                recipients=recipients,
-                kind=kind,
-                subject=subject,
-                body=body,
-                link=link,
-                dedupe_key=f"deadline:{deadline.pk}:{reminder.kind}:{reminder.offset_seconds}",
-            )
-            sent += len(created)
-        DeadlineReminder.objects.filter(pk__in=[r.pk for r in reminders]).update(notified_at=now)
+    # Only the claims' own columns here: a deadline row that cannot be loaded must fail alone.
+    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for pk, deadline_id, kind in (
+        DeadlineReminder.objects.filter(pk__in=reminder_ids, notified_at__isnull=True)
+        .order_by("deadline_id", "kind", "offset_seconds")
+        .values_list("pk", "deadline_id", "kind")
+    ):
+        groups[(deadline_id, kind)].append(pk)
+    supervisors: dict[int, list] = {}
+    sent = 0
+    for (deadline_id, kind), ids in groups.items():
+        try:
+            with transaction.atomic():
+                sent += _reminder_send(ids=ids, now=now, supervisors=supervisors)
+        except Exception as error:  # whatever one record does, the others are still sent
+            _reminder_fail(ids=ids, deadline_id=deadline_id, kind=kind, error=error, now=now)
     return sent
+
+
+def _reminder_send(*, ids: list[int], now: datetime, supervisors: dict[int, list]) -> int:
+    reminders = list(
+        DeadlineReminder.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=ids, notified_at__isnull=True)
+        .order_by("offset_seconds")
+    )
+    if not reminders:
+        return 0  # sent meanwhile, or another worker holds them
+    reminder = reminders[0]  # the nearest offset speaks for the others
+    deadline = Deadline.objects.select_related("case", "referral", "owner", "rule", "unit").get(
+        pk=reminder.deadline_id
+    )
+    if deadline.unit_id not in supervisors:
+        supervisors.update(_supervisors_by_unit({deadline.unit_id}))
+        supervisors.setdefault(deadline.unit_id, [])
+    unit_supervisors = supervisors[deadline.unit_id]
+    created = []
+    if reminder.kind == ReminderKind.ESCALATION:
+        recipients = [*unit_supervisors, deadline.owner]
+        subject, body, link = _escalation_message(deadline, now)
+        kind = "deadline.escalation"
+    elif deadline.state != DeadlineState.OPEN or deadline.due_at <= now:
+        recipients = None  # met, waived or overdue since the claim: the escalation speaks
+    else:
+        recipients = [deadline.owner] if deadline.owner else unit_supervisors
+        subject, body, link = _reminder_message(deadline, now)
+        kind = "deadline.reminder"
+    if recipients is not None:
+        recipients = [r for r in recipients if r is not None and r.is_active]
+        if not recipients:  # the owner left: the unit's supervisors must hear of it
+            recipients = unit_supervisors
+        created = notify(
+            recipients=recipients,
+            kind=kind,
+            subject=subject,
+            body=body,
+            link=link,
+            dedupe_key=f"deadline:{deadline.pk}:{reminder.kind}:{reminder.offset_seconds}",
+        )
+    DeadlineReminder.objects.filter(pk__in=[r.pk for r in reminders]).update(notified_at=now)
+    return len(created)
+
+
+@transaction.atomic
+def _reminder_fail(
+    *, ids: list[int], deadline_id: int, kind: str, error: Exception, now: datetime
+) -> None:
+    """Record why a reminder could not be sent, audit it, and tell the administrators once."""
+    from casework.accounts.models import User
+
+    why = f"{type(error).__name__}: {error}".strip()[:1000]
+    DeadlineReminder.objects.filter(pk__in=ids, notified_at__isnull=True).update(
+        attempts=F("attempts") + 1, failed_at=now, failure=why
+    )
+    audit_record(
+        actor=None,
+        action="deadline.reminder_fail",
+        object_type=DeadlineReminder._meta.label_lower,
+        object_id=str(min(ids)),
+        details={"deadline_id": deadline_id, "kind": kind, "reminder_ids": ids, "error": why},
+    )
+    administrators = User.objects.filter(is_active=True, groups__name=Role.ADMINISTRATOR)
+    # The message leaves the system by e-mail: ids and the kind of error, not the error's text.
+    notify(
+        recipients=administrators.distinct(),
+        kind="deadline.reminder_failed",
+        subject=f"A deadline {kind} could not be sent (reminder {min(ids)})",
+        body=(
+            f"Reminder {min(ids)} of deadline {deadline_id} failed with {type(error).__name__}. "
+            f"The other reminders were sent. It is retried up to {MAX_SEND_ATTEMPTS} times; "
+            "the reason is kept on the reminder and in the audit trail "
+            "(action deadline.reminder_fail)."
+        ),
+        dedupe_key=f"deadline-reminder-failed:{min(ids)}",
+    )
 
 
 # --- Calendar feed -------------------------------------------------------------------------
