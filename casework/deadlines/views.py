@@ -334,6 +334,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         selectors.deadlines_for_feed(user=user, now=now),
         name=f"Casework deadlines · {user.get_username()}",
         now=now,
+        # The address the calendar client reached the feed at: its links work from there.
+        base_url=request.build_absolute_uri("/").rstrip("/"),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="casework-deadlines.ics"'
