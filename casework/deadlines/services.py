@@ -2,7 +2,9 @@
 
 Each function is one transaction and writes its audit event. Callers (views, API, other apps'
 services, event handlers) decide access through ``casework.deadlines.selectors`` before calling;
-these functions check that the change makes sense, not who may ask for it.
+these functions check that the change makes sense. Two also check who asks, because the rule is
+about the person (``acts``): meeting by hand and waiving. ``deadline_meet`` itself is for the
+services that record the act a clock stands for (a review, a triage, an answer, a submission).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from casework.cases.choices import Priority
 from casework.core.errors import ConflictError, DomainError
 from casework.core.notifications import notify
 
+from .acts import may_meet_by_hand, may_waive, meeting_act
 from .choices import ACTIVE_STATES, DeadlineKind, DeadlineState, ReminderKind
 from .clock import zone_for
 from .models import CalendarFeedToken, Deadline, DeadlineReminder, DeadlineRule
@@ -343,7 +346,11 @@ def _start_next_period(*, actor, deadline: Deadline) -> Deadline | None:
 
 @transaction.atomic
 def deadline_meet(*, actor, deadline: Deadline) -> Deadline:
-    """Record that what the clock asked for was done (late, if it had been missed)."""
+    """Record that what the clock asked for was done (late, if it had been missed).
+
+    For the service that records the act itself (``acts.meeting_act``), in its transaction;
+    a person marking a clock as met goes through ``deadline_meet_by_hand``.
+    """
     deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
     _require_active(deadline, "met")
     before = deadline.state
@@ -355,6 +362,49 @@ def deadline_meet(*, actor, deadline: Deadline) -> Deadline:
         case_id=deadline.case_id,
         changes={"state": [before, DeadlineState.MET]},
         details={"late": before == DeadlineState.MISSED},
+    )
+    _start_next_period(actor=actor, deadline=deadline)
+    return deadline
+
+
+@transaction.atomic
+def deadline_meet_by_hand(*, actor, deadline: Deadline, reason: str = "") -> Deadline:
+    """A person marks a clock as met: only one no recorded act meets (``acts.meeting_act``),
+    only its owner, the case team or a supervisor of the unit, and with a reason when it is
+    met after its due time. Refuses with a message saying which act meets it and where."""
+    deadline = (
+        Deadline.objects.select_for_update(of=("self",))
+        .select_related("case", "referral", "rule")
+        .get(pk=deadline.pk)
+    )
+    act = meeting_act(deadline)
+    if act is not None:
+        raise ConflictError(act.message, field="kind")
+    if not may_meet_by_hand(actor, deadline):
+        raise DomainError(
+            "Only the deadline's owner, the case team or a supervisor of the unit can mark it "
+            "as met.",
+            status=403,
+        )
+    _require_active(deadline, "met")
+    reason = (reason or "").strip()
+    now = timezone.now()
+    late = deadline.state == DeadlineState.MISSED or deadline.due_at <= now
+    if late and not reason:
+        raise DomainError(
+            f"This deadline was due {_local(deadline.due_at, deadline.time_zone)}: say why it "
+            "is met late.",
+            field="reason",
+        )
+    before = deadline.state
+    _close(deadline, actor=actor, state=DeadlineState.MET, reason=reason)
+    audit_record(
+        actor=actor,
+        action="deadline.meet",
+        target=deadline,
+        case_id=deadline.case_id,
+        changes={"state": [before, DeadlineState.MET]},
+        details={"late": late, "by_hand": True, "reason": reason},
     )
     _start_next_period(actor=actor, deadline=deadline)
     return deadline
@@ -379,7 +429,17 @@ def deadlines_meet(
 
 @transaction.atomic
 def deadline_waive(*, actor, deadline: Deadline, reason: str) -> Deadline:
-    """Close a clock that no longer applies; the reason is kept and audited."""
+    """A supervisor of the unit closes a clock that no longer applies; the reason is kept and
+    audited (nothing is waived silently)."""
+    if not may_waive(actor, deadline):
+        raise DomainError(
+            "Only a supervisor of the deadline's unit can waive it; ask them, with the reason.",
+            status=403,
+        )
+    return _waive(actor=actor, deadline=deadline, reason=reason)
+
+
+def _waive(*, actor, deadline: Deadline, reason: str) -> Deadline:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why this deadline no longer applies.", field="reason")
@@ -528,8 +588,9 @@ def deadlines_close_for_case(*, actor, case) -> int:
     Missed ones stay missed, because that they were missed remains true."""
     waived = 0
     reason = f"Case {case.number} was closed."
+    # The closure is the supervisor's decision (the cases app requires one): no second check.
     for deadline in Deadline.objects.filter(case=case, state=DeadlineState.OPEN).order_by("pk"):
-        deadline_waive(actor=actor, deadline=deadline, reason=reason)
+        _waive(actor=actor, deadline=deadline, reason=reason)
         waived += 1
     return waived
 
