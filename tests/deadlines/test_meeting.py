@@ -167,7 +167,7 @@ def test_waiving_is_a_supervisor_s_decision_with_a_reason(
 ):
     signed_in = client_for(investigator)
     page = signed_in.get(f"/deadlines/{court_date.reference}/").content.decode()
-    assert 'action="/deadlines/%s/waive/"' % court_date.reference not in page
+    assert f'action="/deadlines/{court_date.reference}/waive/"' not in page
     response = signed_in.post(f"/deadlines/{court_date.reference}/waive/", {"reason": "No need"})
     assert response.status_code == 403
     answer = api_for(investigator).post(
