@@ -85,6 +85,14 @@ class DeadlineCreateSerializer(CaseworkSerializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
+class MeetSerializer(CaseworkSerializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Needed when the deadline is met after its due time.",
+    )
+
+
 class WaiveSerializer(CaseworkSerializer):
     reason = serializers.CharField(allow_blank=True)
 
@@ -210,10 +218,18 @@ class DeadlineDetailView(APIView):
 
 
 class DeadlineMeetView(APIView):
-    @extend_schema(request=None, responses=DeadlineSerializer)
+    """Mark as met by hand: refused (409) for a clock that a recorded act meets, with where."""
+
+    @extend_schema(request=MeetSerializer, responses=DeadlineSerializer)
     def post(self, request, reference):
         deadline = selectors.deadline_get_for(user=request.user, reference=reference)
-        deadline = services.deadline_meet(actor=request.user, deadline=deadline)
+        incoming = MeetSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        deadline = services.deadline_meet_by_hand(
+            actor=request.user,
+            deadline=deadline,
+            reason=incoming.validated_data.get("reason", ""),
+        )
         return Response(DeadlineSerializer(deadline).data)
 
 

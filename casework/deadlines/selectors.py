@@ -7,7 +7,7 @@ page, in the API, in a count nor in a calendar feed. Access is decided here, as 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -40,8 +40,16 @@ def deadline_visibility_q(user) -> Q:
     return visible
 
 
+# PostgreSQL stores years Python cannot hold (before year 1, after 9999); such a row, written
+# before the shared validators refused it, would fail every list that loads it. Reads leave it
+# out (the sweep reports it to the administrators); due_at >= starts_at bounds the other times.
+_LOADABLE = Q(
+    starts_at__gte=datetime(1, 1, 2, tzinfo=UTC), due_at__lte=datetime(9999, 12, 30, tzinfo=UTC)
+)
+
+
 def deadlines_visible_to(user) -> QuerySet[Deadline]:
-    return Deadline.objects.filter(deadline_visibility_q(user))
+    return Deadline.objects.filter(deadline_visibility_q(user) & _LOADABLE)
 
 
 def _mine_q(user) -> Q:

@@ -67,7 +67,7 @@ def test_filters_by_state_kind_and_case(api_for, investigator, court_date):
     assert api.get(URL, {"state": "nonsense"}).status_code == 400
 
 
-def test_it_creates_meets_waives_and_extends(api_for, investigator, north_case):
+def test_it_creates_meets_waives_and_extends(api_for, investigator, supervisor, north_case):
     api = api_for(investigator)
     created = api.post(
         URL,
@@ -80,7 +80,9 @@ def test_it_creates_meets_waives_and_extends(api_for, investigator, north_case):
     assert extended.status_code == 201
     new_reference = extended.json()["reference"]
     assert api.get(f"{URL}{reference}/").json()["extended_to"] == new_reference
-    waived = api.post(f"{URL}{new_reference}/waive/", {"reason": ""}, format="json")
+    waived = api.post(f"{URL}{new_reference}/waive/", {"reason": "Not needed"}, format="json")
+    assert waived.status_code == 403  # waiving is a supervisor's decision
+    waived = api_for(supervisor).post(f"{URL}{new_reference}/waive/", {"reason": ""}, format="json")
     assert waived.status_code == 400
     assert waived.json()["errors"][0]["field"] == "reason"
     assert api.post(f"{URL}{new_reference}/meet/").json()["state"] == "met"
