@@ -266,7 +266,8 @@ def _nesting_problem(row: dict, identifier_allowed: set[str]) -> tuple[str, str]
 
 
 def _csv_rows(lines: Iterator[str], errors: list[RowError]) -> Iterator[tuple[int, dict]]:
-    reader = csv.reader(lines)
+    # strict: a stray or missing quote is an error at its line, not a silently merged cell.
+    reader = csv.reader(lines, strict=True)
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
@@ -330,6 +331,8 @@ def _csv_problem(error: csv.Error) -> str:
             f"a cell is longer than {csv.field_size_limit():,} characters "
             "(the longest field, the summary, holds 5,000)."
         )
+    if "unexpected end of data" in str(error):
+        return 'a quoted cell is never closed (a " is missing).'
     return f"not valid CSV ({error})."
 
 

@@ -221,6 +221,7 @@ def clean_identifier(
                 + ".",
             )
         )
+        device_kind = ""  # said once: not again by normalise_identifier
     if raw is None or service is None or device_kind is None:
         return None
     try:

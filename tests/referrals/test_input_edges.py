@@ -7,7 +7,6 @@ web and API side of issue 23 (the import side is ``test_import_corpus.py``).
 from __future__ import annotations
 
 import re
-
 from datetime import UTC, datetime
 
 import pytest
