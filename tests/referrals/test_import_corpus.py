@@ -10,6 +10,7 @@ each file, as the command prints it, in order. To add a class, add a file and it
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,3 +70,35 @@ def test_a_bad_file_is_refused_at_its_line_and_nothing_is_written(north, name):
     assert not ReferralIdentifier.objects.exists()
     assert not DuplicateArrival.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="referral").exists()
+
+
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "schemas" / "referral-import.schema.json"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "agency_object",
+        "agency_two_lines",
+        "bidi_override_in_agency",
+        "escape_sequence_in_summary",
+        "identifier_unknown_key",
+        "incident_type_boolean",
+        "incident_type_integer",
+        "nul_in_identifier",
+        "nul_in_summary",
+        "port_boolean",
+        "port_fraction",
+        "port_out_of_range",
+        "reference_number",
+        "summary_too_long",
+        "unknown_field",
+    ],
+)
+def test_the_published_schema_refuses_what_the_import_refuses(name):
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
+    good, bad = (CORPUS / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+    assert validator.is_valid(json.loads(good))
+    assert not validator.is_valid(json.loads(bad))
