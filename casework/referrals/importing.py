@@ -337,7 +337,12 @@ def _csv_problem(error: csv.Error) -> str:
 
 
 def _read_rows(path: Path, errors: list[RowError]) -> list[tuple[int, dict[str, Any]]]:
-    text = _decode(path.read_bytes(), errors)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        errors.append(RowError(0, "file", f"cannot be read ({error.strerror or error})."))
+        return []
+    text = _decode(data, errors)
     # Lines split as a file opened with newline="" splits them, so line numbers agree with the
     # CSV reader's and with _line_of.
     lines = io.StringIO(text, newline="")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import json
 
 import pytest
@@ -189,3 +190,15 @@ def test_large_files_are_validated_in_parallel_with_the_same_result(tmp_path, no
     path = _jsonl(tmp_path, rows, name="ok.jsonl")
     result = import_referrals_file(path, unit=north, actor=None, dry_run=False)
     assert result.ok and result.imported == 6
+
+
+def test_an_unreadable_file_is_a_located_error_not_a_traceback(tmp_path, north, monkeypatch):
+    path = tmp_path / "locked.jsonl"
+    path.write_text("{}\n", encoding="utf-8")
+
+    def refuse(self):
+        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+
+    monkeypatch.setattr(type(path), "read_bytes", refuse)
+    result = import_referrals_file(path, unit=north, actor=None)
+    assert result.error_lines() == [f"{path}:0: file: cannot be read (Permission denied)."]
