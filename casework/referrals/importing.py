@@ -133,17 +133,10 @@ def detect_format(path: Path, text: str | None = None) -> str:
         return "jsonl"
     if suffix in (".csv", ".tsv"):
         return "csv"
-    for line in (text or "").splitlines():
-        if line.strip():
-            return "jsonl" if line.lstrip().startswith("{") else "csv"
-    return "jsonl"
-
-
-def _line_of(data: bytes, offset: int) -> int:
-    """The physical line (from 1) holding byte ``offset``, counting line breaks as the readers
-    do (LF, CR LF or a lone CR)."""
-    before = data[:offset]
-    return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+    first = re.search(r"\S", text or "")
+    if first is None:
+        return "jsonl"
+    return "jsonl" if first.group() == "{" else "csv"
 
 
 def _decode(data: bytes, errors: list[RowError]) -> str:
@@ -154,19 +147,13 @@ def _decode(data: bytes, errors: list[RowError]) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    bad_lines: list[int] = []
-    position = 0
-    while True:
+    # bytes.splitlines breaks at LF, CR LF and a lone CR, as the readers below do, so the line
+    # numbers agree.
+    for number, line in enumerate(data.splitlines(), start=1):
         try:
-            data[position:].decode("utf-8")
-            break
-        except UnicodeDecodeError as error:
-            line = _line_of(data, position + error.start)
-            if not bad_lines or bad_lines[-1] != line:
-                bad_lines.append(line)
-            position += error.start + max(1, error.end - error.start)
-    for line in bad_lines:
-        errors.append(RowError(line, "row", "not UTF-8 text: save the file as UTF-8."))
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            errors.append(RowError(number, "row", "not UTF-8 text: save the file as UTF-8."))
     return data.decode("utf-8", errors="replace")
 
 
@@ -343,8 +330,8 @@ def _read_rows(path: Path, errors: list[RowError]) -> list[tuple[int, dict[str, 
         errors.append(RowError(0, "file", f"cannot be read ({error.strerror or error})."))
         return []
     text = _decode(data, errors)
-    # Lines split as a file opened with newline="" splits them, so line numbers agree with the
-    # CSV reader's and with _line_of.
+    # Lines split as a file opened with newline="" splits them (LF, CR LF, lone CR), so line
+    # numbers agree with the CSV reader's and with _decode's.
     lines = io.StringIO(text, newline="")
     reader = _jsonl_rows if detect_format(path, text) == "jsonl" else _csv_rows
     return list(reader(lines, errors))

@@ -202,3 +202,14 @@ def test_an_unreadable_file_is_a_located_error_not_a_traceback(tmp_path, north, 
     monkeypatch.setattr(type(path), "read_bytes", refuse)
     result = import_referrals_file(path, unit=north, actor=None)
     assert result.error_lines() == [f"{path}:0: file: cannot be read (Permission denied)."]
+
+
+def test_every_line_that_is_not_utf8_is_named(tmp_path, north):
+    good = json.dumps(synthetic_row(1)).encode()
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b"\r\n".join([good, b'{"source_agency": "Caf\xe9"}', good, b"\xff\xfe"]))
+    result = import_referrals_file(path, unit=north, actor=None, dry_run=True)
+    assert [(e.line, e.field) for e in result.errors if "UTF-8" in e.message] == [
+        (2, "row"),
+        (4, "row"),
+    ]
