@@ -167,14 +167,18 @@ CASEWORK_LOCKOUT_FAILURES = env_int("CASEWORK_LOCKOUT_FAILURES", 5, minimum=1)  
 CASEWORK_LOCKOUT_WINDOW_MINUTES = env_int("CASEWORK_LOCKOUT_WINDOW_MINUTES", 15, minimum=1)
 CASEWORK_INACTIVE_DAYS = env_int("CASEWORK_INACTIVE_DAYS", 90, minimum=1)  # AC-2(3)
 CASEWORK_REQUIRE_2FA = env_bool("CASEWORK_REQUIRE_2FA", True)  # IA-2
-# Triage clock per referral priority (hours): a referral must be triaged by received + clock.
-# Defaults are common practice, not law: verify against your unit's own service levels.
-CASEWORK_TRIAGE_CLOCKS = {
-    "P1": timedelta(hours=env_int("CASEWORK_TRIAGE_P1_HOURS", 24, minimum=1)),
-    "P2": timedelta(hours=env_int("CASEWORK_TRIAGE_P2_HOURS", 72, minimum=1)),
-    "P3": timedelta(hours=env_int("CASEWORK_TRIAGE_P3_HOURS", 7 * 24, minimum=1)),
-    "P4": timedelta(hours=env_int("CASEWORK_TRIAGE_P4_HOURS", 14 * 24, minimum=1)),
-}
+# Triage clocks are the "Referral triage" deadline rules administrators edit (docs/deadlines.md),
+# the one source of a referral's clock. The variables that used to set them are refused rather
+# than silently ignored: a unit that shortened its P1 clock must not lose that without noticing.
+_RETIRED_TRIAGE = [
+    f"CASEWORK_TRIAGE_P{n}_HOURS" for n in range(1, 5) if env_str(f"CASEWORK_TRIAGE_P{n}_HOURS", "")
+]
+if _RETIRED_TRIAGE:
+    raise ConfigurationError(
+        f"{', '.join(_RETIRED_TRIAGE)} is no longer read: set the triage clock of each priority in "
+        "the administration, Deadlines > Deadline rules > Triage of a Pn referral (see "
+        "docs/referrals.md), then remove the variable."
+    )
 if PRODUCTION and not CASEWORK_REQUIRE_2FA:
     raise ConfigurationError("CASEWORK_REQUIRE_2FA cannot be switched off in production.")
 OTP_TOTP_ISSUER = "Casework"

@@ -132,8 +132,12 @@ def normalise_identifier(
         service_key = service.strip().lower()
         return f"{service_key}:{name}" if service_key else name
     if kind == IdentifierKind.PROFILE_URL:
-        parts = urlsplit(value if "://" in value else f"https://{value}")
-        if not parts.netloc or parts.scheme not in ("http", "https"):
+        try:
+            parts = urlsplit(value if "://" in value else f"https://{value}")
+        except ValueError:
+            # An unbalanced "[" or "]" (urlsplit reads it as a broken IPv6 host).
+            parts = None
+        if parts is None or not parts.netloc or parts.scheme not in ("http", "https"):
             raise DomainError(f"{value!r} is not a web address.", field="value")
         host = parts.netloc.lower().removeprefix("www.")
         return urlunsplit(("https", host, parts.path.rstrip("/"), parts.query, ""))

@@ -38,7 +38,8 @@ class Referral(TimeStampedModel):
     duplicate to link (``DuplicateArrival``), never a second record. Until accepted into a case a
     referral is seen by its receiving unit; afterwards it follows its case's access.
 
-    Our ``priority`` sets the triage clock (``triage_due_at``, from ``CASEWORK_TRIAGE_CLOCKS``);
+    Our ``priority`` sets the triage clock (``triage_due_at``, from the priority's triage rule,
+    see ``casework.referrals.clocks``; empty when the administrator switched the rule off);
     the source's own grading is kept beside it as text, since sources grade differently.
     """
 
@@ -147,10 +148,12 @@ class Referral(TimeStampedModel):
     def save(self, *args, **kwargs) -> None:
         # Services set the clock; this only guards records created directly (fixtures, shell)
         # so that none sorts outside the queue's keyset.
-        if self.triage_due_at is None and self.received_at is not None:
-            from .validation import triage_due
+        if self._state.adding and self.triage_due_at is None and self.received_at is not None:
+            from .clocks import triage_due
 
-            self.triage_due_at = triage_due(self.received_at, self.priority)
+            self.triage_due_at = triage_due(
+                unit=self.unit, received_at=self.received_at, priority=self.priority
+            )
         super().save(*args, **kwargs)
 
     def is_overdue(self, now) -> bool:
