@@ -53,10 +53,10 @@ def _form(**overrides):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("received_at", "0001-01-01T00:00:00+05:00", "out of range"),
+        ("received_at", "0001-01-01T00:00:00+05:00", "1970-01-01"),
         ("received_at", "1969-12-31T23:00:00Z", "on or after 1970-01-01"),
         ("received_at", "2026-03-11T12:00:00Z", "cannot be in the future"),
-        ("incident_at", "0001-01-01T00:00:00+05:00", "out of range"),
+        ("incident_at", "0001-01-01T00:00:00+05:00", "1970-01-01"),
         ("incident_at", "1900-01-01T00:00:00Z", "on or after 1970-01-01"),
     ],
 )
@@ -74,7 +74,7 @@ def test_the_api_refuses_an_implausible_time(api_for, investigator, field, value
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("0001-01-01T00:00:00+05:00", "out of range"),
+        ("0001-01-01T00:00:00+05:00", "1970-01-01"),
         ("2026-03-11T12:00:00Z", "cannot be in the future"),
     ],
 )
