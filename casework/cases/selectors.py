@@ -85,6 +85,19 @@ def case_is_visible(*, user, case: Case) -> bool:
     return cases_visible_to(user).filter(pk=case.pk).exists()
 
 
+def users_who_can_see_case(case: Case) -> QuerySet:
+    """The active accounts ``case_visibility_q`` lets see ``case`` (the same two rules, seen
+    from the case): holders of the view grant and supervisors of the case's unit."""
+    from casework.accounts.models import User
+
+    granted = CaseUserObjectPermission.objects.filter(
+        user=OuterRef("pk"), permission__codename=VIEW_PERMISSION, content_object=case
+    )
+    unit_supervisor = Q(unit_id=case.unit_id, groups__name=Role.SUPERVISOR)
+    ids = User.objects.filter(Q(Exists(granted)) | unit_supervisor).values("pk")
+    return User.objects.filter(pk__in=ids, is_active=True)
+
+
 # --- Roles on one case ------------------------------------------------------------------------
 
 

@@ -502,6 +502,14 @@ def _validate_chain(
                     field="released_by",
                 )
         _require_unit_person(received_by, item.case, field="received_by", label="received it")
+        if not case_is_visible(user=received_by, case=item.case):
+            # The receiver must acknowledge the hand-over and answer for the item; someone the
+            # case is hidden from would hold an item whose page answers them 404.
+            raise DomainError(
+                f"{_name(received_by)} cannot see case {item.case.number}: add them to the case "
+                "team before handing the item over.",
+                field="received_by",
+            )
         if released_by is not None and received_by.pk == released_by.pk:
             raise DomainError("The item cannot be handed to the person releasing it.")
         if not fields.get("seal_state"):
