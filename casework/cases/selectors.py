@@ -128,6 +128,15 @@ def can_manage_case(user, case: Case) -> bool:
     return case.lead_id == user.pk or is_unit_supervisor(user, case.unit_id)
 
 
+def view_details(user, case: Case, **details) -> dict:
+    """Details for a ``*.view`` audit event, marked ``outside_team`` when the viewer is neither
+    on the case (lead, assignee) nor a supervisor of its unit — someone who sees it by a grant.
+    The audit flags list only those views: the team's own work is not worth a second look."""
+    if not (is_unit_supervisor(user, case.unit_id) or is_case_member(user, case)):
+        details["outside_team"] = True
+    return details
+
+
 def can_see_victims(user, case: Case) -> bool:
     return is_unit_supervisor(user, case.unit_id) or is_case_member(user, case)
 
@@ -276,7 +285,13 @@ def pending_closure(case: Case) -> CaseClosureRequest | None:
 def case_view(*, user, number: str, tab: str = "overview") -> Case:
     """The case for display, audited as ``case.view`` (404 if it may not be seen)."""
     case = case_get_for(user=user, number=number)
-    audit_record(actor=user, action="case.view", target=case, case_id=case.pk, details={"tab": tab})
+    audit_record(
+        actor=user,
+        action="case.view",
+        target=case,
+        case_id=case.pk,
+        details=view_details(user, case, tab=tab),
+    )
     return case
 
 
@@ -336,7 +351,7 @@ def victim_records_view(*, user, case: Case, reason: str) -> list[VictimRecord]:
             action="victim.view",
             object_type="cases.victimrecord",
             case_id=case.pk,
-            details={"victims": [v.pk for v in victims]},
+            details=view_details(user, case, victims=[v.pk for v in victims]),
         )
     return victims
 
