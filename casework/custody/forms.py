@@ -135,6 +135,18 @@ class ItemForm(LocalTimeMixin, CaseworkForm):
         )
         self.fields["seized_by"].queryset = unit_people(case.unit_id)
 
+    # The service checks hashes as a list ("hashes.value"); this form asks for one hash.
+    SERVICE_FIELDS = {
+        "hashes": "hash_algorithm",
+        "hashes.algorithm": "hash_algorithm",
+        "hashes.value": "hash_value",
+    }
+
+    def add_service_error(self, error) -> None:
+        for problem in error.errors:
+            name = self.SERVICE_FIELDS.get(problem.field, problem.field)
+            self.add_error(name if name in self.fields else None, problem.message)
+
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("time_zone")

@@ -76,7 +76,7 @@ def item_create(request: HttpRequest, number: str) -> HttpResponse:
         try:
             item = services.item_create(actor=request.user, case=case, **form.service_kwargs())
         except DomainError as error:
-            error.add_to_form(form)
+            form.add_service_error(error)
         else:
             messages.success(request, f"Exhibit {item.exhibit_number} recorded.")
             return redirect("custody:item", public_id=item.public_id)

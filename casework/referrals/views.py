@@ -224,7 +224,8 @@ def _action(request: HttpRequest, pk: int, form_name: str, form, act) -> HttpRes
                 messages.error(request, error.message)
                 return redirect("referrals:detail", pk=pk)
             error.add_to_form(form)
-            refusal = error.message
+            # The form shows each message at its field; repeating them here said them twice.
+            refusal = "Nothing was changed: the form below says why."
         else:
             messages.success(request, message)
             if selectors.referrals_visible_to(request.user).filter(pk=pk).exists():
