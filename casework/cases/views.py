@@ -296,7 +296,7 @@ def case_unassign(request, number):
         try:
             services.case_unassign(actor=request.user, case=case, user=assignment.user)
         except DomainError as error:
-            messages.error(request, error.message)
+            messages.error(request, error.text)
         else:
             messages.success(request, f"{assignment.user.get_username()} removed from the case.")
     return redirect("cases:detail", number=case.number)
@@ -333,7 +333,7 @@ def case_close_decide(request, number, decision: str):
             try:
                 messages.success(request, act(case, form.cleaned_data))
             except DomainError as error:
-                messages.error(request, error.message)
+                messages.error(request, error.text)
         return redirect("cases:closures")
     return _overview_action(request, number, "decision_form", form, act)
 
@@ -628,5 +628,5 @@ def case_task_toggle(request, number, pk: int):
         else:
             services.case_task_complete(actor=request.user, task=task)
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.text)
     return redirect("cases:tasks", number=case.number)

@@ -221,10 +221,10 @@ def _action(request: HttpRequest, pk: int, form_name: str, form, act) -> HttpRes
             message = act(referral, form.cleaned_data if form is not None else {})
         except DomainError as error:
             if form is None:
-                messages.error(request, error.message)
+                messages.error(request, error.text)
                 return redirect("referrals:detail", pk=pk)
             error.add_to_form(form)
-            refusal = " ".join(problem.message for problem in error.errors)
+            refusal = error.text
         else:
             messages.success(request, message)
             if selectors.referrals_visible_to(request.user).filter(pk=pk).exists():

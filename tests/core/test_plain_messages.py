@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from casework.core.errors import DomainError
 from casework.partners.models import Agency
 from tests.cases.factories import make_case
 from tests.custody.factories import make_store
@@ -89,3 +90,9 @@ def test_a_search_that_is_too_long_shows_the_error_and_no_cases(client_for, inve
     body = response.content.decode()
     assert "at most 200 characters" in body
     assert "Synthetic case 0042" not in body
+
+
+def test_a_page_message_carries_no_field_names():
+    error = DomainError("No case NORTH-2099-999999 that you can see.", field="case")
+    assert error.message == "case: No case NORTH-2099-999999 that you can see."
+    assert error.text == "No case NORTH-2099-999999 that you can see."
