@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files carry the policy too (and stay cacheable).
+    "casework.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casework.core.middleware.RequestContextMiddleware",
     "casework.core.middleware.RefuseFileUploadsMiddleware",
@@ -272,9 +274,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # API_DOCS_PUBLIC below, read at request time (so tests can flip it).
+    "SERVE_PERMISSIONS": ["casework.core.permissions.SchemaAccess"],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": enum_name_overrides(BASE_DIR / "casework"),
 }
+
+# The OpenAPI schema and its browsable docs: open in development, signed-in users only in
+# production (the schema maps every route and field an attacker would probe).
+API_DOCS_PUBLIC = not PRODUCTION
 
 # Celery: configured once here, used by config/celery.py. Without CELERY_BROKER_URL the
 # broker is kombu's filesystem transport under var/, which needs no server.

@@ -8,8 +8,9 @@ from importlib.util import find_spec
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from casework.core.api_docs import SwaggerDocsView
 from casework.core.api_views import HeartbeatView, MeView
 
 DOMAIN_APPS = ("referrals", "cases", "deadlines", "partners", "custody", "audit", "oversight")
@@ -37,7 +38,7 @@ def _mounted(module_suffix: str, prefix: str) -> list:
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SwaggerDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("me/", MeView.as_view(), name="api-me"),
     path("system/heartbeat/", HeartbeatView.as_view(), name="api-heartbeat"),
     *_mounted("api_urls", ""),

@@ -85,6 +85,19 @@ def case_is_visible(*, user, case: Case) -> bool:
     return cases_visible_to(user).filter(pk=case.pk).exists()
 
 
+def users_who_can_see_case(case: Case) -> QuerySet:
+    """The active accounts ``case_visibility_q`` lets see ``case`` (the same two rules, seen
+    from the case): holders of the view grant and supervisors of the case's unit."""
+    from casework.accounts.models import User
+
+    granted = CaseUserObjectPermission.objects.filter(
+        user=OuterRef("pk"), permission__codename=VIEW_PERMISSION, content_object=case
+    )
+    unit_supervisor = Q(unit_id=case.unit_id, groups__name=Role.SUPERVISOR)
+    ids = User.objects.filter(Q(Exists(granted)) | unit_supervisor).values("pk")
+    return User.objects.filter(pk__in=ids, is_active=True)
+
+
 # --- Roles on one case ------------------------------------------------------------------------
 
 
@@ -113,6 +126,15 @@ def can_manage_case(user, case: Case) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return case.lead_id == user.pk or is_unit_supervisor(user, case.unit_id)
+
+
+def view_details(user, case: Case, **details) -> dict:
+    """Details for a ``*.view`` audit event, marked ``outside_team`` when the viewer is neither
+    on the case (lead, assignee) nor a supervisor of its unit — someone who sees it by a grant.
+    The audit flags list only those views: the team's own work is not worth a second look."""
+    if not (is_unit_supervisor(user, case.unit_id) or is_case_member(user, case)):
+        details["outside_team"] = True
+    return details
 
 
 def can_see_victims(user, case: Case) -> bool:
@@ -263,7 +285,13 @@ def pending_closure(case: Case) -> CaseClosureRequest | None:
 def case_view(*, user, number: str, tab: str = "overview") -> Case:
     """The case for display, audited as ``case.view`` (404 if it may not be seen)."""
     case = case_get_for(user=user, number=number)
-    audit_record(actor=user, action="case.view", target=case, case_id=case.pk, details={"tab": tab})
+    audit_record(
+        actor=user,
+        action="case.view",
+        target=case,
+        case_id=case.pk,
+        details=view_details(user, case, tab=tab),
+    )
     return case
 
 
@@ -323,7 +351,7 @@ def victim_records_view(*, user, case: Case, reason: str) -> list[VictimRecord]:
             action="victim.view",
             object_type="cases.victimrecord",
             case_id=case.pk,
-            details={"victims": [v.pk for v in victims]},
+            details=view_details(user, case, victims=[v.pk for v in victims]),
         )
     return victims
 

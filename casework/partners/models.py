@@ -36,6 +36,13 @@ _ON_CASE_OR_REFERRAL = Q(case__isnull=False, referral__isnull=True) | Q(
 )
 
 
+def agency_label(name: str, country: str) -> str:
+    """The agency's name with its country, once: many names carry it already
+    ("Example Hotline (IE)")."""
+    suffix = f"({country})"
+    return name if not country or name.endswith(suffix) else f"{name} {suffix}"
+
+
 class Agency(TimeStampedModel):
     """A police service, prosecutor, hotline, provider, international body or NGO we work with.
 
@@ -87,7 +94,7 @@ class Agency(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.country})"
+        return agency_label(self.name, self.country)
 
 
 class Contact(TimeStampedModel):
