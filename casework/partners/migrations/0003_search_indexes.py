@@ -4,11 +4,12 @@
 # three-character pieces (casework/core/trigrams.py), and for identifiers the name without its
 # service. AddIndex only: reversed by dropping the indexes.
 
-import casework.core.trigrams
 import django.contrib.postgres.indexes
 import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
+
+import casework.core.trigrams
 
 
 class Migration(migrations.Migration):
