@@ -15,7 +15,6 @@ class SearchForm(CaseworkForm):
         max_length=MAX_QUERY_LENGTH,
         help_text="A case number or part of it, a title, a referral or request reference, an "
         "exhibit number or store id, or an identifier (e-mail, user name, phone, IP address).",
-        widget=forms.TextInput(attrs={"type": "search", "class": "usa-input", "autofocus": True}),
     )
 
     def __init__(self, *args, **kwargs) -> None:

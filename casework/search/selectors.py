@@ -148,13 +148,17 @@ def _fill(group: Group, queryset: QuerySet, to_hit) -> Group:
     return group
 
 
-def _substring_q(fields: tuple[str, ...], text: str) -> Q | None:
-    if len(text) < MIN_LENGTH:
-        return None
+def _reference_q(fields: tuple[str, ...], text: str, *, short_exact: bool = False) -> Q:
+    """Any part of one of ``fields`` (the trigram indexes). Shorter text has no index to narrow
+    by: it matches exactly where an index leads to the field from the visible records
+    (``short_exact``), and nothing elsewhere rather than scanning a national table."""
     condition = Q()
     for name in fields:
-        condition |= contains_text_q(name, text)
-    return condition
+        if len(text) >= MIN_LENGTH:
+            condition |= contains_text_q(name, text)
+        elif short_exact:
+            condition |= Q(**{f"{name}__iexact": text})
+    return condition if condition else Q(pk__in=[])
 
 
 def _as_uuid(text: str) -> uuid.UUID | None:
@@ -166,12 +170,11 @@ def _as_uuid(text: str) -> uuid.UUID | None:
 
 def _cases(user, text: str) -> Group:
     group = Group(kind="cases", label="Cases")
-    condition = Q(number=text.upper()) | Q(
-        search_vector=SearchQuery(text, search_type="websearch", config="simple")
+    condition = (
+        Q(number=text.upper())
+        | Q(search_vector=SearchQuery(text, search_type="websearch", config="simple"))
+        | _reference_q(("number", "title"), text)
     )
-    by_part = _substring_q(("number", "title"), text)
-    if by_part is not None:
-        condition |= by_part
     exact_first = CaseWhen(When(number=text.upper(), then=Value(0)), default=Value(1))
     cases = (
         cases_visible_to(user)
@@ -197,10 +200,7 @@ def _cases(user, text: str) -> Group:
 
 def _referrals(user, text: str) -> Group:
     group = Group(kind="referrals", label="Referrals")
-    condition = Q(source_reference=text)
-    by_part = _substring_q(("source_reference",), text)
-    if by_part is not None:
-        condition |= by_part
+    condition = _reference_q(("source_reference",), text)
     referrals = (
         referrals_visible_to(user)
         .filter(condition)
@@ -221,10 +221,10 @@ def _referrals(user, text: str) -> Group:
 
 def _evidence(user, text: str) -> Group:
     group = Group(kind="evidence", label="Evidence items")
-    condition = Q(exhibit_number=text) | Q(store_identifier=text)
-    by_part = _substring_q(("exhibit_number", "store_identifier"), text)
-    if by_part is not None:
-        condition |= by_part
+    # (case, exhibit_number) leads from the visible cases to a short exhibit number ("A1").
+    condition = _reference_q(("exhibit_number",), text, short_exact=True) | _reference_q(
+        ("store_identifier",), text
+    )
     as_uuid = _as_uuid(text)
     if as_uuid is not None:
         condition |= Q(public_id=as_uuid)
@@ -248,10 +248,7 @@ def _evidence(user, text: str) -> Group:
 
 def _requests(user, text: str) -> Group:
     group = Group(kind="partner_requests", label="Partner requests")
-    condition = Q(external_reference=text)
-    by_part = _substring_q(("external_reference",), text)
-    if by_part is not None:
-        condition |= by_part
+    condition = _reference_q(("external_reference",), text)
     as_uuid = _as_uuid(text)
     if as_uuid is not None:
         condition |= Q(pk=as_uuid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from casework.audit.models import AuditEvent
+from tests.custody.factories import make_item, make_store
 
 pytestmark = pytest.mark.django_db
 
@@ -47,11 +48,18 @@ def test_a_query_of_exactly_200_characters_is_searched(client_for, investigator,
     assert response.context["results"] is not None
 
 
-def test_short_queries_match_exactly_only(client_for, investigator, world):
-    # "NX" has no three-character piece for the index: only an exact match could be found.
-    response = client_for(investigator).get("/search/", {"q": "NX"})
-    assert response.status_code == 200
-    assert response.context["results"].total == 0
+def test_short_queries_match_exactly_only(client_for, investigator, world, administrator):
+    # "NX" has no three-character piece for the index: only a whole exhibit number is found.
+    client = client_for(investigator)
+    assert client.get("/search/", {"q": "NX"}).context["results"].total == 0
+    make_item(
+        case=world.north_case,
+        store=make_store(admin=administrator),
+        actor=investigator,
+        exhibit_number="A1",
+    )
+    groups = client.get("/search/", {"q": "a1"}).context["results"].groups
+    assert [hit.reference for hit in groups[2].hits] == ["A1"]
 
 
 def test_a_nul_is_refused_before_the_page_runs(client_for, investigator):
