@@ -17,6 +17,7 @@ import phonenumbers
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length, Substr
+from django.db.models.lookups import Exact
 
 from .errors import DomainError
 
@@ -185,3 +186,19 @@ def identifier_readings(text: str) -> list[tuple[str, str]]:
                 readings.append((kind, normal))
             break
     return readings
+
+
+def identifier_match_q(text: str, *, normal_field: str) -> Q | None:
+    """Identifier rows (``kind``, ``service`` and ``normal_field`` columns) equal to ``text`` read
+    as any kind, or holding that name under any service; ``None`` when ``text`` reads as none.
+    Each alternative is an index lookup: (kind, normal form), or the name without its service."""
+    condition = Q()
+    for kind, normal in identifier_readings(text):
+        condition |= Q(kind=kind, **{normal_field: normal})
+        if kind in SERVICE_QUALIFIED_KINDS:
+            condition |= (
+                SERVICE_QUALIFIED_Q
+                & Q(kind=kind)
+                & Q(Exact(unqualified_name(normal_field), normal))
+            )
+    return condition or None

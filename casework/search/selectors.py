@@ -28,13 +28,7 @@ from casework.audit.choices import Outcome
 from casework.audit.services import audit_record
 from casework.cases.models import CaseIdentifier
 from casework.cases.selectors import case_visibility_q, cases_visible_to
-from casework.core.identifiers import (
-    SERVICE_QUALIFIED_KINDS,
-    SERVICE_QUALIFIED_Q,
-    IdentifierKind,
-    identifier_readings,
-    unqualified_name,
-)
+from casework.core.identifiers import IdentifierKind, identifier_match_q
 from casework.core.trigrams import MIN_LENGTH, contains_text_q
 from casework.core.validation import text_problem
 from casework.custody.selectors import items_visible_to
@@ -284,27 +278,13 @@ def _requests(user, text: str) -> Group:
     return _fill(group, requests, hit)
 
 
-def _identifier_q(text: str, *, normal_field: str) -> Q | None:
-    """Identifiers equal to ``text`` read as any kind, or named so under any service."""
-    readings = identifier_readings(text)
-    if not readings:
-        return None
-    condition = Q()
-    for kind, normal in readings:
-        condition |= Q(kind=kind, **{normal_field: normal})
-        if kind in SERVICE_QUALIFIED_KINDS:
-            condition |= SERVICE_QUALIFIED_Q & Q(kind=kind, unqualified=normal)
-    return condition
-
-
 def _case_identifiers(user, text: str) -> Group:
     group = Group(kind="case_identifiers", label="Identifiers on cases")
-    condition = _identifier_q(text, normal_field="normal_value")
+    condition = identifier_match_q(text, normal_field="normal_value")
     if condition is None:
         return group
     identifiers = (
         CaseIdentifier.objects.filter(case_visibility_q(user, prefix="case__"))
-        .alias(unqualified=unqualified_name("normal_value"))
         .filter(condition)
         .select_related("case")
         .order_by("-case__opened_at", "case_id", "kind", "id")
@@ -328,12 +308,11 @@ def _case_identifiers(user, text: str) -> Group:
 
 def _referral_identifiers(user, text: str) -> Group:
     group = Group(kind="referral_identifiers", label="Identifiers on referrals")
-    condition = _identifier_q(text, normal_field="normal")
+    condition = identifier_match_q(text, normal_field="normal")
     if condition is None:
         return group
     identifiers = (
         ReferralIdentifier.objects.filter(referral_visibility_q(user, prefix="referral__"))
-        .alias(unqualified=unqualified_name("normal"))
         .filter(condition)
         .select_related("referral")
         .order_by("-referral__received_at", "referral_id", "id")

@@ -58,3 +58,15 @@ def test_it_reads_a_bracket_as_no_web_address_instead_of_failing():
 
 def test_the_case_list_search_survives_a_bracket(client_for, investigator, world):
     assert client_for(investigator).get("/cases/", {"q": "[user"}).status_code == 200
+
+
+def test_the_cases_list_finds_a_name_without_its_service(client_for, investigator, world):
+    # The search box's "more in the cases list" link leads there: it must find the same.
+    response = client_for(investigator).get("/cases/", {"q": "User_000003"})
+    assert world.north_case.number in response.content.decode()
+
+
+def test_the_cases_list_finds_any_part_of_a_number(client_for, investigator, world):
+    fragment = world.north_case.number[-9:]  # "-000001" and the year's end: not a whole word
+    response = client_for(investigator).get("/cases/", {"q": fragment})
+    assert world.north_case.number in response.content.decode()
