@@ -24,6 +24,8 @@ GROUP_KINDS = [
 
 
 class SearchHitSerializer(CaseworkSerializer):
+    """One record found, with the link to its page."""
+
     reference = serializers.CharField(
         read_only=True, help_text="Case number, reference, exhibit number or identifier."
     )
@@ -32,6 +34,8 @@ class SearchHitSerializer(CaseworkSerializer):
 
 
 class SearchGroupSerializer(CaseworkSerializer):
+    """The matches of one kind of record that you may see: how many, and the first ones."""
+
     kind = serializers.ChoiceField(choices=GROUP_KINDS, read_only=True)
     label = serializers.CharField(read_only=True)
     count = serializers.IntegerField(
@@ -52,6 +56,8 @@ class SearchGroupSerializer(CaseworkSerializer):
 
 
 class SearchResultsSerializer(CaseworkSerializer):
+    """Every group, always in the same order, with no match left out of a count."""
+
     query = serializers.CharField(read_only=True)
     total = serializers.IntegerField(read_only=True)
     groups = SearchGroupSerializer(many=True, read_only=True)
