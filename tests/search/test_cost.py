@@ -64,7 +64,7 @@ def test_a_group_shows_its_first_page_and_counts_the_rest(
     cases = response.context["results"].groups[0]
     assert (len(cases.hits), cases.count, cases.count_is_capped) == (2, 4, True)
     html = response.content.decode()
-    assert "more than 4" in html
+    assert "more than 4 found" in html
     assert 'href="/cases/?q=Synthetic"' in html
 
 
