@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "casework.partners",
     "casework.custody",
     "casework.oversight",
+    "casework.search",
 ]
 
 MIDDLEWARE = [

@@ -42,6 +42,7 @@ api_patterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("system/heartbeat/", HeartbeatView.as_view(), name="api-heartbeat"),
     *_mounted("api_urls", ""),
+    path("search/", include("casework.search.api_urls")),
 ]
 
 urlpatterns = [
@@ -50,4 +51,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
     *_mounted("urls", ""),
+    path("search/", include("casework.search.urls")),
 ]

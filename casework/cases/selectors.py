@@ -24,7 +24,9 @@ from casework.accounts.choices import Role
 from casework.audit.services import audit_record
 from casework.core.context import with_reason
 from casework.core.errors import DomainError, NotFound
-from casework.core.identifiers import IdentifierKind, normalise_identifier
+from casework.core.identifiers import identifier_match_q
+from casework.core.trigrams import MIN_LENGTH as TRIGRAM_MIN_LENGTH
+from casework.core.trigrams import contains_text_q
 
 from .choices import CaseStatus, ClosureRequestStatus
 from .models import (
@@ -190,18 +192,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
 
 
 def _identifier_search_q(text: str) -> Q | None:
-    """Cases holding an identifier equal to ``text`` in any kind it can be read as; each
-    alternative is an index lookup on (kind, normal_value)."""
-    alternatives = Q()
-    found = False
-    for kind in IdentifierKind.values:
-        try:
-            normal = normalise_identifier(kind, text)
-        except DomainError:
-            continue
-        alternatives |= Q(kind=kind, normal_value=normal)
-        found = True
-    if not found:
+    """Cases holding an identifier equal to ``text`` in any kind it can be read as, with or
+    without its service (``user_8812`` finds ``example-service:user_8812``); each alternative
+    is an index lookup."""
+    alternatives = identifier_match_q(text, normal_field="normal_value")
+    if alternatives is None:
         return None
     return Q(Exists(CaseIdentifier.objects.filter(alternatives, case_id=OuterRef("pk"))))
 
@@ -214,6 +209,10 @@ def case_search_q(text: str) -> Q:
         return Q(number__startswith=text.upper())
     query = SearchQuery(text, search_type="websearch", config="simple")
     condition = Q(search_vector=query)
+    if len(text) >= TRIGRAM_MIN_LENGTH:
+        # Any part of the number or title, as the search box finds it (its "more" link
+        # leads here).
+        condition |= contains_text_q("number", text) | contains_text_q("title", text)
     by_identifier = _identifier_search_q(text)
     if by_identifier is not None:
         condition |= by_identifier

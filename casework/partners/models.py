@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from casework.core.models import TimeStampedModel
+from casework.core.trigrams import trigram_index_expression
 
 from .choices import (
     AgencyKind,
@@ -252,6 +253,8 @@ class PartnerRequest(TimeStampedModel):
                 condition=Q(answered_at__isnull=False),
                 name="request_answered_at_idx",
             ),
+            # The search box: any part of the other side's reference (core/trigrams.py).
+            GinIndex(trigram_index_expression("external_reference"), name="request_ref_trgm_idx"),
         ]
 
     def __str__(self) -> str:

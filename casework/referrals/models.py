@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from casework.accounts.models import Unit
 from casework.cases.choices import Priority
-from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent
+from casework.core.identifiers import (
+    SERVICE_QUALIFIED_Q,
+    DeviceIdKind,
+    IdentifierKind,
+    IpEvent,
+    unqualified_name,
+)
 from casework.core.models import TimeStampedModel
+from casework.core.trigrams import trigram_index_expression
 
 from .choices import OPEN_STATUSES, IntakeChannel, ReferralStatus, SourceKind
 
@@ -136,6 +144,8 @@ class Referral(TimeStampedModel):
                 condition=models.Q(triaged_at__isnull=False),
                 name="referral_unit_triaged_idx",
             ),
+            # The search box: any part of the source's reference (casework/core/trigrams.py).
+            GinIndex(trigram_index_expression("source_reference"), name="referral_ref_trgm_idx"),
         ]
 
     def __str__(self) -> str:
@@ -195,6 +205,13 @@ class ReferralIdentifier(TimeStampedModel):
         indexes = [
             models.Index(fields=["kind", "normal"], name="referral_identifier_lookup_idx"),
             models.Index(fields=["referral", "id"], name="referral_identifier_ref_idx"),
+            # The search box: ``user_8812`` finds ``example-service:user_8812``.
+            models.Index(
+                models.F("kind"),
+                unqualified_name("normal"),
+                condition=SERVICE_QUALIFIED_Q,
+                name="referral_identifier_name_idx",
+            ),
         ]
 
     def __str__(self) -> str:
