@@ -237,9 +237,11 @@ if PRODUCTION:
 # Django REST framework: JSON only (no multipart or form parsers, so an upload gets 415),
 # errors as RFC 9457 problem details.
 REST_FRAMEWORK = {
+    # Token first: DRF answers an anonymous caller with the first class's challenge, so 401 with
+    # ``WWW-Authenticate: Token`` (sessions have no challenge and would make it a 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -250,7 +252,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "casework.core.api.CreatedCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "casework.core.api_schema.CaseworkAutoSchema",
     "EXCEPTION_HANDLER": "casework.core.api.problem_details_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "30/minute"},
 }
@@ -268,6 +270,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": enum_name_overrides(BASE_DIR / "casework"),
+    # 3.1: nullable references are plain JSON Schema (``oneOf: [$ref, null]``) that validators
+    # and fuzzers read the same way.
+    "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "casework.core.api_schema.schema_problem_responses",
+    ],
 }
 
 # Celery: configured once here, used by config/celery.py. Without CELERY_BROKER_URL the
