@@ -7,10 +7,10 @@ from importlib.util import find_spec
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from casework.core.api_views import HeartbeatView, MeView
+from casework.core.api_views import HeartbeatView, MeView, UnknownRouteView
 
 DOMAIN_APPS = ("referrals", "cases", "deadlines", "partners", "custody", "audit", "oversight")
 
@@ -41,6 +41,7 @@ api_patterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("system/heartbeat/", HeartbeatView.as_view(), name="api-heartbeat"),
     *_mounted("api_urls", ""),
+    re_path(r"^.*$", UnknownRouteView.as_view(), name="api-unknown"),
 ]
 
 urlpatterns = [
