@@ -175,7 +175,9 @@ def _identifier_search_q(text: str) -> Q | None:
     for kind in IdentifierKind.values:
         try:
             normal = normalise_identifier(kind, text)
-        except DomainError:
+        except (DomainError, ValueError):
+            # Search text is anything a person types; text no kind can read (``2[`` trips the
+            # URL parser) simply matches no identifier.
             continue
         alternatives |= Q(kind=kind, normal_value=normal)
         found = True
