@@ -10,7 +10,7 @@ import json
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound as DRFNotFound
 from rest_framework.response import Response
@@ -372,7 +372,18 @@ class ItemEventView(APIView):
 class EventAcknowledgeView(APIView):
     """The receiver acknowledges a hand-over in their own name."""
 
-    @extend_schema(request=None, responses={201: OpenApiResponse(description="Acknowledged")})
+    @extend_schema(
+        request=None,
+        responses={
+            201: inline_serializer(
+                "CustodyAcknowledgement",
+                {
+                    "event": serializers.IntegerField(),
+                    "acknowledged_at": serializers.DateTimeField(),
+                },
+            )
+        },
+    )
     def post(self, request, pk):
         event = selectors.event_get_for(user=request.user, pk=pk)
         ack = services.custody_acknowledge(actor=request.user, event=event)
