@@ -41,7 +41,7 @@ api_patterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("system/heartbeat/", HeartbeatView.as_view(), name="api-heartbeat"),
     *_mounted("api_urls", ""),
-    re_path(r"^.*$", UnknownRouteView.as_view(), name="api-unknown"),
+    re_path(r"^[\s\S]*$", UnknownRouteView.as_view(), name="api-unknown"),
 ]
 
 urlpatterns = [

@@ -101,8 +101,12 @@ def test_anonymous_callers_get_401_with_a_challenge(client):
     assert response["Content-Type"] == "application/problem+json"
 
 
-def test_an_unknown_api_route_is_a_problem_detail(api_for, investigator):
-    response = api_for(investigator).patch("/api/v1/cases/NORTH-2026-000001/victims/-1/")
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/cases/NORTH-2026-000001/victims/-1/", "/api/v1/partners/requests/%0A-/status/"],
+)
+def test_an_unknown_api_route_is_a_problem_detail(api_for, investigator, path):
+    response = api_for(investigator).post(path, {}, format="json")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
 
