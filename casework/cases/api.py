@@ -8,7 +8,12 @@ everything under it; lists never include it. Errors are problem details (``Domai
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -358,6 +363,20 @@ CASE_FILTERS = [
 ]
 
 
+# A case opened for another lead may be one the opener cannot see: then only its number.
+CASE_OPENED_SCHEMA = {
+    "anyOf": [
+        {"$ref": "#/components/schemas/CaseDetail"},
+        {
+            "type": "object",
+            "properties": {"number": {"type": "string"}},
+            "required": ["number"],
+            "additionalProperties": False,
+        },
+    ]
+}
+
+
 class CaseListView(generics.GenericAPIView):
     pagination_class = OpenedCursorPagination
     serializer_class = CaseSerializer
@@ -378,7 +397,16 @@ class CaseListView(generics.GenericAPIView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(CaseSerializer(page, many=True).data)
 
-    @extend_schema(request=CaseCreateSerializer, responses={201: CaseDetailSerializer})
+    @extend_schema(
+        request=CaseCreateSerializer,
+        responses={
+            201: OpenApiResponse(
+                response=CASE_OPENED_SCHEMA,
+                description="The new case; only its number when you opened it for a lead "
+                "and cannot see it yourself.",
+            )
+        },
+    )
     def post(self, request):
         data = _valid(CaseCreateSerializer, request)
         user = request.user

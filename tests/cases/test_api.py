@@ -233,3 +233,20 @@ def _nullable(prop: dict) -> bool:
     import json
 
     return '"null"' in json.dumps(prop) or prop.get("nullable") is True
+
+
+def test_a_case_opened_for_another_lead_answers_as_the_schema_says(
+    api_for, client, investigator, teammate
+):
+    from jsonschema_rs import validator_for
+
+    created = api_for(investigator).post(
+        "/api/v1/cases/", {"title": "Synthetic for a teammate", "lead": "inv2.north"}, format="json"
+    )
+    assert created.status_code == 201
+    assert set(created.json()) == {"number"}
+    schema = _schema(client)
+    response = schema["paths"]["/api/v1/cases/"]["post"]["responses"]["201"]
+    body_schema = response["content"]["application/json"]["schema"]
+    body_schema = {**body_schema, "components": schema["components"]}
+    assert validator_for(body_schema).is_valid(created.json())
