@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-FUZZ_EXAMPLES = int(os.environ.get("CASEWORK_FUZZ_EXAMPLES", "12"))
+FUZZ_EXAMPLES = int(os.environ.get("CASEWORK_FUZZ_EXAMPLES", "25"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
