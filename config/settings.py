@@ -259,7 +259,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "casework.core.api.CreatedCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "casework.core.api_schema.CaseworkAutoSchema",
     "EXCEPTION_HANDLER": "casework.core.api.problem_details_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "30/minute"},
 }
@@ -279,6 +279,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["casework.core.permissions.SchemaAccess"],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": enum_name_overrides(BASE_DIR / "casework"),
+    # 3.1: nullable references are plain JSON Schema (``oneOf: [$ref, null]``) that validators
+    # and fuzzers read the same way.
+    "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "casework.core.api_schema.schema_problem_responses",
+    ],
 }
 
 # The OpenAPI schema and its browsable docs: open in development, signed-in users only in

@@ -7,11 +7,11 @@ from importlib.util import find_spec
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from casework.core.api_docs import SwaggerDocsView
-from casework.core.api_views import HeartbeatView, MeView
+from casework.core.api_views import HeartbeatView, MeView, UnknownRouteView
 
 DOMAIN_APPS = ("referrals", "cases", "deadlines", "partners", "custody", "audit", "oversight")
 
@@ -43,6 +43,8 @@ api_patterns = [
     path("system/heartbeat/", HeartbeatView.as_view(), name="api-heartbeat"),
     *_mounted("api_urls", ""),
     path("search/", include("casework.search.api_urls")),
+    # Last: any other path under /api/v1/ answers a problem-details 404, not an HTML page.
+    re_path(r"^[\s\S]*$", UnknownRouteView.as_view(), name="api-unknown"),
 ]
 
 urlpatterns = [

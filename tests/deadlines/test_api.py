@@ -106,3 +106,24 @@ def test_the_rules_are_listed_with_their_citations(api_for, auditor):
     by_kind = {(r["kind"], r["priority"]): r for r in rules}
     assert "2703(f)" in by_kind[("preservation_us_2703f", "")]["citation"]
     assert by_kind[("referral_triage", "P1")]["duration"] == "24 hours"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"kind": "bogus"}, "kind"),
+        ({"kind": "court_date,bogus"}, "kind"),
+        ({"scope": "galaxy"}, "scope"),
+        ({"case": "N\x1b"}, "case"),
+    ],
+)
+def test_an_invalid_filter_is_a_400_naming_it(api_for, investigator, params, field):
+    response = api_for(investigator).get(URL, params)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_the_schema_says_referral_and_extension_may_be_null(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    deadline = schema["components"]["schemas"]["Deadline"]["properties"]
+    assert "null" in deadline["referral"]["type"] and "null" in deadline["extended_to"]["type"]
