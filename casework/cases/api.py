@@ -7,6 +7,8 @@ everything under it; lists never include it. Errors are problem details (``Domai
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -20,7 +22,7 @@ from casework.core.errors import DomainError, NotFound
 from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent, normalise_identifier
 from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 
-from . import selectors, services
+from . import chronology, selectors, services
 from .choices import (
     CaseStatus,
     ClosureOutcome,
@@ -619,3 +621,59 @@ class CaseVictimView(APIView):
             if shown.pk == victim.pk:
                 return Response(VictimRecordSerializer(shown).data)
         raise NotFound("No victim record that you can see.")
+
+
+# --- chronology --------------------------------------------------------------------------------
+
+
+class ChronologyEntrySerializer(CaseworkSerializer):
+    occurred_at = serializers.DateTimeField(help_text="In the caller's time zone.")
+    kind = serializers.ChoiceField(choices=list(chronology.KINDS))
+    actor = serializers.CharField()
+    text = serializers.CharField(help_text="The action in plain words, after the actor's name.")
+    url = serializers.CharField(help_text="Web page of the record the action concerns.")
+    event_id = serializers.IntegerField(
+        allow_null=True, help_text="Audit event id; supervisors and auditors only, else null."
+    )
+
+
+class ChronologyPageSerializer(CaseworkSerializer):
+    next = serializers.CharField(allow_null=True)
+    results = ChronologyEntrySerializer(many=True)
+
+
+class CaseChronologyView(APIView):
+    """The case's history from the audit ledger, newest first, one row per action."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=list(chronology.KINDS)),
+            OpenApiParameter("cursor", OpenApiTypes.STR),
+        ],
+        responses=ChronologyPageSerializer,
+    )
+    def get(self, request, number: str):
+        case = chronology.chronology_case(user=request.user, number=number)
+        kind = request.query_params.get("kind", "")
+        page = chronology.chronology_page(
+            user=request.user,
+            case=case,
+            kind=kind,
+            cursor=request.query_params.get("cursor", ""),
+        )
+        following = None
+        if page.next_cursor:
+            query = {"cursor": page.next_cursor, **({"kind": kind} if kind else {})}
+            following = request.build_absolute_uri(request.path) + "?" + urlencode(query)
+        results = [
+            {
+                "occurred_at": entry.occurred_at.isoformat(),
+                "kind": entry.kind,
+                "actor": entry.actor,
+                "text": entry.text,
+                "url": entry.url,
+                "event_id": entry.event_id,
+            }
+            for entry in page.entries
+        ]
+        return Response({"next": following, "results": results})

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<str:number>/notes/", api.CaseNotesView.as_view(), name="notes"),
     path("<str:number>/tasks/", api.CaseTasksView.as_view(), name="tasks"),
     path("<str:number>/tasks/<int:pk>/", api.CaseTaskView.as_view(), name="task"),
+    path("<str:number>/chronology/", api.CaseChronologyView.as_view(), name="chronology"),
     path("<str:number>/victims/", api.CaseVictimsView.as_view(), name="victims"),
     path("<str:number>/victims/<int:pk>/", api.CaseVictimView.as_view(), name="victim"),
 ]
