@@ -22,7 +22,7 @@ from casework.core.errors import DomainError, NotFound
 from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent, normalise_identifier
 from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 
-from . import chronology, selectors, services
+from . import chronology, closure, selectors, services
 from .choices import (
     CaseStatus,
     ClosureOutcome,
@@ -141,6 +141,29 @@ class CaseTransitionSerializer(CaseworkSerializer):
 class CaseCloseRequestSerializer(CaseworkSerializer):
     reason = serializers.CharField()
     outcome = serializers.ChoiceField(choices=ClosureOutcome.choices)
+
+
+class CaseCloseCarryingSerializer(CaseCloseRequestSerializer):
+    carried = serializers.DictField(
+        child=serializers.CharField(max_length=500),
+        required=False,
+        default=dict,
+        help_text="Open item key (e.g. ``deadline:12``) → why it is carried past closure.",
+    )
+
+
+class CarriedItemSerializer(CaseworkSerializer):
+    key = serializers.CharField()
+    group = serializers.CharField()
+    label = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class CaseClosureCarriedSerializer(CaseClosureRequestSerializer):
+    carried = CarriedItemSerializer(many=True, read_only=True)
+
+    class Meta(CaseClosureRequestSerializer.Meta):
+        fields = [*CaseClosureRequestSerializer.Meta.fields, "carried"]
 
 
 class CaseClosureDecisionSerializer(CaseworkSerializer):
@@ -386,15 +409,23 @@ class CaseTransitionView(APIView):
 
 class CaseCloseRequestView(APIView):
     @extend_schema(
-        request=CaseCloseRequestSerializer, responses={201: CaseClosureRequestSerializer}
+        request=CaseCloseCarryingSerializer,
+        responses={201: CaseClosureCarriedSerializer},
+        description="Every open item that blocks closing (see the closure checklist) must be "
+        "resolved first or carried: ``carried`` maps its key to a reason. An item neither "
+        "resolved nor carried is a field error at ``carried.<key>``.",
     )
     def post(self, request, number: str):
         case = _case_quiet(request, number)
-        data = _valid(CaseCloseRequestSerializer, request)
-        closure = services.case_close_request(
-            actor=request.user, case=case, reason=data["reason"], outcome=data["outcome"]
+        data = _valid(CaseCloseCarryingSerializer, request)
+        asked = services.case_close_request(
+            actor=request.user,
+            case=case,
+            reason=data["reason"],
+            outcome=data["outcome"],
+            carried=data["carried"],
         )
-        return Response(CaseClosureRequestSerializer(closure).data, status=status.HTTP_201_CREATED)
+        return Response(CaseClosureCarriedSerializer(asked).data, status=status.HTTP_201_CREATED)
 
 
 class CaseApproveView(APIView):
@@ -677,3 +708,54 @@ class CaseChronologyView(APIView):
             for entry in page.entries
         ]
         return Response({"next": following, "results": results})
+
+
+# --- closure checklist ---------------------------------------------------------------------------
+
+
+class OpenItemSerializer(CaseworkSerializer):
+    key = serializers.CharField()
+    group = serializers.ChoiceField(choices=list(closure.ORDER))
+    label = serializers.CharField()
+    url = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+    blocking = serializers.BooleanField(
+        help_text="False for what closing ends by itself (the periodic case review)."
+    )
+    carried = serializers.BooleanField(help_text="Carried by the pending closure request.")
+
+
+class ClosureChecklistSerializer(CaseworkSerializer):
+    open_items = OpenItemSerializer(many=True)
+    pending = CaseClosureCarriedSerializer(allow_null=True)
+
+
+class CaseClosureChecklistView(APIView):
+    """What is open on the case, court dates first: what a closure request must resolve or
+    carry, and what the deciding supervisor sees."""
+
+    @extend_schema(responses=ClosureChecklistSerializer)
+    def get(self, request, number: str):
+        case = _case(request, number, tab="closure")
+        pending = selectors.pending_closure(case)
+        carried = closure.carried_keys(pending.carried) if pending else set()
+        items = [
+            {
+                "key": item.key,
+                "group": item.group,
+                "label": item.label,
+                "url": item.url,
+                "due_at": item.due_at.isoformat() if item.due_at else None,
+                "overdue": item.overdue,
+                "blocking": item.blocking,
+                "carried": item.key in carried,
+            }
+            for item in closure.case_open_items(case=case)
+        ]
+        return Response(
+            {
+                "open_items": items,
+                "pending": CaseClosureCarriedSerializer(pending).data if pending else None,
+            }
+        )

@@ -18,7 +18,7 @@ from casework.audit.services import audit_record
 from casework.core.csv import csv_lines
 from casework.core.errors import DomainError
 
-from . import chronology, forms, selectors, services
+from . import chronology, closure, forms, selectors, services
 from .models import Case
 
 TABS = [
@@ -294,18 +294,49 @@ def case_unassign(request, number):
     return redirect("cases:detail", number=case.number)
 
 
-@login_required
-@require_POST
-def case_close_request(request, number):
-    def act(case, data):
-        services.case_close_request(
-            actor=request.user, case=case, reason=data["reason"], outcome=data["outcome"]
-        )
-        return "Closure requested: a supervisor of the unit will decide."
-
-    return _overview_action(
-        request, number, "close_form", forms.CloseRequestForm(request.POST), act
+def _closure_page(request, case, form, *, status=200, decision_form=None):
+    pending = selectors.pending_closure(case)
+    return render(
+        request,
+        "cases/closure.html",
+        _case_context(
+            request,
+            case,
+            "overview",
+            form=form,
+            pending=pending,
+            carried_keys=closure.carried_keys(pending.carried) if pending else set(),
+            decision_form=decision_form or forms.CloseDecisionForm(),
+        ),
+        status=status,
     )
+
+
+@login_required
+def case_close_request(request, number):
+    """The closure checklist: every open item, court dates first, each to resolve or carry with
+    a reason; the same page shows a pending request, its carried items, and the decision."""
+    if request.method != "POST":
+        case = _case(request, number, "closure")
+        form = forms.ClosureChecklistForm(open_items=closure.case_open_items(case=case))
+        return _closure_page(request, case, form)
+    case = selectors.case_get_for(user=request.user, number=number)
+    form = forms.ClosureChecklistForm(request.POST, open_items=closure.case_open_items(case=case))
+    if form.is_valid():
+        try:
+            services.case_close_request(
+                actor=request.user,
+                case=case,
+                reason=form.cleaned_data["reason"],
+                outcome=form.cleaned_data["outcome"],
+                carried=form.carried(),
+            )
+        except DomainError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, "Closure requested: a supervisor of the unit will decide.")
+            return redirect("cases:detail", number=case.number)
+    return _closure_page(request, case, form, status=400)
 
 
 @login_required
@@ -327,6 +358,17 @@ def case_close_decide(request, number, decision: str):
             except DomainError as error:
                 messages.error(request, error.message)
         return redirect("cases:closures")
+    if request.POST.get("next") == "closure":
+        case = selectors.case_get_for(user=request.user, number=number)
+        if form.is_valid():
+            try:
+                messages.success(request, act(case, form.cleaned_data))
+            except DomainError as error:
+                error.add_to_form(form)
+            else:
+                return redirect("cases:detail", number=case.number)
+        checklist = forms.ClosureChecklistForm(open_items=closure.case_open_items(case=case))
+        return _closure_page(request, case, checklist, status=400, decision_form=form)
     return _overview_action(request, number, "decision_form", form, act)
 
 

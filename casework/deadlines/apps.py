@@ -18,7 +18,13 @@ class DeadlinesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import handlers  # noqa: F401 - subscribes to referral and case events
+        from . import (
+            handlers,  # noqa: F401 - subscribes to referral and case events
+            selectors,
+        )
+
+        # Listed on the case's closure checklist (casework.cases.closure).
+        self.case_open_items = selectors.case_open_items
 
         post_migrate.connect(_ensure_default_rules, sender=self)
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
 from casework.accounts.choices import Role
+from casework.cases.closure import OpenItem
 from casework.cases.selectors import case_visibility_q
 from casework.core.errors import NotFound
 from casework.referrals.selectors import referral_visibility_q
 
-from .choices import ACTIVE_STATES, DeadlineState
+from .choices import ACTIVE_STATES, DeadlineKind, DeadlineState
 from .models import Deadline
 
 RELATED = ("case", "referral", "owner", "unit", "rule")
@@ -154,3 +156,28 @@ def deadline_get_for(*, user, reference) -> Deadline:
 
 def deadlines_for_case(*, user, case) -> QuerySet[Deadline]:
     return deadlines_visible_to(user).filter(case=case).select_related(*RELATED)
+
+
+def case_open_items(*, case) -> list[OpenItem]:
+    """Open and missed clocks of ``case``, for the closure checklist (court dates apart)."""
+    now = timezone.now()
+    items = []
+    for deadline in Deadline.objects.filter(case=case, state__in=ACTIVE_STATES).order_by(
+        "due_at", "pk"
+    ):
+        overdue = deadline.due_at <= now
+        late = " (missed)" if deadline.state == DeadlineState.MISSED else ""
+        items.append(
+            OpenItem(
+                key=f"deadline:{deadline.pk}",
+                group="court_date" if deadline.kind == DeadlineKind.COURT_DATE else "deadline",
+                label=f"{deadline.get_kind_display()} due "
+                f"{deadline.due_at:%d %b %Y %H:%M} UTC{late}",
+                url=reverse("deadlines:detail", args=[deadline.reference]),
+                due_at=deadline.due_at,
+                overdue=overdue,
+                # The periodic review exists because the case is open; closing ends it.
+                blocking=deadline.kind != DeadlineKind.CASE_REVIEW,
+            )
+        )
+    return items

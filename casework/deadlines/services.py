@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -519,12 +520,19 @@ def deadline_reschedule(*, actor, deadline: Deadline, due_at: datetime, reason: 
 
 
 @transaction.atomic
-def deadlines_close_for_case(*, actor, case) -> int:
-    """A closed case has no open clocks: open ones are waived with the closure as reason.
-    Missed ones stay missed, because that they were missed remains true."""
+def deadlines_close_for_case(*, actor, case, carried: Collection[int] = ()) -> int:
+    """Open clocks of a closed case are waived with the closure as reason, except those the
+    closure carried (listed by id, with the requester's reason) and court dates: those stay
+    open, because closing a case does not cancel a hearing, and their owner keeps the
+    reminders. Missed ones stay missed, because that they were missed remains true."""
     waived = 0
     reason = f"Case {case.number} was closed."
-    for deadline in Deadline.objects.filter(case=case, state=DeadlineState.OPEN).order_by("pk"):
+    for deadline in (
+        Deadline.objects.filter(case=case, state=DeadlineState.OPEN)
+        .exclude(pk__in=list(carried))
+        .exclude(kind=DeadlineKind.COURT_DATE)
+        .order_by("pk")
+    ):
         deadline_waive(actor=actor, deadline=deadline, reason=reason)
         waived += 1
     return waived
