@@ -337,6 +337,7 @@ def _phrase(
             "extend": f"extended {what}",
             "reschedule": f"rescheduled {what}",
             "miss": f"recorded {what} as missed",
+            "adopt": f"let {what}, already running, serve the record that would have started it",
         }.get(verb, f"changed {what}")
         return words, url
     if action.startswith("partner_request."):

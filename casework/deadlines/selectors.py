@@ -7,6 +7,7 @@ page, in the API, in a count nor in a calendar feed. Access is decided here, as 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -181,3 +182,37 @@ def case_open_items(*, case) -> list[OpenItem]:
             )
         )
     return items
+
+
+SOON = timedelta(hours=72)
+RECENT = timedelta(days=30)
+
+
+@dataclass
+class HomeDeadlines:
+    """The home panel read at 2 a.m.: what falls due within 72 hours, what went overdue in the
+    last 30 days, and how much older overdue work there is (a count, not a list: it is a
+    supervisor's conversation, not tonight's work)."""
+
+    due_soon: list[Deadline]
+    recently_overdue: list[Deadline]
+    older_overdue: int
+
+
+def deadlines_home(*, user, now: datetime | None = None, size: int = 8) -> HomeDeadlines:
+    """Three bounded queries, whatever the backlog; each row carries its case or referral."""
+    now = now or timezone.now()
+    mine = (
+        deadlines_visible_to(user)
+        .filter(_mine_q(user), state__in=ACTIVE_STATES)
+        .select_related(*RELATED)
+    )
+    return HomeDeadlines(
+        due_soon=list(
+            mine.filter(due_at__gt=now, due_at__lte=now + SOON).order_by("due_at", "id")[:size]
+        ),
+        recently_overdue=list(
+            mine.filter(due_at__lte=now, due_at__gt=now - RECENT).order_by("-due_at", "-id")[:size]
+        ),
+        older_overdue=mine.filter(due_at__lte=now - RECENT).count(),
+    )
