@@ -177,7 +177,6 @@ def chronology_events(*, case: Case, kind: str = "", cursor: str = "") -> QueryS
         matches = Q()
         for prefix in KINDS[kind]:
             matches |= Q(action__startswith=prefix)
-        # An earlier kind's prefix may also match (none do today); exclude them to be exact.
         events = events.filter(matches)
     if cursor:
         moment, pk = decode_cursor(cursor)
