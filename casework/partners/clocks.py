@@ -16,9 +16,12 @@ import logging
 from .choices import Direction, LegalBasis, RequestKind, RequestStatus
 
 try:
-    from casework.deadlines.services import deadline_start_automatic, deadlines_meet
+    # Started through ``deadline_start_automatic``: it adopts an open clock of the same kind on
+    # the same record instead of starting a second one.
+    from casework.deadlines.services import deadline_start_automatic as deadline_start
+    from casework.deadlines.services import deadlines_meet
 except ImportError:  # pragma: no cover - the deadlines app's services are not installed
-    deadline_start_automatic = deadlines_meet = None
+    deadline_start = deadlines_meet = None
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +95,7 @@ def deadline_kinds_met_by(*, request, new_status: str) -> list[str] | None:
 def start_request_deadlines(*, actor, request) -> list:
     """Adapter: start the request's clocks in the deadlines app (or adopt an open one of the
     same kind on the same record); returns what happened, for the confirmation."""
-    if deadline_start_automatic is None:  # pragma: no cover
+    if deadline_start is None:  # pragma: no cover
         logger.warning("deadlines app unavailable: no clocks started for request %s", request.pk)
         return []
     started = []
@@ -100,7 +103,7 @@ def start_request_deadlines(*, actor, request) -> list:
         kind=request.kind, legal_basis=request.legal_basis, direction=request.direction
     ):
         started.append(
-            deadline_start_automatic(
+            deadline_start(
                 actor=actor,
                 kind=kind,
                 case=request.case,

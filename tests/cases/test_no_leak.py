@@ -31,7 +31,13 @@ def _seed(lead, teammate=None):
     note = services.case_note_add(actor=lead, case=case, body=f"{SECRET_NOTE} {lead.unit.code}")
     task = services.case_task_add(actor=lead, case=case, title="Synthetic restricted task")
     victim = services.case_subject_add(actor=lead, case=case, role="victim").victim_record
-    services.case_close_request(actor=lead, case=case, reason="Synthetic", outcome="other")
+    services.case_close_request(
+        actor=lead,
+        case=case,
+        reason="Synthetic",
+        outcome="other",
+        carried={f"task:{task.pk}": "Synthetic reason to carry"},
+    )
     return {"case": case, "identifier": identifier, "note": note, "task": task, "victim": victim}
 
 
