@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from casework.accounts.choices import Role
 from casework.audit.services import audit_record
@@ -675,6 +675,7 @@ def _chronology_kind(request) -> str:
 
 
 @login_required
+@require_GET
 def case_chronology(request, number):
     case = chronology.chronology_case(user=request.user, number=number)
     kind = _chronology_kind(request)
@@ -707,6 +708,7 @@ def case_chronology(request, number):
 
 
 @login_required
+@require_GET
 def case_chronology_export(request, number, fmt: str):
     case = chronology.chronology_case(user=request.user, number=number)
     kind = _chronology_kind(request)
@@ -722,8 +724,11 @@ def case_chronology_export(request, number, fmt: str):
         )
         response = HttpResponse(content, content_type="application/pdf")
     else:
-        response = StreamingHttpResponse(
-            csv_lines(chronology.EXPORT_HEADER, (chronology.export_row(e) for e in entries)),
+        # The rows are already read (at most EXPORT_LIMIT), so the file is built at once.
+        response = HttpResponse(
+            "".join(
+                csv_lines(chronology.EXPORT_HEADER, (chronology.export_row(e) for e in entries))
+            ),
             content_type="text/csv; charset=utf-8",
         )
     response["Content-Disposition"] = (

@@ -183,7 +183,7 @@ def test_exports_are_csv_and_pdf_and_audited(busy_case, investigator, supervisor
     client = client_for(supervisor)
     response = client.get(reverse("cases:chronology-csv", args=[busy_case.number]))
     assert response.status_code == 200
-    text = b"".join(response.streaming_content).decode()
+    text = response.content.decode()
     assert text.splitlines()[0] == "when,kind,who,what,link,audit_event_id"
     assert "sent a preservation request to Example Provider (IE)" in text
     pdf = client.get(reverse("cases:chronology-pdf", args=[busy_case.number]), {"kind": "note"})
