@@ -161,3 +161,22 @@ def test_a_case_with_nothing_open_closes_as_before(north_case, investigator, sup
     services.case_close_approve(actor=supervisor, case=north_case)
     north_case.refresh_from_db()
     assert north_case.is_closed
+
+
+def test_the_checklist_is_404_to_outsiders_and_bounded_in_queries(
+    crowded_case, outsider, investigator, supervisor, client_for, django_assert_max_num_queries
+):
+    url = reverse("cases:close-request", args=[crowded_case.number])
+    assert client_for(outsider).get(url).status_code == 404
+    client = client_for(investigator)
+    with django_assert_max_num_queries(30):
+        assert client.get(url).status_code == 200
+    services.case_close_request(
+        actor=investigator,
+        case=crowded_case,
+        reason="Synthetic",
+        outcome="other",
+        carried=_carry_all(crowded_case),
+    )
+    queue = client_for(supervisor).get(reverse("cases:closures")).content.decode()
+    assert url in queue and "carried" in queue
