@@ -39,3 +39,13 @@ def test_an_exhibit_page_links_its_case(north_case, investigator, administrator,
     item = make_item(case=north_case, store=make_store(admin=administrator), actor=investigator)
     page = client_for(investigator).get(reverse("custody:item", args=[item.public_id]))
     assert f'href="{reverse("cases:detail", args=[north_case.number])}"' in page.content.decode()
+
+
+def test_the_referral_queue_links_the_case_a_referral_became(investigator, supervisor, client_for):
+    from casework.referrals.services import referral_accept
+
+    referral = make_referral(actor=investigator)
+    accepted = referral_accept(actor=supervisor, referral=referral, title="Synthetic case 0042")
+    page = client_for(supervisor).get(reverse("referrals:queue"), {"status": "accepted"})
+    number = accepted.case.number
+    assert f'href="{reverse("cases:detail", args=[number])}"' in page.content.decode()
