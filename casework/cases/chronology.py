@@ -414,6 +414,10 @@ def _phrase(
         field = action.split(".", 1)[1]
         new = _change(event, field)
         return (f"set the {field} to {new}" if new and values else f"changed the {field}"), case_url
+    if action == "case.close_request":
+        carried = event.details.get("carried") or []
+        tail = f", carrying {len(carried)} open item{'s' if len(carried) != 1 else ''}"
+        return _CASE_VERBS[action] + (tail if carried else ""), _url("cases:close-request", number)
     if action in _CASE_VERBS:
         return _CASE_VERBS[action], case_url
     return action.replace("_", " ").replace(".", ": "), case_url

@@ -180,3 +180,14 @@ def test_the_checklist_is_404_to_outsiders_and_bounded_in_queries(
     )
     queue = client_for(supervisor).get(reverse("cases:closures")).content.decode()
     assert url in queue and "carried" in queue
+
+
+def test_the_chronology_tells_the_request_and_what_it_carried(crowded_case, investigator):
+    from casework.cases.chronology import chronology_page
+
+    carried = _carry_all(crowded_case)
+    services.case_close_request(
+        actor=investigator, case=crowded_case, reason="Synthetic", outcome="other", carried=carried
+    )
+    latest = chronology_page(user=investigator, case=crowded_case, kind="case").entries[0]
+    assert latest.text == f"asked for the case to be closed, carrying {len(carried)} open items"
