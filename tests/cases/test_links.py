@@ -24,6 +24,9 @@ def test_deadline_pages_link_the_case_and_the_referral(north_case, investigator,
     detail = client.get(reverse("deadlines:detail", args=[deadline.reference])).content.decode()
     assert case_href in detail
     assert case_href in client.get(reverse("deadlines:mine")).content.decode()
+    month = deadline.due_at.strftime("%Y-%m")
+    calendar = client.get(reverse("deadlines:calendar"), {"month": month}).content.decode()
+    assert case_href in calendar
     referral = make_referral(actor=investigator)
     triage = make_deadline(
         actor=investigator,
