@@ -199,3 +199,16 @@ def test_exports_are_csv_and_pdf_and_audited(busy_case, investigator, supervisor
 def test_the_case_page_links_to_the_chronology(busy_case, investigator, client_for):
     page = client_for(investigator).get(reverse("cases:detail", args=[busy_case.number]))
     assert reverse("cases:chronology", args=[busy_case.number]) in page.content.decode()
+
+
+def test_it_starts_with_the_referral_the_case_came_from(investigator, supervisor):
+    from casework.referrals.services import referral_accept
+    from tests.partners.factories import make_referral
+
+    referral = make_referral(actor=investigator, reference="SYN-00042")
+    case = referral_accept(actor=supervisor, referral=referral, title="Synthetic case 0042").case
+    entries = chronology_page(user=supervisor, case=case, kind="referral").entries
+    texts = [e.text for e in entries]
+    assert texts[-1] == "recorded referral SYN-00042"
+    assert f"accepted referral SYN-00042 into {case.number}" in texts
+    assert all(e.url == reverse("referrals:detail", args=[referral.pk]) for e in entries)
