@@ -7,6 +7,8 @@ everything under it; lists never include it. Errors are problem details (``Domai
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -30,7 +32,7 @@ from casework.core.errors import DomainError, NotFound
 from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent, normalise_identifier
 from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 
-from . import selectors, services
+from . import chronology, closure, selectors, services
 from .choices import (
     CaseStatus,
     ClosureOutcome,
@@ -149,6 +151,29 @@ class CaseTransitionSerializer(CaseworkSerializer):
 class CaseCloseRequestSerializer(CaseworkSerializer):
     reason = serializers.CharField()
     outcome = serializers.ChoiceField(choices=ClosureOutcome.choices)
+
+
+class CaseCloseCarryingSerializer(CaseCloseRequestSerializer):
+    carried = serializers.DictField(
+        child=serializers.CharField(max_length=500),
+        required=False,
+        default=dict,
+        help_text="Open item key (e.g. ``deadline:12``) → why it is carried past closure.",
+    )
+
+
+class CarriedItemSerializer(CaseworkSerializer):
+    key = serializers.CharField()
+    group = serializers.CharField()
+    label = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class CaseClosureCarriedSerializer(CaseClosureRequestSerializer):
+    carried = CarriedItemSerializer(many=True, read_only=True)
+
+    class Meta(CaseClosureRequestSerializer.Meta):
+        fields = [*CaseClosureRequestSerializer.Meta.fields, "carried"]
 
 
 class CaseClosureDecisionSerializer(CaseworkSerializer):
@@ -459,15 +484,23 @@ class CaseTransitionView(APIView):
 
 class CaseCloseRequestView(APIView):
     @extend_schema(
-        request=CaseCloseRequestSerializer, responses={201: CaseClosureRequestSerializer}
+        request=CaseCloseCarryingSerializer,
+        responses={201: CaseClosureCarriedSerializer},
+        description="Every open item that blocks closing (see the closure checklist) must be "
+        "resolved first or carried: ``carried`` maps its key to a reason. An item neither "
+        "resolved nor carried is a field error at ``carried.<key>``.",
     )
     def post(self, request, number: str):
         case = _case_quiet(request, number)
-        data = _valid(CaseCloseRequestSerializer, request)
-        closure = services.case_close_request(
-            actor=request.user, case=case, reason=data["reason"], outcome=data["outcome"]
+        data = _valid(CaseCloseCarryingSerializer, request)
+        asked = services.case_close_request(
+            actor=request.user,
+            case=case,
+            reason=data["reason"],
+            outcome=data["outcome"],
+            carried=data["carried"],
         )
-        return Response(CaseClosureRequestSerializer(closure).data, status=status.HTTP_201_CREATED)
+        return Response(CaseClosureCarriedSerializer(asked).data, status=status.HTTP_201_CREATED)
 
 
 class CaseApproveView(APIView):
@@ -698,3 +731,110 @@ class CaseVictimView(APIView):
             if shown.pk == victim.pk:
                 return Response(VictimRecordSerializer(shown).data)
         raise NotFound("No victim record that you can see.")
+
+
+# --- chronology --------------------------------------------------------------------------------
+
+
+class ChronologyEntrySerializer(CaseworkSerializer):
+    occurred_at = serializers.DateTimeField(help_text="In the caller's time zone.")
+    kind = serializers.ChoiceField(choices=list(chronology.KINDS))
+    actor = serializers.CharField()
+    text = serializers.CharField(help_text="The action in plain words, after the actor's name.")
+    url = serializers.CharField(help_text="Web page of the record the action concerns.")
+    event_id = serializers.IntegerField(
+        allow_null=True, help_text="Audit event id; supervisors and auditors only, else null."
+    )
+
+
+class ChronologyPageSerializer(CaseworkSerializer):
+    next = serializers.CharField(allow_null=True)
+    results = ChronologyEntrySerializer(many=True)
+
+
+class CaseChronologyView(APIView):
+    """The case's history from the audit ledger, newest first, one row per action."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=list(chronology.KINDS)),
+            OpenApiParameter("cursor", OpenApiTypes.STR),
+        ],
+        responses=ChronologyPageSerializer,
+    )
+    def get(self, request, number: str):
+        case = chronology.chronology_case(user=request.user, number=number)
+        kind = request.query_params.get("kind", "")
+        page = chronology.chronology_page(
+            user=request.user,
+            case=case,
+            kind=kind,
+            cursor=request.query_params.get("cursor", ""),
+        )
+        following = None
+        if page.next_cursor:
+            query = {"cursor": page.next_cursor, **({"kind": kind} if kind else {})}
+            following = request.build_absolute_uri(request.path) + "?" + urlencode(query)
+        results = [
+            {
+                "occurred_at": entry.occurred_at.isoformat(),
+                "kind": entry.kind,
+                "actor": entry.actor,
+                "text": entry.text,
+                "url": entry.url,
+                "event_id": entry.event_id,
+            }
+            for entry in page.entries
+        ]
+        return Response({"next": following, "results": results})
+
+
+# --- closure checklist ---------------------------------------------------------------------------
+
+
+class OpenItemSerializer(CaseworkSerializer):
+    key = serializers.CharField()
+    group = serializers.ChoiceField(choices=list(closure.ORDER))
+    label = serializers.CharField()
+    url = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+    blocking = serializers.BooleanField(
+        help_text="False for what closing ends by itself (the periodic case review)."
+    )
+    carried = serializers.BooleanField(help_text="Carried by the pending closure request.")
+
+
+class ClosureChecklistSerializer(CaseworkSerializer):
+    open_items = OpenItemSerializer(many=True)
+    pending = CaseClosureCarriedSerializer(allow_null=True)
+
+
+class CaseClosureChecklistView(APIView):
+    """What is open on the case, court dates first: what a closure request must resolve or
+    carry, and what the deciding supervisor sees."""
+
+    @extend_schema(responses=ClosureChecklistSerializer)
+    def get(self, request, number: str):
+        case = _case(request, number, tab="closure")
+        pending = selectors.pending_closure(case)
+        carried = closure.carried_keys(pending.carried) if pending else set()
+        items = [
+            {
+                "key": item.key,
+                "group": item.group,
+                "label": item.label,
+                "url": item.url,
+                "due_at": item.due_at.isoformat() if item.due_at else None,
+                "overdue": item.overdue,
+                "blocking": item.blocking,
+                "carried": item.key in carried,
+            }
+            for item in closure.case_open_items(case=case)
+        ]
+        return Response(
+            {
+                "open_items": items,
+                "pending": CaseClosureCarriedSerializer(pending).data if pending else None,
+            }
+        )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from casework.accounts.models import User
 
 from . import services
+from .closure import case_open_items
 from .models import Case
 
 SHARED_IDENTIFIER = ("email", "user_8812@example.org")
@@ -116,6 +117,15 @@ def _shared_identifier(north: Case, south: Case, users: dict[str, User]) -> None
             services.case_identifier_add(actor=lead, case=case, kind=kind, raw=value)
 
 
+def _carry_everything(case: Case) -> dict[str, str]:
+    # The demo's closures carry what is still open, as an investigator must say so explicitly.
+    return {
+        item.key: "Synthetic: carried past closure for the demo"
+        for item in case_open_items(case=case)
+        if item.blocking
+    }
+
+
 def _closures(cases: dict[str, Case], users: dict[str, User]) -> None:
     pending = cases["Synthetic case N-02"]
     if not pending.is_closed and not pending.closure_requests.exists():
@@ -124,6 +134,7 @@ def _closures(cases: dict[str, Case], users: dict[str, User]) -> None:
             case=pending,
             reason="Synthetic: all lines of enquiry completed",
             outcome="no_further_action",
+            carried=_carry_everything(pending),
         )
     closed = cases["Synthetic case S-02"]
     if not closed.is_closed and "sup.south" in users:
@@ -133,5 +144,6 @@ def _closures(cases: dict[str, Case], users: dict[str, User]) -> None:
                 case=closed,
                 reason="Synthetic: referred to a partner agency",
                 outcome="referred",
+                carried=_carry_everything(closed),
             )
         services.case_close_approve(actor=users["sup.south"], case=closed)

@@ -67,6 +67,36 @@ class CloseRequestForm(CaseworkForm):
     reason = forms.CharField(label="Reason for closing", widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class ClosureChecklistForm(CloseRequestForm):
+    """The closure request with one "carry" reason per open item that blocks closing. A field
+    left empty means "I have not resolved this": the service then refuses, naming the item."""
+
+    def __init__(self, *args, open_items=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_items = list(open_items)
+        for item in self.open_items:
+            if item.blocking:
+                self.fields[f"carried.{item.key}"] = forms.CharField(
+                    label=f"Reason to carry: {item.label}",
+                    required=False,
+                    max_length=500,
+                )
+
+    def carried(self) -> dict[str, str]:
+        return {
+            name.removeprefix("carried."): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("carried.") and value
+        }
+
+    def rows(self):
+        """Each open item beside its field (None for those closing ends by itself)."""
+        return [
+            (item, self[f"carried.{item.key}"] if item.blocking else None)
+            for item in self.open_items
+        ]
+
+
 class CloseDecisionForm(CaseworkForm):
     note = forms.CharField(
         label="Note (required when rejecting)",

@@ -256,6 +256,9 @@ class CaseClosureRequest(TimeStampedModel):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
+    # The open items the requester carried past closure, each ``{key, group, label, reason}``
+    # (see casework.cases.closure). Kept as asked, so the decision can be checked against it.
+    carried = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

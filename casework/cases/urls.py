@@ -32,6 +32,19 @@ urlpatterns = [
         {"decision": "reject"},
         name="close-reject",
     ),
+    path("<str:number>/chronology/", views.case_chronology, name="chronology"),
+    path(
+        "<str:number>/chronology.csv",
+        views.case_chronology_export,
+        {"fmt": "csv"},
+        name="chronology-csv",
+    ),
+    path(
+        "<str:number>/chronology.pdf",
+        views.case_chronology_export,
+        {"fmt": "pdf"},
+        name="chronology-pdf",
+    ),
     path("<str:number>/subjects/", views.case_subjects, name="subjects"),
     path("<str:number>/identifiers/", views.case_identifiers, name="identifiers"),
     path(

@@ -3,18 +3,22 @@ write through ``services``; a case one may not see is the ordinary 404 page."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from casework.accounts.choices import Role
 from casework.audit.services import audit_record
+from casework.core.csv import csv_lines
 from casework.core.errors import DomainError
 
-from . import forms, selectors, services
+from . import chronology, closure, forms, selectors, services
 from .models import Case
 
 TABS = [
@@ -24,6 +28,7 @@ TABS = [
     ("victims", "Victims", "cases:victims"),
     ("notes", "Notes", "cases:notes"),
     ("tasks", "Tasks", "cases:tasks"),
+    ("chronology", "Chronology", "cases:chronology"),
 ]
 
 
@@ -302,18 +307,49 @@ def case_unassign(request, number):
     return redirect("cases:detail", number=case.number)
 
 
-@login_required
-@require_POST
-def case_close_request(request, number):
-    def act(case, data):
-        services.case_close_request(
-            actor=request.user, case=case, reason=data["reason"], outcome=data["outcome"]
-        )
-        return "Closure requested: a supervisor of the unit will decide."
-
-    return _overview_action(
-        request, number, "close_form", forms.CloseRequestForm(request.POST), act
+def _closure_page(request, case, form, *, status=200, decision_form=None):
+    pending = selectors.pending_closure(case)
+    return render(
+        request,
+        "cases/closure.html",
+        _case_context(
+            request,
+            case,
+            "overview",
+            form=form,
+            pending=pending,
+            carried_keys=closure.carried_keys(pending.carried) if pending else set(),
+            decision_form=decision_form or forms.CloseDecisionForm(),
+        ),
+        status=status,
     )
+
+
+@login_required
+def case_close_request(request, number):
+    """The closure checklist: every open item, court dates first, each to resolve or carry with
+    a reason; the same page shows a pending request, its carried items, and the decision."""
+    if request.method != "POST":
+        case = _case(request, number, "closure")
+        form = forms.ClosureChecklistForm(open_items=closure.case_open_items(case=case))
+        return _closure_page(request, case, form)
+    case = selectors.case_get_for(user=request.user, number=number)
+    form = forms.ClosureChecklistForm(request.POST, open_items=closure.case_open_items(case=case))
+    if form.is_valid():
+        try:
+            services.case_close_request(
+                actor=request.user,
+                case=case,
+                reason=form.cleaned_data["reason"],
+                outcome=form.cleaned_data["outcome"],
+                carried=form.carried(),
+            )
+        except DomainError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, "Closure requested: a supervisor of the unit will decide.")
+            return redirect("cases:detail", number=case.number)
+    return _closure_page(request, case, form, status=400)
 
 
 @login_required
@@ -335,6 +371,17 @@ def case_close_decide(request, number, decision: str):
             except DomainError as error:
                 messages.error(request, error.text)
         return redirect("cases:closures")
+    if request.POST.get("next") == "closure":
+        case = selectors.case_get_for(user=request.user, number=number)
+        if form.is_valid():
+            try:
+                messages.success(request, act(case, form.cleaned_data))
+            except DomainError as error:
+                error.add_to_form(form)
+            else:
+                return redirect("cases:detail", number=case.number)
+        checklist = forms.ClosureChecklistForm(open_items=closure.case_open_items(case=case))
+        return _closure_page(request, case, checklist, status=400, decision_form=form)
     return _overview_action(request, number, "decision_form", form, act)
 
 
@@ -630,3 +677,74 @@ def case_task_toggle(request, number, pk: int):
     except DomainError as error:
         messages.error(request, error.text)
     return redirect("cases:tasks", number=case.number)
+
+
+# --- Chronology ---------------------------------------------------------------------------------
+
+
+def _chronology_kind(request) -> str:
+    kind = request.GET.get("kind", "")
+    return kind if kind in chronology.KINDS else ""
+
+
+@login_required
+@require_GET
+def case_chronology(request, number):
+    case = chronology.chronology_case(user=request.user, number=number)
+    kind = _chronology_kind(request)
+    status = 200
+    error = ""
+    try:
+        page = chronology.chronology_page(
+            user=request.user, case=case, kind=kind, cursor=request.GET.get("cursor", "")
+        )
+    except DomainError as refused:
+        error, status = refused.message, 400
+        page = chronology.chronology_page(user=request.user, case=case, kind=kind)
+    query = {"kind": kind} if kind else {}
+    context = {
+        "case": case,
+        "is_auditor_only": request.user.has_role(Role.AUDITOR)
+        and not selectors.case_is_visible(user=request.user, case=case),
+        "entries": page.entries,
+        "kinds": [("", "Everything"), *chronology.KIND_LABELS.items()],
+        "kind": kind,
+        "error": error,
+        "show_ids": chronology.sees_event_ids(request.user),
+        "next_url": "?" + urlencode({**query, "cursor": page.next_cursor})
+        if page.next_cursor
+        else "",
+        "export_query": urlencode(query),
+        "zone": chronology.viewer_zone(request.user),
+    }
+    return render(request, "cases/chronology.html", context, status=status)
+
+
+@login_required
+@require_GET
+def case_chronology_export(request, number, fmt: str):
+    case = chronology.chronology_case(user=request.user, number=number)
+    kind = _chronology_kind(request)
+    entries = chronology.chronology_export(user=request.user, case=case, kind=kind, fmt=fmt)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    if fmt == "pdf":
+        shows_title = selectors.case_is_visible(user=request.user, case=case)
+        content = chronology.render_pdf(
+            case=case,
+            entries=entries,
+            generated_by=request.user.get_full_name() or request.user.get_username(),
+            title_shown=shows_title,
+        )
+        response = HttpResponse(content, content_type="application/pdf")
+    else:
+        # The rows are already read (at most EXPORT_LIMIT), so the file is built at once.
+        response = HttpResponse(
+            "".join(
+                csv_lines(chronology.EXPORT_HEADER, (chronology.export_row(e) for e in entries))
+            ),
+            content_type="text/csv; charset=utf-8",
+        )
+    response["Content-Disposition"] = (
+        f'attachment; filename="chronology-{case.number}-{stamp}.{fmt}"'
+    )
+    return response

@@ -15,3 +15,9 @@ class CustodyConfig(AppConfig):
     ]
     home_panels = [(40, "custody/_home_panel.html")]
     case_links = [(20, "Evidence and custody", "custody:case-items")]
+
+    def ready(self) -> None:
+        from . import selectors
+
+        # Listed on the case's closure checklist (casework.cases.closure).
+        self.case_open_items = selectors.case_open_items

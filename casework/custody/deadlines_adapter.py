@@ -19,16 +19,17 @@ def _deadline_services():
         module = import_module("casework.deadlines.services")
     except ImportError:
         return None
-    if not hasattr(module, "deadline_start") or not hasattr(module, "deadlines_meet"):
+    if not hasattr(module, "deadline_start_automatic") or not hasattr(module, "deadlines_meet"):
         return None
     return module
 
 
-def icse_clock_start(*, actor, item) -> None:
+def icse_clock_start(*, actor, item):
+    """Start (or adopt an open) ICSE submission clock; returns what happened, or None."""
     services = _deadline_services()
     if services is None:
-        return
-    services.deadline_start(
+        return None
+    return services.deadline_start_automatic(
         actor=actor,
         kind=ICSE_DEADLINE_KIND,
         case=item.case,

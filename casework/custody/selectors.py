@@ -8,12 +8,15 @@ report or an export writes an audit event (they reveal the chain of a sensitive 
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 
 from casework.audit.services import audit_record
+from casework.cases.closure import OpenItem
 from casework.cases.models import Case
 from casework.cases.selectors import case_get_for, case_visibility_q, view_details
 from casework.core.errors import NotFound
 
+from .choices import ItemState
 from .models import CustodyEvent, CustodySignOff, EvidenceHash, EvidenceItem, EvidenceStore
 
 
@@ -152,3 +155,50 @@ def stores_for_choice() -> QuerySet[EvidenceStore]:
 
 def store_list() -> QuerySet[EvidenceStore]:
     return EvidenceStore.objects.annotate(item_count=Count("items")).order_by("name")
+
+
+def case_open_items(*, case) -> list[OpenItem]:
+    """For the closure checklist: hand-overs nobody acknowledged, exhibits still in custody
+    (neither returned to their owner nor disposed), and every hash mismatch."""
+    items: list[OpenItem] = []
+    for event in (
+        CustodyEvent.objects.filter(
+            item__case=case, received_by__isnull=False, acknowledgement__isnull=True
+        )
+        .select_related("item", "received_by")
+        .order_by("started_at", "pk")
+    ):
+        items.append(
+            OpenItem(
+                key=f"handover:{event.pk}",
+                group="handover",
+                label=f"Exhibit {event.item.exhibit_number}: {event.get_kind_display().lower()} "
+                f"to {event.received_by.get_username()}, not acknowledged",
+                url=reverse("custody:item", args=[event.item.public_id]),
+            )
+        )
+    for item in (
+        EvidenceItem.objects.filter(case=case)
+        .filter(Q(state=ItemState.IN_CUSTODY) | Q(hash_mismatch=True))
+        .order_by("exhibit_number", "pk")
+    ):
+        url = reverse("custody:item", args=[item.public_id])
+        if item.state == ItemState.IN_CUSTODY:
+            items.append(
+                OpenItem(
+                    key=f"item:{item.pk}",
+                    group="item",
+                    label=f"Exhibit {item.exhibit_number} is still in custody",
+                    url=url,
+                )
+            )
+        if item.hash_mismatch:
+            items.append(
+                OpenItem(
+                    key=f"hash:{item.pk}",
+                    group="hash",
+                    label=f"Exhibit {item.exhibit_number}: a hash did not match the store's",
+                    url=url,
+                )
+            )
+    return items

@@ -425,7 +425,9 @@ def item_create(
         },
     )
     events.publish("evidence.seized", item=item, actor=actor, custody_event=event)
-    deadlines_adapter.icse_clock_start(actor=actor, item=item)
+    # Kept on the returned object so the confirmation can say which clock started.
+    started = deadlines_adapter.icse_clock_start(actor=actor, item=item)
+    item.started_clocks = [started] if started is not None else []
     return item
 
 

@@ -78,7 +78,8 @@ def item_create(request: HttpRequest, number: str) -> HttpResponse:
         except DomainError as error:
             form.add_service_error(error)
         else:
-            messages.success(request, f"Exhibit {item.exhibit_number} recorded.")
+            said = " ".join(clock.sentence() for clock in getattr(item, "started_clocks", ()))
+            messages.success(request, f"Exhibit {item.exhibit_number} recorded. {said}".strip())
             return redirect("custody:item", public_id=item.public_id)
     return render(request, "custody/item_form.html", {"case": case, "form": form})
 

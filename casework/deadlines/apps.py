@@ -20,6 +20,11 @@ class DeadlinesConfig(AppConfig):
 
         from casework.referrals.clocks import use_triage_rules
 
+        from . import selectors
+
+        # Listed on the case's closure checklist (casework.cases.closure).
+        self.case_open_items = selectors.case_open_items
+
         from . import handlers  # noqa: F401 - subscribes to referral and case events
         from .rules import triage_clock
 

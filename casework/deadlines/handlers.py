@@ -88,5 +88,11 @@ def hand_over_case_clocks(*, case, previous, actor=None, **_) -> None:
 
 
 @events.subscribe("case.closed")
-def close_case_clocks(*, case, actor=None, **_) -> None:
-    services.deadlines_close_for_case(actor=actor, case=case)
+def close_case_clocks(*, case, actor=None, carried=(), **_) -> None:
+    # ``carried``: the closure's carried items ({key, reason}); a carried clock stays open.
+    kept = [
+        int(entry["key"].split(":", 1)[1])
+        for entry in carried
+        if str(entry.get("key", "")).startswith("deadline:")
+    ]
+    services.deadlines_close_for_case(actor=actor, case=case, carried=kept)

@@ -7,17 +7,20 @@ page, in the API, in a count nor in a calendar feed. Access is decided here, as 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
 from casework.accounts.choices import Role
+from casework.cases.closure import OpenItem
 from casework.cases.selectors import case_visibility_q
 from casework.core.errors import NotFound
 from casework.referrals.selectors import referral_visibility_q
 
-from .choices import ACTIVE_STATES, DeadlineState
+from .choices import ACTIVE_STATES, DeadlineKind, DeadlineState
 from .models import Deadline
 
 RELATED = ("case", "referral", "owner", "unit", "rule")
@@ -162,3 +165,62 @@ def deadline_get_for(*, user, reference) -> Deadline:
 
 def deadlines_for_case(*, user, case) -> QuerySet[Deadline]:
     return deadlines_visible_to(user).filter(case=case).select_related(*RELATED)
+
+
+def case_open_items(*, case) -> list[OpenItem]:
+    """Open and missed clocks of ``case``, for the closure checklist (court dates apart)."""
+    now = timezone.now()
+    items = []
+    for deadline in Deadline.objects.filter(case=case, state__in=ACTIVE_STATES).order_by(
+        "due_at", "pk"
+    ):
+        overdue = deadline.due_at <= now
+        late = " (missed)" if deadline.state == DeadlineState.MISSED else ""
+        items.append(
+            OpenItem(
+                key=f"deadline:{deadline.pk}",
+                group="court_date" if deadline.kind == DeadlineKind.COURT_DATE else "deadline",
+                label=f"{deadline.get_kind_display()} due "
+                f"{deadline.due_at:%d %b %Y %H:%M} UTC{late}",
+                url=reverse("deadlines:detail", args=[deadline.reference]),
+                due_at=deadline.due_at,
+                overdue=overdue,
+                # The periodic review exists because the case is open; closing ends it.
+                blocking=deadline.kind != DeadlineKind.CASE_REVIEW,
+            )
+        )
+    return items
+
+
+SOON = timedelta(hours=72)
+RECENT = timedelta(days=30)
+
+
+@dataclass
+class HomeDeadlines:
+    """The home panel read at 2 a.m.: what falls due within 72 hours, what went overdue in the
+    last 30 days, and how much older overdue work there is (a count, not a list: it is a
+    supervisor's conversation, not tonight's work)."""
+
+    due_soon: list[Deadline]
+    recently_overdue: list[Deadline]
+    older_overdue: int
+
+
+def deadlines_home(*, user, now: datetime | None = None, size: int = 8) -> HomeDeadlines:
+    """Three bounded queries, whatever the backlog; each row carries its case or referral."""
+    now = now or timezone.now()
+    mine = (
+        deadlines_visible_to(user)
+        .filter(_mine_q(user), state__in=ACTIVE_STATES)
+        .select_related(*RELATED)
+    )
+    return HomeDeadlines(
+        due_soon=list(
+            mine.filter(due_at__gt=now, due_at__lte=now + SOON).order_by("due_at", "id")[:size]
+        ),
+        recently_overdue=list(
+            mine.filter(due_at__lte=now, due_at__gt=now - RECENT).order_by("-due_at", "-id")[:size]
+        ),
+        older_overdue=mine.filter(due_at__lte=now - RECENT).count(),
+    )

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
@@ -178,6 +179,73 @@ def deadline_start(
         },
     )
     return deadline
+
+
+@dataclass(frozen=True)
+class StartedClock:
+    """A clock an action started on its own, or the open one it adopted instead."""
+
+    deadline: Deadline
+    adopted: bool = False
+
+    def sentence(self) -> str:
+        label = self.deadline.get_kind_display()
+        due = _local(self.deadline.due_at, self.deadline.time_zone)
+        if self.adopted:
+            return (
+                f"{label}: the open deadline already running (due {due}) now belongs to this "
+                "record; no second clock was started."
+            )
+        return f"{label} clock started: due {due}."
+
+
+@transaction.atomic
+def deadline_start_automatic(
+    *, actor, kind: str, case=None, referral=None, source_type: str, source_id: str, **kwargs
+) -> StartedClock:
+    """Start the clock an action starts on its own (a request sent, an exhibit seized), unless
+    an open clock of the same kind already runs for the same record: one started by hand on the
+    same case (or referral) with no source, or one from this very source. That one is adopted
+    (linked to the source, its due time kept, since a person set it deliberately) and no
+    duplicate starts. Either way the caller can say aloud what happened.
+    """
+    if case is None and referral is not None and referral.case_id is not None:
+        case = referral.case
+    same_record = Q(case=case) if case is not None else Q(referral=referral, case__isnull=True)
+    existing = (
+        Deadline.objects.select_for_update()
+        .filter(kind=kind, state__in=ACTIVE_STATES)
+        .filter(
+            Q(source_type=source_type[:60], source_id=str(source_id)[:100])
+            | (same_record & Q(source_type=""))
+        )
+        .order_by("due_at", "pk")
+        .first()
+    )
+    if existing is None:
+        return StartedClock(
+            deadline_start(
+                actor=actor,
+                kind=kind,
+                case=case,
+                referral=referral,
+                source_type=source_type,
+                source_id=source_id,
+                **kwargs,
+            )
+        )
+    if existing.source_type != source_type[:60] or existing.source_id != str(source_id)[:100]:
+        existing.source_type, existing.source_id = source_type[:60], str(source_id)[:100]
+        existing.save(update_fields=["source_type", "source_id", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="deadline.adopt",
+            target=existing,
+            case_id=existing.case_id,
+            changes={"source": ["", f"{source_type}:{source_id}"]},
+            details={"kind": kind},
+        )
+    return StartedClock(existing, adopted=True)
 
 
 @transaction.atomic
@@ -583,13 +651,20 @@ def deadline_reschedule(*, actor, deadline: Deadline, due_at: datetime, reason: 
 
 
 @transaction.atomic
-def deadlines_close_for_case(*, actor, case) -> int:
-    """A closed case has no open clocks: open ones are waived with the closure as reason.
-    Missed ones stay missed, because that they were missed remains true."""
+def deadlines_close_for_case(*, actor, case, carried: Collection[int] = ()) -> int:
+    """Open clocks of a closed case are waived with the closure as reason, except those the
+    closure carried (listed by id, with the requester's reason) and court dates: those stay
+    open, because closing a case does not cancel a hearing, and their owner keeps the
+    reminders. Missed ones stay missed, because that they were missed remains true."""
     waived = 0
     reason = f"Case {case.number} was closed."
     # The closure is the supervisor's decision (the cases app requires one): no second check.
-    for deadline in Deadline.objects.filter(case=case, state=DeadlineState.OPEN).order_by("pk"):
+    for deadline in (
+        Deadline.objects.filter(case=case, state=DeadlineState.OPEN)
+        .exclude(pk__in=list(carried))
+        .exclude(kind=DeadlineKind.COURT_DATE)
+        .order_by("pk")
+    ):
         _waive(actor=actor, deadline=deadline, reason=reason)
         waived += 1
     return waived

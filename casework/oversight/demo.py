@@ -214,6 +214,7 @@ def _unit_history(*, unit, team, supervisor, store, start, now, per_week: tuple,
 def _case_history(*, case, team, supervisor, store, agencies, opened, now, rng) -> None:
     """Work on one case after it opened: assignees, victims, requests, evidence, closure."""
     from casework.cases import services as cases
+    from casework.cases.closure import case_open_items
 
     lead = case.lead
     others = [person for person in team if person.pk != lead.pk]
@@ -237,6 +238,11 @@ def _case_history(*, case, team, supervisor, store, agencies, opened, now, rng) 
                 case=case,
                 reason="Work complete (synthetic)",
                 outcome=rng.choice(OUTCOMES),
+                carried={
+                    item.key: "Carried past closure (synthetic)"
+                    for item in case_open_items(case=case)
+                    if item.blocking
+                },
             )
         with _clock(approved):
             cases.case_close_approve(actor=supervisor, case=case, note="Approved (synthetic)")

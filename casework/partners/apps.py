@@ -15,3 +15,9 @@ class PartnersConfig(AppConfig):
     ]
     home_panels = [(40, "partners/_home_panel.html")]
     case_links = [(30, "Partners and requests", "partners:case")]
+
+    def ready(self) -> None:
+        from . import selectors
+
+        # Listed on the case's closure checklist (casework.cases.closure).
+        self.case_open_items = selectors.case_open_items

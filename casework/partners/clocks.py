@@ -16,7 +16,10 @@ import logging
 from .choices import Direction, LegalBasis, RequestKind, RequestStatus
 
 try:
-    from casework.deadlines.services import deadline_start, deadlines_meet
+    # Started through ``deadline_start_automatic``: it adopts an open clock of the same kind on
+    # the same record instead of starting a second one.
+    from casework.deadlines.services import deadline_start_automatic as deadline_start
+    from casework.deadlines.services import deadlines_meet
 except ImportError:  # pragma: no cover - the deadlines app's services are not installed
     deadline_start = deadlines_meet = None
 
@@ -90,7 +93,8 @@ def deadline_kinds_met_by(*, request, new_status: str) -> list[str] | None:
 
 
 def start_request_deadlines(*, actor, request) -> list:
-    """Adapter: start the request's clocks in the deadlines app."""
+    """Adapter: start the request's clocks in the deadlines app (or adopt an open one of the
+    same kind on the same record); returns what happened, for the confirmation."""
     if deadline_start is None:  # pragma: no cover
         logger.warning("deadlines app unavailable: no clocks started for request %s", request.pk)
         return []

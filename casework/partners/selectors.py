@@ -25,14 +25,16 @@ from django.db.models import (
     QuerySet,
     Value,
 )
+from django.urls import reverse
 from django.utils import timezone
 
 from casework.audit.services import audit_record
+from casework.cases.closure import OpenItem
 from casework.cases.selectors import case_visibility_q
 from casework.core.errors import NotFound
 from casework.referrals.selectors import referral_visibility_q
 
-from .choices import OPEN_STATUSES, RequestKind
+from .choices import OPEN_STATUSES, RequestKind, RequestStatus
 from .models import (
     AGENCY_SEARCH_VECTOR,
     Agency,
@@ -270,4 +272,24 @@ def response_times(*, user) -> list[dict]:
             "median_days": row["median_seconds"] / DAY,
         }
         for row in rows
+    ]
+
+
+def case_open_items(*, case) -> list[OpenItem]:
+    """Requests of ``case`` still waiting (drafts never sent, and sent ones not yet answered
+    in full), for the closure checklist."""
+    rows = (
+        PartnerRequest.objects.filter(case=case, status__in=[RequestStatus.DRAFT, *OPEN_STATUSES])
+        .select_related("agency")
+        .order_by("created_at", "pk")
+    )
+    return [
+        OpenItem(
+            key=f"request:{request.pk}",
+            group="request",
+            label=f"{request.get_kind_display()} to {request.agency} "
+            f"({request.get_status_display().lower()})",
+            url=reverse("partners:request", args=[request.pk]),
+        )
+        for request in rows
     ]

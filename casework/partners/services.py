@@ -544,7 +544,8 @@ def request_send(
         request.external_reference = external_reference.strip()
     request.save()
     _status_audit(actor=actor, request=request, before=before, changes=changes)
-    clocks.start_request_deadlines(actor=actor, request=request)
+    # Kept on the returned object so the confirmation can say which clocks started.
+    request.started_clocks = clocks.start_request_deadlines(actor=actor, request=request)
     events.publish("request.sent", request=request, actor=actor)
     return request
 

@@ -385,7 +385,7 @@ def request_status(request: HttpRequest, pk) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.request_change_status(
+            changed = services.request_change_status(
                 actor=request.user,
                 request=partner_request,
                 status=data["status"],
@@ -396,7 +396,8 @@ def request_status(request: HttpRequest, pk) -> HttpResponse:
         except DomainError as error:
             error.add_to_form(form)
         else:
-            messages.success(request, "Request updated.")
+            said = " ".join(clock.sentence() for clock in getattr(changed, "started_clocks", ()))
+            messages.success(request, f"Request updated. {said}".strip())
             return redirect("partners:request", pk=partner_request.pk)
     form.fields["status"].choices = [c for c in form.fields["status"].choices if c[0] in allowed]
     return _request_page(request, partner_request, form, status=400)

@@ -41,7 +41,7 @@ def test_a_supervisor_approves_a_closure_and_case_closed_is_published(
     north_case, investigator, supervisor
 ):
     heard = []
-    handler = events.subscribe("case.closed")(lambda case, actor: heard.append((case, actor)))
+    handler = events.subscribe("case.closed")(lambda case, actor, **_: heard.append((case, actor)))
     try:
         services.case_close_request(
             actor=investigator,

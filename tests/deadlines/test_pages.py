@@ -140,6 +140,7 @@ def test_an_unknown_time_zone_is_a_form_error(client_for, investigator, north_ca
     assert "Unknown time zone" in response.content.decode()
 
 
+@time_machine.travel(NOW, tick=False)
 def test_the_home_panel_lists_my_next_deadlines(client_for, investigator, clocks):
     page = client_for(investigator).get("/").content.decode()
     assert "My next deadlines" in page

@@ -21,6 +21,7 @@ from ..choices import (
     ClosureRequestStatus,
     Priority,
 )
+from ..closure import carried_keys, case_open_items
 from ..models import Case, CaseAssignment, CaseClosureRequest, CaseNumberSequence
 from ..selectors import VIEW_PERMISSION, is_unit_supervisor
 from ._access import lock_case, require_case_manager, require_case_worker, require_not_closed
@@ -235,31 +236,69 @@ def case_change_lead(*, actor: User, case: Case, lead: User) -> Case:
     return case
 
 
+def _carry(open_items, carried: dict[str, str] | None) -> tuple[list[dict], list[FieldError]]:
+    """Match each open item with its carry reason; an item with none is an error at
+    ``carried.<key>`` naming the item. Reasons for items no longer open are dropped."""
+    carried = {key: (reason or "").strip() for key, reason in (carried or {}).items()}
+    kept, errors = [], []
+    for item in open_items:
+        if not item.blocking:
+            continue
+        reason = carried.get(item.key, "")
+        if reason:
+            kept.append(
+                {"key": item.key, "group": item.group, "label": item.label, "reason": reason}
+            )
+        else:
+            errors.append(
+                FieldError(
+                    field=f"carried.{item.key}",
+                    message=f"{item.label}: resolve it first, or carry it with a reason.",
+                )
+            )
+    return kept, errors
+
+
 @transaction.atomic
-def case_close_request(*, actor: User, case: Case, reason: str, outcome: str) -> CaseClosureRequest:
-    """Ask a supervisor of the case's unit to close it, saying why and what came of it."""
+def case_close_request(
+    *,
+    actor: User,
+    case: Case,
+    reason: str,
+    outcome: str,
+    carried: dict[str, str] | None = None,
+) -> CaseClosureRequest:
+    """Ask a supervisor of the case's unit to close it, saying why and what came of it.
+
+    Every open item (``closure.case_open_items``: deadlines with court dates first, tasks,
+    partner requests, hand-overs, exhibits, hash mismatches) must be resolved first or carried
+    with a reason (``carried`` maps an item's key to its reason); otherwise nothing is written
+    and each unresolved item is a located error.
+    """
     require_case_worker(actor, case)
     lock_case(case)
     require_not_closed(case)
     errors = []
     reason = (reason or "").strip()
     if not reason:
-        errors.append(("Say why the case can be closed.", "reason"))
+        errors.append(FieldError(field="reason", message="Say why the case can be closed."))
     if outcome not in ClosureOutcome.values:
-        errors.append(("Choose the outcome of the case.", "outcome"))
+        errors.append(FieldError(field="outcome", message="Choose the outcome of the case."))
+    kept, unresolved = _carry(case_open_items(case=case), carried)
+    errors.extend(unresolved)
     if errors:
-        raise DomainError(errors=[FieldError(field=f, message=m) for m, f in errors])
+        raise DomainError(errors=errors)
     if CaseClosureRequest.objects.filter(case=case, status=ClosureRequestStatus.PENDING).exists():
         raise DomainError(f"Closure of {case.number} is already awaiting a supervisor.")
     request = CaseClosureRequest.objects.create(
-        case=case, requested_by=actor, reason=reason, outcome=outcome
+        case=case, requested_by=actor, reason=reason, outcome=outcome, carried=kept
     )
     audit_record(
         actor=actor,
         action="case.close_request",
         target=case,
         case_id=case.pk,
-        details={"outcome": outcome, "reason": reason},
+        details={"outcome": outcome, "reason": reason, "carried": kept},
     )
     return request
 
@@ -294,6 +333,23 @@ def case_close_approve(*, actor: User, case: Case, note: str = "") -> Case:
     require_not_closed(case)
     request = _pending_request(case)
     _require_deciding_supervisor(actor, case, request)
+    # Decided on the case as it is now: anything opened since the request was not carried by
+    # anyone, so it blocks until resolved (or the request is turned down and asked again).
+    carried = carried_keys(request.carried)
+    uncarried = [
+        item for item in case_open_items(case=case) if item.blocking and item.key not in carried
+    ]
+    if uncarried:
+        raise DomainError(
+            errors=[
+                FieldError(
+                    field=f"carried.{item.key}",
+                    message=f"{item.label}: opened or not carried since the request; "
+                    "resolve it, or reject the request so it can be asked again.",
+                )
+                for item in uncarried
+            ]
+        )
     now = timezone.now()
     request.status = ClosureRequestStatus.APPROVED
     request.decided_by = actor
@@ -320,9 +376,10 @@ def case_close_approve(*, actor: User, case: Case, note: str = "") -> Case:
             "outcome": request.outcome,
             "requested_by": request.requested_by.get_username(),
             "note": request.decision_note,
+            "carried": request.carried,
         },
     )
-    events.publish("case.closed", case=case, actor=actor)
+    events.publish("case.closed", case=case, actor=actor, carried=request.carried)
     return case
 
 

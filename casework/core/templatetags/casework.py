@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
@@ -34,3 +35,33 @@ def case_links_for(number: str) -> dict:
     from casework.core.navigation import case_links
 
     return {"links": case_links(number)}
+
+
+@register.simple_tag
+def case_link(number: str | None):
+    """A case number as a link to its page (which answers 404 to those who may not see it, so
+    the link tells nothing the number does not)."""
+    if not number:
+        return "—"
+    return format_html('<a href="{}">{}</a>', reverse("cases:detail", args=[number]), number)
+
+
+@register.simple_tag
+def referral_link(referral):
+    if referral is None:
+        return "—"
+    return format_html(
+        '<a href="{}">Referral {}</a>',
+        reverse("referrals:detail", args=[referral.pk]),
+        referral.source_reference,
+    )
+
+
+@register.simple_tag
+def subject_link(deadline):
+    """What a clock hangs off, linked: its case, else its referral, else the unit's name."""
+    if deadline.case_id:
+        return case_link(deadline.case.number)
+    if deadline.referral_id:
+        return referral_link(deadline.referral)
+    return deadline.unit.name

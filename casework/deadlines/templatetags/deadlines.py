@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from casework.deadlines.selectors import deadlines_mine
+from casework.deadlines.selectors import deadlines_home, deadlines_mine
 
 register = template.Library()
 
@@ -15,3 +15,11 @@ def next_deadlines_for(user):
     if not user.is_authenticated or not user.has_role("investigator", "supervisor"):
         return None
     return list(deadlines_mine(user=user)[:HOME_PANEL_SIZE])
+
+
+@register.simple_tag
+def home_deadlines_for(user):
+    """The home panel's three parts (see ``deadlines_home``); None for people without clocks."""
+    if not user.is_authenticated or not user.has_role("investigator", "supervisor"):
+        return None
+    return deadlines_home(user=user)
