@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from casework.cases.closure import case_open_items
 from tests.referrals.factories import make_referral
 
 MARCH = datetime(2026, 3, 1, tzinfo=UTC)
@@ -139,8 +140,14 @@ def history(investigator, teammate, supervisor, outsider, outside_supervisor, ad
         made.items = [submitted, waiting]
     # The second case is closed with a supervisor's approval.
     with time_machine.travel(at(25), tick=False):
+        # The exhibits and the ICSE submission clock stay open: carried, as the closure asks.
+        carried = {item.key: "Carried by the fixture" for item in case_open_items(case=second)}
         cases.case_close_request(
-            actor=investigator, case=second, reason="Work complete", outcome="charged"
+            actor=investigator,
+            case=second,
+            reason="Work complete",
+            outcome="charged",
+            carried=carried,
         )
     with time_machine.travel(at(26), tick=False):
         cases.case_close_approve(actor=supervisor, case=second)
