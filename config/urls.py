@@ -50,3 +50,7 @@ urlpatterns = [
     path("api/v1/", include(api_patterns)),
     *_mounted("urls", ""),
 ]
+
+# 400, 403 and 404 pages are Django's defaults rendering our templates with the request (so they
+# carry the navigation); the 500 page needs its own handler for that.
+handler500 = "casework.core.error_pages.server_error"
