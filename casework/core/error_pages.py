@@ -30,15 +30,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def _record_path(path: str) -> str | None:
-    """The parent of an action address, when that parent is a page of its own."""
-    parent = path.rstrip("/").rsplit("/", 1)[0] + "/"
-    if parent == "/" or parent == path:
-        return None
-    try:
-        match = resolve(parent)
-    except Resolver404:
-        return None
-    return parent if match.url_name else None
+    """The nearest address above an action address that is a page of its own
+    (``/cases/N/close/request/`` → ``/cases/N/``)."""
+    parent = path.rstrip("/")
+    while "/" in parent.strip("/"):
+        parent = parent.rsplit("/", 1)[0]
+        try:
+            resolve(parent + "/")
+        except Resolver404:
+            continue
+        return parent + "/"
+    return None
 
 
 class MethodNotAllowedMiddleware:
