@@ -80,7 +80,8 @@ def go_to(page, label: str) -> None:
         menu_button.click()
     link = nav.get_by_role("link", name=label, exact=True, include_hidden=True)
     if not link.is_visible():
-        group = nav.locator("li.usa-nav__primary-item").filter(has=link)
+        entry = page.get_by_role("link", name=label, exact=True, include_hidden=True)
+        group = nav.locator("li.usa-nav__primary-item").filter(has=entry)
         group.locator("button.usa-accordion__button").click()
     link.click()
     page.wait_for_load_state()

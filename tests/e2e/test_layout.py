@@ -40,11 +40,25 @@ def _migrated_content(live_server, transactional_db):
 
 
 @pytest.fixture
-def records(investigator, teammate, supervisor, auditor, administrator):
+def user_manager(administrator):
+    """The administrator as seed_demo makes them: allowed the admin pages for users and units."""
+    from django.contrib.auth.models import Permission
+
+    from casework.accounts.demo import ADMINISTRATOR_MODEL_PERMISSIONS
+
+    for app_label, model in (label.split(".") for label in ADMINISTRATOR_MODEL_PERMISSIONS):
+        administrator.user_permissions.add(
+            *Permission.objects.filter(content_type__app_label=app_label, content_type__model=model)
+        )
+    return administrator
+
+
+@pytest.fixture
+def records(investigator, teammate, supervisor, auditor, user_manager):
     """One of each kind of record, so record pages are visited too."""
     case = make_case(lead=investigator, assignees=[teammate], title="Synthetic case 0042")
     referral = make_referral(actor=investigator, source_reference="LAYOUT-0001")
-    item = make_item(case=case, store=make_store(admin=administrator), actor=investigator)
+    item = make_item(case=case, store=make_store(admin=user_manager), actor=investigator)
     deadline = make_deadline(
         actor=investigator, case=case, due_at=datetime.now(UTC) + timedelta(days=3)
     )
@@ -155,7 +169,7 @@ def test_an_administrator_s_pages_are_accessible_and_fit_a_phone(page, sign_in_a
 
 
 def test_the_administrator_reaches_user_and_unit_management_from_the_menu(
-    page, sign_in_as, administrator
+    page, sign_in_as, user_manager
 ):
     sign_in_as("admin")
     go_to(page, "Users")
@@ -206,6 +220,7 @@ def test_an_error_summary_lists_each_problem_and_takes_the_focus(page, sign_in_a
     sign_in_as("inv.north")
     page.goto("/cases/new/")
     page.get_by_role("button", name="Open case").click()
+    page.wait_for_load_state()
     summary = page.get_by_role("alert")
     assert summary.is_visible()
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
