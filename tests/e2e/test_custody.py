@@ -55,6 +55,7 @@ def test_an_investigator_hands_an_item_over_and_the_receiver_acknowledges(
     sign_in_as("inv2.north")
     page.goto("/custody/")
     page.get_by_role("button", name="I received it").first.click()
+    page.wait_for_load_state()
     assert "You acknowledged event #2" in page.content()
     assert (
         "Not acknowledged"
