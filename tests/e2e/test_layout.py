@@ -81,7 +81,7 @@ def records(investigator, teammate, supervisor, auditor, user_manager):
 
 def nav_urls(page) -> list[str]:
     nav = page.get_by_role("navigation", name="Main")
-    hrefs = nav.locator("a[href]").evaluate_all("links => links.map(link => link.getAttribute('href'))")
+    hrefs = nav.locator("a[href]").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     return list(dict.fromkeys(href for href in hrefs if href.startswith("/")))
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.urls import reverse
 from django.utils.timesince import timesince, timeuntil
 
 register = template.Library()
