@@ -261,3 +261,43 @@ def test_identifier_blocks_on_a_referral_are_added_one_at_a_time(page, sign_in_a
     assert visible() == 1
     page.get_by_role("button", name="Add another identifier").click()
     assert visible() == 2
+
+
+def test_pages_work_under_the_content_security_policy(page, sign_in_as, investigator):
+    """The policy another change adds (script-src 'self'; style-src 'self'), applied here by the
+    browser's own network layer: no page, menu or accordion trips it."""
+    policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:"
+
+    def with_policy(route):
+        response = route.fetch()
+        route.fulfill(
+            response=response, headers={**response.headers, "content-security-policy": policy}
+        )
+
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.route("**/*", with_policy)
+    case = make_case(lead=investigator, title="Synthetic case 0046")
+    sign_in_as("inv.north")
+    page.goto(f"/cases/{case.number}/")
+    page.get_by_role("button", name="Change status").click()
+    assert page.get_by_label("New status").is_visible()
+    go_to(page, "Referrals")
+    page.set_viewport_size(PHONE)
+    go_to(page, "My cases")
+    page.goto("/referrals/new/")
+    page.get_by_role("button", name="Add another identifier").click()
+    assert refused == []
+    # The policy is really in force: an inline style is refused.
+    page.evaluate(
+        "document.body.insertAdjacentHTML('beforeend', '<p id=probe style=\"color: red\">x</p>')"
+    )
+    assert (
+        page.evaluate("getComputedStyle(document.getElementById('probe')).color")
+        != "rgb(255, 0, 0)"
+    )
