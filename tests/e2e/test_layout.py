@@ -193,10 +193,14 @@ def test_on_a_phone_the_menu_hides_behind_a_button(page, sign_in_as, investigato
     assert page.get_by_role("heading", level=1).inner_text() == "My cases"
 
 
-def test_the_sign_in_page_is_accessible(page):
+def test_the_sign_in_page_is_accessible_and_fits_a_phone(page):
     page.goto("/accounts/sign-in/")
     findings = [f for f in axe_findings(page) if f["impact"] in ("critical", "serious")]
     assert findings == []
+    page.set_viewport_size(PHONE)
+    page.reload()
+    assert fits_the_phone(page)
+    screenshot(page, "sign-in-390")
 
 
 def test_a_missing_page_keeps_the_navigation_and_a_way_home(page, sign_in_as, investigator):
