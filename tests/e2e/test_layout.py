@@ -305,3 +305,16 @@ def test_pages_work_under_the_content_security_policy(page, sign_in_as, investig
         page.evaluate("getComputedStyle(document.getElementById('probe')).color")
         != "rgb(255, 0, 0)"
     )
+
+
+def test_the_identifier_form_asks_for_the_details_of_the_chosen_kind(
+    page, sign_in_as, investigator
+):
+    case = make_case(lead=investigator, title="Synthetic case 0047")
+    sign_in_as("inv.north")
+    page.goto(f"/cases/{case.number}/identifiers/")
+    page.get_by_label("Kind").select_option("email")
+    assert not page.get_by_label("Port (IP)").is_visible()
+    page.get_by_label("Kind").select_option("ip_address")
+    assert page.get_by_label("Port (IP)").is_visible()
+    assert not page.get_by_label("Device id type").is_visible()
