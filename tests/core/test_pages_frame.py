@@ -96,3 +96,21 @@ def test_the_navigation_is_grouped_into_menus_by_role(investigator, supervisor, 
     current = navigation_groups(navigation_for(investigator), "/cases/mine/")
     work = next(g for g in current if g["name"] == "Work")
     assert work["current"] and [e["label"] for e in work["entries"] if e["current"]] == ["My cases"]
+
+
+def test_a_refused_page_says_why_and_keeps_the_navigation(client_for, investigator):
+    response = client_for(investigator).get("/custody/stores/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "You cannot do that here" in page and 'aria-label="Main"' in page
+
+
+def test_a_server_error_page_carries_the_navigation(rf, investigator):
+    from casework.core.error_pages import server_error
+
+    request = rf.get("/")
+    request.user = investigator
+    response = server_error(request)
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Something went wrong on our side" in page and 'aria-label="Main"' in page
