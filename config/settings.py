@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "guardian",
@@ -96,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "casework.core.error_pages.MethodNotAllowedMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "casework.accounts.middleware.SessionLifetimeMiddleware",
     "casework.accounts.middleware.TwoFactorRequiredMiddleware",
@@ -106,6 +108,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Forms render through USWDS templates with an error summary (casework/core/renderers.py).
+FORM_RENDERER = "casework.core.renderers.CaseworkFormRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

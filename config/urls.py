@@ -55,3 +55,7 @@ urlpatterns = [
     *_mounted("urls", ""),
     path("search/", include("casework.search.urls")),
 ]
+
+# 400, 403 and 404 pages are Django's defaults rendering our templates with the request (so they
+# carry the navigation); the 500 page needs its own handler for that.
+handler500 = "casework.core.error_pages.server_error"

@@ -7,7 +7,9 @@ can print both.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
@@ -161,8 +163,40 @@ EVENT_FORM_KINDS = [
 ]
 
 
+_HANDOVER_FIELDS = [
+    "released_by",
+    "received_by",
+    "external_party",
+    "seal_state",
+    "seal_numbers",
+    "condition_on_receipt",
+    "transport_method",
+    "tracking_number",
+]
+_CHANGE_FIELDS = ["change_made", "change_made_by", "change_reason"]
+
+
 class EventForm(LocalTimeMixin, CaseworkForm):
     time_fields = ("started_at", "ended_at")
+    # The fields each kind of event asks for (the rules are in custody_event_record); the page
+    # shows only these once a kind is chosen, and every field when scripts are off.
+    fields_for_kind: ClassVar[dict[str, list[str]]] = {
+        EventKind.RECEIVED: _HANDOVER_FIELDS,
+        EventKind.TRANSFERRED: _HANDOVER_FIELDS,
+        EventKind.CHECKED_OUT: [*_HANDOVER_FIELDS, "purpose", *_CHANGE_FIELDS],
+        EventKind.RETURNED: [*_HANDOVER_FIELDS, *_CHANGE_FIELDS],
+        EventKind.SEALED: ["seal_numbers"],
+        EventKind.UNSEALED: ["seal_numbers", *_CHANGE_FIELDS],
+        EventKind.HASH_VERIFIED: ["tool_name", "tool_version", "hash_algorithm", "hash_value"],
+        EventKind.SUBMITTED: [
+            "submission_reference",
+            "hash_set_identifier",
+            "count_new",
+            "count_known",
+            "count_series_matched",
+        ],
+        EventKind.CORRECTION: ["corrects"],
+    }
 
     kind = forms.ChoiceField(choices=EVENT_FORM_KINDS)
     started_at = forms.DateTimeField(
@@ -227,6 +261,9 @@ class EventForm(LocalTimeMixin, CaseworkForm):
             f"#{e.sequence} {e.get_kind_display()}"
         )
 
+    def fields_for_json(self) -> str:
+        return json.dumps({str(kind): names for kind, names in self.fields_for_kind.items()})
+
     def service_kwargs(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
         data.pop("time_zone", None)
@@ -266,6 +303,9 @@ class SignOffForm(LocalTimeMixin, CaseworkForm):
         kwargs["initial"].setdefault("time_zone", default_zone(user))
         kwargs["initial"].setdefault("expected_last_event", item.last_event_id)
         super().__init__(*args, **kwargs)
+
+    def fields_for_json(self) -> str:
+        return json.dumps({str(kind): names for kind, names in self.fields_for_kind.items()})
 
     def service_kwargs(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}

@@ -91,7 +91,7 @@ def test_the_custody_report_prints_without_inline_script(client_for, investigato
     make_item(case=case, store=make_store(admin=administrator), actor=investigator)
     body = client_for(investigator).get(f"/custody/cases/{case.number}/report/").content.decode()
     assert "onclick" not in body
-    assert "data-print" in body and "custody/print.js" in body
+    assert "data-print" in body and "casework/js/site.js" in body
 
 
 def test_the_api_docs_load_their_script_from_the_site(client_for, investigator):

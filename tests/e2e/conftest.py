@@ -69,3 +69,29 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def go_to(page, label: str) -> None:
+    """Follow an entry of the main navigation as a person would: open the menu button on a
+    narrow screen, then the group the entry sits in, then the entry."""
+    nav = page.get_by_role("navigation", name="Main")
+    menu_button = page.get_by_role("button", name="Menu")
+    if menu_button.is_visible():
+        menu_button.click()
+    link = nav.get_by_role("link", name=label, exact=True, include_hidden=True)
+    if not link.is_visible():
+        entry = page.get_by_role("link", name=label, exact=True, include_hidden=True)
+        group = nav.locator("li.usa-nav__primary-item").filter(has=entry)
+        group.locator("button.usa-accordion__button").click()
+    link.click()
+    page.wait_for_load_state()
+
+
+def sign_out(page) -> None:
+    """Sign out through the account menu of the header."""
+    menu_button = page.get_by_role("button", name="Menu")
+    if menu_button.is_visible():
+        menu_button.click()
+    page.get_by_role("button", name="Account:").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()

@@ -4,7 +4,7 @@ import pytest
 
 from casework.cases import services
 from tests.cases.factories import make_case
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import go_to, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +18,7 @@ def test_an_investigator_opens_a_case_and_an_identifier_meets_another_units_case
     )
 
     sign_in_as("inv.north")
-    page.get_by_role("link", name="My cases", exact=True).click()
+    go_to(page, "My cases")
     page.get_by_role("link", name="Open a case").click()
     page.get_by_label("Title (neutral)").fill("Synthetic case 0042")
     page.get_by_label("Priority").select_option("P2")

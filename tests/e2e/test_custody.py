@@ -9,7 +9,7 @@ from django.utils import timezone
 from casework.custody import services
 from tests.cases.factories import make_case
 from tests.custody.factories import make_item, make_store
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_out
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -51,10 +51,11 @@ def test_an_investigator_hands_an_item_over_and_the_receiver_acknowledges(
     assert "Not acknowledged" in chain.inner_text()
     screenshot(page, "custody-item")
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     sign_in_as("inv2.north")
     page.goto("/custody/")
     page.get_by_role("button", name="I received it").first.click()
+    page.wait_for_load_state()
     assert "You acknowledged event #2" in page.content()
     assert (
         "Not acknowledged"

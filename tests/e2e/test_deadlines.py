@@ -6,7 +6,7 @@ import pytest
 
 from casework.deadlines import services
 from tests.cases.factories import make_case
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import go_to, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +31,7 @@ def test_an_investigator_renews_a_preservation_from_their_deadlines(
         due_at=datetime.now(UTC) + timedelta(days=2),
     )
     sign_in_as("inv.north")
-    page.get_by_role("link", name="Deadlines", exact=True).click()
+    go_to(page, "Deadlines")
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "My deadlines"
     table = page.get_by_role("table")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import go_to, screenshot
 from tests.oversight.conftest import history  # noqa: F401 - the generated history fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -14,7 +14,7 @@ MARCH = "/oversight/?preset=custom&start=2026-03-01&end=2026-03-31"
 
 def test_a_supervisor_reads_a_chart_and_its_table(page, sign_in_as, history):  # noqa: F811
     sign_in_as("sup.north")
-    page.get_by_role("link", name="Oversight").first.click()
+    go_to(page, "Oversight")
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Oversight: North Unit"
     page.goto(MARCH)
@@ -35,6 +35,6 @@ def test_a_supervisor_reads_a_chart_and_its_table(page, sign_in_as, history):  #
 
 def test_an_investigator_finds_no_dashboard(page, sign_in_as, investigator):
     sign_in_as("inv.north")
-    assert page.get_by_role("link", name="Oversight").count() == 0
+    assert page.get_by_role("link", name="Oversight", include_hidden=True).count() == 0
     response = page.goto("/oversight/")
     assert response is not None and response.status == 404

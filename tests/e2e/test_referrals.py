@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import go_to, screenshot
 from tests.referrals.factories import make_referral
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -29,7 +29,7 @@ def test_an_investigator_triages_a_referral_into_a_new_case(
     )
     make_referral(actor=outsider, source_reference="E2E-SOUTH")
     sign_in_as("inv.north")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Referrals").click()
+    go_to(page, "Referrals")
     page.wait_for_load_state()
     rows = page.locator("table.referral-queue tbody tr")
     assert rows.count() == 2

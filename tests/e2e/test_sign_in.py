@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_out
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ def test_a_wrong_password_is_explained_in_the_page(page, sign_in_as, investigato
 
 def test_signing_out_returns_to_the_sign_in_page(page, sign_in_as, investigator):
     sign_in_as("inv.north")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     page.wait_for_load_state()
     assert "You are signed out." in page.content()
     assert page.get_by_role("heading", name="Sign in").is_visible()

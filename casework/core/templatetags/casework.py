@@ -22,7 +22,7 @@ def when(value: datetime | None):
     now = timezone.now()
     relative = f"in {timeuntil(value, now)}" if value > now else f"{timesince(value, now)} ago"
     return format_html(
-        '<time datetime="{}" title="{}">{}</time> <span class="relative">({})</span>',
+        '<time datetime="{}" title="{}">{}</time> <span class="text-base-dark">({})</span>',
         value.isoformat(),
         local.strftime("%Z"),
         local.strftime("%d %b %Y %H:%M"),
@@ -65,3 +65,14 @@ def subject_link(deadline):
     if deadline.referral_id:
         return referral_link(deadline.referral)
     return deadline.unit.name
+
+
+@register.inclusion_tag("core/_breadcrumbs.html")
+def breadcrumbs(*trail) -> dict:
+    """USWDS breadcrumb: label/URL pairs from Home down, then the current page's label.
+    A URL without a slash is a URL name (``"cases:list"``)."""
+    *pairs, current = trail
+    links = [{"label": "Home", "url": reverse("home")}]
+    for label, url in zip(pairs[::2], pairs[1::2], strict=True):
+        links.append({"label": label, "url": url if "/" in str(url) else reverse(url)})
+    return {"links": links, "current": current}
