@@ -61,7 +61,7 @@ def test_reloading_a_form_address_redirects_to_its_record(client_for, investigat
     response = client.get(f"/cases/{case.number}/status/")
     assert response.status_code == 302
     assert response["Location"] == f"/cases/{case.number}/"
-    deeper = client.get(f"/cases/{case.number}/close/request/")
+    deeper = client.get(f"/cases/{case.number}/close/approve/")
     assert deeper["Location"] == f"/cases/{case.number}/"
     assert "only takes a submitted form" in client.get(response["Location"]).content.decode()
 

@@ -14,10 +14,10 @@ TODAY = datetime(2026, 6, 30, 12, tzinfo=UTC)
 
 
 def _shown(body: str) -> tuple[str, str]:
-    menu = re.search(r'<select name="preset".*?</select>', body, re.S).group(0)
+    menu = re.search(r'<select[^>]*name="preset".*?</select>', body, re.S).group(0)
     selected = re.findall(r'<option value="([^"]*)"[^>]*selected', menu)
     assert len(selected) == 1, menu
-    period = re.search(r'<p class="lead">\s*(.*?) to (.*?)\s*\(', body, re.S)
+    period = re.search(r'<p class="usa-intro">\s*(.*?) to (.*?)\s*\(', body, re.S)
     return selected[0], f"{period.group(1)} to {period.group(2)}"
 
 
