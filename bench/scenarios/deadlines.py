@@ -9,6 +9,8 @@ from django.db import transaction
 from bench.generate.base import EPOCH_END
 
 from .base import (
+    DAILY_PAGE_MS,
+    DAILY_PAGE_SOURCE,
     NotBuilt,
     Result,
     Run,
@@ -38,8 +40,8 @@ def my_deadlines(run: Run) -> list[Result]:
                 label="My deadlines",
                 role=role,
                 url=url,
-                target_ms=500,
-                target_source="harness budget",
+                target_ms=DAILY_PAGE_MS,
+                target_source=DAILY_PAGE_SOURCE,
                 baseline=lambda user=user: list(mine(user=user)[:100]),
                 baseline_label="the selector alone (no page)",
             )
@@ -59,8 +61,8 @@ def unit_board(run: Run) -> list[Result]:
             label="Unit deadline board",
             role="supervisor",
             url=url,
-            target_ms=500,
-            target_source="harness budget",
+            target_ms=DAILY_PAGE_MS,
+            target_source=DAILY_PAGE_SOURCE,
             baseline=lambda: list(board(user=user)[:200]),
             baseline_label="the selector alone (no page)",
         )
