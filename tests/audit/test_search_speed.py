@@ -164,3 +164,14 @@ def test_the_trail_keeps_as_many_secondary_indexes_as_before():
     assert "audit_actor_time_idx" not in names and "audit_action_time_idx" not in names
     assert {"audit_person_time_id_idx", "audit_action_time_id_idx"} <= names
     assert len(names) == 7, sorted(names)
+
+
+def test_a_row_shows_its_time_to_the_microsecond_and_links_its_person(client_for, auditor, trail):
+    from django.urls import reverse
+
+    response = client_for(auditor).get(reverse("audit:events"), {"person": "inv.north"})
+    html = response.content.decode()
+    event = AuditEvent.objects.filter(actor_username="inv.north").order_by("-occurred_at", "-id")[0]
+    shown = event.occurred_at.strftime("%Y-%m-%d %H:%M:%S.%f")
+    assert f'<time datetime="{event.occurred_at.isoformat()}">{shown}</time>' in html
+    assert f'<a href="{reverse("audit:person", args=["inv.north"])}">inv.north</a>' in html
