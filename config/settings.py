@@ -80,10 +80,13 @@ INSTALLED_APPS = [
     "casework.partners",
     "casework.custody",
     "casework.oversight",
+    "casework.search",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files carry the policy too (and stay cacheable).
+    "casework.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casework.core.middleware.RequestContextMiddleware",
     "casework.core.middleware.RefuseFileUploadsMiddleware",
@@ -167,14 +170,18 @@ CASEWORK_LOCKOUT_FAILURES = env_int("CASEWORK_LOCKOUT_FAILURES", 5, minimum=1)  
 CASEWORK_LOCKOUT_WINDOW_MINUTES = env_int("CASEWORK_LOCKOUT_WINDOW_MINUTES", 15, minimum=1)
 CASEWORK_INACTIVE_DAYS = env_int("CASEWORK_INACTIVE_DAYS", 90, minimum=1)  # AC-2(3)
 CASEWORK_REQUIRE_2FA = env_bool("CASEWORK_REQUIRE_2FA", True)  # IA-2
-# Triage clock per referral priority (hours): a referral must be triaged by received + clock.
-# Defaults are common practice, not law: verify against your unit's own service levels.
-CASEWORK_TRIAGE_CLOCKS = {
-    "P1": timedelta(hours=env_int("CASEWORK_TRIAGE_P1_HOURS", 24, minimum=1)),
-    "P2": timedelta(hours=env_int("CASEWORK_TRIAGE_P2_HOURS", 72, minimum=1)),
-    "P3": timedelta(hours=env_int("CASEWORK_TRIAGE_P3_HOURS", 7 * 24, minimum=1)),
-    "P4": timedelta(hours=env_int("CASEWORK_TRIAGE_P4_HOURS", 14 * 24, minimum=1)),
-}
+# Triage clocks are the "Referral triage" deadline rules administrators edit (docs/deadlines.md),
+# the one source of a referral's clock. The variables that used to set them are refused rather
+# than silently ignored: a unit that shortened its P1 clock must not lose that without noticing.
+_RETIRED_TRIAGE = [
+    f"CASEWORK_TRIAGE_P{n}_HOURS" for n in range(1, 5) if env_str(f"CASEWORK_TRIAGE_P{n}_HOURS", "")
+]
+if _RETIRED_TRIAGE:
+    raise ConfigurationError(
+        f"{', '.join(_RETIRED_TRIAGE)} is no longer read: set the triage clock of each priority in "
+        "the administration, Deadlines > Deadline rules > Triage of a Pn referral (see "
+        "docs/referrals.md), then remove the variable."
+    )
 if PRODUCTION and not CASEWORK_REQUIRE_2FA:
     raise ConfigurationError("CASEWORK_REQUIRE_2FA cannot be switched off in production.")
 OTP_TOTP_ISSUER = "Casework"
@@ -252,7 +259,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "casework.core.api.CreatedCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "casework.core.api_schema.CaseworkAutoSchema",
     "EXCEPTION_HANDLER": "casework.core.api.problem_details_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "30/minute"},
 }
@@ -268,9 +275,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # API_DOCS_PUBLIC below, read at request time (so tests can flip it).
+    "SERVE_PERMISSIONS": ["casework.core.permissions.SchemaAccess"],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": enum_name_overrides(BASE_DIR / "casework"),
+    # 3.1: nullable references are plain JSON Schema (``oneOf: [$ref, null]``) that validators
+    # and fuzzers read the same way.
+    "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "casework.core.api_schema.schema_problem_responses",
+    ],
 }
+
+# The OpenAPI schema and its browsable docs: open in development, signed-in users only in
+# production (the schema maps every route and field an attacker would probe).
+API_DOCS_PUBLIC = not PRODUCTION
 
 # Celery: configured once here, used by config/celery.py. Without CELERY_BROKER_URL the
 # broker is kombu's filesystem transport under var/, which needs no server.

@@ -7,10 +7,11 @@ from importlib.util import find_spec
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
 
-from casework.core.api_views import HeartbeatView, MeView
+from casework.core.api_docs import SwaggerDocsView
+from casework.core.api_views import HeartbeatView, MeView, UnknownRouteView
 
 DOMAIN_APPS = ("referrals", "cases", "deadlines", "partners", "custody", "audit", "oversight")
 
@@ -37,10 +38,13 @@ def _mounted(module_suffix: str, prefix: str) -> list:
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SwaggerDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("me/", MeView.as_view(), name="api-me"),
     path("system/heartbeat/", HeartbeatView.as_view(), name="api-heartbeat"),
     *_mounted("api_urls", ""),
+    path("search/", include("casework.search.api_urls")),
+    # Last: any other path under /api/v1/ answers a problem-details 404, not an HTML page.
+    re_path(r"^[\s\S]*$", UnknownRouteView.as_view(), name="api-unknown"),
 ]
 
 urlpatterns = [
@@ -49,4 +53,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
     *_mounted("urls", ""),
+    path("search/", include("casework.search.urls")),
 ]

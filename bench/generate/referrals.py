@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from django.conf import settings
-
+from casework.accounts.models import Unit
 from casework.cases.choices import Priority
 from casework.referrals.choices import ReferralStatus, SourceKind
+from casework.referrals.clocks import triage_clock
 from casework.referrals.models import Referral
 
 from ..loader import ModelCopy, deferred_indexes, next_id, reset_sequence
@@ -56,7 +56,8 @@ def load(ctx: Context) -> None:
 
     first = next_id(Referral)
     kinds = SourceKind.values
-    clocks = getattr(settings, "CASEWORK_TRIAGE_CLOCKS", {})
+    # The triage rules, as intake reads them: once per unit, not per row.
+    clocks = {unit.pk: triage_clock(unit=unit) for unit in Unit.objects.filter(pk__in=ctx.unit_ids)}
     ctx.referral_ids = range(first, first + len(pending))
     ctx.referral_times = [row[0] for row in pending]
     ctx.referral_units = [row[1] for row in pending]
@@ -68,7 +69,7 @@ def load(ctx: Context) -> None:
         for n, (received, unit_id, case_id, status) in enumerate(pending):
             referral_id = first + n
             priority = rng.choice(PRIORITIES)
-            due = received + clocks[priority] if priority in clocks else None
+            due = clocks[unit_id](received, priority)
             triaged = status not in WAITING
             if case_id is not None:
                 triaged_by = ctx.cases.lead_ids[case_id - first_case]

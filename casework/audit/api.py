@@ -7,21 +7,20 @@ import datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound as NotFoundError
-from rest_framework.pagination import CursorPagination
 
+from casework.core.api import CreatedCursorPagination, query_choice, query_text
 from casework.core.errors import DomainError
 from casework.core.serializers import CaseworkModelSerializer
+from casework.core.validation import datetime_problem
 
 from . import selectors
 from .models import AuditEvent
 from .services import audit_record
 
 
-class EventCursorPagination(CursorPagination):
+class EventCursorPagination(CreatedCursorPagination):
     ordering = ("-occurred_at", "-id")
     page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 class AuditEventSerializer(CaseworkModelSerializer):
@@ -43,13 +42,14 @@ class AuditEventSerializer(CaseworkModelSerializer):
         return selectors.changes_shown_to(self.context["request"].user, event)
 
 
+OUTCOMES = ["succeeded", "refused"]
 FILTERS = [
     OpenApiParameter("person", str, description="username of the actor"),
     OpenApiParameter("case", str, description="case number"),
     OpenApiParameter("object_type", str, description="record type, e.g. cases.case"),
     OpenApiParameter("object_id", str),
     OpenApiParameter("action", str, description="action or action prefix, e.g. auth."),
-    OpenApiParameter("outcome", str, enum=["succeeded", "refused"]),
+    OpenApiParameter("outcome", str, enum=OUTCOMES),
     OpenApiParameter("since", datetime.datetime),
     OpenApiParameter("until", datetime.datetime),
 ]
@@ -62,7 +62,11 @@ def _when(value: str | None, name: str) -> datetime.datetime | None:
         moment = datetime.datetime.fromisoformat(value)
     except ValueError:
         raise DomainError(f"{name} is not an ISO 8601 date and time.", field=name) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+    problem = datetime_problem(moment)
+    if problem:
+        raise DomainError(problem, field=name)
+    return moment
 
 
 class AuditEventListView(generics.ListAPIView):
@@ -80,14 +84,14 @@ class AuditEventListView(generics.ListAPIView):
             raise NotFoundError()
         params = self.request.query_params
         filters = selectors.EventFilters(
-            person=params.get("person", ""),
-            case=params.get("case", ""),
-            object_type=params.get("object_type", ""),
-            object_id=params.get("object_id", ""),
-            action=params.get("action", ""),
-            outcome=params.get("outcome", ""),
-            since=_when(params.get("since"), "since"),
-            until=_when(params.get("until"), "until"),
+            person=query_text(params, "person"),
+            case=query_text(params, "case"),
+            object_type=query_text(params, "object_type"),
+            object_id=query_text(params, "object_id"),
+            action=query_text(params, "action"),
+            outcome=query_choice(params, "outcome", OUTCOMES),
+            since=_when(query_text(params, "since"), "since"),
+            until=_when(query_text(params, "until"), "until"),
         )
         events = selectors.event_search(user=user, filters=filters)
         audit_record(

@@ -218,10 +218,11 @@ def flags_for(*, user, since: datetime.datetime, until: datetime.datetime) -> li
     events = events_visible_to(user).filter(occurred_at__gte=since, occurred_at__lt=until)
     window = {"since": since.isoformat(), "until": until.isoformat()}
     flags: list[Flag] = []
-    # Break-the-glass: a view that needed a stated reason is one outside the viewer's assignment.
+    # Views by someone outside the case team and the unit's supervisors (a granted
+    # administrator, a colleague given access): the app that records the view marks them
+    # ``outside_team``. A stated reason alone says nothing: every victim-record view has one.
     for row in (
-        events.filter(action__endswith=".view")
-        .exclude(reason="")
+        events.filter(action__endswith=".view", details__outside_team=True)
         .values("actor_username")
         .annotate(count=Count("id"))
         .order_by("-count")[:20]
@@ -229,7 +230,7 @@ def flags_for(*, user, since: datetime.datetime, until: datetime.datetime) -> li
         flags.append(
             Flag(
                 "outside_assignment",
-                "Views outside the person's assignment (with a stated reason)",
+                "Views by someone outside the case team",
                 row["count"],
                 {**window, "person": row["actor_username"], "action": ""},
                 row["actor_username"],

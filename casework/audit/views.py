@@ -165,7 +165,19 @@ def _export_rows(request, filters):
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered view as CSV or JSON (the export is itself an audited event)."""
     _require_reader(request)
-    _form, filters = _filters(request)
+    form, filters = _filters(request)
+    if form.errors:
+        # A filter that cannot be read must not silently widen the export to the whole trail.
+        problems = [
+            f"{form.fields[name].label if name in form.fields else 'Filter'}: {message}"
+            for name, messages in form.errors.items()
+            for message in messages
+        ]
+        return HttpResponse(
+            "No export was made; correct the filter and try again.\n" + "\n".join(problems) + "\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     filters.cursor = ""
     selectors.event_search(user=request.user, filters=filters)  # 404 for a case out of reach
     total = selectors.event_search(user=request.user, filters=filters)[

@@ -8,14 +8,24 @@ everything under it; lists never include it. Errors are problem details (``Domai
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.accounts.choices import Role
 from casework.accounts.models import User
-from casework.core.api import CreatedCursorPagination
+from casework.core.api import (
+    QUERY_TEXT_LIMIT,
+    CreatedCursorPagination,
+    query_choice,
+    query_text,
+)
 from casework.core.errors import DomainError, NotFound
 from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent, normalise_identifier
 from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
@@ -202,8 +212,16 @@ class CaseIdentifierInputSerializer(CaseworkSerializer):
         required=False, allow_null=True, default=None, min_value=0, max_value=65535
     )
     subject = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="Id of a subject of the case."
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="Id of a subject of the case.",
     )
+
+    def validate(self, data):
+        _normal_form(data)
+        return data
 
 
 class CaseIdentifierAddedSerializer(CaseworkSerializer):
@@ -218,6 +236,32 @@ class DeconflictLookupSerializer(CaseworkSerializer):
     device_kind = serializers.ChoiceField(
         choices=DeviceIdKind.choices, required=False, allow_blank=True, default=""
     )
+
+    def validate(self, data):
+        data["normal_value"] = _normal_form(data)
+        return data
+
+
+def _normal_form(data: dict) -> str:
+    """The identifier's comparable form, or a 400 naming the field that is wrong.
+
+    Checked here, before any service runs, so that a value the normaliser cannot even parse
+    (``http://[x`` makes the URL parser raise ``ValueError``) is a located 400, not a 500."""
+    try:
+        return normalise_identifier(
+            data["kind"],
+            data["value"],
+            service=data.get("service", ""),
+            device_kind=data.get("device_kind", ""),
+        )
+    except DomainError as error:
+        raise serializers.ValidationError(
+            {e.field or "value": e.message for e in error.errors}
+        ) from error
+    except ValueError as error:
+        raise serializers.ValidationError(
+            {"value": f"{data['value']!r} cannot be read as a {data['kind']}."}
+        ) from error
 
 
 class CaseSubjectSerializer(CaseworkModelSerializer):
@@ -246,7 +290,11 @@ class CaseNoteSerializer(CaseworkModelSerializer):
 class CaseNoteInputSerializer(CaseworkSerializer):
     body = serializers.CharField()
     corrects = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="Id of the note this corrects."
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="Id of the note this corrects.",
     )
 
 
@@ -301,12 +349,32 @@ class VictimRecordInputSerializer(CaseworkSerializer):
 
 # --- views ---------------------------------------------------------------------------------------
 
+CASE_SCOPES = ["mine", "unit"]
 CASE_FILTERS = [
-    OpenApiParameter("q", str, description="Number prefix, words of the title, or an identifier."),
+    OpenApiParameter(
+        "q",
+        str,
+        description="Number prefix, words of the title, or an identifier (at most "
+        f"{QUERY_TEXT_LIMIT} characters).",
+    ),
     OpenApiParameter("status", str, enum=CaseStatus.values),
     OpenApiParameter("priority", str, enum=Priority.values),
-    OpenApiParameter("scope", str, enum=["mine", "unit"], description="Default: all you see."),
+    OpenApiParameter("scope", str, enum=CASE_SCOPES, description="Default: all you see."),
 ]
+
+
+# A case opened for another lead may be one the opener cannot see: then only its number.
+CASE_OPENED_SCHEMA = {
+    "anyOf": [
+        {"$ref": "#/components/schemas/CaseDetail"},
+        {
+            "type": "object",
+            "properties": {"number": {"type": "string"}},
+            "required": ["number"],
+            "additionalProperties": False,
+        },
+    ]
+}
 
 
 class CaseListView(generics.GenericAPIView):
@@ -317,12 +385,10 @@ class CaseListView(generics.GenericAPIView):
     def get_queryset(self):
         params = self.request.query_params
         filters = selectors.CaseFilters(
-            q=params.get("q", "")[:200],
-            status=params.get("status", "") if params.get("status") in CaseStatus.values else "",
-            priority=params.get("priority", "")
-            if params.get("priority") in Priority.values
-            else "",
-            scope=params.get("scope", "") if params.get("scope") in ("mine", "unit") else "",
+            q=query_text(params, "q"),
+            status=query_choice(params, "status", CaseStatus.values),
+            priority=query_choice(params, "priority", Priority.values),
+            scope=query_choice(params, "scope", CASE_SCOPES),
         )
         return selectors.case_queryset(user=self.request.user, filters=filters)
 
@@ -331,7 +397,16 @@ class CaseListView(generics.GenericAPIView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(CaseSerializer(page, many=True).data)
 
-    @extend_schema(request=CaseCreateSerializer, responses={201: CaseDetailSerializer})
+    @extend_schema(
+        request=CaseCreateSerializer,
+        responses={
+            201: OpenApiResponse(
+                response=CASE_OPENED_SCHEMA,
+                description="The new case; only its number when you opened it for a lead "
+                "and cannot see it yourself.",
+            )
+        },
+    )
     def post(self, request):
         data = _valid(CaseCreateSerializer, request)
         user = request.user
@@ -422,6 +497,9 @@ class CaseIdentifiersView(generics.GenericAPIView):
     pagination_class = OldestFirstPagination
     serializer_class = CaseIdentifierSerializer
     filter_backends: list = []
+    # The browsable API asks every generic view for a queryset to draw its filter form; the rows
+    # themselves come from the selector, for the case in the URL.
+    queryset = CaseIdentifier.objects.none()
 
     @extend_schema(responses=CaseIdentifierSerializer(many=True))
     def get(self, request, number: str):
@@ -475,11 +553,11 @@ class DeconflictView(APIView):
             # Deconfliction discloses other units' leads; it is for people working cases.
             raise DomainError("Only investigators and supervisors deconflict.", status=403)
         data = _valid(DeconflictLookupSerializer, request)
-        normal = normalise_identifier(
-            data["kind"], data["value"], service=data["service"], device_kind=data["device_kind"]
-        )
         matches = services.identifier_deconflict(
-            actor=request.user, kind=data["kind"], normal_value=normal, context_label="api lookup"
+            actor=request.user,
+            kind=data["kind"],
+            normal_value=data["normal_value"],
+            context_label="api lookup",
         )
         return Response([m.as_dict() for m in matches])
 
@@ -505,6 +583,7 @@ class CaseNotesView(generics.GenericAPIView):
     pagination_class = OldestFirstPagination
     serializer_class = CaseNoteSerializer
     filter_backends: list = []
+    queryset = CaseNote.objects.none()  # for the browsable API, as on CaseIdentifiersView
 
     @extend_schema(responses=CaseNoteSerializer(many=True))
     def get(self, request, number: str):

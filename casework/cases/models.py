@@ -7,8 +7,15 @@ from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from casework.accounts.models import Unit
-from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent
+from casework.core.identifiers import (
+    SERVICE_QUALIFIED_Q,
+    DeviceIdKind,
+    IdentifierKind,
+    IpEvent,
+    unqualified_name,
+)
 from casework.core.models import TimeStampedModel
+from casework.core.trigrams import trigram_index_expression
 
 from .choices import (
     CaseStatus,
@@ -90,6 +97,9 @@ class Case(TimeStampedModel):
                 condition=models.Q(status=CaseStatus.CLOSED),
                 name="case_unit_closed_idx",
             ),
+            # The search box: any part of a number or a title (casework/core/trigrams.py).
+            GinIndex(trigram_index_expression("number"), name="case_number_trgm_idx"),
+            GinIndex(trigram_index_expression("title"), name="case_title_trgm_idx"),
         ]
 
     def __str__(self) -> str:
@@ -211,6 +221,13 @@ class CaseIdentifier(TimeStampedModel):
         indexes = [
             models.Index(
                 fields=["kind", "normal_value", "case"], name="case_identifier_lookup_idx"
+            ),
+            # The search box: ``user_8812`` finds ``example-service:user_8812``.
+            models.Index(
+                models.F("kind"),
+                unqualified_name("normal_value"),
+                condition=SERVICE_QUALIFIED_Q,
+                name="case_identifier_name_idx",
             ),
         ]
 

@@ -24,7 +24,9 @@ from casework.accounts.choices import Role
 from casework.audit.services import audit_record
 from casework.core.context import with_reason
 from casework.core.errors import DomainError, NotFound
-from casework.core.identifiers import IdentifierKind, normalise_identifier
+from casework.core.identifiers import identifier_match_q
+from casework.core.trigrams import MIN_LENGTH as TRIGRAM_MIN_LENGTH
+from casework.core.trigrams import contains_text_q
 
 from .choices import CaseStatus, ClosureRequestStatus
 from .models import (
@@ -85,6 +87,19 @@ def case_is_visible(*, user, case: Case) -> bool:
     return cases_visible_to(user).filter(pk=case.pk).exists()
 
 
+def users_who_can_see_case(case: Case) -> QuerySet:
+    """The active accounts ``case_visibility_q`` lets see ``case`` (the same two rules, seen
+    from the case): holders of the view grant and supervisors of the case's unit."""
+    from casework.accounts.models import User
+
+    granted = CaseUserObjectPermission.objects.filter(
+        user=OuterRef("pk"), permission__codename=VIEW_PERMISSION, content_object=case
+    )
+    unit_supervisor = Q(unit_id=case.unit_id, groups__name=Role.SUPERVISOR)
+    ids = User.objects.filter(Q(Exists(granted)) | unit_supervisor).values("pk")
+    return User.objects.filter(pk__in=ids, is_active=True)
+
+
 # --- Roles on one case ------------------------------------------------------------------------
 
 
@@ -113,6 +128,15 @@ def can_manage_case(user, case: Case) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return case.lead_id == user.pk or is_unit_supervisor(user, case.unit_id)
+
+
+def view_details(user, case: Case, **details) -> dict:
+    """Details for a ``*.view`` audit event, marked ``outside_team`` when the viewer is neither
+    on the case (lead, assignee) nor a supervisor of its unit — someone who sees it by a grant.
+    The audit flags list only those views: the team's own work is not worth a second look."""
+    if not (is_unit_supervisor(user, case.unit_id) or is_case_member(user, case)):
+        details["outside_team"] = True
+    return details
 
 
 def can_see_victims(user, case: Case) -> bool:
@@ -168,18 +192,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
 
 
 def _identifier_search_q(text: str) -> Q | None:
-    """Cases holding an identifier equal to ``text`` in any kind it can be read as; each
-    alternative is an index lookup on (kind, normal_value)."""
-    alternatives = Q()
-    found = False
-    for kind in IdentifierKind.values:
-        try:
-            normal = normalise_identifier(kind, text)
-        except DomainError:
-            continue
-        alternatives |= Q(kind=kind, normal_value=normal)
-        found = True
-    if not found:
+    """Cases holding an identifier equal to ``text`` in any kind it can be read as, with or
+    without its service (``user_8812`` finds ``example-service:user_8812``); each alternative
+    is an index lookup."""
+    alternatives = identifier_match_q(text, normal_field="normal_value")
+    if alternatives is None:
         return None
     return Q(Exists(CaseIdentifier.objects.filter(alternatives, case_id=OuterRef("pk"))))
 
@@ -192,6 +209,10 @@ def case_search_q(text: str) -> Q:
         return Q(number__startswith=text.upper())
     query = SearchQuery(text, search_type="websearch", config="simple")
     condition = Q(search_vector=query)
+    if len(text) >= TRIGRAM_MIN_LENGTH:
+        # Any part of the number or title, as the search box finds it (its "more" link
+        # leads here).
+        condition |= contains_text_q("number", text) | contains_text_q("title", text)
     by_identifier = _identifier_search_q(text)
     if by_identifier is not None:
         condition |= by_identifier
@@ -263,7 +284,13 @@ def pending_closure(case: Case) -> CaseClosureRequest | None:
 def case_view(*, user, number: str, tab: str = "overview") -> Case:
     """The case for display, audited as ``case.view`` (404 if it may not be seen)."""
     case = case_get_for(user=user, number=number)
-    audit_record(actor=user, action="case.view", target=case, case_id=case.pk, details={"tab": tab})
+    audit_record(
+        actor=user,
+        action="case.view",
+        target=case,
+        case_id=case.pk,
+        details=view_details(user, case, tab=tab),
+    )
     return case
 
 
@@ -323,7 +350,7 @@ def victim_records_view(*, user, case: Case, reason: str) -> list[VictimRecord]:
             action="victim.view",
             object_type="cases.victimrecord",
             case_id=case.pk,
-            details={"victims": [v.pk for v in victims]},
+            details=view_details(user, case, victims=[v.pk for v in victims]),
         )
     return victims
 

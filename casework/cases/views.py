@@ -41,9 +41,21 @@ def _filters(request: HttpRequest, *, scope: str = "", open_only: bool = False):
 
 def _list_page(request, *, title: str, scope: str = "", open_only: bool = False, intro: str = ""):
     form, filters = _filters(request, scope=scope, open_only=open_only)
-    page = selectors.case_list(
-        user=request.user, filters=filters, cursor=request.GET.get("after", "")
-    )
+    refused = ""
+    if form.errors:
+        # A search that cannot be run shows no cases: the whole list under an error would read
+        # as the search's results. A partial (htmx) update does not redraw the form, so it
+        # carries the form's messages itself.
+        page = selectors.CasePage(cases=[], next_cursor=None)
+        refused = (
+            " ".join(message for messages in form.errors.values() for message in messages)
+            if request.htmx
+            else "No search was run; correct the filter above."
+        )
+    else:
+        page = selectors.case_list(
+            user=request.user, filters=filters, cursor=request.GET.get("after", "")
+        )
     if filters.q:
         audit_record(
             actor=request.user,
@@ -60,6 +72,7 @@ def _list_page(request, *, title: str, scope: str = "", open_only: bool = False,
         "intro": intro,
         "form": form,
         "page": page,
+        "refused": refused,
         "next_query": query.urlencode() if page.next_cursor else "",
         "can_open": request.user.has_role(Role.INVESTIGATOR, Role.SUPERVISOR)
         and request.user.unit_id is not None,
@@ -283,7 +296,7 @@ def case_unassign(request, number):
         try:
             services.case_unassign(actor=request.user, case=case, user=assignment.user)
         except DomainError as error:
-            messages.error(request, error.message)
+            messages.error(request, error.text)
         else:
             messages.success(request, f"{assignment.user.get_username()} removed from the case.")
     return redirect("cases:detail", number=case.number)
@@ -320,7 +333,7 @@ def case_close_decide(request, number, decision: str):
             try:
                 messages.success(request, act(case, form.cleaned_data))
             except DomainError as error:
-                messages.error(request, error.message)
+                messages.error(request, error.text)
         return redirect("cases:closures")
     return _overview_action(request, number, "decision_form", form, act)
 
@@ -615,5 +628,5 @@ def case_task_toggle(request, number, pk: int):
         else:
             services.case_task_complete(actor=request.user, task=task)
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.text)
     return redirect("cases:tasks", number=case.number)

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from .errors import DomainError
+from .validation import INTEGER, integer_problem, text_problem
 
 PROBLEM_BASE = "https://casework.invalid/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -98,3 +99,84 @@ class CreatedCursorPagination(CursorPagination):
     ordering = ("-created_at", "-id")
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        # A page size outside 1..max_page_size is refused, not quietly replaced by the default:
+        # a client asking for 0 or 10,000 rows should learn that it gets something else.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        return query_integer(
+            request.query_params, self.page_size_query_param, minimum=1, maximum=self.max_page_size
+        )
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
+
+# --- query-string filters ----------------------------------------------------------------------
+# A filter value that cannot mean anything is a 400 naming the parameter, never ignored: a caller
+# who mistypes ``?status=opne`` must not read an unfiltered list as the answer.
+
+QUERY_TEXT_LIMIT = 200
+
+
+def query_text(params, name: str, *, max_length: int = QUERY_TEXT_LIMIT) -> str:
+    """The stripped text of query parameter ``name`` ("" when absent), or a 400."""
+    value = (params.get(name) or "").strip()
+    problem = text_problem(value, max_length=max_length)
+    if problem:
+        raise DomainError(problem, field=name)
+    return value
+
+
+def query_choice(params, name: str, choices, *, default: str = "") -> str:
+    """One of ``choices`` (or ``default`` when absent), or a 400 listing what is allowed."""
+    value = query_text(params, name)
+    if not value:
+        return default
+    if value not in choices:
+        allowed = ", ".join(choices)
+        raise DomainError(f"Unknown {name} {value!r}; use one of: {allowed}.", field=name)
+    return value
+
+
+def query_choices(params, name: str, choices) -> list[str]:
+    """Comma-separated or repeated values of ``name``, each one of ``choices``, or a 400."""
+    values = [v.strip() for raw in params.getlist(name) for v in raw.split(",") if v.strip()]
+    for value in values:
+        query_choice({name: value}, name, choices)
+    return values
+
+
+def query_integer(params, name: str, *, minimum: int = 1, maximum: int = INTEGER[1]) -> int | None:
+    """A whole number in ``[minimum, maximum]`` (``None`` when absent), or a 400."""
+    value = query_text(params, name)
+    if not value:
+        return None
+    if not value.lstrip("-").isdigit() or len(value) > 20:
+        raise DomainError("Give a whole number.", field=name)
+    problem = integer_problem(int(value), minimum=minimum, maximum=maximum)
+    if problem:
+        raise DomainError(problem, field=name)
+    return int(value)
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def query_boolean(params, name: str) -> bool | None:
+    """``true``/``false`` (and 1/0, yes/no, on/off); ``None`` when absent; otherwise a 400."""
+    value = query_text(params, name).lower()
+    if not value:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise DomainError("Give true or false.", field=name)

@@ -56,3 +56,19 @@ class HeartbeatView(APIView):
 
             raise NotFound()
         return Response(ComponentStatusSerializer(heartbeat_status(), many=True).data)
+
+
+class UnknownRouteView(APIView):
+    """Any other path under ``/api/v1/``: a problem-details 404 rather than Django's HTML page,
+    so a client that builds a wrong URL (a negative id, a typo) reads the same error shape."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    schema = None
+
+    def _not_found(self, request, *args, **kwargs):
+        from rest_framework.exceptions import NotFound
+
+        raise NotFound("No such API route.")
+
+    get = post = put = patch = delete = head = options = _not_found

@@ -45,6 +45,11 @@ class DomainError(Exception):
     def message(self) -> str:
         return "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in self.errors)
 
+    @property
+    def text(self) -> str:
+        """The messages alone, for a page: a person needs no field names ("case: …")."""
+        return " ".join(e.message for e in self.errors)
+
     def add_to_form(self, form) -> None:
         """Attach every error to a Django form (non-field errors when the field is unknown)."""
         for error in self.errors:

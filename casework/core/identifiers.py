@@ -15,6 +15,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import phonenumbers
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length, Substr
+from django.db.models.lookups import Exact
 
 from .errors import DomainError
 
@@ -132,8 +135,12 @@ def normalise_identifier(
         service_key = service.strip().lower()
         return f"{service_key}:{name}" if service_key else name
     if kind == IdentifierKind.PROFILE_URL:
-        parts = urlsplit(value if "://" in value else f"https://{value}")
-        if not parts.netloc or parts.scheme not in ("http", "https"):
+        try:
+            parts = urlsplit(value if "://" in value else f"https://{value}")
+        except ValueError:
+            # An unbalanced "[" or "]" (urlsplit reads it as a broken IPv6 host).
+            parts = None
+        if parts is None or not parts.netloc or parts.scheme not in ("http", "https"):
             raise DomainError(f"{value!r} is not a web address.", field="value")
         host = parts.netloc.lower().removeprefix("www.")
         return urlunsplit(("https", host, parts.path.rstrip("/"), parts.query, ""))
@@ -142,3 +149,57 @@ def normalise_identifier(
             raise DomainError(f"Unknown device id type {device_kind!r}.", field="device_kind")
         return _device(value, device_kind or DeviceIdKind.OTHER)
     raise DomainError(f"Unknown identifier kind {kind!r}.", field="kind")
+
+
+# --- Finding an identifier as a person types it -------------------------------------------------
+
+# Kinds whose normal form is qualified by the service when one was given
+# (``example-service:user_8812``).
+SERVICE_QUALIFIED_KINDS = (IdentifierKind.ACCOUNT_ID, IdentifierKind.SCREEN_NAME)
+
+
+def unqualified_name(normal_field: str) -> Substr:
+    """SQL for the name without its ``service:`` prefix (normal forms of the
+    ``SERVICE_QUALIFIED_KINDS`` with a service). Indexed as it is written here, with
+    ``SERVICE_QUALIFIED_Q``, so a search for ``user_8812`` is an index lookup."""
+    return Substr(F(normal_field), Length(F("service")) + 2)
+
+
+SERVICE_QUALIFIED_Q = Q(kind__in=sorted(SERVICE_QUALIFIED_KINDS)) & ~Q(service="")
+
+
+def identifier_readings(text: str) -> list[tuple[str, str]]:
+    """Every ``(kind, normal form)`` the typed ``text`` can be read as, without a service.
+
+    What a person types into a search box: ``User_8812`` is a screen name (``user_8812``) and an
+    account id (``User_8812``); `` +44 20 7946 0000 `` a phone number; ``192.0.2. 1`` (spaces
+    slipped in) an IP address. Kinds the text is not valid for are left out."""
+    text = (text or "").strip()
+    readings: list[tuple[str, str]] = []
+    squeezed = re.sub(r"\s+", "", text)
+    for kind in IdentifierKind.values:
+        for candidate in dict.fromkeys((text, squeezed)):
+            try:
+                normal = normalise_identifier(kind, candidate)
+            except DomainError:
+                continue
+            if (kind, normal) not in readings:
+                readings.append((kind, normal))
+            break
+    return readings
+
+
+def identifier_match_q(text: str, *, normal_field: str) -> Q | None:
+    """Identifier rows (``kind``, ``service`` and ``normal_field`` columns) equal to ``text`` read
+    as any kind, or holding that name under any service; ``None`` when ``text`` reads as none.
+    Each alternative is an index lookup: (kind, normal form), or the name without its service."""
+    condition = Q()
+    for kind, normal in identifier_readings(text):
+        condition |= Q(kind=kind, **{normal_field: normal})
+        if kind in SERVICE_QUALIFIED_KINDS:
+            condition |= (
+                SERVICE_QUALIFIED_Q
+                & Q(kind=kind)
+                & Q(Exact(unqualified_name(normal_field), normal))
+            )
+    return condition or None

@@ -52,6 +52,8 @@ def _guard(field) -> None:
         )
         field.validators.append(_text_validator(multiline=multiline, max_length=field.max_length))
     elif isinstance(field, serializers.DateTimeField):
+        # DRF's own words when the offset pushes a time past year 1 or 9999.
+        field.error_messages["overflow"] = "Give a date from 1970-01-01 to ten years ahead."
         field.validators.append(_plausible_datetime)
     elif isinstance(field, serializers.DateField):
         field.validators.append(_plausible_date)

@@ -131,11 +131,13 @@ def datetime_problem(
     A naive time is refused: without its zone the instant it names is unknown."""
     if timezone.is_naive(value):
         return "Give the time zone too, e.g. 2026-03-01T09:30:00Z or +01:00."
+    earliest = earliest or EARLIEST
     try:
         moment = value.astimezone(UTC)
-    except OverflowError:
-        return "This date is out of range."
-    earliest = earliest or EARLIEST
+    except OverflowError:  # before year 1 or after 9999 once its offset is applied
+        if value.year < 2000:
+            return f"Give a date on or after {_show(earliest)[:10]}."
+        return "This cannot be in the future." if not_future else "This date is too far ahead."
     now = timezone.now()
     latest = (now + CLOCK_SKEW) if not_future else (latest or latest_allowed(now))
     if moment < earliest:

@@ -10,7 +10,7 @@ import json
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound as DRFNotFound
 from rest_framework.response import Response
@@ -19,12 +19,12 @@ from rest_framework.views import APIView
 from casework.accounts.choices import Role
 from casework.accounts.models import User
 from casework.cases.selectors import case_get_for
-from casework.core.api import CreatedCursorPagination
+from casework.core.api import CreatedCursorPagination, query_boolean, query_text
 from casework.core.errors import DomainError
 from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 
 from . import selectors, services
-from .choices import HashAlgorithm, ItemKind
+from .choices import EventKind, HashAlgorithm, ItemKind
 from .models import (
     CustodyEvent,
     CustodySignOff,
@@ -35,6 +35,19 @@ from .models import (
 from .reporting import case_export, case_report
 
 # --- serializers ---------------------------------------------------------------------------
+
+
+# The offset of the place an event happened from UTC, in minutes. Real zones span -12 h to +14 h;
+# ISO 8601 and PostgreSQL allow up to 18 h either way, and no more.
+MAX_OFFSET_MINUTES = 18 * 60
+
+
+class LocalOffsetField(serializers.IntegerField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("default", 0)
+        kwargs.setdefault("help_text", "Minutes east of UTC where it happened (-1080 to 1080).")
+        super().__init__(min_value=-MAX_OFFSET_MINUTES, max_value=MAX_OFFSET_MINUTES, **kwargs)
 
 
 class UserNameField(serializers.SlugRelatedField):
@@ -134,7 +147,7 @@ class EvidenceItemInputSerializer(CaseworkSerializer):
         max_length=500, required=False, allow_blank=True, default=""
     )
     seized_at = serializers.DateTimeField()
-    local_offset_minutes = serializers.IntegerField(required=False, default=0)
+    local_offset_minutes = LocalOffsetField()
     seized_place = serializers.CharField(max_length=200)
     seizure_authority = serializers.CharField(max_length=120)
     seized_by = UserNameField()
@@ -145,28 +158,37 @@ class EvidenceItemInputSerializer(CaseworkSerializer):
 
 
 class CustodyEventInputSerializer(CaseworkSerializer):
-    kind = serializers.CharField(max_length=20)
+    kind = serializers.ChoiceField(choices=EventKind.choices)
     started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    local_offset_minutes = serializers.IntegerField(required=False, default=0)
+    local_offset_minutes = LocalOffsetField()
     released_by = UserNameField(required=False, allow_null=True, default=None)
     received_by = UserNameField(required=False, allow_null=True, default=None)
     change_made_by = UserNameField(required=False, allow_null=True, default=None)
     corrects = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="Sequence number it corrects"
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="Sequence number it corrects",
     )
     expected_last_event = serializers.IntegerField(
         required=False,
         allow_null=True,
         default=None,
+        min_value=1,
         help_text="The item's last_event as you saw it; a different one answers 409.",
     )
     seal_numbers = serializers.ListField(
         child=serializers.CharField(max_length=60), required=False, default=list
     )
-    count_new = serializers.IntegerField(required=False, allow_null=True, default=None)
-    count_known = serializers.IntegerField(required=False, allow_null=True, default=None)
-    count_series_matched = serializers.IntegerField(required=False, allow_null=True, default=None)
+    count_new = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
+    count_known = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0
+    )
+    count_series_matched = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0
+    )
     place = serializers.CharField(max_length=200, required=False, allow_blank=True)
     external_party = serializers.CharField(max_length=200, required=False, allow_blank=True)
     purpose = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -190,8 +212,10 @@ class CustodySignOffInputSerializer(CaseworkSerializer):
     kind = serializers.ChoiceField(choices=[("released", "Released"), ("disposed", "Disposed")])
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    local_offset_minutes = serializers.IntegerField(required=False, default=0)
-    expected_last_event = serializers.IntegerField(required=False, allow_null=True, default=None)
+    local_offset_minutes = LocalOffsetField()
+    expected_last_event = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1
+    )
     place = serializers.CharField(max_length=200, required=False, allow_blank=True)
     external_party = serializers.CharField(max_length=200, required=False, allow_blank=True)
     purpose = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -250,9 +274,10 @@ class ItemListView(generics.GenericAPIView):
     pagination_class = CreatedCursorPagination
 
     def get_queryset(self):
-        case_number = self.request.query_params.get("case")
+        params = self.request.query_params
+        case_number = query_text(params, "case")
         case = case_get_for(user=self.request.user, number=case_number) if case_number else None
-        mismatch = self.request.query_params.get("hash_mismatch") in ("1", "true")
+        mismatch = bool(query_boolean(params, "hash_mismatch"))
         return selectors.item_list(user=self.request.user, case=case, mismatch_only=mismatch)
 
     @extend_schema(
@@ -347,7 +372,18 @@ class ItemEventView(APIView):
 class EventAcknowledgeView(APIView):
     """The receiver acknowledges a hand-over in their own name."""
 
-    @extend_schema(request=None, responses={201: OpenApiResponse(description="Acknowledged")})
+    @extend_schema(
+        request=None,
+        responses={
+            201: inline_serializer(
+                "CustodyAcknowledgement",
+                {
+                    "event": serializers.IntegerField(),
+                    "acknowledged_at": serializers.DateTimeField(),
+                },
+            )
+        },
+    )
     def post(self, request, pk):
         event = selectors.event_get_for(user=request.user, pk=pk)
         ack = services.custody_acknowledge(actor=request.user, event=event)

@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 
 from casework.accounts.models import User
+from casework.cases.selectors import users_who_can_see_case
 from casework.core.forms import CaseworkForm, CaseworkModelForm
 
 from .choices import FINAL_KINDS, EventKind, HashAlgorithm, ItemKind, SealState
@@ -134,6 +135,18 @@ class ItemForm(LocalTimeMixin, CaseworkForm):
         )
         self.fields["seized_by"].queryset = unit_people(case.unit_id)
 
+    # The service checks hashes as a list ("hashes.value"); this form asks for one hash.
+    SERVICE_FIELDS = {
+        "hashes": "hash_algorithm",
+        "hashes.algorithm": "hash_algorithm",
+        "hashes.value": "hash_value",
+    }
+
+    def add_service_error(self, error) -> None:
+        for problem in error.errors:
+            name = self.SERVICE_FIELDS.get(problem.field, problem.field)
+            self.add_error(name if name in self.fields else None, problem.message)
+
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("time_zone")
@@ -201,8 +214,12 @@ class EventForm(LocalTimeMixin, CaseworkForm):
         kwargs["initial"].setdefault("expected_last_event", item.last_event_id)
         super().__init__(*args, **kwargs)
         people = unit_people(item.case.unit_id)
-        for name in ("released_by", "received_by", "change_made_by"):
+        for name in ("released_by", "change_made_by"):
             self.fields[name].queryset = people
+        # Only people who can see the case may receive the item (the service refuses others).
+        self.fields["received_by"].queryset = people.filter(
+            pk__in=users_who_can_see_case(item.case).values("pk")
+        )
         self.fields["corrects"].queryset = CustodyEvent.objects.filter(item=item).order_by(
             "sequence"
         )

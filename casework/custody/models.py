@@ -13,9 +13,11 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from casework.core.models import TimeStampedModel
+from casework.core.trigrams import trigram_index_expression
 
 from .choices import (
     HEX_LENGTH,
@@ -121,6 +123,9 @@ class EvidenceItem(TimeStampedModel):
                 condition=models.Q(submitted_at__isnull=False),
                 name="evidence_submitted_idx",
             ),
+            # The search box: any part of an exhibit number or store id (core/trigrams.py).
+            GinIndex(trigram_index_expression("exhibit_number"), name="evidence_exhibit_trgm_idx"),
+            GinIndex(trigram_index_expression("store_identifier"), name="evidence_store_trgm_idx"),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 
 from casework.audit.services import audit_record
 from casework.cases.models import Case
+from casework.cases.selectors import view_details
 
 from .case_uco import case_uco_document
 from .models import EvidenceItem
@@ -54,11 +55,13 @@ def case_report(
         action="custody_report.download" if pdf else "custody_report.view",
         target=items[0] if context["single"] else case,
         case_id=case.pk,
-        details={
-            "format": "pdf" if pdf else "html",
-            "exhibits": [item.exhibit_number for item in items],
-            "checkpoint": context["checkpoint"].label,
-        },
+        details=view_details(
+            user,
+            case,
+            format="pdf" if pdf else "html",
+            exhibits=[item.exhibit_number for item in items],
+            checkpoint=context["checkpoint"].label,
+        ),
     )
     if pdf:
         body = render_pdf(

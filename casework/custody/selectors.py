@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from casework.audit.services import audit_record
 from casework.cases.models import Case
-from casework.cases.selectors import case_get_for, case_visibility_q
+from casework.cases.selectors import case_get_for, case_visibility_q, view_details
 from casework.core.errors import NotFound
 
 from .models import CustodyEvent, CustodySignOff, EvidenceHash, EvidenceItem, EvidenceStore
@@ -86,7 +86,7 @@ def item_get_for(*, user, public_id, audit: bool = True) -> EvidenceItem:
             action="evidence_item.view",
             target=item,
             case_id=item.case_id,
-            details={"exhibit": item.exhibit_number},
+            details=view_details(user, item.case, exhibit=item.exhibit_number),
         )
     return item
 

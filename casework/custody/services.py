@@ -198,6 +198,67 @@ def _require_unit_person(user: User | None, case: Case, *, field: str, label: st
     return user
 
 
+def identifier_example(pattern: str) -> str | None:
+    """A made-up identifier that fits the store's pattern (``^DEMS-\\d{4}-\\d{6}$`` gives
+    DEMS-1234-123456), to show people instead of the regular expression; None when the
+    pattern is beyond this simple walk."""
+    # The standard library's own parser of regular expressions (private, but stable since
+    # 3.11); anything it meets that this walk does not know gives no example.
+    from re import _parser as parser
+
+    def walk(items) -> str:
+        out = []
+        for op, arg in items:
+            name = str(op)
+            if name == "LITERAL":
+                out.append(chr(arg))
+            elif name == "ANY":
+                out.append("X")
+            elif name == "IN":
+                out.append(_one_of(arg))
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                low, _high, inner = arg
+                out.append("".join(walk(inner) for _ in range(max(low, 1))))
+            elif name == "SUBPATTERN":
+                out.append(walk(arg[-1]))
+            elif name == "BRANCH":
+                out.append(walk(arg[1][0]))
+            elif name == "AT":
+                continue
+            else:
+                raise ValueError(name)
+        return "".join(out)
+
+    try:
+        example = walk(parser.parse(pattern))
+        # Digits count up (DEMS-1234-123456) so the example reads as an example.
+        digits = iter("1234567890" * 40)
+        shaped = []
+        for index, char in enumerate(example):
+            if char == "0" and (index == 0 or not example[index - 1].isdigit()):
+                digits = iter("1234567890" * 40)
+            shaped.append(next(digits) if char == "0" else char)
+        example = "".join(shaped)
+    except (ValueError, TypeError, IndexError, re.error):
+        return None
+    return example if re.fullmatch(pattern, example) else None
+
+
+def _one_of(arg) -> str:
+    """A character a character class accepts ("0" for digits, counted up by the caller)."""
+    kind, value = arg[0]
+    if str(kind) == "NEGATE":
+        raise ValueError("negated class")
+    if str(kind) == "LITERAL":
+        return chr(value)
+    if str(kind) == "RANGE":
+        low, high = value
+        return "0" if chr(low) <= "0" <= chr(high) else chr(low)
+    if str(kind) == "CATEGORY":
+        return {"CATEGORY_DIGIT": "0", "CATEGORY_WORD": "A", "CATEGORY_SPACE": " "}[str(value)]
+    raise ValueError(str(kind))
+
+
 def normalise_hash(*, algorithm: str, value: str, field_prefix: str = "") -> tuple[str, str]:
     """Check a hash value for algorithm, hex and length; return (algorithm, lower-case hex)."""
     algorithm = (algorithm or "").strip().lower().replace("-", "")
@@ -268,9 +329,14 @@ def item_create(
     if not store_identifier:
         raise DomainError("Give the evidence store's identifier.", field="store_identifier")
     if not re.fullmatch(store.identifier_pattern, store_identifier):
+        example = identifier_example(store.identifier_pattern)
         raise DomainError(
-            f"{store_identifier!r} does not match {store}'s identifier pattern "
-            f"{store.identifier_pattern}.",
+            f"{store_identifier} does not look like an identifier of {store}: "
+            + (
+                f"they look like {example}."
+                if example
+                else "copy it exactly as the store shows it."
+            ),
             field="store_identifier",
         )
     if EvidenceItem.objects.filter(store=store, store_identifier=store_identifier).exists():
@@ -502,6 +568,14 @@ def _validate_chain(
                     field="released_by",
                 )
         _require_unit_person(received_by, item.case, field="received_by", label="received it")
+        if not case_is_visible(user=received_by, case=item.case):
+            # The receiver must acknowledge the hand-over and answer for the item; someone the
+            # case is hidden from would hold an item whose page answers them 404.
+            raise DomainError(
+                f"{_name(received_by)} cannot see case {item.case.number}: add them to the case "
+                "team before handing the item over.",
+                field="received_by",
+            )
         if released_by is not None and received_by.pk == released_by.pk:
             raise DomainError("The item cannot be handed to the person releasing it.")
         if not fields.get("seal_state"):

@@ -76,7 +76,7 @@ def item_create(request: HttpRequest, number: str) -> HttpResponse:
         try:
             item = services.item_create(actor=request.user, case=case, **form.service_kwargs())
         except DomainError as error:
-            error.add_to_form(form)
+            form.add_service_error(error)
         else:
             messages.success(request, f"Exhibit {item.exhibit_number} recorded.")
             return redirect("custody:item", public_id=item.public_id)
@@ -160,7 +160,7 @@ def sign_off_decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, "Refused; the item stays as it was.")
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.text)
     return redirect("custody:item", public_id=sign_off.item.public_id)
 
 
@@ -172,7 +172,7 @@ def event_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         services.custody_acknowledge(actor=request.user, event=event)
         messages.success(request, f"You acknowledged event #{event.sequence}.")
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.text)
     return redirect("custody:item", public_id=event.item.public_id)
 
 

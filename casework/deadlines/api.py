@@ -14,7 +14,12 @@ from rest_framework.views import APIView
 
 from casework.accounts.models import User
 from casework.cases.selectors import case_get_for
-from casework.core.api import CreatedCursorPagination
+from casework.core.api import (
+    CreatedCursorPagination,
+    query_choice,
+    query_choices,
+    query_text,
+)
 from casework.core.errors import DomainError
 from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 from casework.referrals.selectors import referral_get_for
@@ -74,7 +79,7 @@ class DeadlineSerializer(CaseworkModelSerializer):
 class DeadlineCreateSerializer(CaseworkSerializer):
     kind = serializers.ChoiceField(choices=DeadlineKind.choices)
     case = serializers.CharField(required=False, help_text="Case number.")
-    referral = serializers.IntegerField(required=False, help_text="Referral id.")
+    referral = serializers.IntegerField(required=False, min_value=1, help_text="Referral id.")
     due_at = serializers.DateTimeField(required=False)
     starts_at = serializers.DateTimeField(required=False)
     time_zone = serializers.CharField(required=False, max_length=64)
@@ -83,6 +88,14 @@ class DeadlineCreateSerializer(CaseworkSerializer):
     source_type = serializers.CharField(required=False, allow_blank=True, max_length=60)
     source_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
     note = serializers.CharField(required=False, allow_blank=True)
+
+
+class MeetSerializer(CaseworkSerializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Needed when the deadline is met after its due time.",
+    )
 
 
 class WaiveSerializer(CaseworkSerializer):
@@ -124,8 +137,7 @@ class DeadlineRuleSerializer(CaseworkModelSerializer):
         ]
 
 
-def _list(request, name: str) -> list[str]:
-    return [v for value in request.query_params.getlist(name) for v in value.split(",") if v]
+DEADLINE_SCOPES = ["mine", "unit", "visible"]
 
 
 @extend_schema(
@@ -133,11 +145,15 @@ def _list(request, name: str) -> list[str]:
         OpenApiParameter(
             "scope",
             str,
-            enum=["mine", "unit", "visible"],
+            enum=DEADLINE_SCOPES,
             description="mine (default), unit (supervisors), visible (everything I may see)",
         ),
-        OpenApiParameter("state", str, description="Comma-separated states.", many=True),
-        OpenApiParameter("kind", str, description="Comma-separated kinds.", many=True),
+        OpenApiParameter(
+            "state", str, description="States (repeat or separate with commas).", many=True
+        ),
+        OpenApiParameter(
+            "kind", str, description="Kinds (repeat or separate with commas).", many=True
+        ),
         OpenApiParameter("case", str, description="Case number."),
         OpenApiParameter("due_before", OpenApiTypes.DATETIME),
         OpenApiParameter("due_after", OpenApiTypes.DATETIME),
@@ -155,22 +171,18 @@ class DeadlineListView(generics.ListCreateAPIView):
         params = self.request.query_params
         dates = {}
         for name in ("due_before", "due_after"):
-            if params.get(name):
+            if query_text(params, name):
                 field = serializers.DateTimeField()
                 try:
                     dates[name] = field.to_internal_value(params[name])
                 except serializers.ValidationError as error:
                     raise DomainError(str(error.detail[0]), field=name) from error
-        states = _list(self.request, "state")
-        unknown = set(states) - set(DeadlineState.values)
-        if unknown:
-            raise DomainError(f"Unknown state {sorted(unknown)[0]!r}.", field="state")
         return selectors.deadlines_filtered(
             user=self.request.user,
-            scope=params.get("scope", "mine"),
-            states=states,
-            kinds=_list(self.request, "kind"),
-            case_number=params.get("case", ""),
+            scope=query_choice(params, "scope", DEADLINE_SCOPES, default="mine"),
+            states=query_choices(params, "state", DeadlineState.values),
+            kinds=query_choices(params, "kind", DeadlineKind.values),
+            case_number=query_text(params, "case"),
             **dates,
         )
 
@@ -210,10 +222,18 @@ class DeadlineDetailView(APIView):
 
 
 class DeadlineMeetView(APIView):
-    @extend_schema(request=None, responses=DeadlineSerializer)
+    """Mark as met by hand: refused (409) for a clock that a recorded act meets, with where."""
+
+    @extend_schema(request=MeetSerializer, responses=DeadlineSerializer)
     def post(self, request, reference):
         deadline = selectors.deadline_get_for(user=request.user, reference=reference)
-        deadline = services.deadline_meet(actor=request.user, deadline=deadline)
+        incoming = MeetSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        deadline = services.deadline_meet_by_hand(
+            actor=request.user,
+            deadline=deadline,
+            reason=incoming.validated_data.get("reason", ""),
+        )
         return Response(DeadlineSerializer(deadline).data)
 
 

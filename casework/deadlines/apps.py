@@ -18,8 +18,13 @@ class DeadlinesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import handlers  # noqa: F401 - subscribes to referral and case events
+        from casework.referrals.clocks import use_triage_rules
 
+        from . import handlers  # noqa: F401 - subscribes to referral and case events
+        from .rules import triage_clock
+
+        # The triage rules administrators edit are the one source of a referral's triage clock.
+        use_triage_rules(triage_clock)
         post_migrate.connect(_ensure_default_rules, sender=self)
 
 

@@ -100,7 +100,9 @@ def seed(*, stdout) -> None:
         starts_at=now - 10 * day,
         owner=users["inv2.north"],
     )
-    services.deadline_meet(actor=users["inv2.north"], deadline=met)
+    services.deadline_meet_by_hand(
+        actor=users["inv2.north"], deadline=met, reason="Synthetic demo: answer sent."
+    )
     # Waived, with its reason.
     waived = _start(
         "safeguarding-waived",

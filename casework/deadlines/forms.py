@@ -27,6 +27,14 @@ class DeadlineCreateForm(CaseworkForm):
     )
 
 
+class MeetForm(CaseworkForm):
+    reason = forms.CharField(
+        label="Reason (needed when it is met after its due time)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class WaiveForm(CaseworkForm):
     reason = forms.CharField(
         label="Why it no longer applies", widget=forms.Textarea(attrs={"rows": 3})

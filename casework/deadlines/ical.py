@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.urls import reverse
 
 from .models import Deadline
@@ -41,7 +40,15 @@ def _stamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def calendar_for(deadlines: Iterable[Deadline], *, name: str, now: datetime) -> str:
+# RFC 5545 3.8.1.11 allows an event TENTATIVE, CONFIRMED or CANCELLED. A waived deadline no
+# longer applies and an extended one is replaced by its extension (its own event): both are
+# CANCELLED. A met or missed one keeps CONFIRMED: its due time was real, and a missed one is
+# still owed, so a client must not strike it through or hide it. CATEGORIES carries the state.
+_STATUS = {"waived": "CANCELLED", "extended": "CANCELLED"}
+
+
+def calendar_for(deadlines: Iterable[Deadline], *, name: str, now: datetime, base_url: str) -> str:
+    """The calendar; ``base_url`` (scheme and host, no trailing slash) prefixes each link."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -51,23 +58,25 @@ def calendar_for(deadlines: Iterable[Deadline], *, name: str, now: datetime) -> 
         f"X-WR-CALNAME:{_escape(name)}",
     ]
     for deadline in deadlines:
-        url = settings.CASEWORK_BASE_URL + reverse("deadlines:detail", args=[deadline.reference])
+        url = base_url + reverse("deadlines:detail", args=[deadline.reference])
         state = deadline.get_state_display()
         summary = f"{deadline.get_kind_display()} · {deadline.subject_label}"
         if deadline.state != "open":
             summary += f" ({state.lower()})"
+        # A due time is an instant: DTSTART alone (RFC 5545 3.6.1); a DTEND equal to it is
+        # invalid (3.8.2.2: DTEND must be later).
         lines += [
             "BEGIN:VEVENT",
             f"UID:{deadline.reference}@casework",
             f"DTSTAMP:{_stamp(now)}",
             f"LAST-MODIFIED:{_stamp(deadline.updated_at)}",
             f"DTSTART:{_stamp(deadline.due_at)}",
-            f"DTEND:{_stamp(deadline.due_at)}",
             f"SUMMARY:{_escape(summary)}",
             f"DESCRIPTION:{_escape(f'{state}. Reckoned in {deadline.time_zone}. {url}')}",
             f"URL:{url}",
+            f"CATEGORIES:{_escape(state)}",
             "TRANSP:TRANSPARENT",
-            f"STATUS:{'CANCELLED' if deadline.state == 'waived' else 'CONFIRMED'}",
+            f"STATUS:{_STATUS.get(deadline.state, 'CONFIRMED')}",
         ]
         if deadline.state == "open":
             lines += [

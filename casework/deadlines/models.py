@@ -320,8 +320,9 @@ class DeadlineReminder(models.Model):
 
     The sweep inserts these with ``ON CONFLICT DO NOTHING``; only the rows it inserted are sent,
     so a retried task, a second worker or a restarted scheduler cannot send twice. Sending
-    happens after commit; ``notified_at`` stays empty until it did, and the sweep re-sends rows
-    left unsent (a worker died), which ``notify``'s dedupe key keeps from doubling.
+    happens after commit, each reminder in its own transaction; ``notified_at`` stays empty
+    until it did, and the sweep re-sends rows left unsent (a worker died, or sending failed:
+    at most ``MAX_SEND_ATTEMPTS`` times), which ``notify``'s dedupe key keeps from doubling.
     """
 
     deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminders")
@@ -329,12 +330,24 @@ class DeadlineReminder(models.Model):
     offset_seconds = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     notified_at = models.DateTimeField(null=True, blank=True)
+    # One reminder that cannot be sent (its deadline row cannot be read or formatted) is
+    # recorded here and reported to the administrators; the others of its batch still go.
+    # Database defaults: the sweep inserts reminders in SQL that names none of these columns.
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(
+        blank=True, db_default="", help_text="Why the last attempt to send failed."
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["deadline", "kind", "offset_seconds"], name="deadline_reminder_once"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(failed_at__isnull=True) | ~Q(failure=""),
+                name="deadline_reminder_failure_says_why",
+            ),
         ]
         indexes = [
             models.Index(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .choices import DayCount
+from casework.cases.choices import Priority
+
+from .choices import DayCount, DeadlineKind
 from .clock import compute_due, holiday_calendar
 from .models import DeadlineRule
 
@@ -58,3 +60,23 @@ def due_from_rule(
         roll_to_business_day=rule.roll_to_business_day,
         holiday_code=holiday_code_for(rule=rule, jurisdiction=jurisdiction),
     )
+
+
+def triage_clock(unit):
+    """The referral triage rules as they stand now, read once, for ``casework.referrals.clocks``
+    (the one source of a referral's ``triage_due_at``, web, API and import alike).
+
+    Due times are reckoned as ``deadline_start`` reckons an ownerless clock (in the unit's zone);
+    a priority whose rule is switched off (or has no duration) gets no clock."""
+    from .services import _default_zone  # services imports this module
+
+    _, zone = _default_zone(None, unit)
+    rules = {p: rule_for(kind=DeadlineKind.REFERRAL_TRIAGE, priority=p) for p in Priority.values}
+
+    def due(received_at: datetime, priority: str) -> datetime | None:
+        rule = rules.get(priority)
+        if rule is None or rule.needs_due_at:
+            return None
+        return due_from_rule(rule=rule, starts_at=received_at, zone=zone, jurisdiction="")
+
+    return due

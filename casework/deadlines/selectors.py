@@ -8,7 +8,7 @@ page, in the API, in a count nor in a calendar feed. Access is decided here, as 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import reduce
 from operator import or_
 
@@ -43,8 +43,16 @@ def deadline_visibility_q(user) -> Q:
     return visible
 
 
+# PostgreSQL stores years Python cannot hold (before year 1, after 9999); such a row, written
+# before the shared validators refused it, would fail every list that loads it. Reads leave it
+# out (the sweep reports it to the administrators); due_at >= starts_at bounds the other times.
+_LOADABLE = Q(
+    starts_at__gte=datetime(1, 1, 2, tzinfo=UTC), due_at__lte=datetime(9999, 12, 30, tzinfo=UTC)
+)
+
+
 def deadlines_visible_to(user) -> QuerySet[Deadline]:
-    return Deadline.objects.filter(deadline_visibility_q(user))
+    return Deadline.objects.filter(deadline_visibility_q(user) & _LOADABLE)
 
 
 def _mine_halves(user) -> list[Q]:
@@ -100,7 +108,7 @@ def _first_overdue_first(
                 pieces.append((0, where & Q(state=state, due_at__lte=now)))
                 pieces.append((1, where & Q(state=state, due_at__gt=now)))
     firsts = [
-        Deadline.objects.filter(where)
+        Deadline.objects.filter(where, _LOADABLE)
         .order_by("due_at", "id")
         .annotate(piece=Value(number, output_field=IntegerField()))
         .values_list("piece", "due_at", "pk")[:limit]

@@ -2,7 +2,9 @@
 
 Each function is one transaction and writes its audit event. Callers (views, API, other apps'
 services, event handlers) decide access through ``casework.deadlines.selectors`` before calling;
-these functions check that the change makes sense, not who may ask for it.
+these functions check that the change makes sense. Two also check who asks, because the rule is
+about the person (``acts``): meeting by hand and waiving. ``deadline_meet`` itself is for the
+services that record the act a clock stands for (a review, a triage, an answer, a submission).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
@@ -24,6 +27,7 @@ from casework.cases.choices import Priority
 from casework.core.errors import ConflictError, DomainError
 from casework.core.notifications import notify
 
+from .acts import may_meet_by_hand, may_waive, meeting_act
 from .choices import ACTIVE_STATES, DeadlineKind, DeadlineState, ReminderKind
 from .clock import zone_for
 from .models import CalendarFeedToken, Deadline, DeadlineReminder, DeadlineRule
@@ -37,6 +41,9 @@ SWEEP_BATCH = 100_000
 SEND_CHUNK = 500
 # Reminders claimed but not e-mailed after this long are sent again (the worker died).
 RESEND_AFTER = timedelta(minutes=10)
+# A reminder whose sending keeps failing is tried this often, then left to the administrators
+# (who were told at the first failure).
+MAX_SEND_ATTEMPTS = 5
 _SWEEP_LOCK = 0x0DEAD11E
 
 
@@ -339,7 +346,11 @@ def _start_next_period(*, actor, deadline: Deadline) -> Deadline | None:
 
 @transaction.atomic
 def deadline_meet(*, actor, deadline: Deadline) -> Deadline:
-    """Record that what the clock asked for was done (late, if it had been missed)."""
+    """Record that what the clock asked for was done (late, if it had been missed).
+
+    For the service that records the act itself (``acts.meeting_act``), in its transaction;
+    a person marking a clock as met goes through ``deadline_meet_by_hand``.
+    """
     deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
     _require_active(deadline, "met")
     before = deadline.state
@@ -351,6 +362,49 @@ def deadline_meet(*, actor, deadline: Deadline) -> Deadline:
         case_id=deadline.case_id,
         changes={"state": [before, DeadlineState.MET]},
         details={"late": before == DeadlineState.MISSED},
+    )
+    _start_next_period(actor=actor, deadline=deadline)
+    return deadline
+
+
+@transaction.atomic
+def deadline_meet_by_hand(*, actor, deadline: Deadline, reason: str = "") -> Deadline:
+    """A person marks a clock as met: only one no recorded act meets (``acts.meeting_act``),
+    only its owner, the case team or a supervisor of the unit, and with a reason when it is
+    met after its due time. Refuses with a message saying which act meets it and where."""
+    deadline = (
+        Deadline.objects.select_for_update(of=("self",))
+        .select_related("case", "referral", "rule")
+        .get(pk=deadline.pk)
+    )
+    act = meeting_act(deadline)
+    if act is not None:
+        raise ConflictError(act.message, field="kind")
+    if not may_meet_by_hand(actor, deadline):
+        raise DomainError(
+            "Only the deadline's owner, the case team or a supervisor of the unit can mark it "
+            "as met.",
+            status=403,
+        )
+    _require_active(deadline, "met")
+    reason = (reason or "").strip()
+    now = timezone.now()
+    late = deadline.state == DeadlineState.MISSED or deadline.due_at <= now
+    if late and not reason:
+        raise DomainError(
+            f"This deadline was due {_local(deadline.due_at, deadline.time_zone)}: say why it "
+            "is met late.",
+            field="reason",
+        )
+    before = deadline.state
+    _close(deadline, actor=actor, state=DeadlineState.MET, reason=reason)
+    audit_record(
+        actor=actor,
+        action="deadline.meet",
+        target=deadline,
+        case_id=deadline.case_id,
+        changes={"state": [before, DeadlineState.MET]},
+        details={"late": late, "by_hand": True, "reason": reason},
     )
     _start_next_period(actor=actor, deadline=deadline)
     return deadline
@@ -375,7 +429,17 @@ def deadlines_meet(
 
 @transaction.atomic
 def deadline_waive(*, actor, deadline: Deadline, reason: str) -> Deadline:
-    """Close a clock that no longer applies; the reason is kept and audited."""
+    """A supervisor of the unit closes a clock that no longer applies; the reason is kept and
+    audited (nothing is waived silently)."""
+    if not may_waive(actor, deadline):
+        raise DomainError(
+            "Only a supervisor of the deadline's unit can waive it; ask them, with the reason.",
+            status=403,
+        )
+    return _waive(actor=actor, deadline=deadline, reason=reason)
+
+
+def _waive(*, actor, deadline: Deadline, reason: str) -> Deadline:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why this deadline no longer applies.", field="reason")
@@ -524,8 +588,9 @@ def deadlines_close_for_case(*, actor, case) -> int:
     Missed ones stay missed, because that they were missed remains true."""
     waived = 0
     reason = f"Case {case.number} was closed."
+    # The closure is the supervisor's decision (the cases app requires one): no second check.
     for deadline in Deadline.objects.filter(case=case, state=DeadlineState.OPEN).order_by("pk"):
-        deadline_waive(actor=actor, deadline=deadline, reason=reason)
+        _waive(actor=actor, deadline=deadline, reason=reason)
         waived += 1
     return waived
 
@@ -591,6 +656,7 @@ RETURNING id, deadline_id
 _UNSENT = """
 SELECT id FROM deadlines_deadlinereminder
  WHERE notified_at IS NULL AND created_at <= %(stale)s
+   AND attempts < %(attempts)s AND coalesce(failed_at, created_at) <= %(stale)s
  ORDER BY created_at
  LIMIT %(limit)s
 """
@@ -618,7 +684,10 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
         cursor.execute(_CLAIM_REMINDERS, {"now": now, "limit": SWEEP_BATCH})
         claimed_rows = cursor.fetchall()
         claimed = [row[0] for row in claimed_rows]
-        cursor.execute(_UNSENT, {"stale": now - RESEND_AFTER, "limit": SWEEP_BATCH})
+        cursor.execute(
+            _UNSENT,
+            {"stale": now - RESEND_AFTER, "limit": SWEEP_BATCH, "attempts": MAX_SEND_ATTEMPTS},
+        )
         stale = [row[0] for row in cursor.fetchall()]
     result.missed = result.escalations = len(escalated)
     result.reminders = len({row[1] for row in claimed_rows})
@@ -704,56 +773,107 @@ def deadline_reminders_send(*, reminder_ids: list[int], now: datetime | None = N
     """Send claimed reminders and escalations; returns how many messages went out.
 
     Several offsets of one deadline claimed together (a clock started late) give one message,
-    for the nearest offset. ``notify``'s dedupe key (deadline, kind, offset) keeps a re-send
-    from doubling; ``notified_at`` records that it went.
+    for the nearest offset. Each deadline's message is sent in its own transaction: one that
+    fails (its row cannot be read or formatted) is recorded on its reminders, reported to the
+    administrators and retried by later sweeps, and the rest of the batch still goes.
+    ``notify``'s dedupe key (deadline, kind, offset) keeps a re-send from doubling;
+    ``notified_at`` records that it went.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        reminders = list(
-            DeadlineReminder.objects.select_for_update(of=("self",), skip_locked=True)
-            .filter(pk__in=reminder_ids, notified_at__isnull=True)
-            .select_related(
-                "deadline__case", "deadline__referral", "deadline__owner", "deadline__rule"
-            )
-            .order_by("deadline_id", "kind", "offset_seconds")
-        )
-        if not reminders:
-            return 0
-        nearest: dict[tuple[int, str], DeadlineReminder] = {}
-        for reminder in reminders:
-            key = (reminder.deadline_id, reminder.kind)
-            if key not in nearest or reminder.offset_seconds < nearest[key].offset_seconds:
-                nearest[key] = reminder
-        supervisors = _supervisors_by_unit({r.deadline.unit_id for r in nearest.values()})
-        sent = 0
-        for reminder in nearest.values():
-            deadline = reminder.deadline
-            if reminder.kind == ReminderKind.ESCALATION:
-                recipients = [*supervisors.get(deadline.unit_id, []), deadline.owner]
-                subject, body, link = _escalation_message(deadline, now)
-                kind = "deadline.escalation"
-            else:
-                if deadline.state != DeadlineState.OPEN or deadline.due_at <= now:
-                    continue  # met, waived or overdue since the claim: the escalation speaks
-                recipients = (
-                    [deadline.owner] if deadline.owner else supervisors.get(deadline.unit_id, [])
-                )
-                subject, body, link = _reminder_message(deadline, now)
-                kind = "deadline.reminder"
-            recipients = [r for r in recipients if r is not None and r.is_active]
-            if not recipients:  # the owner left: the unit's supervisors must hear of it
-                recipients = supervisors.get(deadline.unit_id, [])
-            created = notify(
-                recipients=recipients,
-                kind=kind,
-                subject=subject,
-                body=body,
-                link=link,
-                dedupe_key=f"deadline:{deadline.pk}:{reminder.kind}:{reminder.offset_seconds}",
-            )
-            sent += len(created)
-        DeadlineReminder.objects.filter(pk__in=[r.pk for r in reminders]).update(notified_at=now)
+    # Only the claims' own columns here: a deadline row that cannot be loaded must fail alone.
+    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for pk, deadline_id, kind in (
+        DeadlineReminder.objects.filter(pk__in=reminder_ids, notified_at__isnull=True)
+        .order_by("deadline_id", "kind", "offset_seconds")
+        .values_list("pk", "deadline_id", "kind")
+    ):
+        groups[(deadline_id, kind)].append(pk)
+    supervisors: dict[int, list] = {}
+    sent = 0
+    for (deadline_id, kind), ids in groups.items():
+        try:
+            with transaction.atomic():
+                sent += _reminder_send(ids=ids, now=now, supervisors=supervisors)
+        except Exception as error:  # whatever one record does, the others are still sent
+            _reminder_fail(ids=ids, deadline_id=deadline_id, kind=kind, error=error, now=now)
     return sent
+
+
+def _reminder_send(*, ids: list[int], now: datetime, supervisors: dict[int, list]) -> int:
+    reminders = list(
+        DeadlineReminder.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=ids, notified_at__isnull=True)
+        .order_by("offset_seconds")
+    )
+    if not reminders:
+        return 0  # sent meanwhile, or another worker holds them
+    reminder = reminders[0]  # the nearest offset speaks for the others
+    deadline = Deadline.objects.select_related("case", "referral", "owner", "rule", "unit").get(
+        pk=reminder.deadline_id
+    )
+    if deadline.unit_id not in supervisors:
+        supervisors.update(_supervisors_by_unit({deadline.unit_id}))
+        supervisors.setdefault(deadline.unit_id, [])
+    unit_supervisors = supervisors[deadline.unit_id]
+    created = []
+    if reminder.kind == ReminderKind.ESCALATION:
+        recipients = [*unit_supervisors, deadline.owner]
+        subject, body, link = _escalation_message(deadline, now)
+        kind = "deadline.escalation"
+    elif deadline.state != DeadlineState.OPEN or deadline.due_at <= now:
+        recipients = None  # met, waived or overdue since the claim: the escalation speaks
+    else:
+        recipients = [deadline.owner] if deadline.owner else unit_supervisors
+        subject, body, link = _reminder_message(deadline, now)
+        kind = "deadline.reminder"
+    if recipients is not None:
+        recipients = [r for r in recipients if r is not None and r.is_active]
+        if not recipients:  # the owner left: the unit's supervisors must hear of it
+            recipients = unit_supervisors
+        created = notify(
+            recipients=recipients,
+            kind=kind,
+            subject=subject,
+            body=body,
+            link=link,
+            dedupe_key=f"deadline:{deadline.pk}:{reminder.kind}:{reminder.offset_seconds}",
+        )
+    DeadlineReminder.objects.filter(pk__in=[r.pk for r in reminders]).update(notified_at=now)
+    return len(created)
+
+
+@transaction.atomic
+def _reminder_fail(
+    *, ids: list[int], deadline_id: int, kind: str, error: Exception, now: datetime
+) -> None:
+    """Record why a reminder could not be sent, audit it, and tell the administrators once."""
+    from casework.accounts.models import User
+
+    why = f"{type(error).__name__}: {error}".strip()[:1000]
+    DeadlineReminder.objects.filter(pk__in=ids, notified_at__isnull=True).update(
+        attempts=F("attempts") + 1, failed_at=now, failure=why
+    )
+    audit_record(
+        actor=None,
+        action="deadline.reminder_fail",
+        object_type=DeadlineReminder._meta.label_lower,
+        object_id=str(min(ids)),
+        details={"deadline_id": deadline_id, "kind": kind, "reminder_ids": ids, "error": why},
+    )
+    administrators = User.objects.filter(is_active=True, groups__name=Role.ADMINISTRATOR)
+    # The message leaves the system by e-mail: ids and the kind of error, not the error's text.
+    notify(
+        recipients=administrators.distinct(),
+        kind="deadline.reminder_failed",
+        subject=f"A deadline {kind} could not be sent (reminder {min(ids)})",
+        body=(
+            f"Reminder {min(ids)} of deadline {deadline_id} failed with {type(error).__name__}. "
+            f"The other reminders were sent. It is retried up to {MAX_SEND_ATTEMPTS} times; "
+            "the reason is kept on the reminder and in the audit trail "
+            "(action deadline.reminder_fail)."
+        ),
+        dedupe_key=f"deadline-reminder-failed:{min(ids)}",
+    )
 
 
 # --- Calendar feed -------------------------------------------------------------------------

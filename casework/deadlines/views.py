@@ -24,9 +24,10 @@ from casework.cases.selectors import case_get_for
 from casework.core.errors import DomainError
 
 from . import selectors, services
+from .acts import may_meet_by_hand, may_waive, meeting_act
 from .choices import ACTIVE_STATES, DeadlineState
 from .clock import zone_for
-from .forms import DeadlineCreateForm, ExtendForm, WaiveForm
+from .forms import DeadlineCreateForm, ExtendForm, MeetForm, WaiveForm
 from .ical import calendar_for
 from .models import CalendarFeedToken
 
@@ -172,12 +173,18 @@ def detail(request: HttpRequest, reference) -> HttpResponse:
     return _render_detail(request, deadline)
 
 
-def _render_detail(request, deadline, *, waive_form=None, extend_form=None, status=200):
+def _render_detail(
+    request, deadline, *, meet_form=None, waive_form=None, extend_form=None, status=200
+):
     return render(
         request,
         "deadlines/detail.html",
         {
             "deadline": deadline,
+            "meeting_act": meeting_act(deadline),
+            "may_meet": may_meet_by_hand(request.user, deadline),
+            "may_waive": may_waive(request.user, deadline),
+            "meet_form": meet_form or MeetForm(),
             "waive_form": waive_form or WaiveForm(),
             "extend_form": extend_form or ExtendForm(),
             "chain": _chain(deadline),
@@ -203,13 +210,18 @@ def _chain(deadline) -> list:
 @in_user_zone
 def meet(request: HttpRequest, reference) -> HttpResponse:
     deadline = selectors.deadline_get_for(user=request.user, reference=reference)
-    try:
-        services.deadline_meet(actor=request.user, deadline=deadline)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
+    form = MeetForm(request.POST)
+    if form.is_valid():
+        try:
+            services.deadline_meet_by_hand(
+                actor=request.user, deadline=deadline, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            error.add_to_form(form)
+            return _render_detail(request, deadline, meet_form=form, status=error.status)
         messages.success(request, f"{deadline.get_kind_display()} marked as met.")
-    return redirect("deadlines:detail", reference=deadline.reference)
+        return redirect("deadlines:detail", reference=deadline.reference)
+    return _render_detail(request, deadline, meet_form=form, status=400)
 
 
 @login_required
@@ -225,9 +237,9 @@ def waive(request: HttpRequest, reference) -> HttpResponse:
             )
         except DomainError as error:
             error.add_to_form(form)
-        else:
-            messages.success(request, f"{deadline.get_kind_display()} waived.")
-            return redirect("deadlines:detail", reference=deadline.reference)
+            return _render_detail(request, deadline, waive_form=form, status=error.status)
+        messages.success(request, f"{deadline.get_kind_display()} waived.")
+        return redirect("deadlines:detail", reference=deadline.reference)
     return _render_detail(request, deadline, waive_form=form, status=400)
 
 
@@ -335,6 +347,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         selectors.deadlines_for_feed(user=user, now=now),
         name=f"Casework deadlines · {user.get_username()}",
         now=now,
+        # The address the calendar client reached the feed at: its links work from there.
+        base_url=request.build_absolute_uri("/").rstrip("/"),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="casework-deadlines.ics"'

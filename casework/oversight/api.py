@@ -15,10 +15,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casework.core.api import query_choices, query_text
 from casework.core.errors import DomainError
 from casework.core.serializers import CaseworkSerializer
 
 from . import selectors
+from .registry import all_figures
 
 
 class ColumnSerializer(CaseworkSerializer):
@@ -63,7 +65,10 @@ class FiguresView(APIView):
             ),
             OpenApiParameter("end", OpenApiTypes.DATE, description="Last day (default: today)"),
             OpenApiParameter(
-                "figure", OpenApiTypes.STR, many=True, description="Only these figures"
+                "figure",
+                OpenApiTypes.STR,
+                many=True,
+                description="Only these figures (their keys; repeat or separate with commas)",
             ),
         ],
         responses=DashboardSerializer,
@@ -72,10 +77,11 @@ class FiguresView(APIView):
         first, last = selectors.default_period()
         start = _date(request.query_params.get("start"), "start") or first
         end = _date(request.query_params.get("end"), "end") or last
-        keys = request.query_params.getlist("figure") or None
+        params = request.query_params
+        keys = query_choices(params, "figure", [f.key for f in all_figures()]) or None
         board = selectors.dashboard(
             user=request.user,
-            unit=request.query_params.get("unit") or None,
+            unit=query_text(params, "unit", max_length=20) or None,
             period_start=start,
             period_end=end,
             keys=keys,

@@ -12,6 +12,7 @@ PRESETS = (
     ("custom", "Dates below"),
 )
 PRESET_WEEKS = {"4w": 4, "13w": 13, "52w": 52}
+DEFAULT_PRESET = "13w"
 
 
 class PeriodForm(CaseworkForm):
@@ -27,8 +28,18 @@ class PeriodForm(CaseworkForm):
     # Any code is accepted here: the selector decides, and answers 404 for a unit not one's own.
     unit = forms.CharField(label="Unit", required=False, widget=forms.Select)
 
-    def __init__(self, *args, units=(), **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, units=(), **kwargs) -> None:
+        # The menu must name the period the page shows: a query without a preset (a bare unit
+        # filter, or dates only) gets the preset that ``period`` applies, so the re-rendered
+        # select does not fall back to its first option.
+        if data is not None and data.get("preset", "") in ("", "custom") and not data.get("start"):
+            data = data.copy()
+            data["preset"] = DEFAULT_PRESET
+        elif data is not None and not data.get("preset"):
+            data = data.copy()
+            data["preset"] = "custom"
+        super().__init__(data, *args, **kwargs)
+        self.fields["preset"].initial = DEFAULT_PRESET
         self.fields["unit"].widget.choices = [
             ("", "All units"),
             *[(u.code, u.name) for u in units],
@@ -39,10 +50,10 @@ class PeriodForm(CaseworkForm):
         from .selectors import default_period
 
         data = self.cleaned_data if self.is_valid() else {}
-        preset = data.get("preset") or ("custom" if data.get("start") else "13w")
+        preset = data.get("preset") or ("custom" if data.get("start") else DEFAULT_PRESET)
         if preset == "custom" and data.get("start"):
             return data["start"], data.get("end") or timezone.localdate()
-        return default_period(weeks=PRESET_WEEKS.get(preset, 13))
+        return default_period(weeks=PRESET_WEEKS.get(preset, PRESET_WEEKS[DEFAULT_PRESET]))
 
 
 class ReportForm(CaseworkForm):

@@ -15,7 +15,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.cases.selectors import case_get_for
-from casework.core.api import CreatedCursorPagination
+from casework.core.api import (
+    CreatedCursorPagination,
+    query_boolean,
+    query_choice,
+    query_integer,
+    query_text,
+)
 from casework.core.errors import DomainError
 from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 from casework.referrals.selectors import referral_get_for
@@ -84,7 +90,7 @@ class AgencyInputSerializer(CaseworkSerializer):
 
 class AgencyPatchSerializer(AgencyInputSerializer):
     duty_contact = serializers.IntegerField(
-        required=False, allow_null=True, help_text="Id of a contact of this agency."
+        required=False, allow_null=True, min_value=1, help_text="Id of a contact of this agency."
     )
 
     def __init__(self, *args, **kwargs):
@@ -145,7 +151,7 @@ class RecordField(CaseworkSerializer):
     """Where the work hangs: a case number or a referral id (exactly one)."""
 
     case = serializers.CharField(required=False, help_text="Case number, e.g. NORTH-2026-000001.")
-    referral = serializers.IntegerField(required=False, help_text="Referral id.")
+    referral = serializers.IntegerField(required=False, min_value=1, help_text="Referral id.")
 
 
 class AgencySummarySerializer(CaseworkModelSerializer):
@@ -191,8 +197,8 @@ class CommunicationInputSerializer(RecordField):
     occurred_at = serializers.DateTimeField(required=False)
     direction = serializers.ChoiceField(choices=Direction.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
-    agency = serializers.IntegerField()
-    contact = serializers.IntegerField(required=False, allow_null=True)
+    agency = serializers.IntegerField(min_value=1)
+    contact = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     handling_code = serializers.ChoiceField(
         choices=HandlingCode.choices, required=False, allow_blank=True
     )
@@ -243,8 +249,8 @@ class PartnerRequestInputSerializer(RecordField):
     direction = serializers.ChoiceField(choices=Direction.choices)
     kind = serializers.ChoiceField(choices=RequestKind.choices)
     legal_basis = serializers.ChoiceField(choices=LegalBasis.choices, default=LegalBasis.DOMESTIC)
-    agency = serializers.IntegerField()
-    contact = serializers.IntegerField(required=False, allow_null=True)
+    agency = serializers.IntegerField(min_value=1)
+    contact = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     handling_code = serializers.ChoiceField(
         choices=HandlingCode.choices, required=False, allow_blank=True
     )
@@ -260,8 +266,8 @@ class StatusInputSerializer(CaseworkSerializer):
 
 
 class ReferOutInputSerializer(RecordField):
-    agency = serializers.IntegerField()
-    contact = serializers.IntegerField(required=False, allow_null=True)
+    agency = serializers.IntegerField(min_value=1)
+    contact = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     handling_code = serializers.ChoiceField(choices=HandlingCode.choices)
     summary = serializers.CharField(help_text="What was sent, in neutral words.")
     sent_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -288,17 +294,13 @@ def _resolve_agency_contact(user, data: dict) -> None:
 
 def _record_filter(request, queryset: QuerySet) -> QuerySet:
     """``?case=NUMBER`` or ``?referral=ID``: 404 when that record is not visible."""
-    number = request.query_params.get("case")
-    referral_id = request.query_params.get("referral")
+    number = query_text(request.query_params, "case")
+    referral_id = query_integer(request.query_params, "referral")
     if number:
         case = case_get_for(user=request.user, number=number)
         queryset = queryset.filter(Q(case=case) | Q(referral__case=case))
-    if referral_id:
-        if not referral_id.isdigit():
-            raise DomainError("A referral id is a number.", field="referral")
-        queryset = queryset.filter(
-            referral=referral_get_for(user=request.user, pk=int(referral_id))
-        )
+    if referral_id is not None:
+        queryset = queryset.filter(referral=referral_get_for(user=request.user, pk=referral_id))
     return queryset
 
 
@@ -320,13 +322,12 @@ class AgencyListView(generics.ListAPIView):
 
     def get_queryset(self):
         params = self.request.query_params
-        icse = params.get("icse")
         return selectors.agencies_search(
             user=self.request.user,
-            query=params.get("q", ""),
-            country=params.get("country", ""),
-            kind=params.get("kind", ""),
-            icse=None if icse in (None, "") else icse.lower() in ("1", "true", "yes"),
+            query=query_text(params, "q"),
+            country=query_text(params, "country", max_length=10),
+            kind=query_choice(params, "kind", AgencyKind.values),
+            icse=query_boolean(params, "icse"),
         )
 
     @extend_schema(
@@ -477,12 +478,12 @@ class RequestListView(generics.ListAPIView):
             ),
         )
         params = self.request.query_params
-        if params.get("status"):
-            requests = requests.filter(status=params["status"])
-        if params.get("kind"):
-            requests = requests.filter(kind=params["kind"])
-        if params.get("agency", "").isdigit():
-            requests = requests.filter(agency_id=int(params["agency"]))
+        if status_value := query_choice(params, "status", RequestStatus.values):
+            requests = requests.filter(status=status_value)
+        if kind := query_choice(params, "kind", RequestKind.values):
+            requests = requests.filter(kind=kind)
+        if (agency := query_integer(params, "agency")) is not None:
+            requests = requests.filter(agency_id=agency)
         return requests
 
     @extend_schema(

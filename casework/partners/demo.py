@@ -209,6 +209,19 @@ DEMO_MARK = "(demo)"
 
 
 def _demo_case(lead: User) -> Case:
+    # The case that already holds this demo's records comes first: other demo seeds (the
+    # oversight history) open older cases for the same lead, and picking "the oldest open case"
+    # again would copy the whole partner demo onto one of those on every run.
+    seeded = (
+        PartnerRequest.objects.filter(
+            case__unit_id=lead.unit_id, case__lead=lead, summary__endswith=DEMO_MARK
+        )
+        .order_by("id")
+        .values_list("case_id", flat=True)
+        .first()
+    )
+    if seeded is not None:
+        return Case.objects.get(pk=seeded)
     case = (
         Case.objects.filter(unit_id=lead.unit_id, lead=lead, closed_at__isnull=True)
         .order_by("opened_at", "id")
@@ -259,7 +272,8 @@ def seed(*, stdout) -> None:
     referral = (
         Referral.objects.filter(unit_id=inv.unit_id, case__isnull=True).order_by("id").first()
     )
-    if referral is not None and not Communication.objects.filter(referral=referral).exists():
+    already = Communication.objects.filter(referral__isnull=False, summary__endswith=DEMO_MARK)
+    if referral is not None and not already.exists():
         services.communication_record(
             actor=inv,
             referral=referral,

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from casework.core.models import TimeStampedModel
+from casework.core.trigrams import trigram_index_expression
 
 from .choices import (
     AgencyKind,
@@ -34,6 +35,13 @@ AGENCY_SEARCH_VECTOR = SearchVector("name", config="simple")
 _ON_CASE_OR_REFERRAL = Q(case__isnull=False, referral__isnull=True) | Q(
     case__isnull=True, referral__isnull=False
 )
+
+
+def agency_label(name: str, country: str) -> str:
+    """The agency's name with its country, once: many names carry it already
+    ("Example Hotline (IE)")."""
+    suffix = f"({country})"
+    return name if not country or name.endswith(suffix) else f"{name} {suffix}"
 
 
 class Agency(TimeStampedModel):
@@ -87,7 +95,7 @@ class Agency(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.country})"
+        return agency_label(self.name, self.country)
 
 
 class Contact(TimeStampedModel):
@@ -245,6 +253,8 @@ class PartnerRequest(TimeStampedModel):
                 condition=Q(answered_at__isnull=False),
                 name="request_answered_at_idx",
             ),
+            # The search box: any part of the other side's reference (core/trigrams.py).
+            GinIndex(trigram_index_expression("external_reference"), name="request_ref_trgm_idx"),
         ]
 
     def __str__(self) -> str:

@@ -34,7 +34,7 @@ from .choices import (
     RequestKind,
     RequestStatus,
 )
-from .models import Agency, Communication, Contact, ContactVersion, PartnerRequest
+from .models import Agency, Communication, Contact, ContactVersion, PartnerRequest, agency_label
 from .validators import country_normalise, languages_normalise, time_zone_validate
 
 # Clock skew between a workstation and the server is tolerated; a time further ahead is a typo.
@@ -160,7 +160,9 @@ def _agency_unique(*, name: str, country: str, exclude: int | None = None) -> No
     if exclude is not None:
         clash = clash.exclude(pk=exclude)
     if clash.exists():
-        raise ConflictError(f"{name} ({country}) is already in the directory.", field="name")
+        raise ConflictError(
+            f"{agency_label(name, country)} is already in the directory.", field="name"
+        )
 
 
 @transaction.atomic

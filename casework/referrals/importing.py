@@ -38,9 +38,10 @@ from casework.core.errors import DomainError
 
 from . import deconfliction
 from .choices import IntakeChannel, ReferralStatus
+from .clocks import triage_clock
 from .models import DuplicateArrival, Referral, ReferralIdentifier
 from .services import active_incident_types
-from .validation import CleanReferral, clean_referral, triage_due
+from .validation import CleanReferral, clean_referral
 
 REFERRAL_FIELDS = (
     "source_kind",
@@ -59,6 +60,13 @@ IDENTIFIER_FIELDS = ("kind", "value", "service", "device_kind", "ip_event", "obs
 _CSV_IDENTIFIER = re.compile(r"^identifier(\d+)_(" + "|".join(IDENTIFIER_FIELDS) + r")$")
 
 
+def shown(name: str) -> str:
+    """A field or column name as it may be printed: a name from the file that holds control,
+    direction or broken characters is shown escaped, so an error line cannot repaint the
+    terminal, reverse the text after it, or fail to print."""
+    return name if name.isprintable() else ascii(name)
+
+
 @dataclass(frozen=True)
 class RowError:
     line: int
@@ -66,7 +74,7 @@ class RowError:
     message: str
 
     def format(self, path: str) -> str:
-        return f"{path}:{self.line}: {self.field or 'row'}: {self.message}"
+        return f"{path}:{self.line}: {shown(self.field or 'row')}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -118,29 +126,99 @@ class ImportResult:
 # --- reading -------------------------------------------------------------------------------
 
 
-def detect_format(path: Path) -> str:
+def detect_format(path: Path, text: str | None = None) -> str:
     """``jsonl`` or ``csv`` from the extension, else from the first non-blank character."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
         return "jsonl"
     if suffix in (".csv", ".tsv"):
         return "csv"
-    with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
-        for line in handle:
-            if line.strip():
-                return "jsonl" if line.lstrip().startswith("{") else "csv"
-    return "jsonl"
+    first = re.search(r"\S", text or "")
+    if first is None:
+        return "jsonl"
+    return "jsonl" if first.group() == "{" else "csv"
 
 
-def _jsonl_rows(handle, errors: list[RowError]) -> Iterator[tuple[int, dict[str, Any]]]:
+def _decode(data: bytes, errors: list[RowError]) -> str:
+    """The file as text; every line that is not UTF-8 is reported (and read with U+FFFD in
+    place of the bad bytes, so the other rows are still checked)."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # bytes.splitlines breaks at LF, CR LF and a lone CR, as the readers below do, so the line
+    # numbers agree.
+    for number, line in enumerate(data.splitlines(), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            errors.append(RowError(number, "row", "not UTF-8 text: save the file as UTF-8."))
+    return data.decode("utf-8", errors="replace")
+
+
+# A row is an object whose values are text, numbers, booleans or (identifiers) a list of flat
+# objects. Anything nested deeper is a mistake, and walking or pickling a very deep value (for
+# the worker processes) would exhaust Python's recursion; so depth is checked first, with a
+# walk that stops at the limit.
+_MAX_VALUE_DEPTH = 2
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, list):
+        return False
+    return limit == 0 or any(_deeper_than(item, limit - 1) for item in value)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads keeps the last of two equal keys; a file that says two things is refused.
+    row = dict(pairs)
+    if len(row) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return row
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _jsonl_rows(lines: Iterator[str], errors: list[RowError]) -> Iterator[tuple[int, dict]]:
     allowed = {*REFERRAL_FIELDS, "identifiers"}
-    for number, line in enumerate(handle, start=1):
+    identifier_allowed = set(IDENTIFIER_FIELDS)
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = json.loads(
+                line,
+                object_pairs_hook=_object_without_repeats,
+                parse_constant=_refuse_constant,
+            )
+        except _RepeatedKey as repeated:
+            errors.append(RowError(number, repeated.key, "given twice in one JSON object."))
+            continue
         except json.JSONDecodeError as error:
             errors.append(RowError(number, "row", f"not valid JSON ({error.msg})."))
+            continue
+        except RecursionError:
+            errors.append(RowError(number, "row", "not valid JSON (nested too deeply)."))
+            continue
+        except ValueError as error:
+            # NaN and Infinity, or an integer of thousands of digits.
+            problem = "a number too long" if "digits" in str(error) else str(error)
+            errors.append(RowError(number, "row", f"not valid JSON ({problem})."))
             continue
         if not isinstance(row, dict):
             errors.append(RowError(number, "row", "each line is one JSON object."))
@@ -149,18 +227,51 @@ def _jsonl_rows(handle, errors: list[RowError]) -> Iterator[tuple[int, dict[str,
         if unknown:
             errors.append(RowError(number, unknown[0], "unknown field (see the import format)."))
             continue
+        problem = _nesting_problem(row, identifier_allowed)
+        if problem is not None:
+            errors.append(RowError(number, *problem))
+            continue
         yield number, row
 
 
-def _csv_rows(handle, errors: list[RowError]) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.reader(handle)
+def _nesting_problem(row: dict, identifier_allowed: set[str]) -> tuple[str, str] | None:
+    """A value nested deeper than any field allows, or an unknown key in an identifier."""
+    for key, value in row.items():
+        if _deeper_than(value, _MAX_VALUE_DEPTH):
+            return key, "nested too deeply (see the import format)."
+    identifiers = row.get("identifiers")
+    if isinstance(identifiers, list):
+        for index, item in enumerate(identifiers):
+            if isinstance(item, dict):
+                unknown = sorted(set(item) - identifier_allowed)
+                if unknown:
+                    return (
+                        f"identifiers[{index}].{unknown[0]}",
+                        "unknown field in an identifier (see the import format).",
+                    )
+    return None
+
+
+def _csv_rows(lines: Iterator[str], errors: list[RowError]) -> Iterator[tuple[int, dict]]:
+    # strict: a stray or missing quote is an error at its line, not a silently merged cell.
+    reader = csv.reader(lines, strict=True)
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
         return
+    except csv.Error as error:
+        errors.append(RowError(1, "row", _csv_problem(error)))
+        return
     slots: dict[int, dict[str, int]] = {}
     plain: dict[str, int] = {}
+    seen: dict[str, int] = {}
     for index, name in enumerate(header):
+        if name in seen:
+            errors.append(
+                RowError(1, name, f"column given twice (columns {seen[name]} and {index + 1}).")
+            )
+            continue
+        seen[name] = index + 1
         match = _CSV_IDENTIFIER.match(name)
         if match:
             slots.setdefault(int(match.group(1)), {})[match.group(2)] = index
@@ -173,8 +284,16 @@ def _csv_rows(handle, errors: list[RowError]) -> Iterator[tuple[int, dict[str, A
     ordered_slots = [slots[n] for n in sorted(slots)]
     width = len(header)
     line = reader.line_num
-    for values in reader:
+    while True:
         number = line + 1  # the line the row starts on (a quoted cell may span lines)
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            # The reader cannot find the next row reliably after this: stop here.
+            errors.append(RowError(number, "row", _csv_problem(error)))
+            return
         line = reader.line_num
         if not any(value.strip() for value in values):
             continue
@@ -193,11 +312,29 @@ def _csv_rows(handle, errors: list[RowError]) -> Iterator[tuple[int, dict[str, A
         yield number, row
 
 
-def _open_rows(path: Path, errors: list[RowError]) -> Iterator[tuple[int, dict[str, Any]]]:
-    kind = detect_format(path)
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        reader = _jsonl_rows if kind == "jsonl" else _csv_rows
-        yield from reader(handle, errors)
+def _csv_problem(error: csv.Error) -> str:
+    if "field limit" in str(error):
+        return (
+            f"a cell is longer than {csv.field_size_limit():,} characters "
+            "(the longest field, the summary, holds 5,000)."
+        )
+    if "unexpected end of data" in str(error):
+        return 'a quoted cell is never closed (a " is missing).'
+    return f"not valid CSV ({error})."
+
+
+def _read_rows(path: Path, errors: list[RowError]) -> list[tuple[int, dict[str, Any]]]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        errors.append(RowError(0, "file", f"cannot be read ({error.strerror or error})."))
+        return []
+    text = _decode(data, errors)
+    # Lines split as a file opened with newline="" splits them (LF, CR LF, lone CR), so line
+    # numbers agree with the CSV reader's and with _decode's.
+    lines = io.StringIO(text, newline="")
+    reader = _jsonl_rows if detect_format(path, text) == "jsonl" else _csv_rows
+    return list(reader(lines, errors))
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -257,6 +394,7 @@ def _write(
 ) -> tuple[list[int], int]:
     now = timezone.now()
     actor_id = actor.pk if actor is not None else None
+    triage_due = triage_clock(unit=unit)  # the rules, read once for the whole file
     ids = _reserve_ids(len(referrals))
     copy_rows(
         Referral._meta.db_table,
@@ -364,19 +502,19 @@ PARALLEL_THRESHOLD = 20_000
 CHUNK = 5_000
 
 
-def _clean_chunk(chunk, incident_types, now):
+def _clean_chunk(chunk, incident_types):
     out = []
     for line, data in chunk:
-        clean, problems = clean_referral(data, incident_types=incident_types, now=now)
+        clean, problems = clean_referral(data, incident_types=incident_types)
         out.append((line, clean, [(p.field, p.message) for p in problems]))
     return out
 
 
-def _validate(rows, incident_types, now, bar):
+def _validate(rows, incident_types, bar):
     chunks = [rows[start : start + CHUNK] for start in range(0, len(rows), CHUNK)]
     workers = min(os.cpu_count() or 1, 4)
     if len(rows) < PARALLEL_THRESHOLD or workers < 2:
-        results = (_clean_chunk(chunk, incident_types, now) for chunk in chunks)
+        results = (_clean_chunk(chunk, incident_types) for chunk in chunks)
         for done in results:
             if bar is not None:
                 bar.update(len(done))
@@ -384,7 +522,7 @@ def _validate(rows, incident_types, now, bar):
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_clean_chunk, chunk, incident_types, now) for chunk in chunks]
+        futures = [pool.submit(_clean_chunk, chunk, incident_types) for chunk in chunks]
         for future in futures:
             done = future.result()
             if bar is not None:
@@ -435,16 +573,12 @@ def import_referrals_file(
         result.phases[name] = round(time.monotonic() - mark, 3)
         mark = time.monotonic()
 
-    try:
-        raw_rows = list(_open_rows(source, result.errors))
-    except UnicodeDecodeError:
-        raw_rows = []
-        result.errors.append(RowError(0, "file", "not UTF-8 text."))
+    raw_rows = _read_rows(source, result.errors)
     result.rows = len(raw_rows)
     lap("read")
     bar = _progress(len(raw_rows), "validating", progress)
     try:
-        for line, clean, problems in _validate(raw_rows, incident_types, now, bar):
+        for line, clean, problems in _validate(raw_rows, incident_types, bar):
             for field_name, message in problems:
                 result.errors.append(RowError(line, field_name or "row", message))
             if clean is not None:

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from casework.accounts.models import Unit
 from casework.cases.choices import Priority
-from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent
+from casework.core.identifiers import (
+    SERVICE_QUALIFIED_Q,
+    DeviceIdKind,
+    IdentifierKind,
+    IpEvent,
+    unqualified_name,
+)
 from casework.core.models import TimeStampedModel
+from casework.core.trigrams import trigram_index_expression
 
 from .choices import OPEN_STATUSES, IntakeChannel, ReferralStatus, SourceKind
 
@@ -38,7 +46,8 @@ class Referral(TimeStampedModel):
     duplicate to link (``DuplicateArrival``), never a second record. Until accepted into a case a
     referral is seen by its receiving unit; afterwards it follows its case's access.
 
-    Our ``priority`` sets the triage clock (``triage_due_at``, from ``CASEWORK_TRIAGE_CLOCKS``);
+    Our ``priority`` sets the triage clock (``triage_due_at``, from the priority's triage rule,
+    see ``casework.referrals.clocks``; empty when the administrator switched the rule off);
     the source's own grading is kept beside it as text, since sources grade differently.
     """
 
@@ -135,6 +144,8 @@ class Referral(TimeStampedModel):
                 condition=models.Q(triaged_at__isnull=False),
                 name="referral_unit_triaged_idx",
             ),
+            # The search box: any part of the source's reference (casework/core/trigrams.py).
+            GinIndex(trigram_index_expression("source_reference"), name="referral_ref_trgm_idx"),
         ]
 
     def __str__(self) -> str:
@@ -147,10 +158,12 @@ class Referral(TimeStampedModel):
     def save(self, *args, **kwargs) -> None:
         # Services set the clock; this only guards records created directly (fixtures, shell)
         # so that none sorts outside the queue's keyset.
-        if self.triage_due_at is None and self.received_at is not None:
-            from .validation import triage_due
+        if self._state.adding and self.triage_due_at is None and self.received_at is not None:
+            from .clocks import triage_due
 
-            self.triage_due_at = triage_due(self.received_at, self.priority)
+            self.triage_due_at = triage_due(
+                unit=self.unit, received_at=self.received_at, priority=self.priority
+            )
         super().save(*args, **kwargs)
 
     def is_overdue(self, now) -> bool:
@@ -192,6 +205,13 @@ class ReferralIdentifier(TimeStampedModel):
         indexes = [
             models.Index(fields=["kind", "normal"], name="referral_identifier_lookup_idx"),
             models.Index(fields=["referral", "id"], name="referral_identifier_ref_idx"),
+            # The search box: ``user_8812`` finds ``example-service:user_8812``.
+            models.Index(
+                models.F("kind"),
+                unqualified_name("normal"),
+                condition=SERVICE_QUALIFIED_Q,
+                name="referral_identifier_name_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,9 +27,10 @@ from casework.core.errors import DomainError, NotFound
 
 from . import deconfliction
 from .choices import OPEN_STATUSES, IntakeChannel, ReferralStatus, TriageOutcome
+from .clocks import triage_due
 from .models import DuplicateArrival, IncidentType, Referral, ReferralIdentifier
 from .selectors import referrals_visible_to
-from .validation import CleanIdentifier, clean_identifier, clean_referral, triage_due
+from .validation import CleanIdentifier, clean_identifier, clean_referral
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,9 @@ def referral_receive(
                     escalation_requested=clean.escalation_requested,
                     summary=clean.summary,
                     channel=channel,
-                    triage_due_at=triage_due(clean.received_at, clean.priority),
+                    triage_due_at=triage_due(
+                        unit=unit, received_at=clean.received_at, priority=clean.priority
+                    ),
                     created_by=actor,
                 )
         except IntegrityError:
@@ -267,7 +270,9 @@ def referral_prioritise(*, actor: User, referral: Referral, priority: str) -> Re
     if before == priority:
         return referral
     referral.priority = priority
-    referral.triage_due_at = triage_due(referral.received_at, priority)
+    referral.triage_due_at = triage_due(
+        unit=referral.unit, received_at=referral.received_at, priority=priority
+    )
     referral.save(update_fields=["priority", "triage_due_at", "updated_at"])
     audit_record(
         actor=actor,

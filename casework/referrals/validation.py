@@ -8,22 +8,22 @@ validate 100,000 rows without a query per row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-
-from django.conf import settings
-from django.utils import timezone
 
 from casework.cases.choices import Priority
 from casework.core.errors import DomainError, FieldError
 from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent, normalise_identifier
+from casework.core.validation import clean_text, datetime_problem, integer_problem
 
 from .choices import SourceKind
 
 MAX_SUMMARY = 5000
-FUTURE_TOLERANCE = timedelta(minutes=10)
+MAX_IDENTIFIER = 500
+PORTS = (0, 65535)
 # TextChoices.values builds a new list on every access; the importer asks millions of times.
 IDENTIFIER_KINDS = frozenset(IdentifierKind.values)
 DEVICE_KINDS = frozenset(DeviceIdKind.values)
@@ -32,6 +32,7 @@ SOURCE_KINDS = frozenset(SourceKind.values)
 PRIORITIES = frozenset(Priority.values)
 _IP_ADDRESS = IdentifierKind.IP_ADDRESS.value
 _DEVICE_ID = IdentifierKind.DEVICE_ID.value
+_CODE = re.compile(r"[A-Za-z0-9_-]{1,60}")
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"0", "false", "no", "n", "off", ""}
 
@@ -68,38 +69,68 @@ class CleanReferral:
         return (self.source_agency, self.source_reference)
 
 
-def triage_due(received_at: datetime, priority: str) -> datetime:
-    """When triage must end: received time plus the priority's clock (CASEWORK_TRIAGE_CLOCKS)."""
-    return received_at + settings.CASEWORK_TRIAGE_CLOCKS[priority]
+def _text(
+    value: Any,
+    *,
+    field_name: str,
+    errors: list[FieldError],
+    max_length: int,
+    multiline: bool = False,
+) -> str | None:
+    """``value`` as text with the shared rules (``casework.core.validation``), or None.
+
+    Single-line text has its runs of spaces and tabs collapsed, as a form field shows them."""
+    if value is None or value == "":
+        return ""  # most optional fields of most rows: the importer's hot path
+    try:
+        text = clean_text(value, field=field_name, max_length=max_length, multiline=multiline)
+    except DomainError as error:
+        errors.extend(error.errors)
+        return None
+    return text if multiline else " ".join(text.split())
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    return " ".join(str(value).split())
+def _choice(value: Any, *, field_name: str, errors: list[FieldError]) -> str | None:
+    """A code from a fixed list (kind, priority…), lower-cased; None when it is not text."""
+    if isinstance(value, str) and _CODE.fullmatch(value):
+        return value.lower()  # plainly a code, nothing to clean: the importer's hot path
+    text = _text(value, field_name=field_name, errors=errors, max_length=200)
+    return None if text is None else text.lower()
 
 
-def parse_time(value: Any, *, field_name: str, errors: list[FieldError]) -> datetime | None:
-    """ISO 8601 with a zone offset (``2026-03-01T09:30:00Z``); datetimes pass through."""
+def _one_of(values) -> str:
+    return ", ".join(values)
+
+
+def parse_time(
+    value: Any, *, field_name: str, errors: list[FieldError], not_future: bool = False
+) -> datetime | None:
+    """ISO 8601 with a zone offset (``2026-03-01T09:30:00Z``); datetimes pass through.
+
+    Either way the time must be plausible (1970 to ten years ahead, or not in the future for a
+    time that has already happened): one stored ``0001-01-01T00:00:00+05:00`` used to make
+    every list of the unit fail."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         parsed = value
     else:
+        text = _text(value, field_name=field_name, errors=errors, max_length=100)
+        if text is None:
+            return None
         try:
-            parsed = datetime.fromisoformat(str(value).strip())
+            parsed = datetime.fromisoformat(text)
         except ValueError:
             errors.append(
                 FieldError(
                     field_name,
-                    f"{value!r} is not a date and time: use ISO 8601, e.g. 2026-03-01T09:30:00Z.",
+                    f"{text!r} is not a date and time: use ISO 8601, e.g. 2026-03-01T09:30:00Z.",
                 )
             )
             return None
-    if timezone.is_naive(parsed):
-        errors.append(
-            FieldError(field_name, "Give the time zone too, e.g. 2026-03-01T09:30:00Z or +01:00.")
-        )
+    problem = datetime_problem(parsed, not_future=not_future)
+    if problem:
+        errors.append(FieldError(field_name, problem))
         return None
     return parsed
 
@@ -107,7 +138,9 @@ def parse_time(value: Any, *, field_name: str, errors: list[FieldError]) -> date
 def parse_bool(value: Any, *, field_name: str, errors: list[FieldError]) -> bool:
     if isinstance(value, bool):
         return value
-    text = _text(value).lower()
+    if value is None:
+        return False
+    text = str(value).strip().lower() if isinstance(value, str | int) else None
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -116,39 +149,60 @@ def parse_bool(value: Any, *, field_name: str, errors: list[FieldError]) -> bool
     return False
 
 
+def parse_port(value: Any, *, field_name: str, errors: list[FieldError]) -> int | None:
+    """A source port: a whole number 0–65535, as a number or as digits (a CSV cell)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        digits = value.strip()
+        if not (digits.isascii() and digits.isdigit()):
+            errors.append(FieldError(field_name, "Give a whole number."))
+            return None
+        # Python refuses to read more than 4,300 digits; anything over 10 is out of range anyway.
+        value = int(digits) if len(digits) <= 10 else PORTS[1] + 1
+    problem = integer_problem(value, minimum=PORTS[0], maximum=PORTS[1])
+    if problem:
+        errors.append(FieldError(field_name, problem))
+        return None
+    return int(value)
+
+
 def clean_identifier(
     data: Mapping[str, Any], *, prefix: str, errors: list[FieldError]
 ) -> CleanIdentifier | None:
     """One identifier: ``kind``, ``value`` and the optional details that belong to its kind."""
     before = len(errors)
-    kind = _text(data.get("kind")).lower()
-    raw = str(data.get("value") if data.get("value") is not None else data.get("raw") or "")
-    raw = raw.strip()
-    service = _text(data.get("service"))
-    device_kind = _text(data.get("device_kind")).lower()
-    ip_event = _text(data.get("ip_event")).lower()
-    observed_at = parse_time(
-        data.get("observed_at"), field_name=f"{prefix}.observed_at", errors=errors
-    )
-    port_value = data.get("port")
-    port: int | None = None
+    kind = _choice(data.get("kind"), field_name=f"{prefix}.kind", errors=errors)
+    if kind is None:
+        return None
     if kind not in IDENTIFIER_KINDS:
         errors.append(
             FieldError(
                 f"{prefix}.kind",
                 f"{kind or 'nothing'!r} is not an identifier kind: use one of "
-                + ", ".join(IdentifierKind.values)
+                + _one_of(IdentifierKind.values)
                 + ".",
             )
         )
         return None
-    if port_value not in (None, ""):
-        try:
-            port = int(port_value)
-        except (TypeError, ValueError):
-            port = -1
-        if not 0 <= port <= 65535:
-            errors.append(FieldError(f"{prefix}.port", "A port is a number from 0 to 65535."))
+    value = data.get("value")
+    raw = _text(
+        data.get("raw") if value is None else value,  # "raw": an identifier row read back
+        field_name=f"{prefix}.value",
+        errors=errors,
+        max_length=MAX_IDENTIFIER,
+    )
+    service = _text(
+        data.get("service"), field_name=f"{prefix}.service", errors=errors, max_length=200
+    )
+    device_kind = _choice(
+        data.get("device_kind"), field_name=f"{prefix}.device_kind", errors=errors
+    )
+    ip_event = _choice(data.get("ip_event"), field_name=f"{prefix}.ip_event", errors=errors)
+    observed_at = parse_time(
+        data.get("observed_at"), field_name=f"{prefix}.observed_at", errors=errors, not_future=True
+    )
+    port = parse_port(data.get("port"), field_name=f"{prefix}.port", errors=errors)
     if kind != _IP_ADDRESS and (ip_event or port is not None):
         errors.append(
             FieldError(f"{prefix}.ip_event", "Event and port belong to IP addresses only.")
@@ -157,7 +211,7 @@ def clean_identifier(
         errors.append(
             FieldError(
                 f"{prefix}.ip_event",
-                f"{ip_event!r} is not an IP event: use one of " + ", ".join(IpEvent.values) + ".",
+                f"{ip_event!r} is not an IP event: use one of " + _one_of(IpEvent.values) + ".",
             )
         )
     if device_kind and kind != _DEVICE_ID:
@@ -169,13 +223,12 @@ def clean_identifier(
             FieldError(
                 f"{prefix}.device_kind",
                 f"{device_kind!r} is not a device id type: use one of "
-                + ", ".join(DeviceIdKind.values)
+                + _one_of(DeviceIdKind.values)
                 + ".",
             )
         )
-        device_kind = ""
-    if len(raw) > 500 or len(service) > 200:
-        errors.append(FieldError(f"{prefix}.value", "An identifier has at most 500 characters."))
+        device_kind = ""  # said once: not again by normalise_identifier
+    if raw is None or service is None or device_kind is None:
         return None
     try:
         normal = normalise_identifier(kind, raw, service=service, device_kind=device_kind)
@@ -192,83 +245,114 @@ def clean_identifier(
         normal=normal,
         service=service,
         device_kind=device_kind,
-        ip_event=ip_event,
+        ip_event=ip_event or "",
         observed_at=observed_at,
         port=port,
     )
 
 
+def _incident_type(
+    value: Any, *, incident_types: Mapping[str, int], errors: list[FieldError]
+) -> int | None:
+    """The id of the active incident type whose code is ``value``.
+
+    Only a code: an id (or ``true``, which Python counts as 1) would name a type without saying
+    which, and could name a retired one."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        errors.append(
+            FieldError(
+                "incident_type",
+                "Give the code of an incident type (text), e.g. "
+                + (next(iter(incident_types), "abuse-material"))
+                + ".",
+            )
+        )
+        return None
+    code = _choice(value, field_name="incident_type", errors=errors)
+    if code is None:
+        return None
+    if not code:
+        return None
+    found = incident_types.get(code)
+    if found is None:
+        errors.append(
+            FieldError(
+                "incident_type",
+                f"{code!r} is not an active incident type: use one of "
+                + _one_of(incident_types)
+                + ".",
+            )
+        )
+    return found
+
+
 def clean_referral(
-    data: Mapping[str, Any],
-    *,
-    incident_types: Mapping[str, int],
-    now: datetime | None = None,
+    data: Mapping[str, Any], *, incident_types: Mapping[str, int]
 ) -> tuple[CleanReferral | None, list[FieldError]]:
     """Validate one referral; return it cleaned, or None and every problem found.
 
     ``incident_types`` maps an active incident type's code to its id. ``data["identifiers"]`` is
-    a list of mappings (see ``clean_identifier``).
+    a list of mappings (see ``clean_identifier``). Every value passes the shared validators of
+    ``casework.core.validation``, so nothing PostgreSQL would refuse (and nothing that would
+    break a page once stored) gets past this function.
     """
     errors: list[FieldError] = []
-    now = now or timezone.now()
-    source_kind = _text(data.get("source_kind")).lower()
-    if source_kind not in SOURCE_KINDS:
+    source_kind = _choice(data.get("source_kind"), field_name="source_kind", errors=errors)
+    if source_kind is not None and source_kind not in SOURCE_KINDS:
         errors.append(
             FieldError(
                 "source_kind",
                 f"{source_kind or 'nothing'!r} is not a source kind: use one of "
-                + ", ".join(SourceKind.values)
+                + _one_of(SourceKind.values)
                 + ".",
             )
         )
-    agency = _text(data.get("source_agency"))
-    reference = _text(data.get("source_reference"))
-    if not agency:
+    agency = _text(
+        data.get("source_agency"), field_name="source_agency", errors=errors, max_length=200
+    )
+    if agency == "":
         errors.append(FieldError("source_agency", "Name the agency or service that sent it."))
-    elif len(agency) > 200:
-        errors.append(FieldError("source_agency", "At most 200 characters."))
-    if not reference:
+    reference = _text(
+        data.get("source_reference"), field_name="source_reference", errors=errors, max_length=200
+    )
+    if reference == "":
         errors.append(FieldError("source_reference", "Give the source's own reference."))
-    elif len(reference) > 200:
-        errors.append(FieldError("source_reference", "At most 200 characters."))
-    received_at = parse_time(data.get("received_at"), field_name="received_at", errors=errors)
+    received_at = parse_time(
+        data.get("received_at"), field_name="received_at", errors=errors, not_future=True
+    )
     if received_at is None and not any(e.field == "received_at" for e in errors):
         errors.append(FieldError("received_at", "Give the time the referral was received."))
-    if received_at is not None and received_at > now + FUTURE_TOLERANCE:
-        errors.append(FieldError("received_at", "The received time is in the future."))
-    incident_at = parse_time(data.get("incident_at"), field_name="incident_at", errors=errors)
+    incident_at = parse_time(
+        data.get("incident_at"), field_name="incident_at", errors=errors, not_future=True
+    )
     if incident_at is not None and received_at is not None and incident_at > received_at:
         errors.append(FieldError("incident_at", "The incident time is after the received time."))
-    priority = _text(data.get("priority")).upper() or "P3"
-    if priority not in PRIORITIES:
-        errors.append(FieldError("priority", f"{priority!r} is not a priority: use P1 to P4."))
-    type_code = data.get("incident_type")
-    incident_type_id: int | None = None
-    if isinstance(type_code, int):
-        incident_type_id = type_code
-    elif type_code not in (None, ""):
-        incident_type_id = incident_types.get(_text(type_code).lower())
-        if incident_type_id is None:
-            errors.append(
-                FieldError(
-                    "incident_type",
-                    f"{type_code!r} is not an active incident type: use one of "
-                    + ", ".join(incident_types)
-                    + ".",
-                )
-            )
-    jurisdiction = _text(data.get("jurisdiction"))
-    if len(jurisdiction) > 100:
-        errors.append(FieldError("jurisdiction", "At most 100 characters."))
-    source_priority = _text(data.get("source_priority"))
-    if len(source_priority) > 60:
-        errors.append(FieldError("source_priority", "At most 60 characters."))
+    priority = _choice(data.get("priority"), field_name="priority", errors=errors)
+    if priority is not None:
+        priority = priority.upper() or "P3"
+        if priority not in PRIORITIES:
+            errors.append(FieldError("priority", f"{priority!r} is not a priority: use P1 to P4."))
+    incident_type_id = _incident_type(
+        data.get("incident_type"), incident_types=incident_types, errors=errors
+    )
+    jurisdiction = _text(
+        data.get("jurisdiction"), field_name="jurisdiction", errors=errors, max_length=100
+    )
+    source_priority = _text(
+        data.get("source_priority"), field_name="source_priority", errors=errors, max_length=60
+    )
     escalation = parse_bool(
         data.get("escalation_requested"), field_name="escalation_requested", errors=errors
     )
-    summary = str(data.get("summary") or "").strip()
-    if len(summary) > MAX_SUMMARY:
-        errors.append(FieldError("summary", f"At most {MAX_SUMMARY} characters."))
+    summary = _text(
+        data.get("summary"),
+        field_name="summary",
+        errors=errors,
+        max_length=MAX_SUMMARY,
+        multiline=True,
+    )
     identifiers: list[CleanIdentifier] = []
     raw_identifiers = data.get("identifiers") or []
     if not isinstance(raw_identifiers, list | tuple):

@@ -221,10 +221,10 @@ def _action(request: HttpRequest, pk: int, form_name: str, form, act) -> HttpRes
             message = act(referral, form.cleaned_data if form is not None else {})
         except DomainError as error:
             if form is None:
-                messages.error(request, error.message)
+                messages.error(request, error.text)
                 return redirect("referrals:detail", pk=pk)
             error.add_to_form(form)
-            refusal = error.message
+            refusal = error.text
         else:
             messages.success(request, message)
             if selectors.referrals_visible_to(request.user).filter(pk=pk).exists():
@@ -232,7 +232,9 @@ def _action(request: HttpRequest, pk: int, form_name: str, form, act) -> HttpRes
             return redirect("referrals:queue")
     referral = selectors.referral_get_for(user=request.user, pk=pk)
     context = _detail_context(request, referral, **{form_name: form})
-    context["refusal"] = refusal
+    # While the triage forms show, each message stands at its field; saying it again here
+    # said it twice. Once triage has ended the forms are gone and this is the only place.
+    context["refusal"] = "" if context["can_triage"] else refusal
     return render(request, "referrals/detail.html", context, status=400)
 
 

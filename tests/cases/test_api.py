@@ -153,3 +153,100 @@ def test_auditors_and_administrators_cannot_deconflict(api_for, auditor, adminis
             "/api/v1/cases/deconflict/", {"kind": "email", "value": "a@example.org"}, format="json"
         )
         assert response.status_code == 403
+
+
+# --- issue 23: odd input never reaches a 500 ----------------------------------------------------
+
+
+@pytest.mark.parametrize("q", ["2[", "http://[x", "[::1", "]["])
+def test_search_with_a_bracket_never_fails(api_for, client_for, investigator, q):
+    make_case(lead=investigator, title="Synthetic bracket case")
+    assert api_for(investigator).get("/api/v1/cases/", {"q": q}).status_code == 200
+    assert client_for(investigator).get("/cases/", {"q": q}).status_code == 200
+
+
+def test_deconflicting_an_unreadable_web_address_is_a_located_400(api_for, investigator):
+    response = api_for(investigator).post(
+        "/api/v1/cases/deconflict/", {"kind": "profile_url", "value": "http://[x"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["value"]
+
+
+def test_adding_an_unreadable_web_address_to_a_case_is_a_located_400(api_for, investigator):
+    case = make_case(lead=investigator)
+    response = api_for(investigator).post(
+        f"/api/v1/cases/{case.number}/identifiers/",
+        {"kind": "profile_url", "value": "http://[x"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["value"]
+    assert case.identifiers.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"status": "opne"}, "status"),
+        ({"priority": "P9"}, "priority"),
+        ({"scope": "everyone"}, "scope"),
+        ({"q": "x" * 5000}, "q"),
+        ({"q": "user\x1b[2J"}, "q"),
+        ({"q": "two\nlines"}, "q"),
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "many"}, "page_size"),
+        ({"page_size": "100000"}, "page_size"),
+    ],
+)
+def test_a_filter_value_that_means_nothing_is_a_400_naming_it(api_for, investigator, params, field):
+    make_case(lead=investigator)
+    response = api_for(investigator).get("/api/v1/cases/", params)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize("tab", ["notes", "identifiers", "subjects", "tasks"])
+def test_the_browsable_api_draws_every_case_list(api_for, investigator, tab):
+    case = make_case(lead=investigator)
+    response = api_for(investigator).get(
+        f"/api/v1/cases/{case.number}/{tab}/", HTTP_ACCEPT="text/html"
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_the_schema_says_which_case_fields_may_be_null(client):
+    schemas = _schema(client)["components"]["schemas"]
+    assert _nullable(schemas["CaseDetail"]["properties"]["pending_closure"])
+    assert _nullable(schemas["CaseTask"]["properties"]["assignee"])
+    assert _nullable(schemas["CaseTask"]["properties"]["done_by"])
+
+
+def _schema(client) -> dict:
+    return client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+
+def _nullable(prop: dict) -> bool:
+    import json
+
+    return '"null"' in json.dumps(prop) or prop.get("nullable") is True
+
+
+def test_a_case_opened_for_another_lead_answers_as_the_schema_says(
+    api_for, client, investigator, teammate
+):
+    from jsonschema_rs import validator_for
+
+    created = api_for(investigator).post(
+        "/api/v1/cases/", {"title": "Synthetic for a teammate", "lead": "inv2.north"}, format="json"
+    )
+    assert created.status_code == 201
+    assert set(created.json()) == {"number"}
+    schema = _schema(client)
+    response = schema["paths"]["/api/v1/cases/"]["post"]["responses"]["201"]
+    body_schema = response["content"]["application/json"]["schema"]
+    body_schema = {**body_schema, "components": schema["components"]}
+    assert validator_for(body_schema).is_valid(created.json())

@@ -92,3 +92,57 @@ def test_the_whole_schema_generates_without_a_warning(tmp_path):
     target = tmp_path / "schema.yaml"
     call_command("spectacular", "--fail-on-warn", "--file", str(target))
     assert "/api/v1/cases/" in target.read_text()
+
+
+def test_anonymous_callers_get_401_with_a_challenge(client):
+    response = client.get("/api/v1/cases/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Token")
+    assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/cases/NORTH-2026-000001/victims/-1/", "/api/v1/partners/requests/%0A-/status/"],
+)
+def test_an_unknown_api_route_is_a_problem_detail(api_for, investigator, path):
+    response = api_for(investigator).post(path, {}, format="json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_every_operation_documents_its_problem_responses(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for code in ("400", "401", "403", "404", "414"):
+                content = operation["responses"][code]["content"]
+                assert "application/problem+json" in content, (method, path, code)
+            if method != "get":
+                assert "409" in operation["responses"] and "415" in operation["responses"]
+
+
+def test_the_schema_says_which_fields_may_be_null(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    nullable = {
+        "Referral": ["case", "incident_type"],
+        "EvidenceItem": ["current_holder"],
+        "CustodyEvent": ["released_by", "received_by"],
+        "CustodySignOff": ["event", "decided_by"],
+    }
+    for component, fields in nullable.items():
+        for field in fields:
+            assert "null" in str(components[component]["properties"][field]), (component, field)
+
+
+def test_the_browsable_api_draws_every_list_without_parameters(client, api_for, investigator):
+    from tests.cases.factories import make_case
+
+    make_case(lead=investigator)
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    api = api_for(investigator)
+    for path, item in schema["paths"].items():
+        if "get" in item and "{" not in path:
+            response = api.get(path, HTTP_ACCEPT="text/html")
+            assert response.status_code < 500, path

@@ -41,3 +41,14 @@ def test_it_normalises(kind, raw, options, expected):
 def test_it_explains_invalid_values(kind, raw, options, message):
     with pytest.raises(DomainError, match=message):
         normalise(kind, raw, **options)
+
+
+@pytest.mark.parametrize("raw", ["http://[x", "https://[::1/u", "http://x]/u", "["])
+def test_it_refuses_a_web_address_with_a_broken_bracket_in_plain_words(raw):
+    # urlsplit raises ValueError("Invalid IPv6 URL") here; it must not escape as a crash.
+    with pytest.raises(DomainError) as caught:
+        normalise("profile_url", raw)
+    (problem,) = caught.value.errors
+    assert problem.field == "value"
+    assert "is not a web address" in problem.message
+    assert "IPv6" not in problem.message

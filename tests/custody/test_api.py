@@ -173,3 +173,70 @@ def test_the_item_list_is_bounded_in_queries(
     assert len(response.json()["results"]) == 8
     with django_assert_max_num_queries(15):
         api.get(reverse("custody-api:item", args=[EvidenceItem.objects.first().public_id]))
+
+
+# --- issue 23: numbers bounded by what they mean -------------------------------------------------
+
+
+@pytest.mark.parametrize("offset", [1_000_000, -563_056, 1081, -1081])
+def test_an_offset_beyond_18_hours_is_refused_for_an_event(api_for, item, investigator, offset):
+    response = api_for(investigator).post(
+        reverse("custody-api:item-events", args=[item.public_id]),
+        {"kind": "sealed", "started_at": ago(1), "local_offset_minutes": offset},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "local_offset_minutes"
+    assert item.events.count() == 1
+
+
+def test_an_offset_beyond_18_hours_is_refused_for_a_sign_off(api_for, item, investigator):
+    response = api_for(investigator).post(
+        reverse("custody-api:item-sign-offs", args=[item.public_id]),
+        {
+            "kind": "released",
+            "started_at": ago(1),
+            "local_offset_minutes": -563_056,
+            "external_party": "Synthetic owner",
+            "authority": "Order 5",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "local_offset_minutes"
+    assert not item.sign_offs.exists()
+
+
+def test_a_negative_count_is_refused(api_for, item, investigator):
+    response = api_for(investigator).post(
+        reverse("custody-api:item-events", args=[item.public_id]),
+        {"kind": "submitted", "started_at": ago(1), "count_new": -4},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "count_new"
+
+
+def test_an_unknown_event_kind_is_refused_and_the_schema_lists_the_kinds(
+    api_for, client, item, investigator
+):
+    response = api_for(investigator).post(
+        reverse("custody-api:item-events", args=[item.public_id]),
+        {"kind": "teleported", "started_at": ago(1)},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "kind"
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    kind = schema["components"]["schemas"]["CustodyEventInputRequest"]["properties"]["kind"]
+    assert "$ref" in str(kind) or "enum" in kind
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"hash_mismatch": "perhaps"}, "hash_mismatch"), ({"case": "N\x07"}, "case")],
+)
+def test_an_item_filter_that_means_nothing_is_a_400(api_for, item, investigator, params, field):
+    response = api_for(investigator).get(reverse("custody-api:items"), params)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == field

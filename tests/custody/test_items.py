@@ -34,7 +34,11 @@ def test_a_derived_image_points_at_the_root_exhibit(case, store):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"store_identifier": "dems-2026-1"}, "store_identifier", "does not match"),
+        (
+            {"store_identifier": "dems-2026-1"},
+            "store_identifier",
+            "does not look like an identifier",
+        ),
         ({"hashes": [("sha256", "abc")]}, "hashes.value", "64 hex digits; this one has 3"),
         ({"hashes": [("sha256", "z" * 64)]}, "hashes.value", "hexadecimal digits only"),
         ({"hashes": [("crc32", "abcd1234")]}, "hashes.algorithm", "Unknown hash algorithm"),

@@ -143,7 +143,7 @@ def test_recording_an_item_through_the_form(client_for, case, store, investigato
     assert item.seal_numbers == ["BAG-1", "BAG-2"]
     assert item.seized_at.isoformat() == "2026-11-20T06:30:00+00:00"
     bad = web.post(url, {**data, "exhibit_number": "EXH-101", "store_identifier": "X-1"})
-    assert "does not match" in bad.content.decode()
+    assert "does not look like an identifier" in bad.content.decode()
     assert not EvidenceItem.objects.filter(exhibit_number="EXH-101").exists()
 
 

@@ -67,7 +67,7 @@ def test_filters_by_state_kind_and_case(api_for, investigator, court_date):
     assert api.get(URL, {"state": "nonsense"}).status_code == 400
 
 
-def test_it_creates_meets_waives_and_extends(api_for, investigator, north_case):
+def test_it_creates_meets_waives_and_extends(api_for, investigator, supervisor, north_case):
     api = api_for(investigator)
     created = api.post(
         URL,
@@ -80,7 +80,9 @@ def test_it_creates_meets_waives_and_extends(api_for, investigator, north_case):
     assert extended.status_code == 201
     new_reference = extended.json()["reference"]
     assert api.get(f"{URL}{reference}/").json()["extended_to"] == new_reference
-    waived = api.post(f"{URL}{new_reference}/waive/", {"reason": ""}, format="json")
+    waived = api.post(f"{URL}{new_reference}/waive/", {"reason": "Not needed"}, format="json")
+    assert waived.status_code == 403  # waiving is a supervisor's decision
+    waived = api_for(supervisor).post(f"{URL}{new_reference}/waive/", {"reason": ""}, format="json")
     assert waived.status_code == 400
     assert waived.json()["errors"][0]["field"] == "reason"
     assert api.post(f"{URL}{new_reference}/meet/").json()["state"] == "met"
@@ -104,3 +106,24 @@ def test_the_rules_are_listed_with_their_citations(api_for, auditor):
     by_kind = {(r["kind"], r["priority"]): r for r in rules}
     assert "2703(f)" in by_kind[("preservation_us_2703f", "")]["citation"]
     assert by_kind[("referral_triage", "P1")]["duration"] == "24 hours"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"kind": "bogus"}, "kind"),
+        ({"kind": "court_date,bogus"}, "kind"),
+        ({"scope": "galaxy"}, "scope"),
+        ({"case": "N\x1b"}, "case"),
+    ],
+)
+def test_an_invalid_filter_is_a_400_naming_it(api_for, investigator, params, field):
+    response = api_for(investigator).get(URL, params)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_the_schema_says_referral_and_extension_may_be_null(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    deadline = schema["components"]["schemas"]["Deadline"]["properties"]
+    assert "null" in deadline["referral"]["type"] and "null" in deadline["extended_to"]["type"]

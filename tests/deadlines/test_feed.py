@@ -83,3 +83,67 @@ def test_a_deactivated_users_feed_stops(client, client_for, investigator, clocks
     investigator.is_active = False
     investigator.save(update_fields=["is_active"])
     assert client.get(url).status_code == 404
+
+
+def events_of(body: str) -> dict[str, list[str]]:
+    """Each event's unfolded property lines, by UID."""
+    unfolded = body.replace("\r\n ", "")
+    events = {}
+    for block in unfolded.split("BEGIN:VEVENT\r\n")[1:]:
+        lines = block.split("END:VEVENT")[0].strip().split("\r\n")
+        uid = next(line for line in lines if line.startswith("UID:"))
+        events[uid.removeprefix("UID:").removesuffix("@casework")] = lines
+    return events
+
+
+def test_events_are_instants_with_a_status_rfc_5545_allows(
+    client, client_for, investigator, supervisor, north_case, clocks
+):
+    now = datetime.now(UTC)
+    started = {
+        state: services.deadline_start(
+            actor=investigator,
+            kind="court_date",
+            case=north_case,
+            starts_at=now - timedelta(days=2),
+            due_at=now + timedelta(days=3),
+        )
+        for state in ("met", "waived", "missed", "extended")
+    }
+    services.deadline_meet(actor=investigator, deadline=started["met"])
+    services.deadline_waive(actor=supervisor, deadline=started["waived"], reason="Hearing moved")
+    type(started["missed"]).objects.filter(pk=started["missed"].pk).update(state="missed")
+    extension = services.deadline_extend(
+        actor=investigator,
+        deadline=started["extended"],
+        new_due_at=now + timedelta(days=9),
+        reason="Hearing adjourned",
+    )
+    events = events_of(client.get(feed_url_for(client_for(investigator))).content.decode())
+    assert not [line for lines in events.values() for line in lines if line.startswith("DTEND")]
+    assert all(sum(line.startswith("DTSTART:") for line in lines) == 1 for lines in events.values())
+
+    def status(deadline):
+        lines = events[str(deadline.reference)]
+        return (
+            next(line for line in lines if line.startswith("STATUS:")),
+            next(line for line in lines if line.startswith("CATEGORIES:")),
+        )
+
+    assert status(clocks[0]) == ("STATUS:CONFIRMED", "CATEGORIES:Open")
+    assert status(started["met"]) == ("STATUS:CONFIRMED", "CATEGORIES:Met")
+    assert status(started["missed"]) == ("STATUS:CONFIRMED", "CATEGORIES:Missed")
+    assert status(started["waived"]) == ("STATUS:CANCELLED", "CATEGORIES:Waived")
+    assert status(started["extended"]) == ("STATUS:CANCELLED", "CATEGORIES:Extended")
+    assert status(extension) == ("STATUS:CONFIRMED", "CATEGORIES:Open")
+
+
+def test_links_name_the_host_the_feed_was_read_from(client, investigator, clocks, settings):
+    settings.ALLOWED_HOSTS = ["casework.unit.example"]
+    settings.CASEWORK_BASE_URL = "http://127.0.0.1:8000"
+    token = services.calendar_feed_token_issue(actor=investigator)
+    url = f"/deadlines/feed/{token}.ics"
+    body = client.get(url, HTTP_HOST="casework.unit.example", secure=True).content.decode()
+    link = f"https://casework.unit.example/deadlines/{clocks[0].reference}/"
+    assert f"URL:{link}" in body.replace("\r\n ", "")
+    assert "127.0.0.1" not in body

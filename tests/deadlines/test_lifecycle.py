@@ -32,16 +32,16 @@ def preservation(investigator, north_case):
         )
 
 
-def test_a_waiver_without_reason_is_refused_and_changes_nothing(investigator, preservation):
+def test_a_waiver_without_reason_is_refused_and_changes_nothing(supervisor, preservation):
     with pytest.raises(DomainError) as error:
-        services.deadline_waive(actor=investigator, deadline=preservation, reason="  ")
+        services.deadline_waive(actor=supervisor, deadline=preservation, reason="  ")
     assert error.value.errors[0].field == "reason"
     preservation.refresh_from_db()
     assert preservation.state == "open"
 
 
-def test_a_waiver_keeps_its_reason(investigator, preservation):
-    services.deadline_waive(actor=investigator, deadline=preservation, reason="Provider closed")
+def test_a_waiver_keeps_its_reason(supervisor, preservation):
+    services.deadline_waive(actor=supervisor, deadline=preservation, reason="Provider closed")
     preservation.refresh_from_db()
     assert (preservation.state, preservation.reason) == ("waived", "Provider closed")
     assert preservation.next_reminder_at is None

@@ -52,7 +52,7 @@ def test_a_case_without_a_review_clock_gets_one_from_the_review(case, supervisor
     from casework.deadlines import services
 
     for clock in _open_review_clocks(case):
-        services.deadline_waive(actor=investigator, deadline=clock, reason="Test set-up")
+        services.deadline_waive(actor=supervisor, deadline=clock, reason="Test set-up")
     review = case_review_record(
         actor=supervisor,
         case=case,

@@ -290,3 +290,33 @@ def test_the_supervision_figures(api_for, investigator, supervisor, case, agency
         ("Example Provider", 1)
     ]
     assert open_rows[0]["under_week"] == 1
+
+
+# --- issue 23: a filter value that means nothing is a 400 ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("requests/", {"status": "bogus"}, "status"),
+        ("requests/", {"kind": "bogus"}, "kind"),
+        ("requests/", {"agency": "abc"}, "agency"),
+        ("requests/", {"referral": "12a"}, "referral"),
+        ("requests/", {"case": "N\x01"}, "case"),
+        ("communications/", {"case": "x" * 5000}, "case"),
+        ("communications/", {"referral": "-1"}, "referral"),
+        ("agencies/", {"kind": "bogus"}, "kind"),
+        ("agencies/", {"icse": "perhaps"}, "icse"),
+    ],
+)
+def test_an_invalid_filter_is_a_400_naming_it(api_for, investigator, path, params, field):
+    response = api_for(investigator).get(f"{BASE}/{path}", params)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_the_schema_says_the_duty_contact_may_be_null(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    duty = schema["components"]["schemas"]["Agency"]["properties"]["duty_contact"]
+    assert {"type": "null"} in duty.get("oneOf", [])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import json
 
 import pytest
@@ -189,3 +190,26 @@ def test_large_files_are_validated_in_parallel_with_the_same_result(tmp_path, no
     path = _jsonl(tmp_path, rows, name="ok.jsonl")
     result = import_referrals_file(path, unit=north, actor=None, dry_run=False)
     assert result.ok and result.imported == 6
+
+
+def test_an_unreadable_file_is_a_located_error_not_a_traceback(tmp_path, north, monkeypatch):
+    path = tmp_path / "locked.jsonl"
+    path.write_text("{}\n", encoding="utf-8")
+
+    def refuse(self):
+        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+
+    monkeypatch.setattr(type(path), "read_bytes", refuse)
+    result = import_referrals_file(path, unit=north, actor=None)
+    assert result.error_lines() == [f"{path}:0: file: cannot be read (Permission denied)."]
+
+
+def test_every_line_that_is_not_utf8_is_named(tmp_path, north):
+    good = json.dumps(synthetic_row(1)).encode()
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b"\r\n".join([good, b'{"source_agency": "Caf\xe9"}', good, b"\xff\xfe"]))
+    result = import_referrals_file(path, unit=north, actor=None, dry_run=True)
+    assert [(e.line, e.field) for e in result.errors if "UTF-8" in e.message] == [
+        (2, "row"),
+        (4, "row"),
+    ]

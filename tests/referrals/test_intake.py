@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -55,12 +55,6 @@ def test_it_records_a_referral_with_normalised_identifiers_and_a_triage_clock(in
     ip = referral.identifiers.get(kind="ip_address")
     assert (ip.raw, ip.ip_event, ip.port) == ("2001:DB8:0:0:0:0:0:1", "login", 443)
     assert AuditEvent.objects.filter(action="referral.create", object_id=str(referral.pk)).exists()
-
-
-def test_the_triage_clock_follows_the_setting(investigator, settings):
-    settings.CASEWORK_TRIAGE_CLOCKS = {**settings.CASEWORK_TRIAGE_CLOCKS, "P4": timedelta(hours=5)}
-    referral = make_referral(actor=investigator, priority="P4")
-    assert referral.triage_due_at - referral.received_at == timedelta(hours=5)
 
 
 def test_it_publishes_referral_received(investigator, published):

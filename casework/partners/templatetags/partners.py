@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from casework.partners.models import agency_label as _agency_label
 from casework.partners.selectors import open_requests_by_agency
 
 register = template.Library()
@@ -16,3 +17,9 @@ def partner_requests_summary(user) -> dict:
         return {"open": 0, "slowest": None}
     rows = open_requests_by_agency(user=user)
     return {"open": sum(row["open_count"] for row in rows), "slowest": rows[0] if rows else None}
+
+
+@register.simple_tag
+def agency_label(name: str, country: str) -> str:
+    """An agency's name and country from a values() row, the country said once."""
+    return _agency_label(name, country)
