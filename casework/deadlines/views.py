@@ -77,8 +77,8 @@ def mine(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "active")
     if state not in STATE_FILTERS:
         state = "active"
-    deadlines = list(
-        selectors.deadlines_mine(user=request.user, states=STATE_FILTERS[state])[:LIST_LIMIT]
+    deadlines = selectors.deadlines_mine_first(
+        user=request.user, states=STATE_FILTERS[state], limit=LIST_LIMIT
     )
     return render(
         request,
@@ -143,7 +143,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 @require_GET
 @in_user_zone
 def board(request: HttpRequest) -> HttpResponse:
-    deadlines = list(selectors.deadlines_unit_board(user=request.user)[:LIST_LIMIT])
+    deadlines = selectors.deadlines_unit_board_first(user=request.user, limit=LIST_LIMIT)
     groups: OrderedDict[str, dict] = OrderedDict()
     for deadline in sorted(
         deadlines, key=lambda d: (d.owner.get_full_name() if d.owner else "~", d.due_at)
