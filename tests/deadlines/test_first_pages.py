@@ -133,3 +133,27 @@ def test_two_queries_when_every_candidate_may_be_seen(
     # need-to-know is then checked on all that was read, which still settles the page.
     with django_assert_num_queries(3):
         selectors.deadlines_mine_first(user=investigator, now=NOW, limit=40)
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        ("investigator", "/deadlines/"),
+        ("supervisor", "/deadlines/"),
+        ("supervisor", "/deadlines/board/"),
+    ],
+)
+def test_a_long_list_loads_every_column_it_shows_at_once(
+    request, client_for, clocks, role, path, django_assert_max_num_queries
+):
+    """The lists load only the columns they show (views.LIST_FIELDS): one they showed but did
+    not load would be fetched clock by clock, dozens of queries here."""
+    from casework.deadlines.views import LIST_FIELDS
+
+    client = client_for(request.getfixturevalue(role))
+    client.get(path)
+    with django_assert_max_num_queries(12):
+        response = client.get(path)
+    assert response.status_code == 200
+    assert response.content.count(b'class="deadline-row') >= 5
+    assert "case__number" in LIST_FIELDS
