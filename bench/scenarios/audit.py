@@ -17,6 +17,8 @@ from bench.generate.base import EPOCH_END
 from casework.audit.models import AuditEvent
 
 from .base import (
+    DAILY_PAGE_MS,
+    DAILY_PAGE_SOURCE,
     NotBuilt,
     Result,
     Run,
@@ -198,28 +200,30 @@ def verify_rate(run: Run) -> list[Result]:
 
 @scenario("pages.audit_search", issue="7")
 def audit_search(run: Run) -> list[Result]:
-    """The audit workspace: one person's year (supervisor, auditor), and one action across the
-    whole trail (auditor), each the first keyset page."""
+    """The audit workspace: one person's year (supervisor, auditor), one action across the
+    whole trail (auditor), and an action that was never recorded (auditor: "any lock-outs?",
+    which has to look at the whole trail to answer "none"), each the first keyset page."""
     url = url_or_not_built(("audit:events", {}), ("audit:search", {}), ("audit:list", {}))
     person = run.personas["investigator"]
-    since = (EPOCH_END - timedelta(days=365)).date().isoformat()
+    # Midnight UTC, as the form reads "since=<date>": a range on occurred_at, as the page's.
+    since = EPOCH_END - timedelta(days=365)
     results = []
     for role, key, query, label, baseline in (
         (
             "supervisor",
             "person",
-            f"person={person.username}&since={since}",
+            f"person={person.username}&since={since.date().isoformat()}",
             "Audit search: one person's year",
             lambda: list(
                 AuditEvent.objects.filter(
-                    actor_id=person.pk, occurred_at__date__gte=since
+                    actor_username=person.username, occurred_at__gte=since
                 ).order_by("-occurred_at", "-id")[:50]
             ),
         ),
         (
             "auditor",
             "person",
-            f"person={person.username}&since={since}",
+            f"person={person.username}&since={since.date().isoformat()}",
             "Audit search: one person's year",
             None,
         ),
@@ -232,6 +236,13 @@ def audit_search(run: Run) -> list[Result]:
                 AuditEvent.objects.filter(action="case.view").order_by("-occurred_at", "-id")[:50]
             ),
         ),
+        (
+            "auditor",
+            "action.none",
+            "action=auth.lock_out",
+            "Audit search: an action never recorded",
+            None,
+        ),
     ):
         results.append(
             page(
@@ -240,8 +251,8 @@ def audit_search(run: Run) -> list[Result]:
                 label=label,
                 role=role,
                 url=f"{url}?{query}",
-                target_ms=500,
-                target_source="harness budget",
+                target_ms=DAILY_PAGE_MS,
+                target_source=DAILY_PAGE_SOURCE,
                 baseline=baseline,
                 baseline_label="plain ORM page of the same events" if baseline else "",
             )

@@ -26,6 +26,10 @@ from bench.scales import Scale
 
 OK, OVER, NOT_BUILT, ERROR = "ok", "over-target", "not-built", "error"
 
+# List pages people open every day (their deadlines, the unit board, the audit searches).
+DAILY_PAGE_MS = 100
+DAILY_PAGE_SOURCE = "issues 16, 26"
+
 
 class NotBuilt(Exception):
     """The measured part of the application does not exist yet."""

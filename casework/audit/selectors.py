@@ -14,6 +14,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, DateTimeField, F, Func, Q, QuerySet, Value
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
@@ -109,12 +110,29 @@ def encode_cursor(event: AuditEvent) -> str:
     return base64.urlsafe_b64encode(token.encode()).decode()
 
 
-def event_search(*, user, filters: EventFilters) -> QuerySet[AuditEvent]:
-    """The trail filtered by person, case, record, action, outcome and time, newest first.
+def actions_starting(prefix: str) -> list[str]:
+    """Every action the trail holds that starts with ``prefix``, in no particular order.
 
-    Ordered on (occurred_at, id) descending, the key of every index on the table, so keyset
-    paging (``filters.cursor``) stays one index range scan however deep one pages.
+    The trail holds about a hundred distinct actions however long it is; this steps from one to
+    the next through the action index (one index descent each) instead of reading events.
+    Searching for each by equality then lets the (action, occurred_at, id) index hand the
+    events over newest first; ``LIKE 'prefix%'`` cannot use that index outside the "C"
+    collation, and would then wade through every newer event of other actions.
     """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE actions(action) AS ("
+            " SELECT min(action) FROM audit_auditevent"
+            " UNION ALL SELECT (SELECT min(e.action) FROM audit_auditevent AS e"
+            "  WHERE e.action > a.action) FROM actions AS a WHERE a.action IS NOT NULL)"
+            " SELECT action FROM actions WHERE action IS NOT NULL"
+        )
+        # str.startswith is what LIKE 'prefix%' with the prefix escaped means.
+        return [action for (action,) in cursor.fetchall() if action.startswith(prefix)]
+
+
+def _search(*, user, filters: EventFilters) -> tuple[QuerySet[AuditEvent], list[str] | None]:
+    """Everything ``event_search`` filters on except the action, and the matching actions."""
     events = events_visible_to(user)
     if filters.person:
         events = events.filter(actor_username=filters.person)
@@ -124,8 +142,6 @@ def event_search(*, user, filters: EventFilters) -> QuerySet[AuditEvent]:
         events = events.filter(object_type=filters.object_type)
     if filters.object_id:
         events = events.filter(object_id=filters.object_id)
-    if filters.action:
-        events = events.filter(action__startswith=filters.action)
     if filters.outcome:
         events = events.filter(outcome=filters.outcome)
     if filters.since:
@@ -134,13 +150,46 @@ def event_search(*, user, filters: EventFilters) -> QuerySet[AuditEvent]:
         events = events.filter(occurred_at__lt=filters.until)
     if filters.cursor:
         moment, pk = decode_cursor(filters.cursor)
-        events = events.filter(Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk))
-    return events.order_by("-occurred_at", "-id")
+        # The first condition is implied by the second; it is there so the index range starts
+        # at the cursor instead of the scan filtering its way down to it.
+        events = events.filter(occurred_at__lte=moment).filter(
+            Q(occurred_at__lt=moment) | Q(occurred_at=moment, pk__lt=pk)
+        )
+    actions = actions_starting(filters.action) if filters.action else None
+    return events.order_by("-occurred_at", "-id"), actions
+
+
+def event_search(*, user, filters: EventFilters) -> QuerySet[AuditEvent]:
+    """The trail filtered by person, case, record, action (a prefix), outcome and time, newest
+    first.
+
+    Ordered on (occurred_at, id) descending, the key of the indexes the searches use, so keyset
+    paging (``filters.cursor``) stays one index range scan however deep one pages.
+    """
+    events, actions = _search(user=user, filters=filters)
+    return events if actions is None else events.filter(action__in=actions)
 
 
 def event_page(*, user, filters: EventFilters, size: int = PAGE_SIZE):
-    """One page and the cursor of the next one (None on the last page)."""
-    rows = list(event_search(user=user, filters=filters)[: size + 1])
+    """One page and the cursor of the next one (None on the last page).
+
+    The same events as ``event_search(...)[:size + 1]``, found in two steps: the ids first,
+    which the (action|actor_username, occurred_at, id) indexes give in order from the index
+    alone, then those rows. Asked for whole rows at once, PostgreSQL walks the occurred_at
+    index instead and reads every newer event of other actions or people to find them (an
+    import of 100,000 referrals put 400 ms in front of "case.view" at national scale). For an
+    action prefix that several actions share, each action's first ids are taken on their own
+    and merged.
+    """
+    events, actions = _search(user=user, filters=filters)
+    if actions is None:
+        ids = events.values("pk")[: size + 1]
+    elif not actions:
+        return [], None
+    else:
+        parts = [events.filter(action=action).values("pk")[: size + 1] for action in actions]
+        ids = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    rows = list(AuditEvent.objects.filter(pk__in=ids).order_by("-occurred_at", "-id")[: size + 1])
     following = encode_cursor(rows[size - 1]) if len(rows) > size else None
     return rows[:size], following
 
@@ -272,8 +321,6 @@ class LedgerStatus:
 
 
 def ledger_status() -> LedgerStatus:
-    from django.db import connection
-
     from . import conf
 
     last = AuditCheckpoint.objects.order_by("-id").first()

@@ -32,6 +32,13 @@ from .ical import calendar_for
 from .models import CalendarFeedToken
 
 LIST_LIMIT = 200
+# What the lists (deadlines/_table.html, the board's grouping) read of each clock; only these
+# are loaded. A column shown later must be added here, or it is fetched row by row.
+LIST_FIELDS = (
+    "reference", "kind", "state", "due_at", "case", "referral", "unit", "owner",
+    "case__number", "referral__source_reference", "unit__name",
+    "owner__username", "owner__first_name", "owner__last_name",
+)  # fmt: skip
 FEED_TOKEN_SESSION_KEY = "deadlines_new_feed_token"
 
 
@@ -77,8 +84,8 @@ def mine(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "active")
     if state not in STATE_FILTERS:
         state = "active"
-    deadlines = list(
-        selectors.deadlines_mine(user=request.user, states=STATE_FILTERS[state])[:LIST_LIMIT]
+    deadlines = selectors.deadlines_mine_first(
+        user=request.user, states=STATE_FILTERS[state], limit=LIST_LIMIT, fields=LIST_FIELDS
     )
     return render(
         request,
@@ -143,7 +150,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
 @require_GET
 @in_user_zone
 def board(request: HttpRequest) -> HttpResponse:
-    deadlines = list(selectors.deadlines_unit_board(user=request.user)[:LIST_LIMIT])
+    deadlines = selectors.deadlines_unit_board_first(
+        user=request.user, limit=LIST_LIMIT, fields=LIST_FIELDS
+    )
     groups: OrderedDict[str, dict] = OrderedDict()
     for deadline in sorted(
         deadlines, key=lambda d: (d.owner.get_full_name() if d.owner else "~", d.due_at)
