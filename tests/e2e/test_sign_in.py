@@ -17,7 +17,9 @@ def test_an_investigator_signs_in_and_sees_the_home_page(page, sign_in_as, inves
 
 def test_a_wrong_password_is_explained_in_the_page(page, sign_in_as, investigator):
     sign_in_as("inv.north", "not-the-password")
-    assert page.get_by_role("alert").inner_text().startswith("The user name or password")
+    alert = page.get_by_role("alert").inner_text()
+    assert alert.startswith("There is a problem")
+    assert "The user name or password is not right" in alert
     assert page.url.endswith("/accounts/sign-in/")
 
 
