@@ -223,14 +223,16 @@ def case_section(*, user, case):
         acknowledgement__isnull=True,
     ).count()
     facts = []
-    if counts["mismatches"] or counts["unacknowledged"]:
-        findings = []
-        if counts["mismatches"]:
-            findings.append(f"{counts['mismatches']} hash mismatch{'es' if counts['mismatches'] != 1 else ''}")
-        if counts["unacknowledged"]:
-            findings.append(f"{counts['unacknowledged']} hand-over{'s' if counts['unacknowledged'] != 1 else ''} not acknowledged")
+    findings = []
+    if counts["mismatches"]:
+        findings.append(f"{counts['mismatches']} hash mismatch(es)")
+    if counts["unacknowledged"]:
+        findings.append(f"{counts['unacknowledged']} hand-over(s) not acknowledged")
+    if findings:
         facts.append(
-            CaseFact(label="Evidence findings", text=", ".join(findings), url="#evidence", alert=True)
+            CaseFact(
+                label="Evidence findings", text=", ".join(findings), url="#evidence", alert=True
+            )
         )
     return CaseSection(
         order=30,

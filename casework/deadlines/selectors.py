@@ -237,9 +237,7 @@ def case_section(*, user, case):
     active = deadlines_for_case(user=user, case=case).filter(state__in=ACTIVE_STATES)
     upcoming = list(active.filter(due_at__gt=now).order_by("due_at", "id")[:10])
     overdue = list(active.filter(due_at__lte=now).order_by("-due_at", "-id")[:10])
-    counts = active.aggregate(
-        open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lte=now))
-    )
+    counts = active.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lte=now)))
     facts = []
     if upcoming:
         nearest = upcoming[0]
