@@ -54,8 +54,18 @@ def _filters(request: HttpRequest, **fixed) -> tuple[EventFilterForm, selectors.
 
 
 def _rows(user, events) -> list[dict]:
+    from casework.cases.models import Case
+
+    # The ledger keeps the case's id; readers know cases by number (one query per page).
+    ids = {event.case_id for event in events if event.case_id}
+    numbers = dict(Case.objects.filter(pk__in=ids).values_list("pk", "number")) if ids else {}
     return [
-        {"event": event, "changes": selectors.changes_shown_to(user, event)} for event in events
+        {
+            "event": event,
+            "changes": selectors.changes_shown_to(user, event),
+            "case_number": numbers.get(event.case_id, ""),
+        }
+        for event in events
     ]
 
 
