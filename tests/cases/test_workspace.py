@@ -104,6 +104,8 @@ def test_a_closed_case_offers_no_action_it_refuses(client_for, investigator, bus
         ("identifiers", "Add identifier"),
     ):
         assert refused not in web.get(f"/cases/{case.number}/{tab}/").content.decode(), tab
+    evidence = web.get(f"/custody/cases/{case.number}/").content.decode()
+    assert "Record a seized item" not in evidence
 
 
 def test_a_deadline_added_from_the_case_leads_back_to_it(client_for, investigator, north_case):
