@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from casework.accounts.choices import Role
 from casework.audit.services import audit_record
@@ -419,4 +420,114 @@ def case_people(case: Case) -> QuerySet:
         User.objects.filter(Q(pk=case.lead_id) | Q(case_assignments__case=case), is_active=True)
         .distinct()
         .order_by("username")
+    )
+
+
+# --- The case page's header and sections ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFact:
+    """One line of the case header another app contributes (``Next deadline``, ``Overdue``).
+    ``due`` is shown with its time left; ``alert`` marks what needs acting on."""
+
+    label: str
+    text: str = ""
+    url: str = ""
+    due: datetime | None = None
+    alert: bool = False
+
+
+@dataclass
+class CaseSection:
+    """One panel of the case page from another app: its template is rendered with
+    ``section`` (this object) in the page's context."""
+
+    order: int
+    anchor: str
+    title: str
+    template: str
+    context: dict
+    facts: list[CaseFact]
+
+
+@dataclass
+class CaseHeader:
+    assignees: list
+    referrals: list
+    matches: list[Case]
+    counts: dict
+    sections: list[CaseSection]
+
+    @property
+    def facts(self) -> list[CaseFact]:
+        return [fact for section in self.sections for fact in section.facts]
+
+
+def _deconfliction_hits(*, user, case: Case) -> list[Case]:
+    """Other cases the viewer may see that hold one of this case's identifiers. Cases the viewer
+    may not see are left out: their existence is told (with the lead to call) only by running
+    deconfliction, which is audited and notifies the other side."""
+    shared = CaseIdentifier.objects.filter(
+        case=case, kind=OuterRef("kind"), normal_value=OuterRef("normal_value")
+    )
+    held = CaseIdentifier.objects.filter(Exists(shared)).exclude(case=case).values("case_id")
+    return list(
+        cases_visible_to(user).filter(pk__in=held).only("number", "title").order_by("number")[:20]
+    )
+
+
+def _count_of(model, **filters):
+    rows = (
+        model.objects.filter(case=OuterRef("pk"), **filters)
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows), 0)
+
+
+def case_header(*, user, case: Case) -> CaseHeader:
+    """Everything the case page shows above and beside its tabs, in a bounded number of
+    queries whatever the case holds. Deadlines, partner requests and evidence come from their
+    apps (each ``AppConfig`` sets ``case_section`` to ``(*, user, case) -> CaseSection`` in
+    ``ready()``), as ``case_open_items`` does, so cases does not import them."""
+    from django.apps import apps
+
+    sections = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, "case_section", None)
+        if provider is not None:
+            sections.append(provider(user=user, case=case))
+    sections.sort(key=lambda section: section.order)
+    counts = (
+        Case.objects.filter(pk=case.pk)
+        .values()
+        .annotate(
+            open_tasks=_count_of(CaseTask, done_at__isnull=True),
+            tasks=_count_of(CaseTask),
+            subjects=_count_of(CaseSubject),
+            identifiers=_count_of(CaseIdentifier),
+            notes=_count_of(CaseNote),
+        )
+        .values("open_tasks", "tasks", "subjects", "identifiers", "notes")
+        .get()
+    )
+    return CaseHeader(
+        assignees=list(case_assignees(case)),
+        referrals=list(
+            case.referrals.order_by("received_at", "pk").only("pk", "case_id", "source_reference")
+        ),
+        matches=_deconfliction_hits(user=user, case=case),
+        counts=counts,
+        sections=sections,
+    )
+
+
+def case_open_tasks(case: Case, *, limit: int = 5) -> list[CaseTask]:
+    return list(
+        CaseTask.objects.filter(case=case, done_at__isnull=True)
+        .select_related("assignee")
+        .order_by(F("due_at").asc(nulls_last=True), "id")[:limit]
     )

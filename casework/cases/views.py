@@ -175,11 +175,14 @@ def _case(request: HttpRequest, number: str, tab: str) -> Case:
 
 def _overview_context(request, case: Case, **forms_given) -> dict:
     unit_people = selectors.unit_investigators(case.unit_id)
+    header = selectors.case_header(user=request.user, case=case)
     return _case_context(
         request,
         case,
         "overview",
-        assignees=list(selectors.case_assignees(case)),
+        header=header,
+        assignees=header.assignees,
+        open_tasks=selectors.case_open_tasks(case),
         pending=selectors.pending_closure(case),
         edit_form=forms_given.get("edit_form")
         or forms.CaseEditForm(initial={"title": case.title, "summary": case.summary}),

@@ -21,3 +21,5 @@ class CustodyConfig(AppConfig):
 
         # Listed on the case's closure checklist (casework.cases.closure).
         self.case_open_items = selectors.case_open_items
+        # A panel of the case page, with its header facts (casework.cases.selectors).
+        self.case_section = selectors.case_section

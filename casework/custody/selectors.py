@@ -202,3 +202,50 @@ def case_open_items(*, case) -> list[OpenItem]:
                 )
             )
     return items
+
+
+def case_section(*, user, case):
+    """The case page's evidence: a short list with each exhibit's holder, and the findings a
+    closing investigator must face (hash mismatches, hand-overs not acknowledged); the full
+    chain and its gaps are in the custody report."""
+    from casework.cases.selectors import CaseFact, CaseSection
+
+    items = item_list(user=user, case=case)
+    shown = list(items[:8])
+    counts = items.aggregate(
+        total=Count("pk"),
+        in_custody=Count("pk", filter=Q(state=ItemState.IN_CUSTODY)),
+        mismatches=Count("pk", filter=Q(hash_mismatch=True)),
+    )
+    counts["unacknowledged"] = CustodyEvent.objects.filter(
+        item__in=items.values("pk"),
+        received_by__isnull=False,
+        acknowledgement__isnull=True,
+    ).count()
+    facts = []
+    findings = []
+    if counts["mismatches"]:
+        findings.append(f"{counts['mismatches']} hash mismatch(es)")
+    if counts["unacknowledged"]:
+        findings.append(f"{counts['unacknowledged']} hand-over(s) not acknowledged")
+    if findings:
+        facts.append(
+            CaseFact(
+                label="Evidence findings", text=", ".join(findings), url="#evidence", alert=True
+            )
+        )
+    return CaseSection(
+        order=30,
+        anchor="evidence",
+        title="Evidence",
+        template="custody/_case_section.html",
+        context={
+            "items": shown,
+            "counts": counts,
+            "more": counts["total"] - len(shown),
+            "list_url": reverse("custody:case-items", args=[case.number]),
+            "report_url": reverse("custody:case-report", args=[case.number]),
+            "create_url": reverse("custody:item-create", args=[case.number]),
+        },
+        facts=facts,
+    )

@@ -24,6 +24,8 @@ class DeadlinesConfig(AppConfig):
 
         # Listed on the case's closure checklist (casework.cases.closure).
         self.case_open_items = selectors.case_open_items
+        # A panel of the case page, with its header facts (casework.cases.selectors).
+        self.case_section = selectors.case_section
 
         from . import handlers  # noqa: F401 - subscribes to referral and case events
         from .rules import triage_clock

@@ -334,3 +334,53 @@ def deadlines_home(*, user, now: datetime | None = None, size: int = 8) -> HomeD
         ),
         older_overdue=mine.filter(due_at__lte=now - RECENT).count(),
     )
+
+
+def case_section(*, user, case):
+    """The case page's deadlines: open ones with time left first (soonest first), then the
+    overdue ones (latest missed first); the header gets the next one and the overdue count."""
+    from django.db.models import Count
+
+    from casework.cases.selectors import CaseFact, CaseSection
+
+    now = timezone.now()
+    active = deadlines_for_case(user=user, case=case).filter(state__in=ACTIVE_STATES)
+    upcoming = list(active.filter(due_at__gt=now).order_by("due_at", "id")[:10])
+    overdue = list(active.filter(due_at__lte=now).order_by("-due_at", "-id")[:10])
+    counts = active.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lte=now)))
+    facts = []
+    if upcoming:
+        nearest = upcoming[0]
+        facts.append(
+            CaseFact(
+                label="Next deadline",
+                text=nearest.get_kind_display(),
+                url=reverse("deadlines:detail", args=[nearest.reference]),
+                due=nearest.due_at,
+            )
+        )
+    else:
+        facts.append(CaseFact(label="Next deadline", text="None open"))
+    facts.append(
+        CaseFact(
+            label="Overdue",
+            text=f"{counts['overdue']} deadline{'s' if counts['overdue'] != 1 else ''} overdue"
+            if counts["overdue"]
+            else "Nothing overdue",
+            url="#deadlines" if counts["overdue"] else "",
+            alert=bool(counts["overdue"]),
+        )
+    )
+    return CaseSection(
+        order=10,
+        anchor="deadlines",
+        title="Deadlines",
+        template="deadlines/_case_section.html",
+        context={
+            "upcoming": upcoming,
+            "overdue": overdue,
+            "counts": counts,
+            "create_url": reverse("deadlines:create") + f"?case={case.number}",
+        },
+        facts=facts,
+    )

@@ -306,6 +306,9 @@ def create(request: HttpRequest) -> HttpResponse:
             error.add_to_form(form)
         else:
             messages.success(request, f"{deadline.get_kind_display()} started.")
+            if request.GET.get("case") == case.number:
+                # Started from the case page: back to it, where the header shows the new clock.
+                return redirect("cases:detail", number=case.number)
             return redirect("deadlines:detail", reference=deadline.reference)
     return render(
         request, "deadlines/create.html", {"form": form}, status=400 if form.errors else 200

@@ -293,3 +293,35 @@ def case_open_items(*, case) -> list[OpenItem]:
         )
         for request in rows
     ]
+
+
+def case_section(*, user, case):
+    """The case page's partner requests: the latest few, and how many are still waiting."""
+    from casework.cases.selectors import CaseFact, CaseSection
+
+    requests = requests_for(user=user, case=case)
+    shown = list(requests[:9])
+    more, shown = len(shown) > 8, shown[:8]
+    waiting = requests.filter(status__in=[RequestStatus.DRAFT, *OPEN_STATUSES]).count()
+    facts = []
+    if waiting:
+        facts.append(
+            CaseFact(
+                label="Partner requests",
+                text=f"{waiting} waiting for an answer or not sent",
+                url="#requests",
+            )
+        )
+    return CaseSection(
+        order=20,
+        anchor="requests",
+        title="Partner requests",
+        template="partners/_case_section.html",
+        context={
+            "requests": shown,
+            "waiting": waiting,
+            "more": more,
+            "list_url": reverse("partners:case", args=[case.number]),
+        },
+        facts=facts,
+    )

@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from casework.accounts.choices import Role
 from casework.audit.services import audit_record
-from casework.cases.selectors import case_get_for
+from casework.cases.selectors import case_get_for, case_is_visible
 from casework.core.csv import csv_lines
 from casework.core.errors import DomainError, FieldError
 
@@ -226,7 +227,11 @@ def _action(request: HttpRequest, pk: int, form_name: str, form, act) -> HttpRes
             error.add_to_form(form)
             refusal = error.text
         else:
+            # An action may name where its result lives (accepting leads to the case).
+            message, target = message if isinstance(message, tuple) else (message, None)
             messages.success(request, message)
+            if target is not None:
+                return redirect(target)
             if selectors.referrals_visible_to(request.user).filter(pk=pk).exists():
                 return redirect("referrals:detail", pk=pk)
             return redirect("referrals:queue")
@@ -273,7 +278,13 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
         referral = services.referral_accept(
             actor=request.user, referral=referral, case=case, title=data.get("title", "")
         )
-        return f"Accepted into case {referral.case.number}."
+        case = referral.case
+        message = f"Accepted into case {case.number}."
+        # The work now happens on the case: land there, unless the accepting user may not see
+        # it (accepted into another lead's case), then the referral as before.
+        if case_is_visible(user=request.user, case=case):
+            return message, reverse("cases:detail", args=[case.number])
+        return message
 
     return _action(request, pk, "accept_form", forms.AcceptForm(request.POST), act)
 

@@ -24,7 +24,7 @@ def test_an_investigator_opens_a_case_and_an_identifier_meets_another_units_case
     page.get_by_label("Priority").select_option("P2")
     page.get_by_role("button", name="Open case").click()
     assert "opened" in page.content()
-    page.get_by_role("link", name="Identifiers").click()
+    page.get_by_role("link", name="Identifiers", exact=True).click()
     page.get_by_label("Kind").select_option("email")
     page.get_by_label("Value, as the source gave it").fill("User_8812@Example.org")
     page.get_by_role("button", name="Add identifier").click()

@@ -47,6 +47,10 @@ def test_an_investigator_triages_a_referral_into_a_new_case(
     page.get_by_role("button", name="Accept").click()
     page.wait_for_load_state()
     assert "Accepted into case NORTH-" in page.get_by_role("status").inner_text()
+    # Accepting lands on the new case; the referral is one link away, in its header.
+    assert "/cases/NORTH-" in page.url
+    page.get_by_role("link", name="Referral E2E-URGENT").click()
+    page.wait_for_load_state()
     assert page.locator("#referral-status").inner_text().startswith("Accepted into a case")
     assert page.get_by_role("button", name="Decline").count() == 0
     screenshot(page, "referral-accepted-inv-north")

@@ -316,7 +316,7 @@ def test_partner_work_on_a_referral_follows_it_into_its_case(
     referral_accept(actor=investigator, referral=referral, case=case)
     body = client_for(investigator).get(f"/partners/cases/{case.number}/").content.decode()
     assert "Asked the hotline" in body
-    assert "on referral SYN-ACCEPT-1" in body
+    assert f'on referral <a href="/referrals/{referral.pk}/">SYN-ACCEPT-1</a>' in body
     listed = (
         api_for(investigator)
         .get("/api/v1/partners/communications/", {"case": case.number})
