@@ -38,12 +38,32 @@ def _plausible_date(value) -> None:
         raise ValidationError(problem, code="implausible_date")
 
 
+_DJANGO_REQUIRED = forms.Field.default_error_messages["required"]
+
+
+def _required_message(name: str, field: forms.Field) -> str:
+    """ "Enter the title." rather than "This field is required.": the error summary lists the
+    messages away from their fields, so each must name what it is about."""
+    label = str(field.label or name.replace("_", " ")).strip().rstrip(":")
+    if label[:1].isupper() and not label[1:2].isupper():
+        label = label[0].lower() + label[1:]
+    if isinstance(field, forms.BooleanField):
+        return f"Tick {label} to go on."
+    verb = "Choose" if isinstance(field, forms.ChoiceField | forms.ModelChoiceField) else "Enter"
+    return f"{verb} {label}."
+
+
 def guard_fields(fields) -> None:
     """Attach the shared validators to each field by its type (idempotent)."""
-    for field in fields.values():
+    for name, field in fields.items():
         if getattr(field, "_casework_guarded", False):
             continue
         field._casework_guarded = True
+        if field.error_messages.get("required") == _DJANGO_REQUIRED:
+            field.error_messages = {
+                **field.error_messages,
+                "required": _required_message(name, field),
+            }
         if isinstance(field, forms.CharField):
             multiline = isinstance(field.widget, forms.Textarea)
             field.validators.append(_SafeText(multiline=multiline, max_length=field.max_length))

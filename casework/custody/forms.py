@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 
 from casework.accounts.models import User
 from casework.cases.selectors import users_who_can_see_case
@@ -40,6 +41,15 @@ def default_zone(user) -> str:
         getattr(user, "time_zone", "")
         or getattr(getattr(user, "unit", None), "time_zone", "")
         or settings.TIME_ZONE
+    )
+
+
+def local_now(zone_name: str) -> datetime:
+    """Now on the reader's wall clock, to the minute: the default of a custody event's time,
+    which is usually recorded as it happens. A seizure is not given one: it is mostly recorded
+    afterwards, and a default nobody changed would put a wrong time in the chain."""
+    return timezone.localtime(timezone.now(), ZoneInfo(zone_name)).replace(
+        second=0, microsecond=0, tzinfo=None
     )
 
 
@@ -245,6 +255,7 @@ class EventForm(LocalTimeMixin, CaseworkForm):
     def __init__(self, *args, item: EvidenceItem, user, **kwargs) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("time_zone", default_zone(user))
+        kwargs["initial"].setdefault("started_at", local_now(kwargs["initial"]["time_zone"]))
         kwargs["initial"].setdefault("expected_last_event", item.last_event_id)
         super().__init__(*args, **kwargs)
         people = unit_people(item.case.unit_id)
@@ -301,6 +312,7 @@ class SignOffForm(LocalTimeMixin, CaseworkForm):
     def __init__(self, *args, item: EvidenceItem, user, **kwargs) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("time_zone", default_zone(user))
+        kwargs["initial"].setdefault("started_at", local_now(kwargs["initial"]["time_zone"]))
         kwargs["initial"].setdefault("expected_last_event", item.last_event_id)
         super().__init__(*args, **kwargs)
 

@@ -2,19 +2,9 @@ from __future__ import annotations
 
 from django import template
 
-from casework.deadlines.selectors import deadlines_home, deadlines_mine
+from casework.deadlines.selectors import deadlines_home
 
 register = template.Library()
-
-HOME_PANEL_SIZE = 5
-
-
-@register.simple_tag
-def next_deadlines_for(user):
-    """The home panel's few next clocks (overdue first); None for people without clocks."""
-    if not user.is_authenticated or not user.has_role("investigator", "supervisor"):
-        return None
-    return list(deadlines_mine(user=user)[:HOME_PANEL_SIZE])
 
 
 @register.simple_tag
