@@ -32,6 +32,7 @@ from casework.audit.services import audit_record
 from casework.cases.closure import OpenItem
 from casework.cases.selectors import case_visibility_q
 from casework.core.errors import NotFound
+from casework.referrals.models import Referral
 from casework.referrals.selectors import referral_visibility_q
 
 from .choices import OPEN_STATUSES, RequestKind, RequestStatus
@@ -129,6 +130,15 @@ def under_record_visibility_q(user) -> Q:
     return on_case | on_referral
 
 
+def _on_case_q(case) -> Q:
+    """Rows of the case, and of the referrals accepted into it (their partner work comes along).
+    The referrals' ids are read first (a case has one or two): with them as a list PostgreSQL
+    sees two small index lookups, where a join or a subquery made it walk every request of the
+    installation newest first (40–50 ms on national data)."""
+    referrals = list(Referral.objects.filter(case=case).values_list("pk", flat=True))
+    return Q(case=case) | Q(referral_id__in=referrals) if referrals else Q(case=case)
+
+
 def communications_visible_to(user) -> QuerySet[Communication]:
     return Communication.objects.filter(under_record_visibility_q(user))
 
@@ -139,7 +149,7 @@ def communications_for(*, user, case=None, referral=None) -> QuerySet[Communicat
     )
     if case is not None:
         # A referral accepted into the case brings its partner work along.
-        communications = communications.filter(Q(case=case) | Q(referral__case=case))
+        communications = communications.filter(_on_case_q(case))
     if referral is not None:
         communications = communications.filter(referral=referral)
     return communications.order_by("-occurred_at", "-id")
@@ -177,7 +187,7 @@ def requests_visible_to(user) -> QuerySet[PartnerRequest]:
 def requests_for(*, user, case=None, referral=None) -> QuerySet[PartnerRequest]:
     requests = requests_visible_to(user).select_related("agency", "contact", "case", "referral")
     if case is not None:
-        requests = requests.filter(Q(case=case) | Q(referral__case=case))
+        requests = requests.filter(_on_case_q(case))
     if referral is not None:
         requests = requests.filter(referral=referral)
     return requests.order_by("-created_at", "-id")
