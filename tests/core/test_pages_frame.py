@@ -35,9 +35,7 @@ def test_it_lists_every_error_once_at_the_top_and_again_at_its_field():
     assert '<a href="#id_count">Enter a whole number.</a>' in summary.group(0)
     assert html.count("Nothing was saved: the case changed meanwhile.") == 1
     assert html.count("Enter title.") == 2  # the summary and the field
-    assert (
-        '<span class="usa-error-message" id="id_title_error">Enter title.</span>' in html
-    )
+    assert '<span class="usa-error-message" id="id_title_error">Enter title.</span>' in html
     assert "title:" not in html.lower()
 
 
