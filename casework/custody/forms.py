@@ -280,6 +280,10 @@ class EventForm(LocalTimeMixin, CaseworkForm):
         data.pop("time_zone", None)
         data["kind"] = self.cleaned_data["kind"]
         data["local_offset_minutes"] = self.cleaned_data.get("local_offset_minutes", 0)
+        if data["kind"] == EventKind.CORRECTION:
+            # A correction is dated when it is recorded (the service does that), not by the
+            # start time the form offers by default for other kinds.
+            data.pop("started_at", None)
         if "seal_numbers" in data:
             data["seal_numbers"] = [s for s in data["seal_numbers"].split(",") if s.strip()]
         return data
