@@ -15,6 +15,7 @@ from celery.schedules import crontab
 
 from .database import database_config
 from .env import ConfigurationError, env_bool, env_int, env_list, env_str
+from .required import base_url, broker_url, email_backend, email_file_path
 from .spectacular import enum_name_overrides
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -197,13 +198,23 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
-# E-mail (notifications, reminders). The console backend prints them in development and demos.
-EMAIL_BACKEND = env_str("CASEWORK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail (notifications, reminders). The console backend prints them in development and demos;
+# production refuses it, since it would print case numbers into the logs and reach nobody.
+EMAIL_BACKEND = email_backend(env_str("CASEWORK_EMAIL_BACKEND"), production=PRODUCTION)
 EMAIL_HOST = env_str("CASEWORK_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("CASEWORK_EMAIL_PORT", 25, minimum=1)
 EMAIL_USE_TLS = env_bool("CASEWORK_EMAIL_USE_TLS", False)
+EMAIL_HOST_USER = env_str("CASEWORK_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("CASEWORK_EMAIL_HOST_PASSWORD", "")
 DEFAULT_FROM_EMAIL = env_str("CASEWORK_EMAIL_FROM", "casework@localhost")
-CASEWORK_BASE_URL = env_str("CASEWORK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The file backend writes one file per message into this folder (Django needs it named).
+EMAIL_FILE_PATH = email_file_path(
+    env_str("CASEWORK_EMAIL_FILE_PATH"),
+    backend=EMAIL_BACKEND,
+    production=PRODUCTION,
+    default=VAR_DIR / "mail",
+)
+CASEWORK_BASE_URL = base_url(env_str("CASEWORK_BASE_URL"), production=PRODUCTION)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("CASEWORK_TIME_ZONE", "UTC")
@@ -298,7 +309,7 @@ API_DOCS_PUBLIC = not PRODUCTION
 
 # Celery: configured once here, used by config/celery.py. Without CELERY_BROKER_URL the
 # broker is kombu's filesystem transport under var/, which needs no server.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost//")
+CELERY_BROKER_URL = broker_url(env_str("CELERY_BROKER_URL"), production=PRODUCTION)
 CELERY_BROKER_FOLDER = Path(env_str("CASEWORK_BROKER_DIR", str(VAR_DIR / "broker")))
 if CELERY_BROKER_URL.startswith("filesystem"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -316,7 +327,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env_str(
+    "CASEWORK_BEAT_SCHEDULE_FILE", str(VAR_DIR / "celerybeat-schedule")
+)
+# Beat's own scheduler, which creates the schedule file's folder before opening it.
+CELERY_BEAT_SCHEDULER = "config.celery:CaseworkScheduler"
 CELERY_HEARTBEAT_SECONDS = env_int("CASEWORK_HEARTBEAT_SECONDS", 60, minimum=5)
 # The beat schedule lives in code: one entry per periodic task, each a thin wrapper over a service.
 CELERY_BEAT_SCHEDULE = {
@@ -344,6 +359,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=40, hour=3),
     },
 }
+
+# Audit ledger (casework/audit/conf.py reads these). The signing key never enters the database;
+# production workers refuse to start without it (config/startup.py).
+AUDIT_SIGNING_KEY_FILE = env_str("CASEWORK_AUDIT_SIGNING_KEY_FILE", "")
+AUDIT_CHECKPOINT_DIR = env_str("CASEWORK_AUDIT_CHECKPOINT_DIR", "")
+AUDIT_LOG_ORIGIN = env_str("CASEWORK_AUDIT_LOG_ORIGIN", "casework.invalid/audit")
+AUDIT_SIGN_SECONDS = env_int("CASEWORK_AUDIT_SIGN_SECONDS", 60, minimum=0)
+AUDIT_SEAL_ALERT_SECONDS = env_int("CASEWORK_AUDIT_SEAL_ALERT_SECONDS", 300, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from .env import ConfigurationError
 
 EXIT_CONFIGURATION = 2
+
+# Commands that sign audit checkpoints or derive the published verifier key from the private
+# key; like the workers (which run the sealing task), they need the key and check it first.
+SIGNING_COMMANDS = frozenset({"verify_audit", "audit_proof"})
 
 
 def explain(exc: BaseException) -> str | None:
@@ -46,7 +51,40 @@ def guarded(func: Callable[[], object]) -> object:
         raise SystemExit(EXIT_CONFIGURATION) from None
 
 
+def load_settings() -> None:
+    from django.conf import settings
+
+    settings.INSTALLED_APPS  # noqa: B018 - forces settings to load, so bad config fails in one line
+
+
+def require_signing_key() -> None:
+    """Production processes that sign checkpoints refuse to start without a usable key.
+
+    Without this a worker started and then failed every sealing task, every 10 seconds, with
+    a traceback. Web processes do not sign and need not hold the key (least exposure)."""
+    from django.conf import settings
+
+    if not settings.PRODUCTION:
+        return  # development makes a key under var/audit/ on first use
+    if not settings.AUDIT_SIGNING_KEY_FILE:
+        raise ConfigurationError(
+            "CASEWORK_AUDIT_SIGNING_KEY_FILE must name the audit signing key in production "
+            "(create one with 'python manage.py audit_keygen PATH')."
+        )
+    from casework.audit.keys import problem
+
+    trouble = problem(Path(settings.AUDIT_SIGNING_KEY_FILE))
+    if trouble:
+        raise ConfigurationError(trouble)
+
+
 def run_or_explain(argv: list[str]) -> None:
     from django.core.management import execute_from_command_line
 
-    guarded(lambda: execute_from_command_line(argv))
+    def run() -> None:
+        if len(argv) > 1 and argv[1] in SIGNING_COMMANDS:
+            load_settings()
+            require_signing_key()
+        execute_from_command_line(argv)
+
+    guarded(run)

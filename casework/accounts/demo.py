@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Permission
-
 from .choices import Role
 from .models import Unit, User
-from .services import roles_ensure, user_create
+from .services import roles_ensure, unit_ensure, user_create, user_grant_role
 
 DEMO_PASSWORD = "casework-demo-2026"
 
@@ -26,25 +24,24 @@ DEMO_USERS = (
     ("admin", "Robin", "Admin", None, [Role.ADMINISTRATOR]),
 )
 
-ADMINISTRATOR_MODEL_PERMISSIONS = (
-    "accounts.user",
-    "accounts.unit",
-    "auth.group",
-    "authtoken.token",
-)
-
 
 def seed_accounts() -> int:
     """Create what is missing; never reset a password someone may have changed."""
     roles_ensure()
     units = {}
     for code, name, prefix, zone in DEMO_UNITS:
-        units[code], _ = Unit.objects.get_or_create(
-            code=code, defaults={"name": name, "case_prefix": prefix, "time_zone": zone}
-        )
+        # A demo unit someone renamed in the administration is theirs to keep.
+        if not Unit.objects.filter(code=code).exists():
+            unit_ensure(code=code, name=name, case_prefix=prefix, time_zone=zone, actor=None)
+        units[code] = Unit.objects.get(code=code)
     created = 0
     for username, first, last, unit_code, roles in DEMO_USERS:
-        if User.objects.filter(username=username).exists():
+        existing = User.objects.filter(username=username).first()
+        if existing is not None:
+            # Installations seeded before roles carried their permissions: the role's group
+            # now holds them, and the role still opens the administration.
+            for role in roles:
+                user_grant_role(user=existing, role=role, actor=None)
             continue
         user_create(
             username=username,
@@ -57,12 +54,4 @@ def seed_accounts() -> int:
             email=f"{username}@casework.invalid",
         )
         created += 1
-    admin = User.objects.get(username="admin")
-    if not admin.is_staff:
-        admin.is_staff = True
-        admin.save(update_fields=["is_staff"])
-    for app_label, model in (label.split(".") for label in ADMINISTRATOR_MODEL_PERMISSIONS):
-        admin.user_permissions.add(
-            *Permission.objects.filter(content_type__app_label=app_label, content_type__model=model)
-        )
     return created

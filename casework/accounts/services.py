@@ -8,11 +8,13 @@ out. A lock stops every credential of the account (``selectors.user_may_sign_in`
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth.forms import UsernameField
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -23,17 +25,75 @@ from casework.audit.choices import Outcome
 from casework.audit.services import audit_record
 from casework.core import context
 from casework.core.errors import DomainError
+from casework.core.validation import clean_text
 
 from .choices import Role
 from .models import SignInFailure, Unit, User
+from .roles import ROLE_PERMISSIONS, STAFF_ROLES
 
 USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
 
 
-def roles_ensure() -> None:
-    """Create the four role groups if missing (idempotent)."""
+@transaction.atomic
+def roles_ensure() -> list[str]:
+    """Create the role groups and grant each its permissions (``roles.ROLE_PERMISSIONS``).
+
+    Idempotent, and additive: a permission an agency granted a group by hand is kept. Returns
+    what it changed ("created group auditor", "administrator: +accounts.add_user"), empty when
+    everything was in place."""
+    changed = []
     for role in Role.values:
-        Group.objects.get_or_create(name=role)
+        group, created = Group.objects.get_or_create(name=role)
+        if created:
+            changed.append(f"created group {role}")
+        wanted = Q(pk__in=[])
+        for app_label, model, actions in ROLE_PERMISSIONS[role]:
+            wanted |= Q(
+                content_type__app_label=app_label,
+                content_type__model=model,
+                codename__in=[f"{action}_{model}" for action in actions],
+            )
+        missing = Permission.objects.filter(wanted).exclude(group=group)
+        added = [
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in missing.select_related("content_type")
+        ]
+        if added:
+            group.permissions.add(*missing)
+            changed.append(f"{role}: +{', +'.join(sorted(added))}")
+    if changed:
+        audit_record(
+            actor=None,
+            action="roles.ensure",
+            object_type="auth.group",
+            details={"changes": changed},
+        )
+    return changed
+
+
+@transaction.atomic
+def user_grant_role(*, user: User, role: str, actor: User | None) -> bool:
+    """Give ``user`` a role (and the administration, for the roles that use it); False when they
+    had it already. Used by ``bootstrap`` for the first administrator and by ``seed_demo``."""
+    if role not in Role.values:
+        raise DomainError(f"Unknown role: {role}.", field="roles")
+    group = Group.objects.get(name=role)
+    staff = role in STAFF_ROLES and not user.is_staff
+    had_role = user.groups.filter(pk=group.pk).exists()
+    if had_role and not staff:
+        return False
+    user.groups.add(group)
+    if staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.__dict__.pop("role_names", None)
+    audit_record(
+        actor=actor,
+        action="user.grant_role",
+        target=user,
+        details={"username": user.username, "role": role, "staff": user.is_staff},
+    )
+    return True
 
 
 @transaction.atomic
@@ -167,6 +227,7 @@ def user_create(
         first_name=first_name,
         last_name=last_name,
         email=email,
+        is_staff=bool(STAFF_ROLES & set(roles)),
     )
     user.set_password(password)
     user.save()
@@ -259,4 +320,62 @@ def two_factor_check(*, user: User, device, token: str) -> bool:
         audit_record(actor=user, action="auth.two_factor_enrolled", target=user)
     else:
         audit_record(actor=user, action="auth.two_factor_verified", target=user)
+    return True
+
+
+UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+CASE_PREFIX = re.compile(r"^[A-Z][A-Z0-9]*$")
+
+
+def unit_check(*, code: str, name: str, case_prefix: str, time_zone: str) -> dict[str, str]:
+    """The unit's fields cleaned, or ``DomainError`` naming the first field that is wrong."""
+    code = clean_text(code, field="code", max_length=40, required=True)
+    if not UNIT_CODE.match(code):
+        raise DomainError("Use lower-case letters, digits, - and _ (such as north).", field="code")
+    name = clean_text(name, field="name", max_length=200, required=True)
+    case_prefix = clean_text(case_prefix, field="case_prefix", max_length=12, required=True)
+    if not CASE_PREFIX.match(case_prefix):
+        raise DomainError(
+            "Use capital letters and digits, starting with a letter (such as NORTH): case "
+            "numbers begin with it.",
+            field="case_prefix",
+        )
+    time_zone = clean_text(time_zone or "UTC", field="time_zone", max_length=64)
+    try:
+        ZoneInfo(time_zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise DomainError(
+            f"{time_zone} is not a time zone: use a name such as Europe/London.",
+            field="time_zone",
+        ) from None
+    return {"code": code, "name": name, "case_prefix": case_prefix, "time_zone": time_zone}
+
+
+@transaction.atomic
+def unit_ensure(
+    *, code: str, name: str, case_prefix: str, time_zone: str, actor: User | None
+) -> bool:
+    """Create the unit if missing; True when created.
+
+    A unit that exists with the same fields is left alone (so ``bootstrap`` runs again without
+    change). One that differs is refused, not changed: its case prefix is in every case number
+    already issued, so differences are for a person to settle in the administration."""
+    fields = unit_check(code=code, name=name, case_prefix=case_prefix, time_zone=time_zone)
+    existing = Unit.objects.select_for_update().filter(code=fields["code"]).first()
+    if existing is not None:
+        for field, value in fields.items():
+            if getattr(existing, field) != value:
+                raise DomainError(
+                    f"Unit {existing.code} exists with {field} {getattr(existing, field)!r}, "
+                    f"not {value!r}: change it in the administration, not here.",
+                    field=field,
+                )
+        return False
+    if Unit.objects.filter(case_prefix=fields["case_prefix"]).exists():
+        raise DomainError(
+            f"Another unit already numbers its cases {fields['case_prefix']}-….",
+            field="case_prefix",
+        )
+    unit = Unit.objects.create(**fields)
+    audit_record(actor=actor, action="unit.create", target=unit, details=fields)
     return True

@@ -1,4 +1,4 @@
-"""Audit settings, read from the environment through Django settings with safe defaults.
+"""Audit settings, from Django settings (``config/settings.py`` reads the environment).
 
 ``CASEWORK_AUDIT_SIGNING_KEY_FILE``  Ed25519 private key (PEM, PKCS#8). Never in the database.
     In development a key is generated under ``var/audit/`` on first use; in production the
@@ -13,16 +13,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from django.conf import settings
 
 
-def _setting(name: str, environment: str, default):
-    if hasattr(settings, name):
-        return getattr(settings, name)
-    return os.environ.get(environment) or default
+def _setting(name: str, default):
+    value = getattr(settings, name, None)
+    return default if value is None or value == "" else value
 
 
 def var_dir() -> Path:
@@ -34,22 +32,22 @@ def is_production() -> bool:
 
 
 def signing_key_file() -> Path | None:
-    value = _setting("AUDIT_SIGNING_KEY_FILE", "CASEWORK_AUDIT_SIGNING_KEY_FILE", "")
+    value = _setting("AUDIT_SIGNING_KEY_FILE", "")
     return Path(value) if value else None
 
 
 def checkpoint_dir() -> Path:
-    value = _setting("AUDIT_CHECKPOINT_DIR", "CASEWORK_AUDIT_CHECKPOINT_DIR", "")
+    value = _setting("AUDIT_CHECKPOINT_DIR", "")
     return Path(value) if value else var_dir() / "audit" / "checkpoints"
 
 
 def log_origin() -> str:
-    return str(_setting("AUDIT_LOG_ORIGIN", "CASEWORK_AUDIT_LOG_ORIGIN", "casework.invalid/audit"))
+    return str(_setting("AUDIT_LOG_ORIGIN", "casework.invalid/audit"))
 
 
 def sign_interval_seconds() -> int:
-    return int(_setting("AUDIT_SIGN_SECONDS", "CASEWORK_AUDIT_SIGN_SECONDS", 60))
+    return int(_setting("AUDIT_SIGN_SECONDS", 60))
 
 
 def seal_alert_seconds() -> int:
-    return int(_setting("AUDIT_SEAL_ALERT_SECONDS", "CASEWORK_AUDIT_SEAL_ALERT_SECONDS", 300))
+    return int(_setting("AUDIT_SEAL_ALERT_SECONDS", 300))

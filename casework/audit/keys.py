@@ -35,27 +35,57 @@ def key_path() -> Path:
 
 
 def generate(path: Path) -> Ed25519PrivateKey:
+    """Write a new key to ``path``, readable by its owner only; ``FileExistsError`` if a file is
+    there already (a key is never overwritten: checkpoints it signed would stop verifying)."""
     key = Ed25519PrivateKey.generate()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
+        # Whatever the umask left, the key is the owner's alone.
+        os.fchmod(handle.fileno(), 0o600)
         handle.write(pem)
     return key
 
 
+def problem(path: Path) -> str | None:
+    """Why the key at ``path`` cannot sign checkpoints, in one sentence; None when it can."""
+    if not path.exists():
+        return (
+            f"The audit signing key {path} does not exist: create it with "
+            f"'python manage.py audit_keygen {path}'."
+        )
+    if not path.is_file() or not os.access(path, os.R_OK):
+        return (
+            f"The audit signing key {path} cannot be read by this user: make it a file owned by "
+            "the user the workers run as, with permissions 0600."
+        )
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError):
+        return f"The audit signing key {path} is not an unencrypted PEM private key."
+    if not isinstance(key, Ed25519PrivateKey):
+        return f"The audit signing key {path} is not an Ed25519 key."
+    return None
+
+
 def signing_key() -> Ed25519PrivateKey:
     path = key_path()
-    if not path.exists():
-        if conf.is_production():
-            raise ImproperlyConfigured(f"The audit signing key {path} does not exist.")
+    if not path.exists() and not conf.is_production():
         try:
             return generate(path)
         except FileExistsError:  # another process generated it a moment ago
             pass
+    trouble = problem(path)
+    if trouble:
+        raise ImproperlyConfigured(trouble)
+    return signing_key_at(path)
+
+
+def signing_key_at(path: Path) -> Ed25519PrivateKey:
+    """The key in ``path``, which ``problem(path)`` found usable."""
     key = load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ImproperlyConfigured(f"The audit signing key {path} is not an Ed25519 key.")
+    assert isinstance(key, Ed25519PrivateKey)
     return key
 
 
@@ -63,6 +93,6 @@ def public_key() -> Ed25519PublicKey:
     return signing_key().public_key()
 
 
-def verifier_key() -> str:
+def verifier_key(key: Ed25519PrivateKey | None = None) -> str:
     """The published verifier key (``name+keyid+base64``) for checkpoints of this log."""
-    return notes.verifier_key(conf.log_origin(), public_key())
+    return notes.verifier_key(conf.log_origin(), (key or signing_key()).public_key())

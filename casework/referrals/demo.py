@@ -34,22 +34,7 @@ DEMO_REFERRALS = (
 )
 
 
-def _let_administrators_keep_incident_types() -> None:
-    from django.contrib.auth.models import Permission
-
-    from casework.accounts.choices import Role
-
-    permissions = Permission.objects.filter(
-        content_type__app_label="referrals",
-        content_type__model="incidenttype",
-        codename__in=["add_incidenttype", "change_incidenttype", "view_incidenttype"],
-    )
-    for admin in User.objects.filter(groups__name=Role.ADMINISTRATOR, is_staff=True):
-        admin.user_permissions.add(*permissions)
-
-
 def seed(*, stdout) -> None:
-    _let_administrators_keep_incident_types()
     users = {u.username: u for u in User.objects.filter(username__in=["inv.north", "inv.south"])}
     if len(users) < 2:
         stdout.write("referrals: demo users missing, skipped")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from importlib import import_module
 from importlib.util import find_spec
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from casework.accounts.demo import DEMO_PASSWORD, DEMO_USERS, seed_accounts
@@ -21,6 +22,13 @@ class Command(BaseCommand):
     help = "Create demo units, users and synthetic, neutral records. Safe to run again."
 
     def handle(self, *args, **options) -> None:
+        if settings.PRODUCTION:
+            # The demo users share a password printed in the README.
+            raise CommandError(
+                "seed_demo refuses to run in production (DJANGO_ENV=production): its users "
+                "share a published password; set up an installation with 'manage.py bootstrap'.",
+                returncode=2,
+            )
         with transaction.atomic():
             # Every demo record is written through an audited service, so an unchanged count
             # of audit events means this run added nothing.

@@ -1,0 +1,98 @@
+"""What production cannot run without, each checked where the setting is read.
+
+Every check here once let production start and fail later, out of sight: without a broker URL
+the single-machine filesystem broker was used silently; without a base URL e-mail links pointed
+at 127.0.0.1; the console e-mail backend printed case numbers into the logs and reached nobody;
+the file backend, named without a folder, failed at the first e-mail with a TypeError. Each
+function returns the value to use or raises ``ConfigurationError`` with one sentence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .env import ConfigurationError
+
+EMBEDDED_BROKER = "filesystem://localhost//"
+_SERVER_BROKERS = ("redis", "rediss", "amqp", "amqps", "pyamqp", "librabbitmq", "sentinel")
+
+EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "memory": "django.core.mail.backends.locmem.EmailBackend",
+    "dummy": "django.core.mail.backends.dummy.EmailBackend",
+}
+# Backends that deliver nothing: fine on a laptop, a silent loss of every reminder in production.
+_NOT_DELIVERING = {EMAIL_BACKENDS[name] for name in ("console", "memory", "dummy")}
+
+
+def broker_url(value: str | None, *, production: bool) -> str:
+    if not value:
+        if production:
+            raise ConfigurationError(
+                "CELERY_BROKER_URL must be set in production to your Redis or RabbitMQ "
+                "(redis://host:6379/0 or amqp://user:password@host:5672//): the embedded "
+                "filesystem broker serves one machine only."
+            )
+        return EMBEDDED_BROKER
+    scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+    if production and scheme not in _SERVER_BROKERS:
+        raise ConfigurationError(
+            f"CELERY_BROKER_URL must be a Redis or RabbitMQ URL in production (redis://… or "
+            f"amqp://…), not {scheme or value!r}."
+        )
+    return value
+
+
+def base_url(value: str | None, *, production: bool) -> str:
+    if not value:
+        if production:
+            raise ConfigurationError(
+                "CASEWORK_BASE_URL must be set in production to the address people open "
+                "Casework at (such as https://casework.example.org): links in e-mails and the "
+                "calendar feed start with it."
+            )
+        return "http://127.0.0.1:8000"
+    parts = urlsplit(value)
+    wanted = ("https",) if production else ("http", "https")
+    if parts.scheme not in wanted or not parts.hostname or parts.query or parts.fragment:
+        example = "https://casework.example.org"
+        why = " (production cookies are sent over HTTPS only)" if production else ""
+        raise ConfigurationError(
+            f"CASEWORK_BASE_URL={value!r} must be an address such as {example}{why}."
+        )
+    return value.rstrip("/")
+
+
+def email_backend(value: str | None, *, production: bool) -> str:
+    if not value:
+        if production:
+            raise ConfigurationError(
+                "CASEWORK_EMAIL_BACKEND must be set in production (smtp, with "
+                "CASEWORK_EMAIL_HOST; or file, with CASEWORK_EMAIL_FILE_PATH): the default "
+                "console backend delivers nothing and prints case numbers into the logs."
+            )
+        return EMAIL_BACKENDS["console"]
+    backend = EMAIL_BACKENDS.get(value.strip().lower(), value.strip())
+    if production and backend in _NOT_DELIVERING:
+        raise ConfigurationError(
+            f"CASEWORK_EMAIL_BACKEND={value!r} delivers no e-mail: use smtp or file in production."
+        )
+    return backend
+
+
+def email_file_path(
+    value: str | None, *, backend: str, production: bool, default: Path
+) -> str | None:
+    if backend != EMAIL_BACKENDS["file"]:
+        return value or None
+    if not value and production:
+        raise ConfigurationError(
+            "CASEWORK_EMAIL_FILE_PATH must name the folder the file e-mail backend writes into."
+        )
+    path = Path(value) if value else default
+    if path.exists() and not path.is_dir():
+        raise ConfigurationError(f"CASEWORK_EMAIL_FILE_PATH={str(path)!r} is not a folder.")
+    return str(path)

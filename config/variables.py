@@ -1,0 +1,190 @@
+"""Every environment variable Casework reads, in one list: the README and the operations guide
+print it as their settings table, and ``tests/core/test_settings_registry.py`` fails when the
+code reads a variable missing here or a table misses a variable listed here.
+
+Add a variable here in the same change that reads it; ``python -m config.variables`` prints the
+Markdown table to paste into ``README.md`` ("Configuration") and ``docs/operations.md``
+("Settings").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    default: str  # as an operator reads it in the table (Markdown)
+    meaning: str
+    production: str = ""  # "required", "required on workers", … ; empty when optional
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable(
+        "DJANGO_ENV",
+        "`development`",
+        "`production` refuses to start without the settings marked required, and turns on "
+        "HTTPS-only cookies, HSTS and the redirect to HTTPS",
+        "`production`",
+    ),
+    Variable(
+        "DJANGO_SECRET_KEY",
+        "a development-only key",
+        "at least 50 random characters in production",
+        "required",
+    ),
+    Variable(
+        "DJANGO_ALLOWED_HOSTS",
+        "`127.0.0.1,localhost,[::1]`",
+        "comma-separated host names Casework answers to",
+        "required",
+    ),
+    Variable(
+        "DJANGO_CSRF_TRUSTED_ORIGINS",
+        "none",
+        "origins such as `https://casework.example.org` (production)",
+    ),
+    Variable("DJANGO_DEBUG", "`false`", "Django's debug pages; development only"),
+    Variable(
+        "DATABASE_URL",
+        "embedded cluster under `var/pgdata`",
+        "`postgresql://user:password@host:5432/name`",
+        "required",
+    ),
+    Variable(
+        "CASEWORK_DB_CONN_MAX_AGE",
+        "`300`",
+        "seconds a database connection is kept between requests (keep above 0)",
+    ),
+    Variable("CASEWORK_PGDATA", "`var/pgdata`", "where the embedded cluster lives (development)"),
+    Variable("CASEWORK_TEST_DB_NAME", "`test_casework`", "name of the test database (tests only)"),
+    Variable(
+        "CASEWORK_TEST_DB_SUFFIX", "the process id", "suffix of the per-run test database (tests)"
+    ),
+    Variable(
+        "CELERY_BROKER_URL",
+        "`filesystem://` (under `var/broker`)",
+        "`redis://…` or `amqp://…`; the filesystem broker serves one machine only",
+        "required",
+    ),
+    Variable("CASEWORK_BROKER_DIR", "`var/broker`", "folder of the embedded broker (development)"),
+    Variable(
+        "CASEWORK_BEAT_SCHEDULE_FILE",
+        "`var/celerybeat-schedule`",
+        "where beat keeps when each periodic task last ran (its folder is created if missing)",
+    ),
+    Variable(
+        "CASEWORK_HEARTBEAT_SECONDS",
+        "`60`",
+        "how often the scheduler and workers prove they are alive",
+    ),
+    Variable(
+        "CASEWORK_DEADLINES_SWEEP_SECONDS",
+        "`60`",
+        "how often missed deadlines are marked, escalated and reminders claimed (at least 10)",
+    ),
+    Variable(
+        "CASEWORK_BASE_URL",
+        "`http://127.0.0.1:8000`",
+        "the address people open Casework at; links in e-mails and the calendar feed start "
+        "with it (`https://…` in production)",
+        "required",
+    ),
+    Variable(
+        "CASEWORK_EMAIL_BACKEND",
+        "`console` (prints e-mails)",
+        "`smtp`, `file` or a Django backend's dotted path; the console, memory and dummy "
+        "backends are refused in production",
+        "required",
+    ),
+    Variable("CASEWORK_EMAIL_HOST", "`localhost`", "SMTP server"),
+    Variable("CASEWORK_EMAIL_PORT", "`25`", "SMTP port"),
+    Variable("CASEWORK_EMAIL_USE_TLS", "`false`", "STARTTLS to the SMTP server"),
+    Variable("CASEWORK_EMAIL_HOST_USER", "none", "SMTP user name, when the server asks for one"),
+    Variable("CASEWORK_EMAIL_HOST_PASSWORD", "none", "SMTP password, when the server asks for one"),
+    Variable("CASEWORK_EMAIL_FROM", "`casework@localhost`", "sender address of every e-mail"),
+    Variable(
+        "CASEWORK_EMAIL_FILE_PATH",
+        "`var/mail` (development)",
+        "folder the `file` backend writes one file per e-mail into",
+        "with the `file` backend",
+    ),
+    Variable(
+        "CASEWORK_AUDIT_SIGNING_KEY_FILE",
+        "`var/audit/signing-key.pem`, made on first use (development)",
+        "Ed25519 key that signs audit checkpoints; create it with `manage.py audit_keygen PATH`",
+        "required on workers",
+    ),
+    Variable(
+        "CASEWORK_AUDIT_CHECKPOINT_DIR",
+        "`var/audit/checkpoints`",
+        "where signed checkpoints are written; storage the database administrators cannot write",
+    ),
+    Variable(
+        "CASEWORK_AUDIT_LOG_ORIGIN",
+        "`casework.invalid/audit`",
+        "the log's name in every checkpoint and in the verifier key",
+    ),
+    Variable("CASEWORK_AUDIT_SEAL_SECONDS", "`10`", "how often new audit events are sealed"),
+    Variable("CASEWORK_AUDIT_SIGN_SECONDS", "`60`", "at most how often a new checkpoint is signed"),
+    Variable(
+        "CASEWORK_AUDIT_SEAL_ALERT_SECONDS",
+        "`300`",
+        'age of the oldest unsealed event that raises "sealing is behind"',
+    ),
+    Variable(
+        "CASEWORK_OVERSIGHT_WORKERS",
+        "`2`",
+        "database connections the oversight dashboard uses at once",
+    ),
+    Variable(
+        "CASEWORK_REQUIRE_2FA",
+        "`true` (`false` under `make run`)",
+        "TOTP two-factor sign-in for everyone; cannot be off in production",
+    ),
+    Variable(
+        "CASEWORK_SESSION_IDLE_MINUTES",
+        "`30`",
+        "sign out after this long without activity (CJIS AC-11)",
+    ),
+    Variable(
+        "CASEWORK_SESSION_MAX_HOURS", "`12`", "sign in again after this long however active (IA-11)"
+    ),
+    Variable("CASEWORK_LOCKOUT_FAILURES", "`5`", "failed sign-ins that lock an account (AC-7)…"),
+    Variable(
+        "CASEWORK_LOCKOUT_WINDOW_MINUTES",
+        "`15`",
+        "…within this window; an administrator releases it",
+    ),
+    Variable("CASEWORK_INACTIVE_DAYS", "`90`", "accounts unused this long are disabled (AC-2(3))"),
+    Variable("CASEWORK_TIME_ZONE", "`UTC`", "default display time zone"),
+    Variable("CASEWORK_MAX_REQUEST_BYTES", "`10485760`", "largest accepted request body"),
+    Variable(
+        "CASEWORK_SSL_REDIRECT",
+        "`true` in production",
+        "redirect HTTP to HTTPS (off if the proxy does it)",
+    ),
+    Variable("CASEWORK_HSTS_SECONDS", "`31536000` in production", "HSTS max-age"),
+    Variable("CASEWORK_LOG_LEVEL", "`INFO`", "log level; every log line carries the request id"),
+    Variable("CASEWORK_PORT", "`8000`", "port of `make run`"),
+)
+
+BY_NAME = {variable.name: variable for variable in VARIABLES}
+
+
+def markdown_table() -> str:
+    rows = [
+        "| variable | default | production | meaning |",
+        "|---|---|---|---|",
+    ]
+    for variable in VARIABLES:
+        rows.append(
+            f"| `{variable.name}` | {variable.default} | {variable.production} "
+            f"| {variable.meaning} |"
+        )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
