@@ -71,6 +71,9 @@ def test_production_settings_pass_the_deployment_check():
         DJANGO_SECRET_KEY=GOOD_SECRET,
         DJANGO_ALLOWED_HOSTS="casework.example",
         DATABASE_URL="postgresql://casework@127.0.0.1:5432/casework",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        CASEWORK_BASE_URL="https://casework.example",
+        CASEWORK_EMAIL_BACKEND="smtp",
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
