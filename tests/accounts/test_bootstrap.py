@@ -27,7 +27,12 @@ pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "lantern-orchard-42-quietly"
-UNITS = "code,name,case_prefix,time_zone\nnorth,North Unit,NORTH,Europe/London\n\nsouth,South Unit,SOUTH,\n"
+UNITS = (
+    "code,name,case_prefix,time_zone\n"
+    "north,North Unit,NORTH,Europe/London\n"
+    "\n"
+    "south,South Unit,SOUTH,\n"
+)
 
 
 @pytest.fixture

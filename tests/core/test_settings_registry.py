@@ -39,9 +39,13 @@ def variables_read_by_the_code() -> dict[str, str]:
                     literal = node.args[0]
             elif isinstance(node, ast.Subscript) and "environ" in ast.unparse(node.value):
                 literal = node.slice
-            if isinstance(literal, ast.Constant) and isinstance(literal.value, str):
-                if NAME.match(literal.value) and literal.value not in NOT_SETTINGS:
-                    found.setdefault(literal.value, f"{path.relative_to(ROOT)}:{node.lineno}")
+            if (
+                isinstance(literal, ast.Constant)
+                and isinstance(literal.value, str)
+                and NAME.match(literal.value)
+                and literal.value not in NOT_SETTINGS
+            ):
+                found.setdefault(literal.value, f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
 
 
