@@ -32,6 +32,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, help="requests per page (default: by scale)")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument(
+        "--load-seconds",
+        type=float,
+        help="web.load: seconds per gunicorn configuration (default 20; 2 at tiny scale)",
+    )
+    parser.add_argument(
+        "--load-clients", type=int, default=4, help="web.load: concurrent signed-in clients"
+    )
+    parser.add_argument(
         "--check-references",
         action="store_true",
         help="keep row triggers (foreign-key checks) on while loading: slower",
@@ -139,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
             personas=personas(),
             samples=args.samples or scale.samples,
             say=say,
+            load_seconds=args.load_seconds,
+            load_clients=args.load_clients,
         )
         prefixes = [p.strip() for p in args.only.split(",") if p.strip()]
         results = []

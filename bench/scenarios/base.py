@@ -89,6 +89,9 @@ class Run:
     personas: dict[str, Any]
     samples: int
     say: Callable[[str], None] = print
+    # The web-tier load scenario: seconds per configuration (None: by scale) and clients.
+    load_seconds: float | None = None
+    load_clients: int = 4
 
     def client_for(self, role: str) -> Client:
         return signed_in_client(self.personas[role])
