@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -72,19 +72,22 @@ def web_load(run: Run) -> list[Result]:
     clients = run.load_clients
     results = []
     for workers in WORKER_COUNTS:
-        with gunicorn(workers) as port:
+        with gunicorn(workers) as (port, pid):
             for path in (*pages, static(STATIC_FILE)):  # warm every worker's caches
                 for _ in range(workers * 2):
                     request(port, path, cookie)
-            baseline = hammer(port, [static(STATIC_FILE)], {}, clients, seconds)
-            measured = hammer(port, pages, cookie, clients, seconds)
+            baseline = with_cpu(
+                pid, lambda: hammer(port, [static(STATIC_FILE)], {}, clients, seconds)
+            )
+            measured = with_cpu(pid, lambda: hammer(port, pages, cookie, clients, seconds))
         if not measured["requests"] or not baseline["requests"]:
             failures = {"case pages": measured["failures"], "static": baseline["failures"]}
             note = f"{workers} worker(s): no request answered 200: {failures}"
             return [Result("web.load", "Web tier under load", status=ERROR, note=note)]
         run.say(
             f"    {workers} worker(s): static {baseline['rate']:.0f}/s, "
-            f"cases {measured['rate']:.0f}/s (p95 {measured['p95_ms']:.0f} ms)"
+            f"cases {measured['rate']:.0f}/s (p95 {measured['p95_ms']:.0f} ms, "
+            f"{measured['cpu_ms_per_request']:.0f} CPU ms a request)"
         )
         details = {
             "workers": workers,
@@ -98,6 +101,8 @@ def web_load(run: Run) -> list[Result]:
         for name, unit, key in (
             ("web.load.rate", "requests/s", "rate"),
             ("web.load.p95", "ms p95", "p95_ms"),
+            # What a request costs whatever else the machine runs: the figure to plan with.
+            ("web.load.cpu", "CPU ms/request", "cpu_ms_per_request"),
         ):
             result = Result(
                 name,
@@ -152,6 +157,58 @@ def hammer(port: int, paths: list[str], headers: dict, clients: int, seconds: fl
     }
 
 
+def with_cpu(server_pid: int, measure: Callable[[], dict]) -> dict:
+    """``measure()``'s figures plus the CPU time gunicorn (master and workers) and the
+    PostgreSQL backends serving it spent per answered request."""
+    before = cpu_by_process(server_pid)
+    figures = measure()
+    after = cpu_by_process(server_pid)
+    spent = {
+        side: sum(after[side].values()) - sum(before[side].get(pid, 0.0) for pid in after[side])
+        for side in ("web", "database")
+    }
+    done = max(figures["requests"], 1)
+    figures["web_cpu_ms_per_request"] = round(spent["web"] * 1000 / done, 2)
+    figures["database_cpu_ms_per_request"] = round(spent["database"] * 1000 / done, 2)
+    figures["cpu_ms_per_request"] = round((spent["web"] + spent["database"]) * 1000 / done, 2)
+    return figures
+
+
+def cpu_by_process(server_pid: int) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of gunicorn's processes and of the other backends on this database
+    (Linux /proc, same machine). Backends stay connected between requests (CONN_MAX_AGE)."""
+    web = {server_pid: process_cpu(server_pid)}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and parent_of(int(entry.name)) == server_pid:
+            web[int(entry.name)] = process_cpu(int(entry.name))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+        database = {pid: process_cpu(pid) for (pid,) in cursor.fetchall()}
+    return {"web": web, "database": database}
+
+
+def _stat(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def parent_of(pid: int) -> int | None:
+    fields = _stat(pid)
+    return int(fields[1]) if fields else None
+
+
+def process_cpu(pid: int) -> float:
+    fields = _stat(pid)
+    if not fields:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def request(port: int, path: str, headers: dict) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -164,7 +221,7 @@ def request(port: int, path: str, headers: dict) -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int) -> Iterator[int]:
+def gunicorn(workers: int) -> Iterator[tuple[int, int]]:
     """gunicorn serving the benchmark database on a free loopback port, stopped on the way out."""
     port = free_port()
     command = [
@@ -188,7 +245,7 @@ def gunicorn(workers: int) -> Iterator[int]:
         )
         try:
             wait_until_answering(process, port, log)
-            yield port
+            yield port, process.pid
         finally:
             process.terminate()
             try:

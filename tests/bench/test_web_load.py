@@ -30,10 +30,7 @@ def test_it_measures_case_pages_and_the_static_baseline_through_gunicorn(investi
     results = web_load(run)
 
     assert [(r.scenario, r.details["workers"]) for r in results] == [
-        ("web.load.rate", 1),
-        ("web.load.p95", 1),
-        ("web.load.rate", 2),
-        ("web.load.p95", 2),
+        (f"web.load.{figure}", workers) for workers in (1, 2) for figure in ("rate", "p95", "cpu")
     ], [r.note for r in results]
     for result in results:
         assert result.status == OK, result.note
