@@ -19,7 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -242,8 +242,11 @@ def signing_key_path(option: Path | None) -> Path:
         return option
     try:
         return keys.key_path()
-    except Exception as error:  # production without CASEWORK_AUDIT_SIGNING_KEY_FILE
-        raise CommandError(str(error)) from None
+    except ImproperlyConfigured:  # production without CASEWORK_AUDIT_SIGNING_KEY_FILE
+        raise CommandError(
+            "Set CASEWORK_AUDIT_SIGNING_KEY_FILE (or pass --signing-key PATH): bootstrap creates "
+            "the audit signing key there, or checks the one already there."
+        ) from None
 
 
 def check_username(username: str) -> None:
