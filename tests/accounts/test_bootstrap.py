@@ -199,9 +199,13 @@ def test_an_installation_without_an_administrator_must_name_one(files):
         call_command("bootstrap", "--signing-key", str(files / "key.pem"))
 
 
-def test_seed_demo_refuses_to_run_in_production():
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
+def production_environment() -> dict[str, str]:
+    return {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "CASEWORK_AUDIT_"))
+        },
         "DJANGO_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "casework.example",
@@ -210,10 +214,29 @@ def test_seed_demo_refuses_to_run_in_production():
         "CASEWORK_BASE_URL": "https://casework.example",
         "CASEWORK_EMAIL_BACKEND": "smtp",
     }
+
+
+def test_in_production_it_asks_where_the_signing_key_goes_before_touching_anything():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "bootstrap", "--admin", "first.admin"],
+        cwd=ROOT,
+        env=production_environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == (
+        "CommandError: Set CASEWORK_AUDIT_SIGNING_KEY_FILE (or pass --signing-key PATH): "
+        "bootstrap creates the audit signing key there, or checks the one already there."
+    )
+
+
+def test_seed_demo_refuses_to_run_in_production():
     result = subprocess.run(
         [sys.executable, "manage.py", "seed_demo"],
         cwd=ROOT,
-        env=environment,
+        env=production_environment(),
         capture_output=True,
         text=True,
         timeout=120,
