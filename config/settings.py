@@ -1,8 +1,10 @@
 """Casework settings, read from the environment (README.md lists every variable).
 
 ``DJANGO_ENV`` is ``development`` (the default: embedded PostgreSQL and broker, demo-friendly) or
-``production`` (refuses to start without a secret key, allowed hosts and a database URL, and turns
-on every transport-security setting that ``manage.py check --deploy`` asks for).
+``production`` (refuses to start without a secret key, allowed hosts, a database URL, a Redis or
+RabbitMQ broker, an https base URL and an e-mail backend that delivers — ``config/required.py``
+— and turns on every transport-security setting that ``manage.py check --deploy`` asks for).
+Every variable read here is listed in ``config/variables.py``.
 """
 
 from __future__ import annotations
@@ -308,7 +310,7 @@ SPECTACULAR_SETTINGS = {
 API_DOCS_PUBLIC = not PRODUCTION
 
 # Celery: configured once here, used by config/celery.py. Without CELERY_BROKER_URL the
-# broker is kombu's filesystem transport under var/, which needs no server.
+# broker is kombu's filesystem transport under var/, which needs no server (development only).
 CELERY_BROKER_URL = broker_url(env_str("CELERY_BROKER_URL"), production=PRODUCTION)
 CELERY_BROKER_FOLDER = Path(env_str("CASEWORK_BROKER_DIR", str(VAR_DIR / "broker")))
 if CELERY_BROKER_URL.startswith("filesystem"):
