@@ -290,8 +290,7 @@ def case_open_items(*, case) -> list[OpenItem]:
             OpenItem(
                 key=f"deadline:{deadline.pk}",
                 group="court_date" if deadline.kind == DeadlineKind.COURT_DATE else "deadline",
-                label=f"{deadline.get_kind_display()} due "
-                f"{deadline.due_at:%d %b %Y %H:%M} UTC{late}",
+                label=f"{deadline.get_kind_display()}{late}",
                 url=reverse("deadlines:detail", args=[deadline.reference]),
                 due_at=deadline.due_at,
                 overdue=overdue,

@@ -127,9 +127,7 @@ def test_the_api_says_which_clock_sending_started_and_when_it_falls_due(
     assert detail.status_code == 200 and detail.json()["reference"] == str(clock.reference)
 
 
-def test_the_api_says_an_open_clock_was_adopted_not_started(
-    draft, case, investigator, api_for
-):
+def test_the_api_says_an_open_clock_was_adopted_not_started(draft, case, investigator, api_for):
     manual = make_deadline(
         actor=investigator,
         case=case,
