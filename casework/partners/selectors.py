@@ -24,6 +24,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
+    Window,
 )
 from django.urls import reverse
 from django.utils import timezone
@@ -309,10 +310,19 @@ def case_section(*, user, case):
     """The case page's partner requests: the latest few, and how many are still waiting."""
     from casework.cases.selectors import CaseFact, CaseSection
 
-    requests = requests_for(user=user, case=case)
-    shown = list(requests[:9])
+    # The page read ``case`` through the case selector for ``user``: a request on that case, or
+    # on a referral accepted into it, is one the user may see (``under_record_visibility_q``),
+    # so the case alone selects them. The waiting count rides on the list (a window count).
+    waiting_q = Q(status__in=[RequestStatus.DRAFT, *OPEN_STATUSES])
+    shown = list(
+        PartnerRequest.objects.filter(_on_case_q(case))
+        .select_related("agency")
+        .only("kind", "external_reference", "status", "sent_at", "agency__name", "agency__country")
+        .annotate(waiting=Window(Count("pk", filter=waiting_q)))
+        .order_by("-created_at", "-id")[:9]
+    )
     more, shown = len(shown) > 8, shown[:8]
-    waiting = requests.filter(status__in=[RequestStatus.DRAFT, *OPEN_STATUSES]).count()
+    waiting = shown[0].waiting if shown else 0
     facts = []
     if waiting:
         facts.append(
