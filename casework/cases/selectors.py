@@ -502,6 +502,17 @@ def _count_of(model, **filters):
     return Coalesce(Subquery(rows), 0)
 
 
+def case_referrals(case: Case) -> list:
+    """The referrals accepted into ``case`` (id and reference), oldest first; read once per
+    case object, since the header and the partner-request panel both need them."""
+    cached = getattr(case, "_referrals", None)
+    if cached is None:
+        cached = case._referrals = list(
+            case.referrals.order_by("received_at", "pk").only("pk", "case_id", "source_reference")
+        )
+    return cached
+
+
 def case_header(*, user, case: Case) -> CaseHeader:
     """Everything the case page shows above and beside its tabs, in a bounded number of
     queries whatever the case holds. Deadlines, partner requests and evidence come from their
@@ -534,9 +545,7 @@ def case_header(*, user, case: Case) -> CaseHeader:
     )
     return CaseHeader(
         assignees=list(case_assignees(case)),
-        referrals=list(
-            case.referrals.order_by("received_at", "pk").only("pk", "case_id", "source_reference")
-        ),
+        referrals=case_referrals(case),
         matches=_deconfliction_hits(user=user, case=case),
         counts=counts,
         sections=sections,
