@@ -170,6 +170,21 @@ def event_search(*, user, filters: EventFilters) -> QuerySet[AuditEvent]:
     return events if actions is None else events.filter(action__in=actions)
 
 
+def _one_action(events: QuerySet[AuditEvent], action: str) -> QuerySet[AuditEvent]:
+    """``events.filter(action=action)`` in the page's order, read from the action index.
+
+    With ``action = %s`` PostgreSQL treats the action as settled and may serve the order from
+    the ``occurred_at`` index instead, stepping back from the newest event and skipping every
+    other action's: cheap while the action is frequent among recent events, 400 ms at national
+    scale right after an import had written 100,000 newer events of other actions. Written as
+    the one-value range ``action >= %s AND action <= %s``, ordered by the action too, only the
+    (action, occurred_at, id) index gives that order, whatever the most recent events are.
+    """
+    return events.filter(action__gte=action, action__lte=action).order_by(
+        "-action", "-occurred_at", "-id"
+    )
+
+
 def event_page(*, user, filters: EventFilters, size: int = PAGE_SIZE):
     """One page and the cursor of the next one (None on the last page).
 
@@ -187,7 +202,7 @@ def event_page(*, user, filters: EventFilters, size: int = PAGE_SIZE):
     elif not actions:
         return [], None
     else:
-        parts = [events.filter(action=action).values("pk")[: size + 1] for action in actions]
+        parts = [_one_action(events, action).values("pk")[: size + 1] for action in actions]
         ids = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     rows = list(AuditEvent.objects.filter(pk__in=ids).order_by("-occurred_at", "-id")[: size + 1])
     following = encode_cursor(rows[size - 1]) if len(rows) > size else None

@@ -166,6 +166,9 @@ class CarriedItemSerializer(CaseworkSerializer):
     key = serializers.CharField()
     group = serializers.CharField()
     label = serializers.CharField()
+    due_at = serializers.DateTimeField(
+        allow_null=True, read_only=True, help_text="When the item was due (null for none)."
+    )
     reason = serializers.CharField()
 
 

@@ -22,7 +22,6 @@ generic over record types, and the chronology stays as generic as the ledger it 
 
 from __future__ import annotations
 
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from django.urls import NoReverseMatch, reverse
 
 from casework.accounts.choices import Role
 from casework.accounts.models import User
+from casework.accounts.zones import user_zone
 from casework.audit.choices import EventSource
 from casework.audit.models import AuditEvent
 from casework.audit.selectors import decode_cursor, encode_cursor
@@ -93,17 +93,8 @@ def kind_of(action: str) -> str:
 
 
 def viewer_zone(user) -> tzinfo:
-    """The reader's zone: their own, else their unit's, else UTC."""
-    for name in (
-        getattr(user, "time_zone", ""),
-        getattr(getattr(user, "unit", None), "time_zone", ""),
-    ):
-        if name:
-            try:
-                return zoneinfo.ZoneInfo(name)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                continue
-    return zoneinfo.ZoneInfo("UTC")
+    """The reader's zone: their own, else their unit's, else the installation's."""
+    return user_zone(user)
 
 
 def sees_event_ids(user) -> bool:

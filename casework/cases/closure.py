@@ -18,6 +18,7 @@ from datetime import datetime
 
 from django.apps import apps
 from django.urls import reverse
+from django.utils import timezone
 
 from .models import Case, CaseTask
 
@@ -48,6 +49,14 @@ class OpenItem:
     # False for what exists only because the case is open (its periodic review clock): closing
     # ends it, so it is listed, marked as ending with the case, and asks for nothing.
     blocking: bool = True
+
+    @property
+    def text(self) -> str:
+        """The label with its due time in the current zone (on a page, the reader's), for
+        messages and field labels; templates show ``label`` beside ``{% when due_at %}``."""
+        if self.due_at is None:
+            return self.label
+        return f"{self.label}, due {timezone.localtime(self.due_at):%d %b %Y %H:%M %Z}"
 
     @property
     def group_label(self) -> str:
@@ -85,6 +94,16 @@ def case_open_items(*, case: Case) -> list[OpenItem]:
             item.key,
         ),
     )
+
+
+def carried_for_display(carried: list[dict]) -> list[dict]:
+    """A closure request's carried items with their due times as datetimes, so the page shows
+    them in the reader's zone (entries stored before due times were kept have none)."""
+    shown = []
+    for entry in carried or []:
+        due = entry.get("due_at")
+        shown.append({**entry, "due_at": datetime.fromisoformat(due) if due else None})
+    return shown
 
 
 def carried_keys(carried: list[dict]) -> set[str]:

@@ -77,7 +77,7 @@ class ClosureChecklistForm(CloseRequestForm):
         for item in self.open_items:
             if item.blocking:
                 self.fields[f"carried.{item.key}"] = forms.CharField(
-                    label=f"Reason to carry: {item.label}",
+                    label=f"Reason to carry: {item.text}",
                     required=False,
                     max_length=500,
                 )

@@ -121,6 +121,9 @@ def is_case_member(user, case: Case) -> bool:
         return False
     if case.lead_id == user.pk:
         return True
+    known = getattr(case, "viewer_assigned", None)  # read with the case by ``case_view``
+    if known is not None and known[0] == user.pk:
+        return known[1]
     return CaseAssignment.objects.filter(case=case, user=user).exists()
 
 
@@ -284,7 +287,18 @@ def pending_closure(case: Case) -> CaseClosureRequest | None:
 
 def case_view(*, user, number: str, tab: str = "overview") -> Case:
     """The case for display, audited as ``case.view`` (404 if it may not be seen)."""
-    case = case_get_for(user=user, number=number)
+    case = (
+        cases_visible_to(user)
+        .select_related("unit", "lead")
+        .annotate(assigned=Exists(CaseAssignment.objects.filter(case=OuterRef("pk"), user=user)))
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise NotFound(f"No case {number} that you can see.")
+    # Whether the viewer is on the team, read with the case: the audit event and the victims
+    # tab ask, and each would otherwise ask the database again.
+    case.viewer_assigned = (user.pk, case.assigned)
     audit_record(
         actor=user,
         action="case.view",
@@ -488,11 +502,26 @@ def _count_of(model, **filters):
     return Coalesce(Subquery(rows), 0)
 
 
+def case_referrals(case: Case) -> list:
+    """The referrals accepted into ``case`` (id and reference), oldest first; read once per
+    case object, since the header and the partner-request panel both need them."""
+    cached = getattr(case, "_referrals", None)
+    if cached is None:
+        cached = case._referrals = list(
+            case.referrals.order_by("received_at", "pk").only("pk", "case_id", "source_reference")
+        )
+    return cached
+
+
 def case_header(*, user, case: Case) -> CaseHeader:
     """Everything the case page shows above and beside its tabs, in a bounded number of
     queries whatever the case holds. Deadlines, partner requests and evidence come from their
     apps (each ``AppConfig`` sets ``case_section`` to ``(*, user, case) -> CaseSection`` in
-    ``ready()``), as ``case_open_items`` does, so cases does not import them."""
+    ``ready()``), as ``case_open_items`` does, so cases does not import them.
+
+    ``case`` was read through ``case_view`` for ``user``: every record that hangs off a case
+    is visible exactly when its case is, so a provider selects by the case alone and does not
+    test need-to-know again (on national data the repeated test cost most of the page)."""
     from django.apps import apps
 
     sections = []
@@ -516,9 +545,7 @@ def case_header(*, user, case: Case) -> CaseHeader:
     )
     return CaseHeader(
         assignees=list(case_assignees(case)),
-        referrals=list(
-            case.referrals.order_by("received_at", "pk").only("pk", "case_id", "source_reference")
-        ),
+        referrals=case_referrals(case),
         matches=_deconfliction_hits(user=user, case=case),
         counts=counts,
         sections=sections,

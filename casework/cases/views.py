@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from casework.accounts.choices import Role
+from casework.accounts.zones import in_user_zone
 from casework.audit.services import audit_record
 from casework.core.csv import csv_lines
 from casework.core.errors import DomainError
@@ -87,11 +88,13 @@ def _list_page(request, *, title: str, scope: str = "", open_only: bool = False,
 
 
 @login_required
+@in_user_zone
 def case_list(request: HttpRequest) -> HttpResponse:
     return _list_page(request, title="Cases", intro="Every case you have access to.")
 
 
 @login_required
+@in_user_zone
 def my_cases(request: HttpRequest) -> HttpResponse:
     return _list_page(
         request,
@@ -103,6 +106,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@in_user_zone
 def unit_cases(request: HttpRequest) -> HttpResponse:
     if not request.user.has_role(Role.SUPERVISOR) or request.user.unit_id is None:
         raise Http404("Only supervisors have a unit list.")
@@ -115,6 +119,7 @@ def unit_cases(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@in_user_zone
 def closure_queue(request: HttpRequest) -> HttpResponse:
     if not request.user.has_role(Role.SUPERVISOR):
         raise Http404("Only supervisors approve closures.")
@@ -123,6 +128,7 @@ def closure_queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@in_user_zone
 def case_open(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.has_role(Role.INVESTIGATOR, Role.SUPERVISOR) or user.unit_id is None:
@@ -200,6 +206,7 @@ def _overview_context(request, case: Case, **forms_given) -> dict:
 
 
 @login_required
+@in_user_zone
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     case = _case(request, number, "overview")
     return render(request, "cases/detail_overview.html", _overview_context(request, case))
@@ -222,6 +229,7 @@ def _overview_action(request: HttpRequest, number: str, form_name: str, form, ac
 
 
 @login_required
+@in_user_zone
 @require_POST
 def case_edit(request, number):
     def act(case, data):
@@ -234,6 +242,7 @@ def case_edit(request, number):
 
 
 @login_required
+@in_user_zone
 @require_POST
 def case_status(request, number):
     def act(case, data):
@@ -246,6 +255,7 @@ def case_status(request, number):
 
 
 @login_required
+@in_user_zone
 @require_POST
 def case_priority(request, number):
     def act(case, data):
@@ -263,6 +273,7 @@ def _person_form(request, case_number: str, label: str):
 
 
 @login_required
+@in_user_zone
 @require_POST
 def case_lead(request, number):
     def act(case, data):
@@ -274,6 +285,7 @@ def case_lead(request, number):
 
 
 @login_required
+@in_user_zone
 @require_POST
 def case_assign(request, number):
     def act(case, data):
@@ -287,6 +299,7 @@ def case_assign(request, number):
 
 
 @login_required
+@in_user_zone
 @require_POST
 def case_unassign(request, number):
     case = selectors.case_get_for(user=request.user, number=number)
@@ -322,6 +335,7 @@ def _closure_page(request, case, form, *, status=200, decision_form=None):
             form=form,
             pending=pending,
             carried_keys=closure.carried_keys(pending.carried) if pending else set(),
+            carried=closure.carried_for_display(pending.carried) if pending else [],
             decision_form=decision_form or forms.CloseDecisionForm(),
         ),
         status=status,
@@ -329,6 +343,7 @@ def _closure_page(request, case, form, *, status=200, decision_form=None):
 
 
 @login_required
+@in_user_zone
 def case_close_request(request, number):
     """The closure checklist: every open item, court dates first, each to resolve or carry with
     a reason; the same page shows a pending request, its carried items, and the decision."""
@@ -356,6 +371,7 @@ def case_close_request(request, number):
 
 
 @login_required
+@in_user_zone
 @require_POST
 def case_close_decide(request, number, decision: str):
     def act(case, data):
@@ -400,6 +416,7 @@ def _subjects_choices(request, case):
 
 
 @login_required
+@in_user_zone
 def case_subjects(request, number):
     case = _case(request, number, "subjects")
     form = forms.SubjectForm(request.POST or None)
@@ -429,6 +446,7 @@ def case_subjects(request, number):
 
 
 @login_required
+@in_user_zone
 def case_identifiers(request, number):
     case = _case(request, number, "identifiers")
     subjects = _subjects_choices(request, case)
@@ -470,6 +488,7 @@ def case_identifiers(request, number):
 
 
 @login_required
+@in_user_zone
 def case_deconflict(request, number, pk: int):
     """Run deconfliction again for one identifier of the case (e.g. weeks later)."""
     if request.method != "POST":
@@ -499,6 +518,7 @@ def case_deconflict(request, number, pk: int):
 
 
 @login_required
+@in_user_zone
 def case_victims(request, number):
     """Break-the-glass: the records show only after the user states why (POST), and every
     showing is audited with that reason."""
@@ -551,6 +571,7 @@ def _victims_page(request, case, allowed, reason_form, victims, reason, status=2
 
 
 @login_required
+@in_user_zone
 @require_POST
 def victim_update(request, number, pk: int, what: str):
     case = _case(request, number, "victims")
@@ -603,6 +624,7 @@ def victim_update(request, number, pk: int, what: str):
 
 
 @login_required
+@in_user_zone
 def case_notes(request, number):
     case = _case(request, number, "notes")
     form = forms.NoteForm(request.POST or None, initial={"corrects": request.GET.get("corrects")})
@@ -639,6 +661,7 @@ def case_notes(request, number):
 
 
 @login_required
+@in_user_zone
 def case_tasks(request, number):
     case = _case(request, number, "tasks")
     form = forms.TaskForm(request.POST or None, people=selectors.case_people(case))
@@ -668,6 +691,7 @@ def case_tasks(request, number):
 
 
 @login_required
+@in_user_zone
 @require_POST
 def case_task_toggle(request, number, pk: int):
     case = selectors.case_get_for(user=request.user, number=number)
@@ -691,6 +715,7 @@ def _chronology_kind(request) -> str:
 
 
 @login_required
+@in_user_zone
 @require_GET
 def case_chronology(request, number):
     case = chronology.chronology_case(user=request.user, number=number)
@@ -724,6 +749,7 @@ def case_chronology(request, number):
 
 
 @login_required
+@in_user_zone
 @require_GET
 def case_chronology_export(request, number, fmt: str):
     case = chronology.chronology_case(user=request.user, number=number)

@@ -83,3 +83,25 @@ class CaseworkSerializer(GuardedFieldsMixin, serializers.Serializer):
 
 class CaseworkModelSerializer(GuardedFieldsMixin, serializers.ModelSerializer):
     """A model serializer whose every writable field carries the shared validators."""
+
+
+class StartedClockSerializer(CaseworkSerializer):
+    """A clock an action started on its own (a preservation request sent, an exhibit recorded),
+    or the open one of the same kind it adopted instead of starting a second. Apps that start
+    clocks return these beside the record, so the caller learns what now runs and when it falls
+    due without a second request."""
+
+    kind = serializers.CharField(read_only=True, help_text="The deadline's kind.")
+    label = serializers.CharField(read_only=True, help_text="The kind in words.")
+    reference = serializers.UUIDField(read_only=True, help_text="The deadline's reference.")
+    url = serializers.CharField(read_only=True, help_text="The deadline in the API.")
+    due_at = serializers.DateTimeField(read_only=True)
+    time_zone = serializers.CharField(read_only=True, help_text="The zone the clock runs in.")
+    adopted = serializers.BooleanField(
+        read_only=True,
+        help_text="True when an open clock of this kind already ran for the record (started "
+        "by hand): it now belongs to this record and keeps its due time; none was started.",
+    )
+    message = serializers.CharField(
+        source="sentence", read_only=True, help_text="What the web confirmation says."
+    )

@@ -53,6 +53,9 @@ def contains_text_q(field: str, text: str) -> Q:
     if len(text) < MIN_LENGTH:
         raise ValueError(f"contains_text_q needs {MIN_LENGTH} characters or more")
     pieces = Trigrams(Upper(Value(text, output_field=TextField())))
-    return Q(_Contains(trigram_index_expression(field), pieces)) & Q(
-        **{f"{field}__icontains": text}
+    # ``LIKE`` first: where PostgreSQL filters rows it already has (a person's few hundred
+    # visible cases) rather than asking the index, it evaluates the two in this order, and
+    # computing a row's trigrams costs a hundred times the ``LIKE`` that settles most rows.
+    return Q(**{f"{field}__icontains": text}) & Q(
+        _Contains(trigram_index_expression(field), pieces)
     )

@@ -21,7 +21,11 @@ from casework.accounts.models import User
 from casework.cases.selectors import case_get_for
 from casework.core.api import CreatedCursorPagination, query_boolean, query_text
 from casework.core.errors import DomainError
-from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
+from casework.core.serializers import (
+    CaseworkModelSerializer,
+    CaseworkSerializer,
+    StartedClockSerializer,
+)
 
 from . import selectors, services
 from .choices import EventKind, HashAlgorithm, ItemKind
@@ -129,6 +133,21 @@ class EvidenceItemDetailSerializer(EvidenceItemSerializer):
 
     class Meta(EvidenceItemSerializer.Meta):
         fields = [*EvidenceItemSerializer.Meta.fields, "hashes", "events"]
+
+
+class EvidenceItemCreatedSerializer(EvidenceItemDetailSerializer):
+    """An item just recorded, with the clock its seizure started."""
+
+    started_clocks = StartedClockSerializer(
+        many=True,
+        read_only=True,
+        default=(),
+        help_text="The ICSE submission clock the seizure started, or the open one started by "
+        "hand on the case that it adopted; empty when no clock applies.",
+    )
+
+    class Meta(EvidenceItemDetailSerializer.Meta):
+        fields = [*EvidenceItemDetailSerializer.Meta.fields, "started_clocks"]
 
 
 class EvidenceItemInputSerializer(CaseworkSerializer):
@@ -292,7 +311,7 @@ class ItemListView(generics.GenericAPIView):
         return self.get_paginated_response(EvidenceItemSerializer(page, many=True).data)
 
     @extend_schema(
-        request=EvidenceItemInputSerializer, responses={201: EvidenceItemDetailSerializer}
+        request=EvidenceItemInputSerializer, responses={201: EvidenceItemCreatedSerializer}
     )
     def post(self, request):
         data = EvidenceItemInputSerializer(data=request.data)
@@ -308,9 +327,10 @@ class ItemListView(generics.GenericAPIView):
                     f"No exhibit {root_number} on {case}.", field="root_exhibit_number"
                 )
         values["hashes"] = [(h["algorithm"], h["value"]) for h in values["hashes"]]
-        item = services.item_create(actor=request.user, case=case, root_item=root, **values)
-        item = selectors.item_get_for(user=request.user, public_id=item.public_id, audit=False)
-        return Response(EvidenceItemDetailSerializer(item).data, status=status.HTTP_201_CREATED)
+        created = services.item_create(actor=request.user, case=case, root_item=root, **values)
+        item = selectors.item_get_for(user=request.user, public_id=created.public_id, audit=False)
+        item.started_clocks = created.started_clocks
+        return Response(EvidenceItemCreatedSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
 class ItemDetailView(APIView):

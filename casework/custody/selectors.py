@@ -7,7 +7,16 @@ report or an export writes an audit event (they reveal the chain of a sensitive 
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Func,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
 from django.urls import reverse
 
 from casework.audit.services import audit_record
@@ -210,18 +219,42 @@ def case_section(*, user, case):
     chain and its gaps are in the custody report."""
     from casework.cases.selectors import CaseFact, CaseSection
 
-    items = item_list(user=user, case=case)
-    shown = list(items[:8])
-    counts = items.aggregate(
-        total=Count("pk"),
-        in_custody=Count("pk", filter=Q(state=ItemState.IN_CUSTODY)),
-        mismatches=Count("pk", filter=Q(hash_mismatch=True)),
+    # The page read ``case`` through the case selector for ``user``, and an exhibit of a case
+    # the user may see is one the user may see (``evidence_visibility_q``), so the case alone
+    # selects them. The counts ride on the list as window counts over all the case's items.
+    unacknowledged = (
+        CustodyEvent.objects.filter(
+            item__case=case, received_by__isnull=False, acknowledgement__isnull=True
+        )
+        .order_by()
+        .annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
+        .values("n")
     )
-    counts["unacknowledged"] = CustodyEvent.objects.filter(
-        item__in=items.values("pk"),
-        received_by__isnull=False,
-        acknowledgement__isnull=True,
-    ).count()
+    shown = list(
+        EvidenceItem.objects.filter(case=case)
+        .select_related("current_holder")
+        .only(
+            "public_id",
+            "exhibit_number",
+            "kind",
+            "state",
+            "hash_mismatch",
+            "current_holder__username",
+        )
+        .annotate(
+            unacknowledged=Subquery(unacknowledged),
+            total=Window(Count("pk")),
+            in_custody=Window(Count("pk", filter=Q(state=ItemState.IN_CUSTODY))),
+            mismatches=Window(Count("pk", filter=Q(hash_mismatch=True))),
+        )
+        .order_by("exhibit_number", "id")[:8]
+    )
+    counts = {
+        "total": shown[0].total if shown else 0,
+        "in_custody": shown[0].in_custody if shown else 0,
+        "mismatches": shown[0].mismatches if shown else 0,
+        "unacknowledged": shown[0].unacknowledged if shown else 0,
+    }
     facts = []
     findings = []
     if counts["mismatches"]:

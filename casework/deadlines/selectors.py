@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from functools import reduce
 from operator import or_
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When, Window
 from django.urls import reverse
 from django.utils import timezone
 
@@ -290,8 +290,7 @@ def case_open_items(*, case) -> list[OpenItem]:
             OpenItem(
                 key=f"deadline:{deadline.pk}",
                 group="court_date" if deadline.kind == DeadlineKind.COURT_DATE else "deadline",
-                label=f"{deadline.get_kind_display()} due "
-                f"{deadline.due_at:%d %b %Y %H:%M} UTC{late}",
+                label=f"{deadline.get_kind_display()}{late}",
                 url=reverse("deadlines:detail", args=[deadline.reference]),
                 due_at=deadline.due_at,
                 overdue=overdue,
@@ -339,15 +338,31 @@ def deadlines_home(*, user, now: datetime | None = None, size: int = 8) -> HomeD
 def case_section(*, user, case):
     """The case page's deadlines: open ones with time left first (soonest first), then the
     overdue ones (latest missed first); the header gets the next one and the overdue count."""
-    from django.db.models import Count
-
     from casework.cases.selectors import CaseFact, CaseSection
 
     now = timezone.now()
-    active = deadlines_for_case(user=user, case=case).filter(state__in=ACTIVE_STATES)
-    upcoming = list(active.filter(due_at__gt=now).order_by("due_at", "id")[:10])
-    overdue = list(active.filter(due_at__lte=now).order_by("-due_at", "-id")[:10])
-    counts = active.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lte=now)))
+    # The page read ``case`` through the case selector for ``user``, and a clock on a case the
+    # user may see is one the user may see (``deadline_visibility_q``), so the case alone
+    # selects them; only what the section shows is loaded. Each list carries the size of its
+    # whole half (a window count), so the header's counts cost no third query.
+    active = (
+        Deadline.objects.filter(_LOADABLE, case=case, state__in=ACTIVE_STATES)
+        .only("reference", "kind", "due_at", "state")
+        .annotate(of=Window(Count("pk")))
+    )
+    # Both halves in one round trip (UNION ALL of the two limited, ordered selects).
+    halves = (
+        active.filter(due_at__gt=now)
+        .order_by("due_at", "id")[:10]
+        .union(active.filter(due_at__lte=now).order_by("-due_at", "-id")[:10], all=True)
+    )
+    upcoming, overdue = [], []
+    for deadline in halves:
+        (upcoming if deadline.due_at > now else overdue).append(deadline)
+    upcoming.sort(key=lambda deadline: (deadline.due_at, deadline.pk))
+    overdue.sort(key=lambda deadline: (deadline.due_at, deadline.pk), reverse=True)
+    counts = {"overdue": overdue[0].of if overdue else 0}
+    counts["open"] = counts["overdue"] + (upcoming[0].of if upcoming else 0)
     facts = []
     if upcoming:
         nearest = upcoming[0]

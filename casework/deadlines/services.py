@@ -188,6 +188,32 @@ class StartedClock:
     deadline: Deadline
     adopted: bool = False
 
+    # What the API says about it (``casework.core.serializers.StartedClockSerializer``): the
+    # same facts the web confirmation puts in words, so an integration need not re-read the case.
+    @property
+    def kind(self) -> str:
+        return self.deadline.kind
+
+    @property
+    def label(self) -> str:
+        return self.deadline.get_kind_display()
+
+    @property
+    def reference(self):
+        return self.deadline.reference
+
+    @property
+    def due_at(self) -> datetime:
+        return self.deadline.due_at
+
+    @property
+    def time_zone(self) -> str:
+        return self.deadline.time_zone
+
+    @property
+    def url(self) -> str:
+        return reverse("deadlines-api:deadline", args=[self.deadline.reference])
+
     def sentence(self) -> str:
         label = self.deadline.get_kind_display()
         due = _local(self.deadline.due_at, self.deadline.time_zone)

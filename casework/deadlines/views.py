@@ -10,7 +10,6 @@ import calendar as month_calendar
 import hashlib
 from collections import OrderedDict
 from datetime import date, datetime, timedelta
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from casework.accounts.selectors import user_may_sign_in
+from casework.accounts.zones import in_user_zone
 from casework.cases.selectors import case_get_for
 from casework.core.errors import DomainError
 
@@ -40,26 +40,6 @@ LIST_FIELDS = (
     "owner__username", "owner__first_name", "owner__last_name",
 )  # fmt: skip
 FEED_TOKEN_SESSION_KEY = "deadlines_new_feed_token"
-
-
-def _user_zone(user):
-    for name in (getattr(user, "time_zone", ""), getattr(user.unit, "time_zone", "")):
-        try:
-            return zone_for(name)
-        except ValueError:
-            continue
-    return timezone.get_default_timezone()
-
-
-def in_user_zone(view):
-    """Show times in the reader's zone (their own, else their unit's)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        with timezone.override(_user_zone(request.user)):
-            return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _investigator_or_supervisor(request: HttpRequest) -> None:

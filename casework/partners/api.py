@@ -23,7 +23,11 @@ from casework.core.api import (
     query_text,
 )
 from casework.core.errors import DomainError
-from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
+from casework.core.serializers import (
+    CaseworkModelSerializer,
+    CaseworkSerializer,
+    StartedClockSerializer,
+)
 from casework.referrals.selectors import referral_get_for
 
 from . import selectors, services
@@ -243,6 +247,21 @@ class PartnerRequestSerializer(CaseworkModelSerializer):
         from .choices import REQUEST_TRANSITIONS
 
         return sorted(REQUEST_TRANSITIONS[obj.status])
+
+
+class PartnerRequestChangedSerializer(PartnerRequestSerializer):
+    """A request after a move that may start clocks (sent, received, referred out)."""
+
+    started_clocks = StartedClockSerializer(
+        many=True,
+        read_only=True,
+        default=(),
+        help_text="The clocks this move started, or the open ones of the same kind it adopted "
+        "(preservation expiry, a reply due, an acknowledgement due); empty when it started none.",
+    )
+
+    class Meta(PartnerRequestSerializer.Meta):
+        fields = [*PartnerRequestSerializer.Meta.fields, "started_clocks"]
 
 
 class PartnerRequestInputSerializer(RecordField):
@@ -520,7 +539,7 @@ class RequestStatusView(APIView):
     Sending starts its deadlines; a final answer meets them. 409 for a move not allowed (for
     example answering a request that was never sent)."""
 
-    @extend_schema(request=StatusInputSerializer, responses=PartnerRequestSerializer)
+    @extend_schema(request=StatusInputSerializer, responses=PartnerRequestChangedSerializer)
     def post(self, request, pk):
         partner_request = selectors.request_get_for(user=request.user, pk=pk)
         data = StatusInputSerializer(data=request.data)
@@ -534,13 +553,15 @@ class RequestStatusView(APIView):
             note=values.get("note", ""),
             external_reference=values.get("external_reference"),
         )
-        return Response(PartnerRequestSerializer(updated).data)
+        return Response(PartnerRequestChangedSerializer(updated).data)
 
 
 class ReferOutView(APIView):
     """Refer a case or a referral out to another agency; waits for acknowledgement."""
 
-    @extend_schema(request=ReferOutInputSerializer, responses={201: PartnerRequestSerializer})
+    @extend_schema(
+        request=ReferOutInputSerializer, responses={201: PartnerRequestChangedSerializer}
+    )
     def post(self, request):
         data = ReferOutInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -548,7 +569,9 @@ class ReferOutView(APIView):
         record = _resolve_record(request.user, values)
         _resolve_agency_contact(request.user, values)
         created = services.request_refer_out(actor=request.user, **record, **values)
-        return Response(PartnerRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PartnerRequestChangedSerializer(created).data, status=status.HTTP_201_CREATED
+        )
 
 
 # --- supervision -------------------------------------------------------------------------------

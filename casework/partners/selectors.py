@@ -24,15 +24,15 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
+    Window,
 )
 from django.urls import reverse
 from django.utils import timezone
 
 from casework.audit.services import audit_record
 from casework.cases.closure import OpenItem
-from casework.cases.selectors import case_visibility_q
+from casework.cases.selectors import case_referrals, case_visibility_q
 from casework.core.errors import NotFound
-from casework.referrals.models import Referral
 from casework.referrals.selectors import referral_visibility_q
 
 from .choices import OPEN_STATUSES, RequestKind, RequestStatus
@@ -135,7 +135,7 @@ def _on_case_q(case) -> Q:
     The referrals' ids are read first (a case has one or two): with them as a list PostgreSQL
     sees two small index lookups, where a join or a subquery made it walk every request of the
     installation newest first (40–50 ms on national data)."""
-    referrals = list(Referral.objects.filter(case=case).values_list("pk", flat=True))
+    referrals = [referral.pk for referral in case_referrals(case)]
     return Q(case=case) | Q(referral_id__in=referrals) if referrals else Q(case=case)
 
 
@@ -309,10 +309,19 @@ def case_section(*, user, case):
     """The case page's partner requests: the latest few, and how many are still waiting."""
     from casework.cases.selectors import CaseFact, CaseSection
 
-    requests = requests_for(user=user, case=case)
-    shown = list(requests[:9])
+    # The page read ``case`` through the case selector for ``user``: a request on that case, or
+    # on a referral accepted into it, is one the user may see (``under_record_visibility_q``),
+    # so the case alone selects them. The waiting count rides on the list (a window count).
+    waiting_q = Q(status__in=[RequestStatus.DRAFT, *OPEN_STATUSES])
+    shown = list(
+        PartnerRequest.objects.filter(_on_case_q(case))
+        .select_related("agency")
+        .only("kind", "external_reference", "status", "sent_at", "agency__name", "agency__country")
+        .annotate(waiting=Window(Count("pk", filter=waiting_q)))
+        .order_by("-created_at", "-id")[:9]
+    )
     more, shown = len(shown) > 8, shown[:8]
-    waiting = requests.filter(status__in=[RequestStatus.DRAFT, *OPEN_STATUSES]).count()
+    waiting = shown[0].waiting if shown else 0
     facts = []
     if waiting:
         facts.append(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -73,7 +73,7 @@ def test_the_web_checklist_keeps_what_was_typed_and_locates_each_error(
     client = client_for(investigator)
     url = reverse("cases:close-request", args=[crowded_case.number])
     page = client.get(url)
-    assert page.status_code == 200 and "Court date due" in page.content.decode()
+    assert page.status_code == 200 and "Court date</a>, due <time" in page.content.decode()
     court_field = f"carried.deadline:{crowded_case.court.pk}"
     response = client.post(
         url, {"outcome": "other", "reason": "Synthetic closure", court_field: "Hearing is set"}
@@ -120,7 +120,7 @@ def test_the_supervisor_sees_the_same_list_and_cannot_approve_past_a_new_item(
     )
     page = client_for(supervisor).get(reverse("cases:close-request", args=[crowded_case.number]))
     body = page.content.decode()
-    assert "Court date due" in body and "Synthetic reason to carry" in body
+    assert "Court date</a>, due <time" in body and "Synthetic reason to carry" in body
     services.case_task_add(actor=investigator, case=crowded_case, title="Synthetic task 0043")
     with pytest.raises(DomainError) as refused:
         services.case_close_approve(actor=supervisor, case=crowded_case)
@@ -191,3 +191,32 @@ def test_the_chronology_tells_the_request_and_what_it_carried(crowded_case, inve
     )
     latest = chronology_page(user=investigator, case=crowded_case, kind="case").entries[0]
     assert latest.text == f"asked for the case to be closed, carrying {len(carried)} open items"
+
+
+def test_the_checklist_shows_due_times_in_the_reader_s_zone_never_utc(
+    north_case, investigator, supervisor, client_for
+):
+    """A court date at 10:00 in New York is 10:00 on the page of a reader there: in the list,
+    in the error that names it, and among what the request carried (for the supervisor, who
+    reads in their own zone)."""
+    due = datetime(2027, 1, 15, 15, 0, tzinfo=UTC)  # 10:00 EST, 16:00 CET
+    court = make_deadline(actor=investigator, case=north_case, kind="court_date", due_at=due)
+    investigator.time_zone = "America/New_York"
+    investigator.save(update_fields=["time_zone"])
+    client = client_for(investigator)
+    url = reverse("cases:close-request", args=[north_case.number])
+    body = client.get(url).content.decode()
+    assert ">15 Jan 2027 10:00</time>" in body
+    assert "2027 15:00" not in body and " UTC" not in body
+    refused = client.post(url, {"outcome": "other", "reason": "Synthetic closure"})
+    assert refused.status_code == 400
+    assert "Court date, due 15 Jan 2027 10:00 EST: resolve it first" in refused.content.decode()
+    field = f"carried.deadline:{court.pk}"
+    data = {"outcome": "other", "reason": "Synthetic closure", field: "Hearing is set"}
+    assert client.post(url, data).status_code == 302
+    supervisor.time_zone = "Europe/Berlin"
+    supervisor.save(update_fields=["time_zone"])
+    page = client_for(supervisor).get(url).content.decode()
+    carried = page.split("Carried past closure", 1)[1].split("Open now", 1)[0]
+    assert ">15 Jan 2027 16:00</time>" in carried and "Hearing is set" in carried
+    assert ">15 Jan 2027 16:00</time>" in page.split("Open now", 1)[1]

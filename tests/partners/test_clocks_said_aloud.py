@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -97,3 +97,83 @@ def test_an_exhibit_adopts_an_icse_clock_started_by_hand(case, investigator, adm
     (adopted,) = item.started_clocks
     assert adopted.adopted and adopted.deadline.pk == manual.pk
     assert Deadline.objects.filter(case=case, kind="icse_submission").count() == 1
+
+
+# --- the API says the same -------------------------------------------------------------------
+
+
+def _api_send(api_for, user, draft):
+    return api_for(user).post(
+        reverse("partners-api:request-status", args=[draft.pk]), {"status": "sent"}, format="json"
+    )
+
+
+def test_the_api_says_which_clock_sending_started_and_when_it_falls_due(
+    draft, investigator, api_for
+):
+    response = _api_send(api_for, investigator, draft)
+    assert response.status_code == 200, response.json()
+    clock = Deadline.objects.get(source_type="partners.request", source_id=str(draft.pk))
+    (said,) = response.json()["started_clocks"]
+    assert said["kind"] == clock.kind == "preservation_us_2703f"
+    assert said["label"] == clock.get_kind_display()
+    assert said["reference"] == str(clock.reference)
+    assert said["adopted"] is False
+    assert said["time_zone"] == clock.time_zone
+    assert datetime.fromisoformat(said["due_at"]) == clock.due_at
+    assert said["message"].startswith(f"{clock.get_kind_display()} clock started: due ")
+    # The link leads to the clock, which the caller may read.
+    detail = api_for(investigator).get(said["url"])
+    assert detail.status_code == 200 and detail.json()["reference"] == str(clock.reference)
+
+
+def test_the_api_says_an_open_clock_was_adopted_not_started(draft, case, investigator, api_for):
+    manual = make_deadline(
+        actor=investigator,
+        case=case,
+        kind="preservation_us_2703f",
+        due_at=timezone.now() + timedelta(days=80),
+    )
+    response = _api_send(api_for, investigator, draft)
+    (said,) = response.json()["started_clocks"]
+    assert said["adopted"] is True and said["reference"] == str(manual.reference)
+    assert "no second clock was started" in said["message"]
+    assert Deadline.objects.filter(case=case, kind="preservation_us_2703f").count() == 1
+
+
+def test_a_move_that_starts_no_clock_says_so_with_an_empty_list(draft, investigator, api_for):
+    _api_send(api_for, investigator, draft)
+    response = api_for(investigator).post(
+        reverse("partners-api:request-status", args=[draft.pk]),
+        {"status": "acknowledged"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["started_clocks"] == []
+
+
+def test_recording_an_exhibit_through_the_api_says_the_icse_clock_started(
+    case, investigator, administrator, api_for
+):
+    store = make_store(admin=administrator)
+    response = api_for(investigator).post(
+        reverse("custody-api:items"),
+        {
+            "case": case.number,
+            "store": store.name,
+            "store_identifier": "DEMS-2026-000042",
+            "exhibit_number": "EXH-42",
+            "kind": "device",
+            "seized_at": (timezone.now() - timedelta(hours=3)).isoformat(),
+            "seized_place": "Synthetic address 42",
+            "seizure_authority": "SW-42",
+            "seized_by": investigator.username,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    clock = Deadline.objects.get(case=case, kind="icse_submission")
+    (said,) = response.json()["started_clocks"]
+    assert said["kind"] == "icse_submission" and said["adopted"] is False
+    assert said["reference"] == str(clock.reference)
+    assert datetime.fromisoformat(said["due_at"]) == clock.due_at

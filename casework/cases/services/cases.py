@@ -247,13 +247,19 @@ def _carry(open_items, carried: dict[str, str] | None) -> tuple[list[dict], list
         reason = carried.get(item.key, "")
         if reason:
             kept.append(
-                {"key": item.key, "group": item.group, "label": item.label, "reason": reason}
+                {
+                    "key": item.key,
+                    "group": item.group,
+                    "label": item.label,
+                    "due_at": item.due_at.isoformat() if item.due_at else None,
+                    "reason": reason,
+                }
             )
         else:
             errors.append(
                 FieldError(
                     field=f"carried.{item.key}",
-                    message=f"{item.label}: resolve it first, or carry it with a reason.",
+                    message=f"{item.text}: resolve it first, or carry it with a reason.",
                 )
             )
     return kept, errors
@@ -344,7 +350,7 @@ def case_close_approve(*, actor: User, case: Case, note: str = "") -> Case:
             errors=[
                 FieldError(
                     field=f"carried.{item.key}",
-                    message=f"{item.label}: opened or not carried since the request; "
+                    message=f"{item.text}: opened or not carried since the request; "
                     "resolve it, or reject the request so it can be asked again.",
                 )
                 for item in uncarried
