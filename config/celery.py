@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import celeryd_after_setup
+from kombu import Queue
 
 from .startup import guarded
 
@@ -36,3 +38,21 @@ def _prepare_embedded_broker() -> None:
 
 
 _prepare_embedded_broker()
+
+
+@celeryd_after_setup.connect
+def _consume_own_heartbeat(sender: str, instance, **kwargs) -> None:
+    """Each worker consumes a heartbeat queue of its own, bound to the broadcast exchange, so
+    each records its own beat under its node name. Auto-deleted when the worker disconnects
+    (RabbitMQ): a dead worker's beats are not kept for it."""
+    from django.conf import settings
+
+    instance.app.amqp.queues.select_add(
+        Queue(
+            f"casework.heartbeat.{sender}",
+            exchange=settings.CASEWORK_HEARTBEAT_EXCHANGE,
+            routing_key="",
+            durable=False,
+            auto_delete=True,
+        )
+    )
