@@ -51,7 +51,7 @@ def _consume_own_heartbeat(sender: str, instance, **kwargs) -> None:
         Queue(
             f"casework.heartbeat.{sender}",
             exchange=settings.CASEWORK_HEARTBEAT_EXCHANGE,
-            routing_key="",
+            routing_key=settings.CELERY_TASK_ROUTES["casework.core.heartbeat"]["routing_key"],
             durable=False,
             auto_delete=True,
         )

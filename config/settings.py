@@ -342,7 +342,9 @@ CELERY_TASK_ROUTES = {
     "casework.core.heartbeat": {
         "exchange": CASEWORK_HEARTBEAT_EXCHANGE.name,
         "exchange_type": "fanout",
-        "routing_key": "",
+        # Ignored by a fanout exchange, but Redis names its channel after it: the same key on
+        # both sides (config/celery.py), never empty (Celery would put its default in).
+        "routing_key": "heartbeat",
         "declare": [CASEWORK_HEARTBEAT_EXCHANGE],
     }
 }

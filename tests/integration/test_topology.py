@@ -218,8 +218,11 @@ def test_every_reminder_goes_out_exactly_once_when_a_worker_is_killed(
         assert _wait(sending, timeout=90, step=0.05), (
             "no worker started sending reminders\n" + topology.logs()
         )
+        # A moment into its chunk, while messages are going out, not before the first.
+        _wait(lambda: DeadlineReminder.objects.filter(notified_at__isnull=False).exists(), 10)
+        time.sleep(1)
         topology.kill(victim)
-        killed_at = len(topology.emails())
+        notified_at_kill = DeadlineReminder.objects.filter(notified_at__isnull=False).count()
         topology.start_worker(victim)
 
         def settled() -> bool:
@@ -236,7 +239,8 @@ def test_every_reminder_goes_out_exactly_once_when_a_worker_is_killed(
         topology.stop()
     emails = topology.emails()
     assert finished, f"{len(emails)} of {expected} e-mails sent\n" + topology.logs()
-    assert killed_at < expected  # the worker died with work left to do
+    # The worker died with work done and work left to do.
+    assert 0 < notified_at_kill < REMINDED * 3 + OVERDUE
 
     per_message = Counter(e["id"] for e in emails)
     assert [m for m, n in per_message.items() if n > 1] == []  # no message delivered twice
