@@ -134,8 +134,8 @@ def notification_email_send(*, notification_id: int, now: datetime | None = None
     except Exception as error:  # the mail server's problem is recorded, not raised
         notification.email_failure = f"{type(error).__name__}: {error}".strip()[:1000]
         last = notification.email_attempts >= EMAIL_MAX_ATTEMPTS
-        notification.email_retry_at = None if last else now + _retry_delay(
-            notification.email_attempts
+        notification.email_retry_at = (
+            None if last else now + _retry_delay(notification.email_attempts)
         )
         notification.save(update_fields=["email_attempts", "email_failure", "email_retry_at"])
         logger.warning(

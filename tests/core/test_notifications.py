@@ -89,7 +89,9 @@ def test_a_lost_email_is_sent_by_the_retry_sweep_once(
         assert notification_email_send(notification_id=notification.pk) is True
         assert notification_email_send(notification_id=notification.pk) is False  # a redelivery
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<notification.{notification.pk}.")
+    assert (
+        mail.outbox[0].extra_headers["Message-ID"].startswith(f"<notification.{notification.pk}.")
+    )
     notification.refresh_from_db()
     assert (notification.emailed_at, notification.email_retry_at) == (later, None)
     with time_machine.travel(later + timedelta(days=1), tick=False):

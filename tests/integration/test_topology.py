@@ -226,9 +226,10 @@ def test_every_reminder_goes_out_exactly_once_when_a_worker_is_killed(
         topology.start_worker(victim)
 
         def settled() -> bool:
-            return len(topology.emails()) >= expected and not DeadlineReminder.objects.filter(
-                notified_at__isnull=True
-            ).exists()
+            return (
+                len(topology.emails()) >= expected
+                and not DeadlineReminder.objects.filter(notified_at__isnull=True).exists()
+            )
 
         finished = _wait(settled, timeout=120, step=1)
         time.sleep(3)  # anything sent twice would arrive now
