@@ -205,6 +205,9 @@ EMAIL_PORT = env_int("CASEWORK_EMAIL_PORT", 25, minimum=1)
 EMAIL_USE_TLS = env_bool("CASEWORK_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("CASEWORK_EMAIL_FROM", "casework@localhost")
 CASEWORK_BASE_URL = env_str("CASEWORK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# An e-mail owed this long (its task lost with a worker, or the mail server failed) is sent
+# again by the retry sweep; the wait doubles after each failure, five attempts in all.
+CASEWORK_EMAIL_RETRY_SECONDS = env_int("CASEWORK_EMAIL_RETRY_SECONDS", 600, minimum=10)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("CASEWORK_TIME_ZONE", "UTC")

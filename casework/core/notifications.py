@@ -21,10 +21,10 @@ from .models import Notification
 
 logger = logging.getLogger(__name__)
 
-# An e-mail not sent this long after its notification (the task was lost with its worker or
-# broker) is sent by the retry sweep; each failed attempt doubles the wait (10, 20, 40, 80
-# minutes), and after the fifth the failure stays recorded and the message only in Casework.
-EMAIL_RETRY_AFTER = timedelta(minutes=10)
+# An e-mail not sent ``CASEWORK_EMAIL_RETRY_SECONDS`` (600) after its notification (its task
+# was lost: a worker died between committing the notification and queueing the task, or the
+# broker lost it) is sent by the retry sweep; each failed attempt doubles the wait (10, 20, 40,
+# 80 minutes), and after the fifth the failure stays recorded and the message only in Casework.
 EMAIL_MAX_ATTEMPTS = 5
 EMAIL_RETRY_BATCH = 1000
 
@@ -46,7 +46,7 @@ def notify(
     skipped silently, which is what makes retries safe.
     """
     created: list[Notification] = []
-    retry_at = timezone.now() + EMAIL_RETRY_AFTER
+    retry_at = timezone.now() + _retry_delay(1)
     for recipient in {r.pk: r for r in recipients}.values():
         try:
             with transaction.atomic():
@@ -88,7 +88,8 @@ def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
 
 
 def _retry_delay(attempts: int) -> timedelta:
-    return EMAIL_RETRY_AFTER * 2 ** max(attempts - 1, 0)
+    first = timedelta(seconds=settings.CASEWORK_EMAIL_RETRY_SECONDS)
+    return first * 2 ** max(attempts - 1, 0)
 
 
 def _message_id(notification: Notification) -> str:
@@ -180,7 +181,7 @@ def notification_emails_retry(*, now: datetime | None = None) -> list[int]:
             _CLAIM_EMAIL_RETRIES,
             {
                 "now": now,
-                "first": EMAIL_RETRY_AFTER,
+                "first": _retry_delay(1),
                 "attempts": EMAIL_MAX_ATTEMPTS,
                 "limit": EMAIL_RETRY_BATCH,
             },

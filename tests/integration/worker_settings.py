@@ -9,6 +9,7 @@ worker is running, so that it can kill one in the middle of sending reminders.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from celery.signals import task_postrun, task_prerun
@@ -20,11 +21,16 @@ EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.environ["CASEWORK_TEST_MAIL_DIR"]
 CELERY_TASK_DEFAULT_QUEUE = os.environ["CASEWORK_TEST_QUEUE"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(Path(os.environ["CASEWORK_TEST_RUN_DIR"]) / "beat-schedule")
-# Only what the test is about: the sweep, the heartbeat and the e-mail retries.
+# Only what the test is about: the sweep, the heartbeat and the e-mail retries (every 5 s, so
+# an e-mail whose task died with its worker goes within the test's patience).
 CELERY_BEAT_SCHEDULE = {
     name: entry
     for name, entry in CELERY_BEAT_SCHEDULE.items()
     if name in {"heartbeat", "deadlines-sweep", "notification-emails-retry"}
+}
+CELERY_BEAT_SCHEDULE["notification-emails-retry"] = {
+    **CELERY_BEAT_SCHEDULE["notification-emails-retry"],
+    "schedule": timedelta(seconds=5),
 }
 if CELERY_BROKER_URL.startswith("redis"):  # noqa: F405
     # The broker restores a dead worker's tasks after the visibility timeout; scan for them
