@@ -7,6 +7,7 @@ from pathlib import Path
 
 from celery import Celery, signals
 from celery.beat import PersistentScheduler
+from kombu import Queue
 
 from .startup import guarded, load_settings, require_signing_key
 
@@ -46,3 +47,21 @@ class CaseworkScheduler(PersistentScheduler):
     def setup_schedule(self) -> None:
         Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
         super().setup_schedule()
+
+
+@signals.celeryd_after_setup.connect
+def _consume_own_heartbeat(sender: str, instance, **kwargs) -> None:
+    """Each worker consumes a heartbeat queue of its own, bound to the broadcast exchange, so
+    each records its own beat under its node name. Auto-deleted when the worker disconnects
+    (RabbitMQ): a dead worker's beats are not kept for it."""
+    from django.conf import settings
+
+    instance.app.amqp.queues.select_add(
+        Queue(
+            f"casework.heartbeat.{sender}",
+            exchange=settings.CASEWORK_HEARTBEAT_EXCHANGE,
+            routing_key=settings.CELERY_TASK_ROUTES["casework.core.heartbeat"]["routing_key"],
+            durable=False,
+            auto_delete=True,
+        )
+    )

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
+from kombu import Exchange
 
 from .database import database_config
 from .env import ConfigurationError, env_bool, env_int, env_list, env_str
@@ -217,6 +218,9 @@ EMAIL_FILE_PATH = email_file_path(
     default=VAR_DIR / "mail",
 )
 CASEWORK_BASE_URL = base_url(env_str("CASEWORK_BASE_URL"), production=PRODUCTION)
+# An e-mail owed this long (its task lost with a worker, or the mail server failed) is sent
+# again by the retry sweep; the wait doubles after each failure, five attempts in all.
+CASEWORK_EMAIL_RETRY_SECONDS = env_int("CASEWORK_EMAIL_RETRY_SECONDS", 600, minimum=10)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("CASEWORK_TIME_ZONE", "UTC")
@@ -322,8 +326,22 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis only: a task taken by a worker that dies is handed out again after this long, so it
+    # is how late a dead worker's reminders go out. It must exceed the longest task (the
+    # nightly audit verification: about 160 s over 20 million events, docs/performance.md), or
+    # a task still running is handed to a second worker too. RabbitMQ ignores it: it hands a
+    # dead worker's tasks out again as soon as the connection drops.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CASEWORK_REDIS_VISIBILITY_TIMEOUT", 900, minimum=30),
+        # Look for such tasks every 10 s (one sorted-set read), not every 100 s (kombu's default
+        # scans on every tenth tick), so the timeout alone says how late they come back.
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TASK_IGNORE_RESULT = True
+# Acknowledged after running: every task is idempotent (what must happen once is held by a
+# database constraint). The tasks that must survive a worker's death (reminders, e-mails) also
+# set ``reject_on_worker_lost``, so another worker runs them; not all tasks, because a task
+# that itself kills its worker would then be handed round for ever.
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -335,12 +353,35 @@ CELERY_BEAT_SCHEDULE_FILENAME = env_str(
 # Beat's own scheduler, which creates the schedule file's folder before opening it.
 CELERY_BEAT_SCHEDULER = "config.celery:CaseworkScheduler"
 CELERY_HEARTBEAT_SECONDS = env_int("CASEWORK_HEARTBEAT_SECONDS", 60, minimum=5)
+# How many workers should run: fewer beating shows red on the administrator's home page.
+CASEWORK_WORKERS_EXPECTED = env_int("CASEWORK_WORKERS_EXPECTED", 1, minimum=1)
+# The heartbeat is broadcast: every worker gets its own copy on a queue named after it
+# (config/celery.py), so each proves it is alive and a dead one can be named.
+CASEWORK_HEARTBEAT_EXCHANGE = Exchange("casework.heartbeat", type="fanout", durable=False)
+CELERY_TASK_ROUTES = {
+    "casework.core.heartbeat": {
+        "exchange": CASEWORK_HEARTBEAT_EXCHANGE.name,
+        "exchange_type": "fanout",
+        # Ignored by a fanout exchange, but Redis names its channel after it: the same key on
+        # both sides (config/celery.py), never empty (Celery would put its default in).
+        "routing_key": "heartbeat",
+        "declare": [CASEWORK_HEARTBEAT_EXCHANGE],
+    }
+}
 # The beat schedule lives in code: one entry per periodic task, each a thin wrapper over a service.
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "casework.core.heartbeat",
         "schedule": timedelta(seconds=CELERY_HEARTBEAT_SECONDS),
         "kwargs": {"source": "beat"},
+        # A beat queued for a worker that was down is dropped when it comes back, not run late.
+        "options": {"expires": CELERY_HEARTBEAT_SECONDS},
+    },
+    # Notification e-mails owed (a worker or the broker lost the task, the mail server failed):
+    # sent again with a growing wait, five attempts in all.
+    "notification-emails-retry": {
+        "task": "casework.core.retry_notification_emails",
+        "schedule": timedelta(seconds=60),
     },
     # Deadlines: mark missed clocks, escalate, claim due reminders (each exactly once).
     "deadlines-sweep": {

@@ -77,7 +77,26 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "CASEWORK_HEARTBEAT_SECONDS",
         "`60`",
-        "how often the scheduler and workers prove they are alive",
+        "how often the scheduler and each worker prove they are alive (stale after three missed "
+        "beats)",
+    ),
+    Variable(
+        "CASEWORK_WORKERS_EXPECTED",
+        "`1`",
+        "how many Celery workers should run; fewer beating shows red on the administrator's home "
+        "page, naming the one that stopped",
+    ),
+    Variable(
+        "CASEWORK_REDIS_VISIBILITY_TIMEOUT",
+        "`900` (seconds, at least 30)",
+        "Redis broker only: a task taken by a worker that died is handed to another after this "
+        "long; keep it above the longest task (the nightly audit verification)",
+    ),
+    Variable(
+        "CASEWORK_EMAIL_RETRY_SECONDS",
+        "`600`",
+        "an e-mail not sent this long after its notification (task lost, mail server failing) is "
+        "retried; the wait doubles after each failure, five attempts in all",
     ),
     Variable(
         "CASEWORK_DEADLINES_SWEEP_SECONDS",

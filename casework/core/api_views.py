@@ -22,8 +22,12 @@ class MeSerializer(CaseworkSerializer):
 
 
 class ComponentStatusSerializer(CaseworkSerializer):
-    component = serializers.CharField()
+    component = serializers.CharField(help_text="scheduler or worker")
     label = serializers.CharField()
+    hostname = serializers.CharField(
+        help_text="The worker's Celery node name (celery@host), or the scheduler's host; "
+        "empty for an expected worker never seen."
+    )
     last_seen_at = serializers.DateTimeField(allow_null=True)
     healthy = serializers.BooleanField()
 
@@ -47,7 +51,9 @@ class MeView(APIView):
 
 
 class HeartbeatView(APIView):
-    """Background services and when each last proved alive (administrators only)."""
+    """Background services and when each last proved alive (administrators only): the
+    scheduler, then each worker by name, plus one unhealthy row for each worker missing from
+    ``CASEWORK_WORKERS_EXPECTED``."""
 
     @extend_schema(responses=ComponentStatusSerializer(many=True))
     def get(self, request):

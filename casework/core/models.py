@@ -14,23 +14,36 @@ class TimeStampedModel(models.Model):
 
 
 class Heartbeat(models.Model):
-    """The last time each background component proved it was alive.
+    """The last time each background process proved it was alive, one row per host.
 
-    The scheduler (Celery beat) records a beat when it sends the heartbeat task; a worker records
-    one when it runs it. Administrators see both on the home page: a stale scheduler means no
-    reminders go out, a stale worker means queued work is waiting.
+    The scheduler (Celery beat) records a beat when it sends the heartbeat task; every worker
+    records one when it runs its copy (the task is broadcast, so each worker gets one), under
+    its Celery node name (``celery@host``). Administrators see them on the home page: a stale
+    scheduler means no reminders go out; a stale worker, named, means that machine stopped
+    and, when fewer run than ``CASEWORK_WORKERS_EXPECTED``, queued work waits for the others.
     """
 
     class Component(models.TextChoices):
         SCHEDULER = "scheduler", "Scheduler (Celery beat)"
         WORKER = "worker", "Worker"
 
-    component = models.CharField(max_length=20, choices=Component.choices, primary_key=True)
-    last_seen_at = models.DateTimeField()
+    component = models.CharField(max_length=20, choices=Component.choices)
     hostname = models.CharField(max_length=255, blank=True)
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["component", "hostname"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["component", "hostname"], name="heartbeat_once_per_host"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_component_display()} at {self.last_seen_at:%Y-%m-%d %H:%M:%S}"
+        return (
+            f"{self.get_component_display()} {self.hostname} at "
+            f"{self.last_seen_at:%Y-%m-%d %H:%M:%S}"
+        )
 
 
 class Notification(models.Model):
@@ -52,6 +65,13 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail is owed until it went: the retry sweep tries again at ``email_retry_at`` (empty
+    # when nothing is owed: sent, not wanted, or given up after the last attempt), backing off.
+    email_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
+    email_retry_at = models.DateTimeField(null=True, blank=True)
+    email_failure = models.TextField(
+        blank=True, db_default="", help_text="Why the last attempt to e-mail it failed."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -69,6 +89,12 @@ class Notification(models.Model):
                 condition=models.Q(read_at__isnull=True),
             ),
             models.Index(fields=["recipient", "-created_at", "-id"], name="notification_list_idx"),
+            # The retry sweep: e-mails owed whose time has come.
+            models.Index(
+                fields=["email_retry_at"],
+                name="notification_email_retry_idx",
+                condition=models.Q(email_retry_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

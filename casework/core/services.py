@@ -8,9 +8,10 @@ from .models import Heartbeat
 
 
 def heartbeat_record(*, component: str, hostname: str | None = None) -> Heartbeat:
-    """Record that a background component is alive (an upsert: one row per component)."""
+    """Record that a background process is alive (an upsert: one row per component and host)."""
     beat, _ = Heartbeat.objects.update_or_create(
         component=component,
-        defaults={"last_seen_at": timezone.now(), "hostname": hostname or socket.gethostname()},
+        hostname=(hostname or socket.gethostname())[:255],
+        defaults={"last_seen_at": timezone.now()},
     )
     return beat

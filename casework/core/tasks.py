@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import socket
+
 from celery import shared_task
 
 from .models import Heartbeat
@@ -8,37 +10,39 @@ from .services import heartbeat_record
 HEARTBEAT_TASK = "casework.core.heartbeat"
 
 
-@shared_task(name=HEARTBEAT_TASK, ignore_result=True)
-def heartbeat(source: str = "manual") -> None:
-    """Runs on a worker: proves a worker is consuming the queue."""
-    heartbeat_record(component=Heartbeat.Component.WORKER)
+@shared_task(name=HEARTBEAT_TASK, bind=True, ignore_result=True)
+def heartbeat(self, source: str = "manual") -> None:
+    """Runs on every worker (the task is broadcast): proves this worker consumes its queues,
+    under its Celery node name, so the one that stopped can be named."""
+    heartbeat_record(
+        component=Heartbeat.Component.WORKER,
+        hostname=self.request.hostname or socket.gethostname(),
+    )
 
 
-@shared_task(name="casework.core.send_notification_email", acks_late=True, ignore_result=True)
-def send_notification_email(notification_id: int) -> None:
-    """E-mail one notification; ``emailed_at`` makes a retry after success a no-op."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-    from django.db import transaction
-    from django.utils import timezone
+# E-mails must survive a worker's death: acknowledged after they ran, and handed to another
+# worker when theirs dies mid-task. Both are idempotent (the row lock and ``emailed_at``).
+@shared_task(
+    name="casework.core.send_notification_email",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def send_notification_email(notification_id: int) -> bool:
+    """E-mail one notification; a retry after success is a no-op."""
+    from .notifications import notification_email_send
 
-    from .models import Notification
+    return notification_email_send(notification_id=notification_id)
 
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update()
-            .select_related("recipient")
-            .filter(pk=notification_id, emailed_at__isnull=True)
-            .first()
-        )
-        if notification is None or not notification.recipient.email:
-            return
-        link = f"\n\n{settings.CASEWORK_BASE_URL}{notification.link}" if notification.link else ""
-        send_mail(
-            subject=f"[Casework] {notification.subject}",
-            message=f"{notification.body}{link}",
-            from_email=None,
-            recipient_list=[notification.recipient.email],
-        )
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
+
+@shared_task(
+    name="casework.core.retry_notification_emails",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def retry_notification_emails() -> int:
+    """Beat, every minute: queue again the e-mails owed whose retry time has come."""
+    from .notifications import notification_emails_retry
+
+    return len(notification_emails_retry())

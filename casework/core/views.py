@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from .navigation import home_panel_templates
 from .notifications import notifications_for, notifications_mark_read
-from .selectors import heartbeat_status
+from .selectors import background_status
 
 NOTIFICATIONS_SHOWN = 100
 
@@ -17,7 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {
         "panels": home_panel_templates(),
-        "heartbeats": heartbeat_status() if user.has_role("administrator") else None,
+        "background": background_status() if user.has_role("administrator") else None,
     }
     return render(request, "core/home.html", context)
 

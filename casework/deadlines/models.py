@@ -316,18 +316,26 @@ class Deadline(TimeStampedModel):
 
 
 class DeadlineReminder(models.Model):
-    """One reminder or escalation, claimed once: the unique constraint is what makes it once.
+    """One reminder offset or escalation, claimed once: the unique constraint makes it once.
 
     The sweep inserts these with ``ON CONFLICT DO NOTHING``; only the rows it inserted are sent,
-    so a retried task, a second worker or a restarted scheduler cannot send twice. Sending
-    happens after commit, each reminder in its own transaction; ``notified_at`` stays empty
-    until it did, and the sweep re-sends rows left unsent (a worker died, or sending failed:
-    at most ``MAX_SEND_ATTEMPTS`` times), which ``notify``'s dedupe key keeps from doubling.
+    so a retried task, a second worker or a restarted scheduler cannot send twice. Offsets
+    claimed together (a clock started or swept late) make one message, and the claim itself
+    says which: ``message_offset_seconds`` is the nearest offset of the claim, the same on every
+    row of it. The message's notification is keyed by (deadline, kind, message offset) under
+    ``notify``'s unique dedupe key, so however the rows are split between sending tasks, one
+    message goes. Sending happens after commit, each message in its own transaction;
+    ``notified_at`` stays empty until it did, and the sweep re-sends rows left unsent (a worker
+    died, or sending failed: at most ``MAX_SEND_ATTEMPTS`` times).
     """
 
     deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=12, choices=ReminderKind.choices)
     offset_seconds = models.PositiveIntegerField(default=0)
+    message_offset_seconds = models.PositiveIntegerField(
+        help_text="The offset whose message covers this one: the nearest of those claimed "
+        "together (equal to the offset when it was claimed alone)."
+    )
     created_at = models.DateTimeField()
     notified_at = models.DateTimeField(null=True, blank=True)
     # One reminder that cannot be sent (its deadline row cannot be read or formatted) is
@@ -348,13 +356,23 @@ class DeadlineReminder(models.Model):
                 condition=Q(failed_at__isnull=True) | ~Q(failure=""),
                 name="deadline_reminder_failure_says_why",
             ),
+            # The message speaks for the nearest offset: never for one farther than its own.
+            models.CheckConstraint(
+                condition=Q(message_offset_seconds__lte=models.F("offset_seconds")),
+                name="deadline_reminder_message_nearest",
+            ),
         ]
         indexes = [
             models.Index(
                 fields=["created_at"],
                 name="deadline_reminder_unsent_idx",
                 condition=Q(notified_at__isnull=True),
-            )
+            ),
+            # A message's rows, locked together when it is sent.
+            models.Index(
+                fields=["deadline", "kind", "message_offset_seconds"],
+                name="deadline_reminder_message_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -53,10 +53,14 @@ def _aware(value: datetime, zone) -> datetime:
 
 
 def _first_reminder_at(due_at: datetime, offsets: list[int], now: datetime) -> datetime | None:
+    """The earliest reminder time still ahead; ``now`` when every one has passed but the clock
+    has not (started late: one catch-up reminder, which says it is late), else none."""
     upcoming = [
         due_at - timedelta(seconds=s) for s in offsets if due_at - timedelta(seconds=s) > now
     ]
-    return min(upcoming) if upcoming else None
+    if upcoming:
+        return min(upcoming)
+    return now if offsets and due_at > now else None
 
 
 def _default_zone(owner, unit):
@@ -315,9 +319,12 @@ INSERT INTO deadlines_deadline (
 SELECT %(now)s, %(now)s, gen_random_uuid(), r.unit_id, NULL, r.id, 'referral', r.id::text,
        %(kind)s, p.rule_id, '', '', coalesce(nullif(u.time_zone, ''), %(zone)s),
        least(r.received_at, r.triage_due_at), r.triage_due_at, NULL, %(open)s, p.offsets,
-       -- the first reminder still ahead, as _first_reminder_at computes it
-       (SELECT min(r.triage_due_at - make_interval(secs => o)) FROM unnest(p.offsets) AS o
-         WHERE r.triage_due_at - make_interval(secs => o) > %(now)s),
+       -- the first reminder still ahead, or a catch-up now, as _first_reminder_at computes it
+       coalesce(
+         (SELECT min(r.triage_due_at - make_interval(secs => o)) FROM unnest(p.offsets) AS o
+           WHERE r.triage_due_at - make_interval(secs => o) > %(now)s),
+         CASE WHEN r.triage_due_at > %(now)s AND cardinality(p.offsets) > 0
+              THEN %(now)s::timestamptz END),
        0, NULL, NULL, NULL, NULL, '', %(created_by)s
   FROM referrals_referral AS r
   JOIN accounts_unit AS u ON u.id = r.unit_id
@@ -721,8 +728,9 @@ WITH overdue AS (
      WHERE state = 'open' AND due_at <= %(now)s
  RETURNING id
 )
-INSERT INTO deadlines_deadlinereminder (deadline_id, kind, offset_seconds, created_at)
-SELECT id, 'escalation', 0, %(now)s FROM overdue
+INSERT INTO deadlines_deadlinereminder
+       (deadline_id, kind, offset_seconds, message_offset_seconds, created_at)
+SELECT id, 'escalation', 0, 0, %(now)s FROM overdue
 ON CONFLICT (deadline_id, kind, offset_seconds) DO NOTHING
 RETURNING id, deadline_id
 """
@@ -746,17 +754,23 @@ advanced AS (
       FROM due
      WHERE d.id = due.id
 )
-INSERT INTO deadlines_deadlinereminder (deadline_id, kind, offset_seconds, created_at)
-SELECT due.id, 'reminder', o.seconds, %(now)s
+INSERT INTO deadlines_deadlinereminder
+       (deadline_id, kind, offset_seconds, message_offset_seconds, created_at)
+-- Every offset now due and never claimed before; the nearest of them speaks for the claim, so
+-- the claim, not the sending tasks' chunks, decides that it is one message.
+SELECT due.id, 'reminder', o.seconds, min(o.seconds) OVER (PARTITION BY due.id), %(now)s
   FROM due CROSS JOIN LATERAL unnest(due.reminder_offsets) AS o(seconds)
  WHERE due.due_at - make_interval(secs => o.seconds) <= %(now)s
+   AND NOT EXISTS (SELECT 1 FROM deadlines_deadlinereminder AS r
+                    WHERE r.deadline_id = due.id AND r.kind = 'reminder'
+                      AND r.offset_seconds = o.seconds)
 ON CONFLICT (deadline_id, kind, offset_seconds) DO NOTHING
 RETURNING id, deadline_id
 """
 
 _UNSENT = """
 SELECT id FROM deadlines_deadlinereminder
- WHERE notified_at IS NULL AND created_at <= %(stale)s
+ WHERE notified_at IS NULL AND offset_seconds = message_offset_seconds AND created_at <= %(stale)s
    AND attempts < %(attempts)s AND coalesce(failed_at, created_at) <= %(stale)s
  ORDER BY created_at
  LIMIT %(limit)s
@@ -771,7 +785,9 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
     next reminder), whatever the number of open clocks. Claiming is an ``INSERT … ON CONFLICT
     DO NOTHING`` into ``DeadlineReminder`` (unique per deadline, kind and offset), so a retry, a
     second worker or a restarted scheduler claims nothing twice; an advisory lock makes a second
-    concurrent sweep return at once. Sending happens after commit, in chunks, on the workers.
+    concurrent sweep return at once. Offsets of one clock claimed together are one message (the
+    nearest speaks), which the claim records on each row. Sending happens after commit, in
+    chunks, on the workers; a chunk boundary may fall inside a message without doubling it.
     """
     now = now or timezone.now()
     result = SweepResult()
@@ -844,13 +860,23 @@ def _words(delta_text: str) -> str:
     return delta_text.replace("\xa0", " ")
 
 
-def _reminder_message(deadline: Deadline, now: datetime) -> tuple[str, str, str]:
+def _reminder_message(
+    deadline: Deadline, now: datetime, *, message_offset: int
+) -> tuple[str, str, str]:
     link = reverse("deadlines:detail", args=[deadline.reference])
     label = deadline.get_kind_display()
     subject = (
         f"{label} for {deadline.subject_label} due in {_words(timeuntil(deadline.due_at, now))}"
     )
     body = f"Due {_local(deadline.due_at, deadline.time_zone)}."
+    reminder_time = deadline.due_at - timedelta(seconds=message_offset)
+    if reminder_time < deadline.created_at:
+        before = _words(timeuntil(deadline.due_at, reminder_time))
+        body = (
+            f"Late reminder: this deadline was recorded "
+            f"{_local(deadline.created_at, deadline.time_zone)}, after its last reminder time "
+            f"({before} before it is due) had passed. {body}"
+        )
     rule = deadline.rule
     if rule is not None and (rule.extension_days or rule.extension_months):
         allowed = rule.extensions_allowed
@@ -873,71 +899,85 @@ def _escalation_message(deadline: Deadline, now: datetime) -> tuple[str, str, st
 def deadline_reminders_send(*, reminder_ids: list[int], now: datetime | None = None) -> int:
     """Send claimed reminders and escalations; returns how many messages went out.
 
-    Several offsets of one deadline claimed together (a clock started late) give one message,
-    for the nearest offset. Each deadline's message is sent in its own transaction: one that
-    fails (its row cannot be read or formatted) is recorded on its reminders, reported to the
-    administrators and retried by later sweeps, and the rest of the batch still goes.
-    ``notify``'s dedupe key (deadline, kind, offset) keeps a re-send from doubling;
-    ``notified_at`` records that it went.
+    The claim decided the messages: every row names the offset whose message covers it
+    (``message_offset_seconds``), so the rows of one message may arrive in several chunks, on
+    several workers, or twice after a worker died, and still make one message. Each message is
+    sent in its own transaction, which locks all its rows (not only those of this chunk) and
+    records that they went; its notification's dedupe key (deadline, kind, message offset) is
+    unique per recipient, so even two senders that each locked part of a message's rows send
+    it once. One that fails (its row cannot be read or formatted) is recorded on its reminders,
+    reported to the administrators and retried by later sweeps; the rest of the chunk still goes.
     """
     now = now or timezone.now()
     # Only the claims' own columns here: a deadline row that cannot be loaded must fail alone.
-    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for pk, deadline_id, kind in (
+    messages: dict[tuple[int, str, int], list[int]] = defaultdict(list)
+    for pk, deadline_id, kind, message_offset in (
         DeadlineReminder.objects.filter(pk__in=reminder_ids, notified_at__isnull=True)
-        .order_by("deadline_id", "kind", "offset_seconds")
-        .values_list("pk", "deadline_id", "kind")
+        .order_by("deadline_id", "kind", "message_offset_seconds")
+        .values_list("pk", "deadline_id", "kind", "message_offset_seconds")
     ):
-        groups[(deadline_id, kind)].append(pk)
+        messages[(deadline_id, kind, message_offset)].append(pk)
     supervisors: dict[int, list] = {}
     sent = 0
-    for (deadline_id, kind), ids in groups.items():
+    for (deadline_id, kind, message_offset), ids in messages.items():
         try:
             with transaction.atomic():
-                sent += _reminder_send(ids=ids, now=now, supervisors=supervisors)
+                sent += _reminder_send(
+                    deadline_id=deadline_id,
+                    kind=kind,
+                    message_offset=message_offset,
+                    now=now,
+                    supervisors=supervisors,
+                )
         except Exception as error:  # whatever one record does, the others are still sent
             _reminder_fail(ids=ids, deadline_id=deadline_id, kind=kind, error=error, now=now)
     return sent
 
 
-def _reminder_send(*, ids: list[int], now: datetime, supervisors: dict[int, list]) -> int:
+def _reminder_send(
+    *, deadline_id: int, kind: str, message_offset: int, now: datetime, supervisors: dict
+) -> int:
     reminders = list(
         DeadlineReminder.objects.select_for_update(skip_locked=True)
-        .filter(pk__in=ids, notified_at__isnull=True)
+        .filter(
+            deadline_id=deadline_id,
+            kind=kind,
+            message_offset_seconds=message_offset,
+            notified_at__isnull=True,
+        )
         .order_by("offset_seconds")
     )
     if not reminders:
         return 0  # sent meanwhile, or another worker holds them
-    reminder = reminders[0]  # the nearest offset speaks for the others
     deadline = Deadline.objects.select_related("case", "referral", "owner", "rule", "unit").get(
-        pk=reminder.deadline_id
+        pk=deadline_id
     )
     if deadline.unit_id not in supervisors:
         supervisors.update(_supervisors_by_unit({deadline.unit_id}))
         supervisors.setdefault(deadline.unit_id, [])
     unit_supervisors = supervisors[deadline.unit_id]
     created = []
-    if reminder.kind == ReminderKind.ESCALATION:
+    if kind == ReminderKind.ESCALATION:
         recipients = [*unit_supervisors, deadline.owner]
         subject, body, link = _escalation_message(deadline, now)
-        kind = "deadline.escalation"
+        notification_kind = "deadline.escalation"
     elif deadline.state != DeadlineState.OPEN or deadline.due_at <= now:
         recipients = None  # met, waived or overdue since the claim: the escalation speaks
     else:
         recipients = [deadline.owner] if deadline.owner else unit_supervisors
-        subject, body, link = _reminder_message(deadline, now)
-        kind = "deadline.reminder"
+        subject, body, link = _reminder_message(deadline, now, message_offset=message_offset)
+        notification_kind = "deadline.reminder"
     if recipients is not None:
         recipients = [r for r in recipients if r is not None and r.is_active]
         if not recipients:  # the owner left: the unit's supervisors must hear of it
             recipients = unit_supervisors
         created = notify(
             recipients=recipients,
-            kind=kind,
+            kind=notification_kind,
             subject=subject,
             body=body,
             link=link,
-            dedupe_key=f"deadline:{deadline.pk}:{reminder.kind}:{reminder.offset_seconds}",
+            dedupe_key=f"deadline:{deadline.pk}:{kind}:{message_offset}",
         )
     DeadlineReminder.objects.filter(pk__in=[r.pk for r in reminders]).update(notified_at=now)
     return len(created)

@@ -81,11 +81,19 @@ def test_the_unique_constraint_refuses_a_second_claim(court_date):
     from django.db import IntegrityError, transaction
 
     DeadlineReminder.objects.create(
-        deadline=court_date, kind="reminder", offset_seconds=86400, created_at=NOW
+        deadline=court_date,
+        kind="reminder",
+        offset_seconds=86400,
+        message_offset_seconds=86400,
+        created_at=NOW,
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         DeadlineReminder.objects.create(
-            deadline=court_date, kind="reminder", offset_seconds=86400, created_at=NOW
+            deadline=court_date,
+            kind="reminder",
+            offset_seconds=86400,
+            message_offset_seconds=86400,
+            created_at=NOW,
         )
 
 
@@ -158,5 +166,5 @@ def test_an_unsent_claim_is_sent_again_later(
         services.deadlines_sweep()  # committed, but its sending was lost (no on_commit run)
     assert reminders_to(investigator) == []
     later = sweep_at(moment + timedelta(minutes=11), django_capture_on_commit_callbacks)
-    assert later.resent == 3  # the 14d, 7d and 1d claims, sent as one message
+    assert later.resent == 1  # the 14d, 7d and 1d claims are one message
     assert len(reminders_to(investigator)) == 1

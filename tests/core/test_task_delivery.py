@@ -1,0 +1,51 @@
+"""Work survives a worker's death: the tasks that carry it are acknowledged late and handed
+back when their worker dies, and the Redis visibility timeout is a setting."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.core.test_configuration import assert_one_clear_line, manage
+
+MUST_SURVIVE = [
+    "casework.deadlines.sweep",
+    "casework.deadlines.send_reminders",
+    "casework.core.send_notification_email",
+    "casework.core.retry_notification_emails",
+]
+
+
+@pytest.mark.parametrize("name", MUST_SURVIVE)
+def test_it_is_acknowledged_late_and_handed_back_when_its_worker_dies(name):
+    from config.celery import app
+
+    task = app.tasks[name]
+    assert task.acks_late is True
+    assert task.reject_on_worker_lost is True
+
+
+def _visibility_timeout(**env) -> str:
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'])",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_redis_visibility_timeout_is_a_setting_with_a_default_above_the_longest_task():
+    assert _visibility_timeout() == "900"
+    assert _visibility_timeout(CASEWORK_REDIS_VISIBILITY_TIMEOUT="120") == "120"
+
+
+def test_a_visibility_timeout_too_short_for_any_task_is_refused():
+    result = manage(
+        "check",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        CASEWORK_REDIS_VISIBILITY_TIMEOUT="5",
+    )
+    assert_one_clear_line(result, "CASEWORK_REDIS_VISIBILITY_TIMEOUT")
