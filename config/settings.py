@@ -15,6 +15,7 @@ from celery.schedules import crontab
 
 from .database import database_config
 from .env import ConfigurationError, env_bool, env_int, env_list, env_str
+from .oidc import oidc_settings
 from .spectacular import enum_name_overrides
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -142,6 +143,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "casework.accounts.backends.LockoutAwareModelBackend",
+    # Single sign-on (OpenID Connect); answers nothing while CASEWORK_OIDC_ISSUER is unset.
+    "casework.accounts.oidc.CaseworkOIDCBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # Argon2id first: memory-hard, the OWASP recommendation for password storage.
@@ -189,6 +192,9 @@ if _RETIRED_TRIAGE:
 if PRODUCTION and not CASEWORK_REQUIRE_2FA:
     raise ConfigurationError("CASEWORK_REQUIRE_2FA cannot be switched off in production.")
 OTP_TOTP_ISSUER = "Casework"
+# Single sign-on with the agency's OpenID Connect provider (docs/single-sign-on.md): the
+# CASEWORK_OIDC_* variables and the OIDC_* settings mozilla-django-oidc reads, all derived there.
+globals().update(oidc_settings(production=PRODUCTION))
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = CASEWORK_SESSION_MAX_HOURS * 3600

@@ -63,3 +63,7 @@ class CaseworkUserAdmin(UserAdmin):
             "at their next sign-in.",
             messages.SUCCESS,
         )
+
+
+# Single sign-on pages (group mapping, linked identities) live in their own module.
+from . import sso_admin  # noqa: E402, F401

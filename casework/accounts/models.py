@@ -97,3 +97,16 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+# Single sign-on models live in their own module; imported here so Django registers them.
+from .sso_models import ExternalIdentity, ProviderGroupMapping, ProviderSecondFactor  # noqa: E402
+
+__all__ = [
+    "ExternalIdentity",
+    "ProviderGroupMapping",
+    "ProviderSecondFactor",
+    "SignInFailure",
+    "Unit",
+    "User",
+]

@@ -20,6 +20,7 @@ from django_otp import login as otp_login
 from . import services
 from .forms import SignInForm, TwoFactorForm
 from .middleware import LAST_SEEN_AT, SIGNED_IN_AT
+from .oidc import provider_logout_url
 
 KEY_SHOWN_TO_SESSION = "casework_two_factor_key_shown_for"
 
@@ -55,11 +56,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    # A session that came from single sign-on ends at the provider too, where it says how.
+    provider_logout = provider_logout_url(request)
     if request.user.is_authenticated:
         services.sign_out(user=request.user)
     logout(request)
     messages.success(request, "You are signed out.")
-    return redirect(settings.LOGOUT_REDIRECT_URL)
+    return redirect(provider_logout or settings.LOGOUT_REDIRECT_URL)
 
 
 def _may_show_key(request: HttpRequest, device) -> bool:
