@@ -201,6 +201,30 @@ class CaseworkOIDCBackend(OIDCAuthenticationBackend):
             raise SuspiciousOperation("The provider's authentication is older than max_age.")
         return claims
 
+    def retrieve_matching_jwk(self, token):
+        """The provider's published key that signed ``token``.
+
+        By ``kid`` when the token names one (providers that rotate keys publish several); a
+        token without ``kid`` is accepted only while the provider publishes a single key for
+        the algorithm, so the choice is never a guess."""
+        response = requests.get(self.OIDC_OP_JWKS_ENDPOINT, timeout=settings.OIDC_TIMEOUT)
+        response.raise_for_status()
+        header = jwt.get_unverified_header(token)
+        candidates = [
+            key
+            for key in response.json().get("keys", [])
+            if key.get("use", "sig") == "sig"
+            and key.get("alg", header.get("alg")) == header.get("alg")
+        ]
+        if "kid" in header:
+            candidates = [key for key in candidates if key.get("kid") == header["kid"]]
+        if len(candidates) != 1:
+            raise SuspiciousOperation("No single published key matches the ID token.")
+        try:
+            return jwt.PyJWK(candidates[0])
+        except jwt.PyJWTError as error:
+            raise SuspiciousOperation(f"The provider's key cannot be used: {error}") from None
+
     def verify_token(self, token, **kwargs):
         if not kwargs.get("nonce"):
             # The userinfo endpoint may answer with a signed JWT; it carries no nonce.

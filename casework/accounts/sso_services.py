@@ -95,6 +95,10 @@ def access_from_groups(groups: list[str]) -> Access:
     return Access(roles, unit)
 
 
+def _unit_code(unit: Unit | None) -> str | None:
+    return unit.code if unit else None
+
+
 def _sorted_roles(roles) -> list[str]:
     return sorted(roles, key=_ROLE_ORDER.__getitem__)
 
@@ -190,7 +194,7 @@ def sso_sign_in(*, issuer: str, claims: dict) -> User:
     refusal: SignInRefused | None = None
     with transaction.atomic():
         identity = (
-            ExternalIdentity.objects.select_for_update()
+            ExternalIdentity.objects.select_for_update(of=("self", "user"))
             .select_related("user", "user__unit")
             .filter(issuer=issuer, subject=subject)
             .first()
