@@ -18,7 +18,7 @@ from django.utils import timezone
 from casework.accounts.models import User
 from casework.accounts.sso_models import ExternalIdentity
 from casework.audit.models import AuditEvent
-from tests.accounts.oidc_provider import expired_times, group_mapping, provider, sso  # noqa: F401
+from tests.accounts.oidc_provider import expired_times
 from tests.clients import BrowserFormClient
 from tests.factories import UserFactory
 
