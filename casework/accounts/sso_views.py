@@ -142,3 +142,18 @@ def _signed_on(request: HttpRequest, user) -> HttpResponse:
         second_factor = "provider"
     sso_services.sso_sign_in_succeeded(user=user, second_factor=second_factor)
     return redirect(next_url)
+
+
+def provider_sign_out(request: HttpRequest, provider_logout_url: str) -> HttpResponse:
+    """After Casework's own sign-out, send the browser on to end the provider session.
+
+    A page that moves on by itself rather than a redirect: the sign-out is a form, and the
+    Content-Security-Policy (``form-action 'self'``) stops a form's redirect to another site."""
+    return render(
+        request,
+        "accounts/sso_signing_out.html",
+        {
+            "provider_logout_url": provider_logout_url,
+            "provider_name": settings.CASEWORK_OIDC_PROVIDER_NAME,
+        },
+    )

@@ -21,6 +21,7 @@ from . import services
 from .forms import SignInForm, TwoFactorForm
 from .middleware import LAST_SEEN_AT, SIGNED_IN_AT
 from .oidc import provider_logout_url
+from .sso_views import provider_sign_out
 
 KEY_SHOWN_TO_SESSION = "casework_two_factor_key_shown_for"
 
@@ -61,8 +62,10 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         services.sign_out(user=request.user)
     logout(request)
+    if provider_logout:
+        return provider_sign_out(request, provider_logout)
     messages.success(request, "You are signed out.")
-    return redirect(provider_logout or settings.LOGOUT_REDIRECT_URL)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
 def _may_show_key(request: HttpRequest, device) -> bool:
