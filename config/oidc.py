@@ -45,7 +45,9 @@ def _secret_from_file(path: str) -> str:
 
 def oidc_settings(*, production: bool) -> dict:
     """The ``CASEWORK_OIDC_*`` settings and the mozilla-django-oidc ones derived from them."""
-    issuer = (env_str("CASEWORK_OIDC_ISSUER", "") or "").strip().rstrip("/")
+    # Exactly as the provider states it, trailing slash and all: the ID token's iss must match
+    # it character for character (OpenID Connect Core §3.1.3.7).
+    issuer = (env_str("CASEWORK_OIDC_ISSUER", "") or "").strip()
     if not issuer:
         stray = sorted(
             name

@@ -82,7 +82,7 @@ def provider_endpoints() -> ProviderEndpoints:
         cached = _discovered.get(issuer)
         if cached and time.monotonic() - cached[0] < DISCOVERY_TTL_SECONDS:
             return cached[1]
-    url = f"{issuer}/.well-known/openid-configuration"
+    url = f"{issuer.rstrip('/')}/.well-known/openid-configuration"
     try:
         response = requests.get(url, timeout=settings.OIDC_TIMEOUT)
         response.raise_for_status()
@@ -94,7 +94,7 @@ def provider_endpoints() -> ProviderEndpoints:
             "The identity provider could not be reached. Try again in a few minutes; if it "
             "keeps failing, tell your administrator.",
         ) from None
-    if document.get("issuer", "").rstrip("/") != issuer:
+    if document.get("issuer") != issuer:
         logger.error("discovery at %s names issuer %r", url, document.get("issuer"))
         raise SignInRefused(
             "provider_misconfigured",

@@ -89,8 +89,10 @@ def test_a_linked_person_signs_in_and_gets_the_role_their_groups_map_to(
     sign_in = AuditEvent.objects.filter(action="auth.sign_in").latest("id")
     assert sign_in.details["method"] == "single sign-on"
     assert sign_in.details["subject"] == "subject-0001"
-    # The provider reported a password only: Casework asks for its own second factor.
+    # The provider reported a password only: Casework asks for its own second factor, in the
+    # pages and in the API alike.
     assert client.get("/")["Location"].startswith("/accounts/two-factor/")
+    assert client.get("/api/v1/me/").status_code == 403
 
 
 def test_the_provider_s_multi_factor_stands_as_the_second_factor(
@@ -347,3 +349,24 @@ def test_administrators_link_a_person_by_subject_only(administrator, client_for,
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert ExternalIdentity.objects.get(subject="subject-0077").user == investigator
+
+
+def test_an_authentication_older_than_the_limit_is_refused(
+    client, sso, settings, group_mapping, linked_investigator
+):
+    settings.CASEWORK_OIDC_MAX_AUTH_AGE_MINUTES = 30
+    settings.OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"max_age": "1800"}
+    sso.user("subject-0001", groups=["cw-north-investigators"], amr=["mfa"])
+    authorize = start(client)
+    assert parse_qs(urlsplit(authorize).query)["max_age"] == ["1800"]
+    sso.tamper = {"auth_time": int(timezone.now().timestamp()) - 7200}
+    assert "could not be verified" in refusal(back(client, at_provider(authorize, "subject-0001")))
+    assert sign_on(BrowserFormClient(), "subject-0001").status_code == 302
+
+
+def test_a_provider_that_describes_itself_under_another_issuer_is_refused(client, sso, settings):
+    from casework.accounts.oidc import forget_discovery
+
+    settings.CASEWORK_OIDC_ISSUER = f"{sso.url}/"  # one character off what the provider states
+    forget_discovery()
+    assert "under another address" in refusal(client.get("/accounts/sso/start/"))

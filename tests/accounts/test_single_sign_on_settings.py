@@ -42,7 +42,8 @@ def test_it_is_off_when_no_issuer_is_set(monkeypatch):
 
 def test_a_complete_configuration_turns_on_pkce_nonce_and_the_secret_from_its_file(configured):
     values = oidc_settings(production=True)
-    assert values["CASEWORK_OIDC_ISSUER"] == "https://id.agency.invalid/realms/casework"
+    # Kept exactly: the ID token's iss is compared with it character for character.
+    assert values["CASEWORK_OIDC_ISSUER"] == "https://id.agency.invalid/realms/casework/"
     assert values["OIDC_RP_CLIENT_SECRET"] == "synthetic-client-secret"
     assert values["OIDC_USE_PKCE"] and values["OIDC_USE_NONCE"]
     assert values["OIDC_RP_SIGN_ALGO"] == "RS256"
