@@ -370,3 +370,54 @@ def test_a_provider_that_describes_itself_under_another_issuer_is_refused(client
     settings.CASEWORK_OIDC_ISSUER = f"{sso.url}/"  # one character off what the provider states
     forget_discovery()
     assert "under another address" in refusal(client.get("/accounts/sso/start/"))
+
+
+def test_a_lock_ends_an_open_single_sign_on_session_at_its_next_request(
+    client, sso, group_mapping, linked_investigator
+):
+    sso.user("subject-0001", groups=["cw-north-investigators"], amr=["mfa"])
+    sign_on(client, "subject-0001")
+    assert client.get("/").status_code == 200
+    User.objects.filter(pk=linked_investigator.pk).update(locked_at=timezone.now())
+    assert client.get("/")["Location"].startswith("/accounts/sign-in/")
+    assert client.get("/api/v1/me/").status_code in {401, 403}
+
+
+def test_the_group_mapping_admin_refuses_a_row_that_gives_nothing(administrator, client_for, sso):
+    from casework.accounts.sso_models import ProviderGroupMapping
+
+    admin = client_for(administrator)
+    response = admin.post(
+        "/admin/accounts/providergroupmapping/add/", {"group": "  cw-empty  ", "role": ""}
+    )
+    assert response.status_code == 200
+    assert "Choose a role, a unit, or both." in response.content.decode()
+    response = admin.post(
+        "/admin/accounts/providergroupmapping/add/",
+        {"group": "  cw-auditors-2 ", "role": "auditor"},
+    )
+    assert response.status_code == 302
+    assert ProviderGroupMapping.objects.get(group="cw-auditors-2").role == "auditor"
+
+
+def test_sso_check_reports_what_the_provider_offers_and_what_to_register(sso, group_mapping):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("sso_check", "--base-url", "https://casework.example.org", stdout=out)
+    report = out.getvalue()
+    assert f"{sso.url}/oauth2/end_session" in report
+    assert "redirect URI     https://casework.example.org/accounts/sso/callback/" in report
+    assert "1 RS256 key(s)" in report
+    assert "group mapping    4 row(s)" in report
+
+
+def test_sso_check_fails_in_one_sentence_when_the_provider_is_unreachable(sso, settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.CASEWORK_OIDC_ISSUER = "http://localhost:9"
+    with pytest.raises(CommandError, match="could not be reached"):
+        call_command("sso_check")
