@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from casework.audit.choices import Outcome
 from casework.audit.services import audit_record
+from casework.core.validation import text_problem
 
 from .choices import Role
 from .models import Unit, User
@@ -41,14 +42,23 @@ class Access:
     problem_reason: str = ""
 
 
+def _claim_text(claims: dict, name: str, max_length: int) -> str:
+    """A claim as storable one-line text, or ``""``: a provider's display name with a control
+    character or a NUL (which PostgreSQL refuses) is left out rather than stored."""
+    value = claims.get(name)
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return ""
+    value = str(value).strip()
+    return "" if text_problem(value, max_length=max_length) else value
+
+
 def provider_groups(claims: dict) -> list[str]:
-    """The groups claim as a list of strings, whatever shape the provider sent."""
+    """The groups claim as a list of storable strings, whatever shape the provider sent."""
     value = claims.get(settings.CASEWORK_OIDC_GROUPS_CLAIM, [])
-    if isinstance(value, str):
-        value = [value]
     if not isinstance(value, list):
-        return []
-    return sorted({str(item)[:255] for item in value if isinstance(item, str | int) and item != ""})
+        value = [value]
+    groups = {_claim_text({"group": item}, "group", 255) for item in value}
+    return sorted(groups - {""})
 
 
 def provider_reports_mfa(claims: dict) -> bool:
@@ -104,7 +114,7 @@ def _sorted_roles(roles) -> list[str]:
 
 
 def _username_for(claims: dict, subject: str) -> str:
-    candidate = str(claims.get("preferred_username") or claims.get("email") or "").strip()
+    candidate = _claim_text(claims, "preferred_username", 150) or _claim_text(claims, "email", 254)
     candidate = "".join(ch for ch in candidate if ch.isalnum() or ch in "@.+-_")[:120]
     if candidate and not User.objects.filter(username__iexact=candidate).exists():
         return candidate
@@ -116,9 +126,9 @@ def _username_for(claims: dict, subject: str) -> str:
 def _user_create_from_provider(*, issuer: str, subject: str, claims: dict, access: Access) -> User:
     user = User(
         username=_username_for(claims, subject),
-        first_name=str(claims.get("given_name", ""))[:150],
-        last_name=str(claims.get("family_name", ""))[:150],
-        email=str(claims.get("email", ""))[:254],
+        first_name=_claim_text(claims, "given_name", 150),
+        last_name=_claim_text(claims, "family_name", 150),
+        email=_claim_text(claims, "email", 254),
         unit=access.unit,
     )
     # No password: this account signs in through the provider only, so disabling it there
@@ -189,7 +199,14 @@ def sso_sign_in(*, issuer: str, claims: dict) -> User:
     groups give no usable access. Role and unit changes are committed even when the sign-in is
     then refused: a person whose groups no longer map loses their roles, not only this sign-in.
     """
-    subject = str(claims["sub"])
+    subject = _claim_text(claims, "sub", 255)
+    if not subject:
+        # OpenID Connect Core §2: at most 255 ASCII characters; anything else is not a subject.
+        raise SignInRefused(
+            "token_invalid",
+            "The identity provider's answer could not be verified, so you are not signed in. "
+            "Tell your administrator.",
+        )
     groups = provider_groups(claims)
     refusal: SignInRefused | None = None
     with transaction.atomic():

@@ -421,3 +421,22 @@ def test_sso_check_fails_in_one_sentence_when_the_provider_is_unreachable(sso, s
     settings.CASEWORK_OIDC_ISSUER = "http://localhost:9"
     with pytest.raises(CommandError, match="could not be reached"):
         call_command("sso_check")
+
+
+def test_claims_postgresql_would_refuse_are_left_out_not_stored(
+    client, sso, settings, group_mapping, north
+):
+    settings.CASEWORK_OIDC_CREATE_USERS = True
+    sso.user(
+        "subject-0099",
+        preferred_username="synthetic.user",
+        given_name="Syn\x00thetic",
+        groups=["cw-north-investigators", "odd\x00group", {"nested": "value"}],
+    )
+    assert sign_on(client, "subject-0099").status_code == 302
+    identity = ExternalIdentity.objects.select_related("user").get(subject="subject-0099")
+    assert identity.user.first_name == ""
+    assert identity.groups == ["cw-north-investigators"]
+
+    sso.user("x" * 300, groups=["cw-north-investigators"])
+    assert "could not be verified" in refusal(sign_on(BrowserFormClient(), "x" * 300))
