@@ -20,6 +20,7 @@ from django_otp import login as otp_login
 from . import services
 from .forms import SignInForm, TwoFactorForm
 from .middleware import LAST_SEEN_AT, SIGNED_IN_AT
+from .passkeys import passkeys_of
 
 KEY_SHOWN_TO_SESSION = "casework_two_factor_key_shown_for"
 
@@ -89,7 +90,12 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return redirect(_next_url(request))
         form.add_error("token", "That code is not right or has expired. Enter the current code.")
-    context = {"form": form, "enrolling": not device.confirmed, "next": _next_url(request)}
+    context = {
+        "form": form,
+        "enrolling": not device.confirmed,
+        "next": _next_url(request),
+        "has_passkey": passkeys_of(user=user).exists(),
+    }
     if not device.confirmed and _may_show_key(request, device):
         context["secret"] = base64.b32encode(device.bin_key).decode()
         context["qr_svg"] = mark_safe(
