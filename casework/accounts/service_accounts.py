@@ -105,7 +105,7 @@ def service_account_create(
     )
     principal.set_unusable_password()
     principal.save()
-    principal.groups.set(Group.objects.filter(name=role))
+    principal.groups.set([Group.objects.get_or_create(name=role)[0]])
     account = ServiceAccount.objects.create(
         name=name, description=description, user=principal, created_by=actor
     )
