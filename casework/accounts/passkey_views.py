@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn import exceptions
+from django_otp_webauthn.models import WebAuthnCredential
 from django_otp_webauthn.utils import rewrite_exceptions, user_has_any_otp_device
 from django_otp_webauthn.views import (
     BeginCredentialAuthenticationView,
@@ -76,8 +77,13 @@ def passkey_new(request: HttpRequest) -> HttpResponse:
 @two_factor_verified
 @require_POST
 def passkey_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    current = getattr(request.user, "otp_device", None)
     name = passkeys.passkey_revoke(user=request.user, passkey_id=pk)
-    messages.success(request, f"Passkey {name} removed: it can no longer be used to sign in.")
+    message = f"Passkey {name} removed: it can no longer be used to sign in."
+    if isinstance(current, WebAuthnCredential) and current.pk == pk:
+        # django-otp no longer counts this session as verified: its device is gone.
+        message += " You had signed in with it, so confirm your sign-in again to go on."
+    messages.success(request, message)
     return redirect("accounts:security")
 
 

@@ -32,7 +32,7 @@ class ServiceAccountForm(CaseworkForm):
         label="Name",
         max_length=60,
         help_text="Lower-case letters, digits and hyphens, e.g. hotline-intake. Its actions are "
-        "audited as svc-<name>.",
+        "audited under svc- and the name (svc-hotline-intake).",
     )
     description = forms.CharField(
         label="What it is for", max_length=200, required=False, help_text="Optional."
