@@ -45,7 +45,3 @@ class ApiTokenAuthentication(TokenAuthentication):
                 "without a role), so the token no longer works."
             )
         return user, token
-
-
-# The name settings used before service accounts; kept so a deployment that names it still starts.
-LockoutAwareTokenAuthentication = ApiTokenAuthentication
