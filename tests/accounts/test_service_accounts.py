@@ -267,7 +267,7 @@ def test_the_form_explains_a_missing_unit_at_the_top_and_at_the_field(client_for
 
 
 def test_the_administrator_rotates_and_revokes_from_the_page(client_for, administrator, intake):
-    account, old = intake
+    account, _old = intake
     browser = client_for(administrator)
     token = account.tokens.get()
     rotated = browser.post(f"/accounts/service-accounts/tokens/{token.pk}/rotate/")
@@ -288,3 +288,25 @@ def test_nobody_else_sees_the_page(client_for, intake, persona, request):
     assert browser.post("/accounts/service-accounts/hotline-intake/tokens/").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+# --- kept apart from people -------------------------------------------------------------------
+
+
+def test_it_is_offered_to_nobody_as_a_person_to_assign_or_to_carry_evidence(intake, north):
+    from casework.cases.selectors import unit_investigators
+    from casework.custody.forms import unit_people
+
+    account, _secret = intake
+    assert account.user not in unit_investigators(north.pk)
+    assert account.user not in unit_people(north.pk)
+
+
+def test_the_inactivity_sweep_leaves_it_alone(intake):
+    from casework.accounts.services import users_disable_inactive
+
+    account, _secret = intake
+    with time_machine.travel(timezone.now() + timedelta(days=200)):
+        assert "svc-hotline-intake" not in users_disable_inactive()
+    account.user.refresh_from_db()
+    assert account.user.is_active

@@ -171,10 +171,10 @@ def test_the_sign_in_goes_where_the_person_was_heading(page, passkey_site, inves
     assert page.get_by_role("rowheader", name="Office laptop", exact=True).is_visible()
 
 
+@pytest.mark.usefixtures("user_manager")
 def test_an_administrator_removes_a_persons_passkeys(
-    page, passkey_site, investigator, user_manager
+    page, passkey_site, investigator, administrator
 ):
-    administrator = user_manager
     device = TOTPDevice.objects.create(user=investigator, name="app", confirmed=True)
     password_step(page, "inv.north")
     code_step(page, device)
