@@ -74,7 +74,7 @@ class CaseworkUserAdmin(UserAdmin):
                 removed += passkeys.passkeys_reset(user=user, actor=request.user)
                 users += 1
         except DomainError as error:
-            self.message_user(request, error.message, messages.ERROR)
+            self.message_user(request, error.text, messages.ERROR)
             return
         self.message_user(
             request,

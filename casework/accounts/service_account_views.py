@@ -131,7 +131,7 @@ def api_token_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         new, secret = sa.api_token_rotate(token=token, actor=request.user)
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.text)
         return redirect("accounts:service-accounts")
     return _issued(request, new, secret, "rotated")
 
@@ -143,7 +143,7 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         sa.api_token_revoke(token=token, actor=request.user)
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.text)
     else:
         messages.success(
             request,

@@ -310,3 +310,50 @@ def test_the_inactivity_sweep_leaves_it_alone(intake):
         assert "svc-hotline-intake" not in users_disable_inactive()
     account.user.refresh_from_db()
     assert account.user.is_active
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+def test_the_command_creates_rotates_and_revokes(administrator, north, client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out, err = StringIO(), StringIO()
+    call_command(
+        "service_account", "create", "nightly-report", "--role", "supervisor", "--unit", "north",
+        "--days", "7", "--actor", "admin", stdout=out, stderr=err,
+    )  # fmt: skip
+    first = out.getvalue().strip()
+    assert first.startswith("cwt_") and "shown once" in err.getvalue()
+    assert client.get("/api/v1/me/", **auth(first)).json()["roles"] == ["supervisor"]
+
+    out = StringIO()
+    call_command("service_account", "rotate", "nightly-report", "--actor", "admin", stdout=out)
+    second = out.getvalue().strip()
+    assert client.get("/api/v1/me/", **auth(first)).status_code == 401
+    assert client.get("/api/v1/me/", **auth(second)).status_code == 200
+
+    call_command("service_account", "revoke", "nightly-report", "--actor", "admin", stderr=err)
+    assert client.get("/api/v1/me/", **auth(second)).status_code == 401
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="api_token.").values_list("action", flat=True)
+    )
+    assert sorted(actions) == [
+        "api_token.create", "api_token.create", "api_token.revoke", "api_token.rotate",
+    ]  # fmt: skip
+    assert set(
+        AuditEvent.objects.filter(action__startswith="api_token.").values_list(
+            "actor_username", flat=True
+        )
+    ) == {"admin"}
+
+
+def test_the_command_names_the_field_of_a_problem(administrator):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match=r"^unit: Choose the unit"):
+        call_command("service_account", "create", "x", "--role", "investigator", "--actor", "admin")
+    with pytest.raises(CommandError, match=r"^actor: no active user named 'nobody'"):
+        call_command("service_account", "revoke", "x", "--actor", "nobody")
