@@ -127,7 +127,12 @@ class PasskeyRegistrationComplete(_Enrolment, CompleteCredentialRegistrationView
                     name=name,
                 )
             except DomainError as error:
-                raise exceptions.UnprocessableEntity(detail=error.message) from None
+                raise exceptions.UnprocessableEntity(detail=error.text) from None
+        # Shown on the security page, where the script goes next.
+        messages.success(
+            self.request,
+            f"Passkey {credential.name} added. Use it at your next sign-in instead of a code.",
+        )
         return JsonResponse({"id": credential.pk})
 
 

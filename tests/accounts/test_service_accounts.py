@@ -357,3 +357,18 @@ def test_the_command_names_the_field_of_a_problem(administrator):
         call_command("service_account", "create", "x", "--role", "investigator", "--actor", "admin")
     with pytest.raises(CommandError, match=r"^actor: no active user named 'nobody'"):
         call_command("service_account", "revoke", "x", "--actor", "nobody")
+
+
+def test_the_list_page_costs_the_same_however_many_accounts(
+    client_for, administrator, north, django_assert_max_num_queries
+):
+    browser = client_for(administrator)
+    for n in range(4):
+        account, _secret = sa.service_account_create(
+            name=f"feed-{n}", role="investigator", unit=north, actor=administrator
+        )
+        sa.api_token_create(service_account=account, actor=administrator)
+    browser.get("/accounts/service-accounts/")
+    with django_assert_max_num_queries(14):
+        response = browser.get("/accounts/service-accounts/")
+    assert response.content.decode().count("Issue another token for feed-") == 4

@@ -97,6 +97,7 @@ def enrol(page, name: str, *, look: bool = False) -> None:
     page.get_by_role("button", name="Create the passkey").click()
     page.wait_for_url(SECURITY)
     assert page.get_by_role("rowheader", name=name, exact=True).is_visible()
+    assert f"Passkey {name} added" in page.content()
 
 
 def look_at(page, name: str) -> None:
