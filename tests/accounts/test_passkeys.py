@@ -200,3 +200,19 @@ def test_a_forged_passkey_answer_is_refused_and_audited(client, investigator):
     assert client.get("/").status_code == 302  # still short of two-factor sign-in
     event = AuditEvent.objects.get(action="auth.two_factor_failed")
     assert event.details["method"] == "passkey"
+
+
+def test_the_reset_command_can_remove_passkeys_only(investigator, administrator):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=investigator, name="app", confirmed=True)
+    make_passkey(investigator, "Office laptop")
+    out = StringIO()
+    call_command("two_factor_reset", "inv.north", "--actor", "admin", "--passkeys-only", stdout=out)
+    assert out.getvalue().strip() == "Removed 1 passkey(s) of inv.north."
+    assert not WebAuthnCredential.objects.filter(user=investigator).exists()
+    assert TOTPDevice.objects.filter(user=investigator, confirmed=True).exists()
+    assert AuditEvent.objects.get(action="user.passkeys_reset").actor_username == "admin"
