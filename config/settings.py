@@ -17,6 +17,7 @@ from .database import database_config
 from .env import ConfigurationError, env_bool, env_int, env_list, env_str
 from .oidc import oidc_settings
 from .spectacular import enum_name_overrides
+from .webauthn import passkey_relying_party
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "django.forms",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "guardian",
     "rest_framework",
     "rest_framework.authtoken",
@@ -211,6 +213,28 @@ EMAIL_USE_TLS = env_bool("CASEWORK_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("CASEWORK_EMAIL_FROM", "casework@localhost")
 CASEWORK_BASE_URL = env_str("CASEWORK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Passkeys (WebAuthn, django-otp-webauthn) as a second factor beside TOTP. A passkey is bound to
+# the relying party ID, the host name people open Casework under, so it comes from
+# CASEWORK_BASE_URL; changing that host later means everyone enrols their passkeys again.
+OTP_WEBAUTHN_RP_ID, OTP_WEBAUTHN_ALLOWED_ORIGINS = passkey_relying_party(
+    CASEWORK_BASE_URL, production=PRODUCTION
+)
+OTP_WEBAUTHN_RP_NAME = "Casework"
+# A second factor only: a passkey never replaces the password (the sign-in lock-out, the
+# password rules and the audit of sign-ins all hang off the password step).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+
+# API tokens belong to service accounts (casework/accounts/service_accounts.py). A new or rotated
+# token lives this many days unless the administrator says otherwise, never more than the maximum.
+CASEWORK_API_TOKEN_DAYS = env_int("CASEWORK_API_TOKEN_DAYS", 90, minimum=1)
+CASEWORK_API_TOKEN_MAX_DAYS = env_int("CASEWORK_API_TOKEN_MAX_DAYS", 365, minimum=1)
+if CASEWORK_API_TOKEN_DAYS > CASEWORK_API_TOKEN_MAX_DAYS:
+    raise ConfigurationError(
+        f"CASEWORK_API_TOKEN_DAYS={CASEWORK_API_TOKEN_DAYS} is longer than "
+        f"CASEWORK_API_TOKEN_MAX_DAYS={CASEWORK_API_TOKEN_MAX_DAYS}: "
+        "shorten it or raise the maximum."
+    )
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("CASEWORK_TIME_ZONE", "UTC")
 USE_I18N = True
@@ -257,7 +281,7 @@ REST_FRAMEWORK = {
     # Token first: DRF asks the first class for the WWW-Authenticate header, and only with one
     # does a refused or missing credential answer 401 rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "casework.accounts.authentication.LockoutAwareTokenAuthentication",
+        "casework.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

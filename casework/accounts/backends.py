@@ -13,4 +13,5 @@ class LockoutAwareModelBackend(ModelBackend):
     """
 
     def user_can_authenticate(self, user) -> bool:
-        return user_may_sign_in(user)
+        # A service account's principal acts through its API tokens only, never a session.
+        return user_may_sign_in(user) and not getattr(user, "is_service_account", False)
