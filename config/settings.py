@@ -18,8 +18,10 @@ from kombu import Exchange
 
 from .database import database_config
 from .env import ConfigurationError, env_bool, env_int, env_list, env_str
+from .oidc import oidc_settings
 from .required import base_url, broker_url, email_backend, email_file_path
 from .spectacular import enum_name_overrides
+from .webauthn import passkey_relying_party
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
     "django.forms",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "guardian",
     "rest_framework",
     "rest_framework.authtoken",
@@ -146,6 +149,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "casework.accounts.backends.LockoutAwareModelBackend",
+    # Single sign-on (OpenID Connect); answers nothing while CASEWORK_OIDC_ISSUER is unset.
+    "casework.accounts.oidc.CaseworkOIDCBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # Argon2id first: memory-hard, the OWASP recommendation for password storage.
@@ -193,6 +198,9 @@ if _RETIRED_TRIAGE:
 if PRODUCTION and not CASEWORK_REQUIRE_2FA:
     raise ConfigurationError("CASEWORK_REQUIRE_2FA cannot be switched off in production.")
 OTP_TOTP_ISSUER = "Casework"
+# Single sign-on with the agency's OpenID Connect provider (docs/single-sign-on.md): the
+# CASEWORK_OIDC_* variables and the OIDC_* settings mozilla-django-oidc reads, all derived there.
+globals().update(oidc_settings(production=PRODUCTION))
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = CASEWORK_SESSION_MAX_HOURS * 3600
@@ -221,6 +229,28 @@ CASEWORK_BASE_URL = base_url(env_str("CASEWORK_BASE_URL"), production=PRODUCTION
 # An e-mail owed this long (its task lost with a worker, or the mail server failed) is sent
 # again by the retry sweep; the wait doubles after each failure, five attempts in all.
 CASEWORK_EMAIL_RETRY_SECONDS = env_int("CASEWORK_EMAIL_RETRY_SECONDS", 600, minimum=10)
+
+# Passkeys (WebAuthn, django-otp-webauthn) as a second factor beside TOTP. A passkey is bound to
+# the relying party ID, the host name people open Casework under, so it comes from
+# CASEWORK_BASE_URL; changing that host later means everyone enrols their passkeys again.
+OTP_WEBAUTHN_RP_ID, OTP_WEBAUTHN_ALLOWED_ORIGINS = passkey_relying_party(
+    CASEWORK_BASE_URL, production=PRODUCTION
+)
+OTP_WEBAUTHN_RP_NAME = "Casework"
+# A second factor only: a passkey never replaces the password (the sign-in lock-out, the
+# password rules and the audit of sign-ins all hang off the password step).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+
+# API tokens belong to service accounts (casework/accounts/service_accounts.py). A new or rotated
+# token lives this many days unless the administrator says otherwise, never more than the maximum.
+CASEWORK_API_TOKEN_DAYS = env_int("CASEWORK_API_TOKEN_DAYS", 90, minimum=1)
+CASEWORK_API_TOKEN_MAX_DAYS = env_int("CASEWORK_API_TOKEN_MAX_DAYS", 365, minimum=1)
+if CASEWORK_API_TOKEN_DAYS > CASEWORK_API_TOKEN_MAX_DAYS:
+    raise ConfigurationError(
+        f"CASEWORK_API_TOKEN_DAYS={CASEWORK_API_TOKEN_DAYS} is longer than "
+        f"CASEWORK_API_TOKEN_MAX_DAYS={CASEWORK_API_TOKEN_MAX_DAYS}: "
+        "shorten it or raise the maximum."
+    )
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("CASEWORK_TIME_ZONE", "UTC")
@@ -268,7 +298,7 @@ REST_FRAMEWORK = {
     # Token first: DRF asks the first class for the WWW-Authenticate header, and only with one
     # does a refused or missing credential answer 401 rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "casework.accounts.authentication.LockoutAwareTokenAuthentication",
+        "casework.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

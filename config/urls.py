@@ -49,6 +49,7 @@ api_patterns = [
 
 urlpatterns = [
     path("", include("casework.core.urls")),
+    path("accounts/webauthn/", include("casework.accounts.passkey_urls")),
     path("accounts/", include("casework.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),

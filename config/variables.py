@@ -107,7 +107,7 @@ VARIABLES: tuple[Variable, ...] = (
         "CASEWORK_BASE_URL",
         "`http://127.0.0.1:8000`",
         "the address people open Casework at; links in e-mails and the calendar feed start "
-        "with it (`https://…` in production)",
+        "with it; passkeys are bound to its host name (`https://` and a host name in production)",
         "required",
     ),
     Variable(
@@ -158,9 +158,93 @@ VARIABLES: tuple[Variable, ...] = (
         "database connections the oversight dashboard uses at once",
     ),
     Variable(
+        "CASEWORK_API_TOKEN_DAYS",
+        "`90`",
+        "lifetime of a new or rotated service-account API token, unless the administrator "
+        "chooses another",
+    ),
+    Variable(
+        "CASEWORK_API_TOKEN_MAX_DAYS",
+        "`365`",
+        "the longest lifetime an administrator may give a token",
+    ),
+    Variable(
+        "CASEWORK_OIDC_ISSUER",
+        "unset (single sign-on off)",
+        "the agency identity provider's issuer URL, exactly as its discovery document states "
+        'it; turns on "Sign in with …" (see `docs/single-sign-on.md`)',
+    ),
+    Variable(
+        "CASEWORK_OIDC_CLIENT_ID",
+        "none",
+        "Casework's client id at the provider (required with the issuer)",
+    ),
+    Variable(
+        "CASEWORK_OIDC_CLIENT_SECRET_FILE",
+        "none",
+        "file holding the client secret (required with the issuer)",
+    ),
+    Variable(
+        "CASEWORK_OIDC_PROVIDER_NAME",
+        "`your agency account`",
+        'the name on the "Sign in with …" button',
+    ),
+    Variable(
+        "CASEWORK_OIDC_SCOPES",
+        "`openid,profile,email`",
+        "scopes asked for; must include `openid`",
+    ),
+    Variable(
+        "CASEWORK_OIDC_GROUPS_CLAIM",
+        "`groups`",
+        "the claim listing a person's groups, mapped to roles and units in the admin",
+    ),
+    Variable(
+        "CASEWORK_OIDC_CREATE_USERS",
+        "`false`",
+        "create an account at a person's first sign-in when their groups map to a role",
+    ),
+    Variable(
+        "CASEWORK_OIDC_ONLY",
+        "`false`",
+        "offer the provider only; the password form stays behind a break-glass link",
+    ),
+    Variable(
+        "CASEWORK_OIDC_SECOND_FACTOR",
+        "`either`",
+        "`either`, `provider` (the provider's multi-factor is required) or `casework` (always "
+        "Casework's own code)",
+    ),
+    Variable(
+        "CASEWORK_OIDC_MFA_AMR",
+        "`mfa,mca,otp,hwk,sc`",
+        "`amr` values that count as multi-factor",
+    ),
+    Variable(
+        "CASEWORK_OIDC_MFA_ACR",
+        "none",
+        "`acr` values that count as multi-factor (also requested as `acr_values`)",
+    ),
+    Variable(
+        "CASEWORK_OIDC_MAX_AUTH_AGE_MINUTES",
+        "`0`",
+        "ask the provider to re-authenticate anyone who signed in there longer ago (`max_age`)",
+    ),
+    Variable(
+        "CASEWORK_OIDC_SIGNING_ALGORITHM",
+        "`RS256`",
+        "the algorithm ID tokens must be signed with",
+    ),
+    Variable(
+        "CASEWORK_OIDC_TIMEOUT_SECONDS",
+        "`10`",
+        "how long to wait for the provider",
+    ),
+    Variable(
         "CASEWORK_REQUIRE_2FA",
         "`true` (`false` under `make run`)",
-        "TOTP two-factor sign-in for everyone; cannot be off in production",
+        "two-factor sign-in (TOTP, or a passkey once added) for everyone; cannot be off in "
+        "production",
     ),
     Variable(
         "CASEWORK_SESSION_IDLE_MINUTES",

@@ -17,7 +17,8 @@ class LockoutAwareModelBackend(ModelBackend):
     """
 
     def user_can_authenticate(self, user) -> bool:
-        return user_may_sign_in(user)
+        # A service account's principal acts through its API tokens only, never a session.
+        return user_may_sign_in(user) and not getattr(user, "is_service_account", False)
 
     def get_user(self, user_id):
         # Every page asks for the person's unit (navigation, time zone) and roles (need-to-know,

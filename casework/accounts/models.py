@@ -55,6 +55,10 @@ class User(AbstractUser):
     two_factor_key_shown_at = models.DateTimeField(
         "two-factor key shown at", null=True, blank=True, editable=False
     )
+    # The principal of a service account (``ServiceAccount``): it holds the account's role and
+    # unit so every permission-aware selector treats it as it treats a person, but it never
+    # signs in with a password and acts only through the account's API tokens.
+    is_service_account = models.BooleanField(default=False, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["unit", "is_active"], name="user_unit_active_idx")]
@@ -97,3 +101,91 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ServiceAccount(TimeStampedModel):
+    """An integration that calls the API (a hotline's intake, a reporting script), not a person.
+
+    Its role and unit live on ``user``, a principal that cannot sign in, so need-to-know applies
+    to it exactly as to a person with that role; what it does is audited under that principal's
+    name (``svc-<name>``). It acts only through its ``ApiToken``s, which an administrator creates,
+    rotates and revokes (``casework/accounts/service_accounts.py``).
+    """
+
+    name = models.SlugField(
+        max_length=60, unique=True, help_text="Lower-case name, e.g. hotline-intake."
+    )
+    description = models.CharField(max_length=200, blank=True)
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="service_account")
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(TimeStampedModel):
+    """A secret a service account presents as ``Authorization: Token <secret>``.
+
+    Only the SHA-256 of the secret is kept (the secret has 256 random bits, so a fast hash is
+    enough: there is nothing to guess from), and the secret is shown once, when it is made.
+    ``prefix`` (the first characters) lets an administrator tell tokens apart. A token is
+    refused once ``expires_at`` has passed or ``revoked_at`` is set; ``last_used_at`` is
+    refreshed at most once a minute, so a busy integration does not write on every request.
+    """
+
+    service_account = models.ForeignKey(
+        ServiceAccount, on_delete=models.PROTECT, related_name="tokens"
+    )
+    prefix = models.CharField(max_length=16)
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["service_account", "revoked_at", "expires_at"],
+                name="api_token_account_live_idx",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True) | models.Q(revoked_by__isnull=False),
+                name="api_token_revocation_names_who",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.service_account.name})"
+
+
+# Single sign-on models live in their own module; imported here so Django registers them.
+from .sso_models import ExternalIdentity, ProviderGroupMapping, ProviderSecondFactor  # noqa: E402
+
+__all__ = [
+    "ApiToken",
+    "ExternalIdentity",
+    "ProviderGroupMapping",
+    "ProviderSecondFactor",
+    "ServiceAccount",
+    "SignInFailure",
+    "Unit",
+    "User",
+]

@@ -186,7 +186,8 @@ def users_disable_inactive(*, now: datetime | None = None) -> list[str]:
     cutoff = now - timedelta(days=settings.CASEWORK_INACTIVE_DAYS)
     stale = list(
         User.objects.select_for_update()
-        .filter(is_active=True)
+        # A service account never signs in; its tokens expire on their own clock.
+        .filter(is_active=True, is_service_account=False)
         .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
     )
     for user in stale:

@@ -20,6 +20,9 @@ from django_otp import login as otp_login
 from . import services
 from .forms import SignInForm, TwoFactorForm
 from .middleware import LAST_SEEN_AT, SIGNED_IN_AT
+from .oidc import provider_logout_url
+from .passkeys import passkeys_of
+from .sso_views import provider_sign_out
 
 KEY_SHOWN_TO_SESSION = "casework_two_factor_key_shown_for"
 
@@ -55,9 +58,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    # A session that came from single sign-on ends at the provider too, where it says how.
+    provider_logout = provider_logout_url(request)
     if request.user.is_authenticated:
         services.sign_out(user=request.user)
     logout(request)
+    if provider_logout:
+        return provider_sign_out(request, provider_logout)
     messages.success(request, "You are signed out.")
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
@@ -89,7 +96,16 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return redirect(_next_url(request))
         form.add_error("token", "That code is not right or has expired. Enter the current code.")
-    context = {"form": form, "enrolling": not device.confirmed, "next": _next_url(request)}
+    has_passkey = passkeys_of(user=user).exists()
+    if has_passkey:
+        # The passkey button is the first thing offered; the code field waits to be chosen.
+        form.fields["token"].widget.attrs.pop("autofocus", None)
+    context = {
+        "form": form,
+        "enrolling": not device.confirmed,
+        "next": _next_url(request),
+        "has_passkey": has_passkey,
+    }
     if not device.confirmed and _may_show_key(request, device):
         context["secret"] = base64.b32encode(device.bin_key).decode()
         context["qr_svg"] = mark_safe(

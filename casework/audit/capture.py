@@ -72,6 +72,13 @@ def acting_user(user) -> Iterator[Actor]:
         _actor.reset(token)
 
 
+def bind_actor(user) -> None:
+    """Attribute the rest of this request's changes to ``user``, once it is known later than the
+    middleware ran (an API token is read by the view). The middleware's ``acting_user`` block
+    restores the previous actor when the request ends."""
+    _actor.set(actor_of(user))
+
+
 class AuditActorMiddleware:
     """Bind the signed-in user for the capture trigger. Goes after AuthenticationMiddleware."""
 

@@ -419,6 +419,8 @@ def unit_investigators(unit_id: int | None) -> QuerySet:
         User.objects.filter(
             unit_id=unit_id,
             is_active=True,
+            # Service accounts act through the API only; nobody assigns them work.
+            is_service_account=False,
             groups__name__in=[Role.INVESTIGATOR, Role.SUPERVISOR],
         )
         .distinct()

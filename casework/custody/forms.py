@@ -33,7 +33,10 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 def unit_people(unit_id: int):
-    return User.objects.filter(unit_id=unit_id, is_active=True).order_by("username")
+    # People only: a service account never seizes, carries or examines anything.
+    return User.objects.filter(unit_id=unit_id, is_active=True, is_service_account=False).order_by(
+        "username"
+    )
 
 
 def default_zone(user) -> str:

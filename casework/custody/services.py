@@ -740,7 +740,7 @@ def _append(
 def _notify_mismatch(*, item: EvidenceItem, event: CustodyEvent) -> None:
     case = item.case
     supervisors = User.objects.filter(
-        unit_id=case.unit_id, is_active=True, groups__name=Role.SUPERVISOR
+        unit_id=case.unit_id, is_active=True, is_service_account=False, groups__name=Role.SUPERVISOR
     )
     notify(
         recipients=[case.lead, *supervisors],
@@ -918,7 +918,10 @@ def signoff_request(
         details={"exhibit": locked.exhibit_number, "kind": kind},
     )
     supervisors = User.objects.filter(
-        unit_id=locked.case.unit_id, is_active=True, groups__name=Role.SUPERVISOR
+        unit_id=locked.case.unit_id,
+        is_active=True,
+        is_service_account=False,
+        groups__name=Role.SUPERVISOR,
     ).exclude(pk=actor.pk)
     notify(
         recipients=supervisors,

@@ -840,7 +840,7 @@ def _supervisors_by_unit(unit_ids: set[int]) -> dict[int, list]:
 
     found: dict[int, list] = defaultdict(list)
     supervisors = User.objects.filter(
-        unit_id__in=unit_ids, is_active=True, groups__name=Role.SUPERVISOR
+        unit_id__in=unit_ids, is_active=True, is_service_account=False, groups__name=Role.SUPERVISOR
     ).distinct()
     for user in supervisors:
         found[user.unit_id].append(user)

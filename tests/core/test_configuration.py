@@ -77,3 +77,20 @@ def test_production_settings_pass_the_deployment_check():
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_an_address_passkeys_cannot_use():
+    result = manage(
+        "check",
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY=GOOD_SECRET,
+        DJANGO_ALLOWED_HOSTS="casework.example",
+        DATABASE_URL="postgresql://casework@127.0.0.1:5432/casework",
+        CASEWORK_BASE_URL="http://10.0.0.5:8000",
+    )
+    assert_one_clear_line(result, "CASEWORK_BASE_URL='http://10.0.0.5:8000' must be https://")
+
+
+def test_a_token_lifetime_beyond_the_maximum_is_explained():
+    result = manage("check", CASEWORK_API_TOKEN_DAYS="400")
+    assert_one_clear_line(result, "CASEWORK_API_TOKEN_DAYS=400 is longer than")

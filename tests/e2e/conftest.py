@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# A real OpenID provider for the single sign-on tests (tests/accounts/oidc_provider.py).
+from tests.accounts.oidc_provider import group_mapping, provider, sso  # noqa: F401
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that fixtures make
 # there are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from casework.accounts.models import User
+from casework.accounts.passkeys import passkeys_reset
 from casework.accounts.services import two_factor_reset
 from casework.audit.capture import acting_user
 from casework.core import context
@@ -25,6 +26,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--actor", required=True, help="User name of the administrator doing the reset."
         )
+        parser.add_argument(
+            "--passkeys-only",
+            action="store_true",
+            help="Remove only the user's passkeys; their authenticator app keeps working.",
+        )
 
     def handle(self, *args, **options) -> None:
         user = User.objects.filter(username=options["username"]).first()
@@ -38,9 +44,15 @@ class Command(BaseCommand):
         )
         with context.bind(command), acting_user(actor):
             try:
-                two_factor_reset(user=user, actor=actor)
+                if options["passkeys_only"]:
+                    removed = passkeys_reset(user=user, actor=actor)
+                else:
+                    two_factor_reset(user=user, actor=actor)
             except DomainError as error:
                 raise CommandError(error.message) from None
+        if options["passkeys_only"]:
+            self.stdout.write(f"Removed {removed} passkey(s) of {user.username}.")
+            return
         self.stdout.write(
             f"Reset the two-factor enrolment of {user.username}: a new key is shown at their "
             "next sign-in."
