@@ -41,15 +41,11 @@ def _migrated_content(live_server, transactional_db):
 
 @pytest.fixture
 def user_manager(administrator):
-    """The administrator as seed_demo makes them: allowed the admin pages for users and units."""
-    from django.contrib.auth.models import Permission
+    """The administrator as bootstrap and seed_demo make them: their role's group carries the
+    admin pages for users and units (casework/accounts/roles.py)."""
+    from casework.accounts.services import roles_ensure
 
-    from casework.accounts.demo import ADMINISTRATOR_MODEL_PERMISSIONS
-
-    for app_label, model in (label.split(".") for label in ADMINISTRATOR_MODEL_PERMISSIONS):
-        administrator.user_permissions.add(
-            *Permission.objects.filter(content_type__app_label=app_label, content_type__model=model)
-        )
+    roles_ensure()
     return administrator
 
 
