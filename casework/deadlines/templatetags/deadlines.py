@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote
 
 from django import template
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -23,7 +24,13 @@ def home_deadlines_for(user):
 
 
 def _url_around(name: str, placeholder: str) -> tuple[str, str]:
-    """A URL pattern's text before and after its one argument, reversed once per list."""
+    """A URL pattern's text before and after its one argument (the unit board draws one list
+    per person, so this is remembered per script prefix rather than reversed per list)."""
+    return _url_around_under(name, placeholder, get_script_prefix())
+
+
+@lru_cache(maxsize=64)
+def _url_around_under(name: str, placeholder: str, prefix: str) -> tuple[str, str]:
     url = reverse(name, args=[placeholder])
     before, _, after = url.partition(placeholder)
     return before, after
