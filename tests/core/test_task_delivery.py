@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import pytest
 
+from casework.core import tasks as core_tasks
+from casework.deadlines import tasks as deadline_tasks
 from tests.core.test_configuration import assert_one_clear_line, manage
 
 MUST_SURVIVE = [
-    "casework.deadlines.sweep",
-    "casework.deadlines.send_reminders",
-    "casework.core.send_notification_email",
-    "casework.core.retry_notification_emails",
+    deadline_tasks.sweep,
+    deadline_tasks.send_deadline_reminders,
+    core_tasks.send_notification_email,
+    core_tasks.retry_notification_emails,
 ]
 
 
-@pytest.mark.parametrize("name", MUST_SURVIVE)
-def test_it_is_acknowledged_late_and_handed_back_when_its_worker_dies(name):
-    from config.celery import app
-
-    task = app.tasks[name]
+@pytest.mark.parametrize("task", MUST_SURVIVE, ids=lambda task: task.name)
+def test_it_is_acknowledged_late_and_handed_back_when_its_worker_dies(task):
     assert task.acks_late is True
     assert task.reject_on_worker_lost is True
 
@@ -34,7 +33,7 @@ def _visibility_timeout(**env) -> str:
         **env,
     )
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    return result.stdout.strip().splitlines()[-1]
 
 
 def test_the_redis_visibility_timeout_is_a_setting_with_a_default_above_the_longest_task():
