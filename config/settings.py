@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "casework.deadlines",
     "casework.partners",
     "casework.custody",
+    "casework.case_templates",
     "casework.oversight",
     "casework.search",
 ]

@@ -141,6 +141,14 @@ class CaseCreateSerializer(CaseworkSerializer):
     lead = serializers.CharField(
         required=False, help_text="User name of the lead (default: you); same unit."
     )
+    template = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Id of an active case template (/api/v1/case_templates/templates/): its "
+        "tasks, clocks and checklist are added as the case opens.",
+    )
 
 
 class CaseTransitionSerializer(CaseworkSerializer):
@@ -439,7 +447,12 @@ class CaseListView(generics.GenericAPIView):
             raise DomainError("Only members of a unit open cases.", status=403)
         lead = _user_in_unit(data["lead"], user.unit_id, "lead") if data.get("lead") else user
         case = services.case_open(
-            actor=user, unit=user.unit, title=data["title"], lead=lead, priority=data["priority"]
+            actor=user,
+            unit=user.unit,
+            title=data["title"],
+            lead=lead,
+            priority=data["priority"],
+            template_id=data.get("template"),
         )
         if not selectors.case_is_visible(user=user, case=case):
             return Response({"number": case.number}, status=status.HTTP_201_CREATED)

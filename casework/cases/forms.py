@@ -27,10 +27,19 @@ class CaseOpenForm(CaseworkForm):
     title = forms.CharField(label="Title (neutral)", max_length=200)
     priority = forms.ChoiceField(label="Priority", choices=Priority.choices, initial=Priority.P3)
     lead = forms.ModelChoiceField(label="Lead investigator", queryset=None)
+    template = forms.ChoiceField(
+        label="Case template",
+        required=False,
+        help_text="Its tasks, clocks and checklist are added as the case opens.",
+    )
 
-    def __init__(self, *args, investigators, **kwargs):
+    def __init__(self, *args, investigators, template_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = investigators
+        if template_choices:
+            self.fields["template"].choices = [("", "No template"), *template_choices]
+        else:
+            del self.fields["template"]
 
 
 class CaseEditForm(CaseworkForm):

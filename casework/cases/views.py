@@ -129,7 +129,10 @@ def case_open(request: HttpRequest) -> HttpResponse:
         raise Http404("Only investigators of a unit open cases.")
     investigators = selectors.unit_investigators(user.unit_id)
     form = forms.CaseOpenForm(
-        request.POST or None, investigators=investigators, initial={"lead": user.pk}
+        request.POST or None,
+        investigators=investigators,
+        initial={"lead": user.pk},
+        template_choices=selectors.case_template_choices(user=user),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -139,6 +142,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 lead=form.cleaned_data["lead"],
                 priority=form.cleaned_data["priority"],
+                template_id=int(form.cleaned_data.get("template") or 0) or None,
             )
         except DomainError as error:
             error.add_to_form(form)

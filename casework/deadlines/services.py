@@ -25,6 +25,7 @@ from django.utils.timesince import timesince, timeuntil
 from casework.accounts.choices import Role
 from casework.audit.services import audit_record
 from casework.cases.choices import Priority
+from casework.core import events
 from casework.core.errors import ConflictError, DomainError
 from casework.core.notifications import notify
 
@@ -432,6 +433,7 @@ def deadline_meet(*, actor, deadline: Deadline) -> Deadline:
         details={"late": before == DeadlineState.MISSED},
     )
     _start_next_period(actor=actor, deadline=deadline)
+    events.publish("deadline.met", deadline=deadline, actor=actor)
     return deadline
 
 
@@ -475,6 +477,7 @@ def deadline_meet_by_hand(*, actor, deadline: Deadline, reason: str = "") -> Dea
         details={"late": late, "by_hand": True, "reason": reason},
     )
     _start_next_period(actor=actor, deadline=deadline)
+    events.publish("deadline.met", deadline=deadline, actor=actor)
     return deadline
 
 

@@ -322,6 +322,7 @@ def referral_accept(
             title=title[:200],
             lead=lead or actor,
             priority=referral.priority,
+            incident_type_id=referral.incident_type_id,
         )
     referral.case = case
     before = _finish(referral, actor=actor, status=ReferralStatus.ACCEPTED, fields=["case"])

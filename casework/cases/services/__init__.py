@@ -23,6 +23,7 @@ from .records import (
     case_task_add,
     case_task_complete,
     case_task_reopen,
+    case_tasks_add_bulk,
     victim_record_update,
     victim_safeguarding_add,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "case_task_add",
     "case_task_complete",
     "case_task_reopen",
+    "case_tasks_add_bulk",
     "case_unassign",
     "case_update",
     "identifier_deconflict",
