@@ -25,7 +25,8 @@ def _save(admin, template, **changes):
         "tasks": [TaskSpec(t.title, t.due_days) for t in version.tasks.all()],
         "clocks": [c.rule for c in version.clocks.all()],
         "checklist": [
-            ChecklistSpec(i.statement, i.evidence, i.due_days) for i in version.checklist_items.all()
+            ChecklistSpec(i.statement, i.evidence, i.due_days)
+            for i in version.checklist_items.all()
         ],
     }
     content.update(changes)
