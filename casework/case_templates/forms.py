@@ -109,7 +109,7 @@ class CaseTemplateForm(CaseworkForm):
     clocks = forms.MultipleChoiceField(
         label="Clocks started when the case opens",
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(),
         help_text="Each runs by its rule in the deadlines engine.",
     )
     checklist = forms.CharField(
@@ -123,6 +123,8 @@ class CaseTemplateForm(CaseworkForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # USWDS checkboxes; the shared widget templates have no multiple-choice one.
+        self.fields["clocks"].widget.template_name = "case_templates/widgets/checkboxes.html"
         self.rules = {str(rule.pk): rule for rule in eligible_rules()}
         self.fields["clocks"].choices = [
             (pk, f"{rule} — {rule.duration_label}") for pk, rule in self.rules.items()

@@ -26,7 +26,7 @@ ORDER = ("court_date", "deadline", "checklist", "task", "request", "handover", "
 GROUP_LABELS = {
     "court_date": "Court dates",
     "deadline": "Open deadlines",
-    "checklist": "Checklist items not resolved",
+    "checklist": "Open checklist items",
     "task": "Open tasks",
     "request": "Open partner requests",
     "handover": "Hand-overs not acknowledged",
