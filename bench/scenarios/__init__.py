@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from . import api, audit, cases, deadlines, oversight, referrals, search
+from . import api, audit, case_templates, cases, deadlines, oversight, referrals, search
 from .base import REGISTRY, Result, Run, run_scenario
 
 # Report order: the investigator's day first, then the ledger, oversight, and the API.
-_ORDER = [cases, referrals, search, deadlines, audit, oversight, api]
+_ORDER = [cases, case_templates, referrals, search, deadlines, audit, oversight, api]
 REGISTRY.sort(key=lambda entry: [m.__name__ for m in _ORDER].index(entry.function.__module__))
 
 __all__ = ["REGISTRY", "Result", "Run", "run_scenario"]
