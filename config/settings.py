@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "casework.partners",
     "casework.custody",
     "casework.case_templates",
+    "casework.linked_cases",
     "casework.oversight",
     "casework.search",
 ]

@@ -20,6 +20,7 @@ DOMAIN_APPS = (
     "partners",
     "custody",
     "case_templates",
+    "linked_cases",
     "audit",
     "oversight",
 )

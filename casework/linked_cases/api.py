@@ -1,0 +1,104 @@
+"""API under ``/api/v1/linked_cases/``: a case's links and link candidates, linking and
+removing. The case must be visible (404 otherwise); the other side of a link is masked as on
+the case page when the caller may not see it."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.cases.selectors import case_get_for
+from casework.core.serializers import CaseworkSerializer
+
+from . import selectors, services
+from .choices import LinkKind
+from .views import other_case
+
+
+class OtherCaseSerializer(CaseworkSerializer):
+    visible = serializers.BooleanField(help_text="False: only the unit and lead are told.")
+    number = serializers.CharField(allow_null=True)
+    title = serializers.CharField(allow_null=True)
+    unit = serializers.CharField()
+    lead_name = serializers.CharField()
+    lead_email = serializers.CharField()
+    lead_phone = serializers.CharField()
+
+
+class CaseLinkSerializer(CaseworkSerializer):
+    id = serializers.IntegerField(source="pk")
+    kind = serializers.ChoiceField(choices=LinkKind.choices)
+    label = serializers.CharField(help_text="The link as read from this case.")
+    other = OtherCaseSerializer()
+    created_at = serializers.DateTimeField()
+
+
+class CandidateSerializer(CaseworkSerializer):
+    token = serializers.CharField(help_text="Pass as `token` to link this case.")
+    other = OtherCaseSerializer()
+
+
+class CaseLinksSerializer(CaseworkSerializer):
+    links = CaseLinkSerializer(many=True)
+    candidates = CandidateSerializer(many=True)
+
+
+class CaseLinkInputSerializer(CaseworkSerializer):
+    kind = serializers.ChoiceField(choices=LinkKind.choices)
+    other = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, help_text="Number of a case you can see."
+    )
+    token = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="A candidate's token (a case holding the same identifiers).",
+    )
+
+    def validate(self, data):
+        if not data.get("other") and not data.get("token"):
+            raise serializers.ValidationError({"other": "Give the other case's number or token."})
+        return data
+
+
+def _payload(request, case) -> dict:
+    return {
+        "links": selectors.links_for(user=request.user, case=case),
+        "candidates": selectors.link_candidates(user=request.user, case=case),
+    }
+
+
+class CaseLinksView(APIView):
+    @extend_schema(responses=CaseLinksSerializer)
+    def get(self, request, number: str):
+        case = case_get_for(user=request.user, number=number)
+        return Response(CaseLinksSerializer(_payload(request, case)).data)
+
+    @extend_schema(
+        request=CaseLinkInputSerializer,
+        responses={201: CaseLinksSerializer},
+        description="Link the case to one you can see (`other`) or to a candidate (`token`).",
+    )
+    def post(self, request, number: str):
+        case = case_get_for(user=request.user, number=number)
+        serializer = CaseLinkInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        other = other_case(
+            user=request.user, case=case, number=data.get("other", ""), token=data.get("token", "")
+        )
+        services.case_link_create(actor=request.user, case=case, other=other, kind=data["kind"])
+        return Response(
+            CaseLinksSerializer(_payload(request, case)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class CaseLinkRemoveView(APIView):
+    @extend_schema(request=None, responses={204: None}, description="Remove the link.")
+    def post(self, request, number: str, pk: int):
+        case = case_get_for(user=request.user, number=number)
+        link = selectors.link_get_for(user=request.user, case=case, pk=pk)
+        services.case_link_remove(actor=request.user, link=link, case=case)
+        return Response(status=status.HTTP_204_NO_CONTENT)

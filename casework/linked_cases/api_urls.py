@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import api
+
+app_name = "linked_cases-api"
+
+urlpatterns = [
+    path("cases/<str:number>/", api.CaseLinksView.as_view(), name="links"),
+    path("cases/<str:number>/<int:pk>/remove/", api.CaseLinkRemoveView.as_view(), name="remove"),
+]

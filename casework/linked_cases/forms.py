@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django import forms
+
+from casework.core.forms import CaseworkForm
+
+from .choices import LinkKind
+
+
+class CaseLinkForm(CaseworkForm):
+    kind = forms.ChoiceField(label="What links them", choices=LinkKind.choices)
+    other = forms.CharField(
+        label="Case number",
+        required=False,
+        max_length=40,
+        help_text="A case you can see, e.g. NORTH-2026-000123.",
+    )
+    token = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("other") and not data.get("token"):
+            self.add_error("other", "Give the number of the case to link.")
+        return data

@@ -1,0 +1,166 @@
+"""What a person sees of a case's links: everything of a linked case they may see, and of one
+they may not only that the link exists, its unit and its lead's contact (as deconfliction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core import signing
+from django.db.models import Exists, OuterRef, Q
+
+from casework.cases.models import Case, CaseIdentifier
+from casework.cases.selectors import cases_visible_to
+from casework.core.errors import NotFound
+
+from .choices import REVERSE_LABELS, LinkKind
+from .models import CaseLink
+
+CANDIDATE_LIMIT = 20
+_SALT = "linked_cases.candidate"
+
+
+@dataclass(frozen=True)
+class OtherCase:
+    """The other side of a link or a candidate, as the viewer may see it."""
+
+    visible: bool
+    unit: str
+    lead_name: str
+    lead_email: str
+    lead_phone: str
+    number: str | None = None
+    title: str | None = None
+
+
+def _other(case: Case, visible: bool) -> OtherCase:
+    lead = case.lead
+    return OtherCase(
+        visible=visible,
+        unit=case.unit.name,
+        lead_name=lead.get_full_name() or lead.get_username(),
+        lead_email=lead.email,
+        lead_phone=getattr(lead, "phone", ""),
+        number=case.number if visible else None,
+        title=case.title if visible else None,
+    )
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    pk: int
+    kind: str
+    label: str
+    other: OtherCase
+    created_at: object
+
+
+def links_for(*, user, case: Case) -> list[LinkRow]:
+    """The case's links (the caller has checked the case itself is visible)."""
+    links = list(
+        CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case))
+        .select_related("from_case__unit", "from_case__lead", "to_case__unit", "to_case__lead")
+        .order_by("created_at", "id")
+    )
+    others = {
+        link.pk: link.to_case if link.from_case_id == case.pk else link.from_case for link in links
+    }
+    visible = set(
+        cases_visible_to(user)
+        .filter(pk__in=[o.pk for o in others.values()])
+        .values_list("pk", flat=True)
+    )
+    rows = []
+    for link in links:
+        other = others[link.pk]
+        outgoing = link.from_case_id == case.pk
+        label = (
+            LinkKind(link.kind).label
+            if outgoing
+            else REVERSE_LABELS.get(link.kind, LinkKind(link.kind).label)
+        )
+        rows.append(
+            LinkRow(link.pk, link.kind, label, _other(other, other.pk in visible), link.created_at)
+        )
+    return rows
+
+
+def shares_identifier(case: Case, other: Case) -> bool:
+    shared = CaseIdentifier.objects.filter(
+        case=other, kind=OuterRef("kind"), normal_value=OuterRef("normal_value")
+    )
+    return CaseIdentifier.objects.filter(Exists(shared), case=case).exists()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    token: str
+    other: OtherCase
+
+
+def link_token(*, user, case: Case, other: Case) -> str:
+    """An opaque handle for a case the viewer may not see: signed for this viewer and case,
+    so it can neither be forged nor carried to another case or person."""
+    return signing.dumps({"o": other.pk, "c": case.pk, "u": user.pk}, salt=_SALT)
+
+
+def case_from_token(*, user, case: Case, token: str, max_age: int = 86_400) -> Case:
+    try:
+        data = signing.loads(token, salt=_SALT, max_age=max_age)
+    except signing.BadSignature:
+        raise NotFound("No such case that you can see.") from None
+    if data.get("c") != case.pk or data.get("u") != user.pk:
+        raise NotFound("No such case that you can see.")
+    other = Case.objects.select_related("unit", "lead").filter(pk=data.get("o")).first()
+    if other is None:
+        raise NotFound("No such case that you can see.")
+    return other
+
+
+def link_candidates(*, user, case: Case) -> list[Candidate]:
+    """Cases holding one of this case's identifiers (deconfliction hits), not linked yet:
+    "link these cases". Bounded; the lookup is the deconfliction index."""
+    shared = CaseIdentifier.objects.filter(
+        case=case, kind=OuterRef("kind"), normal_value=OuterRef("normal_value")
+    )
+    holders = CaseIdentifier.objects.filter(Exists(shared)).exclude(case=case).values("case_id")
+    linked = CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case)).values_list(
+        "from_case_id", "to_case_id"
+    )
+    already = {pk for pair in linked for pk in pair}
+    cases = list(
+        Case.objects.filter(pk__in=holders)
+        .exclude(pk__in=already | {case.pk})
+        .select_related("unit", "lead")
+        .order_by("pk")[:CANDIDATE_LIMIT]
+    )
+    visible = set(
+        cases_visible_to(user).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True)
+    )
+    return [
+        Candidate(link_token(user=user, case=case, other=other), _other(other, other.pk in visible))
+        for other in cases
+    ]
+
+
+def link_get_for(*, user, case: Case, pk: int) -> CaseLink:
+    link = CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case), pk=pk).first()
+    if link is None:
+        raise NotFound("No such link on this case.")
+    return link
+
+
+def case_section(*, user, case: Case):
+    from casework.cases.selectors import CaseSection
+
+    return CaseSection(
+        order=40,
+        anchor="linked-cases",
+        title="Linked cases",
+        template="linked_cases/_case_section.html",
+        context={
+            "links": links_for(user=user, case=case),
+            "candidates": link_candidates(user=user, case=case) if not case.is_closed else [],
+            "kinds": LinkKind.choices,
+        },
+        facts=[],
+    )
