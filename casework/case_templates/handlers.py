@@ -69,3 +69,8 @@ def tick_on_deadline_met(*, deadline, actor=None, **_) -> None:
         evidence_id=str(deadline.reference),
         label=f"{deadline.get_kind_display()} met",
     )
+
+
+@events.subscribe("case.merged")
+def move_checklist(*, duplicate, original, actor=None, **_) -> None:
+    services.checklist_items_move_case(actor=actor, duplicate=duplicate, original=original)

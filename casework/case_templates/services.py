@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
 from casework.accounts.choices import Role
@@ -457,3 +458,24 @@ def checklist_items_tick(
             details={"evidence": f"{evidence_type}:{evidence_id}", "statement": item.statement},
         )
     return len(items)
+
+
+@transaction.atomic
+def checklist_items_move_case(*, actor, duplicate, original) -> int:
+    """A merge (``case.merged``): the duplicate's checklist items join the original's, after
+    them; the duplicate keeps the record of the template version it was opened with."""
+    offset = (
+        ChecklistItem.objects.filter(case=original).aggregate(last=Max("position"))["last"] or 0
+    )
+    moved = ChecklistItem.objects.filter(case=duplicate).update(
+        case=original, position=F("position") + offset
+    )
+    if moved:
+        audit_record(
+            actor=actor,
+            action="checklist_item.move",
+            target=original,
+            case_id=original.pk,
+            details={"from": duplicate.number, "items": moved},
+        )
+    return moved

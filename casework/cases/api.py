@@ -34,8 +34,8 @@ from casework.core.serializers import CaseworkModelSerializer, CaseworkSerialize
 
 from . import chronology, closure, selectors, services
 from .choices import (
+    REQUESTABLE_OUTCOMES,
     CaseStatus,
-    ClosureOutcome,
     Priority,
     SubjectRole,
     VictimIdentification,
@@ -158,7 +158,7 @@ class CaseTransitionSerializer(CaseworkSerializer):
 
 class CaseCloseRequestSerializer(CaseworkSerializer):
     reason = serializers.CharField()
-    outcome = serializers.ChoiceField(choices=ClosureOutcome.choices)
+    outcome = serializers.ChoiceField(choices=REQUESTABLE_OUTCOMES)
 
 
 class CaseCloseCarryingSerializer(CaseCloseRequestSerializer):

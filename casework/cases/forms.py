@@ -7,7 +7,13 @@ from django import forms
 from casework.core.forms import CaseworkForm
 from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent
 
-from .choices import CaseStatus, ClosureOutcome, Priority, SubjectRole, VictimIdentification
+from .choices import (
+    REQUESTABLE_OUTCOMES,
+    CaseStatus,
+    Priority,
+    SubjectRole,
+    VictimIdentification,
+)
 
 BLANK = [("", "Any")]
 
@@ -72,7 +78,7 @@ class PersonForm(CaseworkForm):
 
 
 class CloseRequestForm(CaseworkForm):
-    outcome = forms.ChoiceField(label="Outcome", choices=BLANK[:0] + ClosureOutcome.choices)
+    outcome = forms.ChoiceField(label="Outcome", choices=REQUESTABLE_OUTCOMES)
     reason = forms.CharField(label="Reason for closing", widget=forms.Textarea(attrs={"rows": 3}))
 
 

@@ -60,6 +60,11 @@ class Case(TimeStampedModel):
     )
     closure_outcome = models.CharField(max_length=30, choices=ClosureOutcome.choices, blank=True)
     closure_reason = models.TextField(blank=True)
+    # A duplicate merged into its original (``case_merge``): closed, kept so that its number
+    # still finds the case, and its page leads to the original.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_cases"
+    )
     # Search over number and title: the case list's search box uses this GIN index.
     search_vector = models.GeneratedField(
         expression=SearchVector("number", "title", config="simple"),
@@ -76,6 +81,11 @@ class Case(TimeStampedModel):
                 condition=models.Q(status=CaseStatus.CLOSED, closed_at__isnull=False)
                 | (~models.Q(status=CaseStatus.CLOSED) & models.Q(closed_at__isnull=True)),
                 name="case_closed_at_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(merged_into__isnull=True)
+                | models.Q(status=CaseStatus.CLOSED, closure_outcome=ClosureOutcome.MERGED),
+                name="case_merged_is_closed",
             ),
         ]
         indexes = [

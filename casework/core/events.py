@@ -15,6 +15,8 @@ Events published (payload keyword arguments in brackets):
 - ``case.opened`` (case, actor, template_id, incident_type_id) — the last two name the case
   template to apply (chosen by hand, or the incident type's of the referral accepted)
 - ``case.closed`` (case, actor)
+- ``case.merged`` (duplicate, original, actor) — move what hangs off ``duplicate`` to
+  ``original``, in the merge's transaction
 - ``case.lead_changed`` (case, previous, actor) — the case was handed to ``case.lead``
 - ``identifier.matched`` (identifier, matches, actor) — deconfliction found other cases
 - ``request.sent`` / ``request.answered`` (request, actor) — partners

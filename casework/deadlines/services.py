@@ -982,3 +982,40 @@ def calendar_feed_token_revoke(*, actor) -> bool:
     if deleted:
         audit_record(actor=actor, action="deadline.feed_token_revoke", target=actor)
     return deleted
+
+
+@transaction.atomic
+def deadlines_move_case(*, actor, duplicate, original) -> int:
+    """A merge (``case.merged``): the duplicate's clocks run on the original, with their
+    owners and due times; its periodic review ends (the original has its own). Returns how
+    many moved."""
+    for review in Deadline.objects.select_for_update().filter(
+        case=duplicate, kind=DeadlineKind.CASE_REVIEW, state__in=ACTIVE_STATES
+    ):
+        review.state, review.reason = DeadlineState.WAIVED, f"Merged into {original.number}."
+        review.closed_at, review.closed_by = timezone.now(), actor
+        review.next_reminder_at = None
+        review.save(
+            update_fields=[
+                "state",
+                "reason",
+                "closed_at",
+                "closed_by",
+                "next_reminder_at",
+                "updated_at",
+            ]
+        )
+    moved = (
+        Deadline.objects.filter(case=duplicate)
+        .exclude(kind=DeadlineKind.CASE_REVIEW)
+        .update(case=original, unit=original.unit_id)
+    )
+    audit_record(
+        actor=actor,
+        action="deadline.move",
+        object_type="cases.case",
+        object_id=str(original.pk),
+        case_id=original.pk,
+        details={"from": duplicate.number, "deadlines": moved},
+    )
+    return moved

@@ -9,7 +9,10 @@ class LinkedCasesConfig(AppConfig):
     verbose_name = "Linked cases"
 
     def ready(self) -> None:
-        from . import selectors
+        from . import (
+            handlers,  # noqa: F401 - links follow a merged case
+            selectors,
+        )
 
         # The "Linked cases" panel of the case page (casework.cases.selectors.case_header).
         self.case_section = selectors.case_section

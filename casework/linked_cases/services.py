@@ -109,3 +109,39 @@ def case_link_remove(*, actor, link: CaseLink, case: Case) -> None:
             details=details,
         )
     link.delete()
+
+
+@transaction.atomic
+def case_links_move_case(*, actor, duplicate, original) -> int:
+    """A merge (``case.merged``): the duplicate's links now join the original; a link between
+    the two, or to a case the original is already linked to, is dropped."""
+    links = list(
+        CaseLink.objects.select_for_update().filter(Q(from_case=duplicate) | Q(to_case=duplicate))
+    )
+    linked = set()
+    for a, b in CaseLink.objects.filter(Q(from_case=original) | Q(to_case=original)).values_list(
+        "from_case_id", "to_case_id"
+    ):
+        linked |= {a, b}
+    moved = 0
+    for link in links:
+        other = link.to_case_id if link.from_case_id == duplicate.pk else link.from_case_id
+        if other == original.pk or other in linked:
+            link.delete()
+            continue
+        if link.from_case_id == duplicate.pk:
+            link.from_case = original
+        else:
+            link.to_case = original
+        link.save(update_fields=["from_case", "to_case", "updated_at"])
+        linked.add(other)
+        moved += 1
+    if links:
+        audit_record(
+            actor=actor,
+            action="case.links_move",
+            target=original,
+            case_id=original.pk,
+            details={"from": duplicate.number, "moved": moved, "dropped": len(links) - moved},
+        )
+    return moved

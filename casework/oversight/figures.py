@@ -761,7 +761,9 @@ def seizure_to_submission(scope: Scope) -> Table:
     open (with how many of those are overdue). A template changed since keeps its items
     apart, by their wording.""",
     sources=("case_templates.ChecklistItem.state",),
-    chart=Chart("bar", "item", ("done", "late", "skipped"), "Checklist item", "Cases", stacked=True),
+    chart=Chart(
+        "bar", "item", ("done", "late", "skipped"), "Checklist item", "Cases", stacked=True
+    ),
     order=110,
     page_rows=PAGE_ROWS,
 )

@@ -17,6 +17,7 @@ from .cases import (
     case_update,
 )
 from .identifiers import case_identifier_add
+from .merge import case_merge
 from .records import (
     case_note_add,
     case_subject_add,
@@ -38,6 +39,7 @@ __all__ = [
     "case_close_reject",
     "case_close_request",
     "case_identifier_add",
+    "case_merge",
     "case_note_add",
     "case_open",
     "case_subject_add",

@@ -16,8 +16,8 @@ from casework.core.errors import DomainError, FieldError
 
 from ..choices import (
     CASE_TRANSITIONS,
+    REQUESTABLE_OUTCOMES,
     CaseStatus,
-    ClosureOutcome,
     ClosureRequestStatus,
     Priority,
 )
@@ -294,7 +294,7 @@ def case_close_request(
     reason = (reason or "").strip()
     if not reason:
         errors.append(FieldError(field="reason", message="Say why the case can be closed."))
-    if outcome not in ClosureOutcome.values:
+    if outcome not in dict(REQUESTABLE_OUTCOMES):
         errors.append(FieldError(field="outcome", message="Choose the outcome of the case."))
     kept, unresolved = _carry(case_open_items(case=case), carried)
     errors.extend(unresolved)
