@@ -206,6 +206,10 @@ def _overview_context(request, case: Case, **forms_given) -> dict:
 @login_required
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     case = _case(request, number, "overview")
+    if case.merged_into_id and selectors.case_is_visible(user=request.user, case=case.merged_into):
+        # A merged duplicate's number still finds the case: it leads to the original.
+        messages.info(request, f"{case.number} was merged into {case.merged_into.number}.")
+        return redirect("cases:detail", number=case.merged_into.number)
     return render(request, "cases/detail_overview.html", _overview_context(request, case))
 
 

@@ -1008,7 +1008,7 @@ def deadlines_move_case(*, actor, duplicate, original) -> int:
     moved = (
         Deadline.objects.filter(case=duplicate)
         .exclude(kind=DeadlineKind.CASE_REVIEW)
-        .update(case=original, unit=original.unit_id)
+        .update(case=original, unit_id=original.unit_id)
     )
     audit_record(
         actor=actor,

@@ -22,3 +22,12 @@ class CaseLinkForm(CaseworkForm):
         if not data.get("other") and not data.get("token"):
             self.add_error("other", "Give the number of the case to link.")
         return data
+
+
+class CaseMergeForm(CaseworkForm):
+    original = forms.CharField(label="Merge into case number", max_length=40)
+    reason = forms.CharField(
+        label="Why they are one case",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

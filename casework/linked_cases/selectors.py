@@ -9,7 +9,7 @@ from django.core import signing
 from django.db.models import Exists, OuterRef, Q
 
 from casework.cases.models import Case, CaseIdentifier
-from casework.cases.selectors import cases_visible_to
+from casework.cases.selectors import cases_visible_to, is_unit_supervisor
 from casework.core.errors import NotFound
 
 from .choices import REVERSE_LABELS, LinkKind
@@ -52,6 +52,8 @@ class LinkRow:
     label: str
     other: OtherCase
     created_at: object
+    # This case is a duplicate of the other, of the same unit: a supervisor may merge it.
+    mergeable: bool = False
 
 
 def links_for(*, user, case: Case) -> list[LinkRow]:
@@ -78,8 +80,23 @@ def links_for(*, user, case: Case) -> list[LinkRow]:
             if outgoing
             else REVERSE_LABELS.get(link.kind, LinkKind(link.kind).label)
         )
+        mergeable = (
+            outgoing
+            and link.kind == LinkKind.DUPLICATE_OF
+            and other.unit_id == case.unit_id
+            and not case.is_closed
+            and not other.is_closed
+            and is_unit_supervisor(user, case.unit_id)
+        )
         rows.append(
-            LinkRow(link.pk, link.kind, label, _other(other, other.pk in visible), link.created_at)
+            LinkRow(
+                link.pk,
+                link.kind,
+                label,
+                _other(other, other.pk in visible),
+                link.created_at,
+                mergeable,
+            )
         )
     return rows
 

@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from casework.cases.selectors import case_get_for
+from casework.cases.services import case_merge
 from casework.core.errors import DomainError
 
 from . import selectors, services
-from .forms import CaseLinkForm
+from .forms import CaseLinkForm, CaseMergeForm
 
 
 def _back(case) -> HttpResponse:
@@ -59,3 +60,29 @@ def link_remove(request: HttpRequest, number: str, pk: int) -> HttpResponse:
     else:
         messages.success(request, "The link is removed.")
     return _back(case)
+
+
+@login_required
+@require_POST
+def merge(request: HttpRequest, number: str) -> HttpResponse:
+    """Merge this case (a duplicate) into the original named in the form: a supervisor of the
+    unit, from the duplicate-of link on the case page."""
+    case = case_get_for(user=request.user, number=number)
+    form = CaseMergeForm(request.POST)
+    if form.is_valid():
+        try:
+            original = case_get_for(
+                user=request.user, number=form.cleaned_data["original"].strip().upper()
+            )
+            case_merge(
+                actor=request.user,
+                duplicate=case,
+                original=original,
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, f"{case.number} is merged into {original.number}.")
+            return redirect("cases:detail", number=original.number)
+    return render(request, "linked_cases/merge.html", {"case": case, "form": form}, status=400)
