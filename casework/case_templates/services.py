@@ -24,7 +24,7 @@ from casework.cases.services import case_tasks_add_bulk
 from casework.core.errors import DomainError, FieldError, NotFound
 from casework.core.validation import check_integer, clean_text
 from casework.deadlines.models import DeadlineRule
-from casework.deadlines.services import deadline_start
+from casework.deadlines.services import deadlines_start_for_case
 
 from .choices import EVIDENCE_LABELS, TEMPLATE_CLOCK_EXCLUDED, ChecklistState
 from .models import (
@@ -287,7 +287,7 @@ def template_version_for_case(
         )
         if template is None:
             raise DomainError("Choose an active case template, or none.", field="template")
-        return template.current_version
+        return _with_template(template)
     if incident_type_id:
         template = (
             CaseTemplate.objects.filter(
@@ -296,8 +296,14 @@ def template_version_for_case(
             .select_related("current_version")
             .first()
         )
-        return template.current_version if template is not None else None
+        return _with_template(template) if template is not None else None
     return None
+
+
+def _with_template(template: CaseTemplate) -> CaseTemplateVersion:
+    version = template.current_version
+    version.template = template  # already read: spare the opening a query
+    return version
 
 
 @transaction.atomic
@@ -305,8 +311,7 @@ def case_template_apply(*, actor, case: Case, version: CaseTemplateVersion) -> C
     """Give a newly opened case the version's tasks, clocks and checklist, and record which
     version it was. Called when the case opens (``case.opened``), in that transaction: a clock
     that cannot start rolls the opening back rather than leaving a case without its steps."""
-    if CaseTemplateUse.objects.filter(case=case).exists():
-        raise DomainError(f"{case.number} already has its template.", field="template")
+    # One template per case: the one-to-one on ``CaseTemplateUse.case`` refuses a second.
     template = version.template
     use = CaseTemplateUse.objects.create(
         case=case, version=version, applied_at=timezone.now(), applied_by=actor
@@ -324,17 +329,14 @@ def case_template_apply(*, actor, case: Case, version: CaseTemplateVersion) -> C
     )
     note = f"From the case template {template.name} (version {version.number})."
     clocks = list(version.clocks.select_related("rule"))
-    for clock in clocks:
-        deadline_start(
-            actor=actor,
-            kind=clock.rule.kind,
-            case=case,
-            jurisdiction=clock.rule.jurisdiction,
-            source_type=TEMPLATE_SOURCE,
-            source_id=f"{version.pk}:{clock.position}",
-            starts_at=opened,
-            note=note,
-        )
+    deadlines_start_for_case(
+        actor=actor,
+        case=case,
+        rules=[clock.rule for clock in clocks],
+        source_type=TEMPLATE_SOURCE,
+        source_ids=[f"{version.pk}:{clock.position}" for clock in clocks],
+        note=note,
+    )
     items = list(version.checklist_items.all())
     ChecklistItem.objects.bulk_create(
         ChecklistItem(

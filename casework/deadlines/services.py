@@ -182,6 +182,67 @@ def deadline_start(
     return deadline
 
 
+@transaction.atomic
+def deadlines_start_for_case(
+    *, actor, case, rules: list[DeadlineRule], source_type: str, source_ids: list[str], note: str
+) -> list[Deadline]:
+    """Start one clock per rule on a case being opened (a case template's clocks), each
+    reckoned by its own rule as ``deadline_start`` reckons it, in one INSERT and one audit
+    event listing them: opening a case must stay quick however many clocks it starts."""
+    if case.is_closed:
+        raise DomainError(f"Case {case.number} is closed: no clock starts on it.", field="case")
+    owner = case.lead
+    zone_name, zone = _default_zone(owner, case.unit)
+    now = timezone.now()
+    starts_at = case.opened_at
+    rows = []
+    for rule, source_id in zip(rules, source_ids, strict=True):
+        if rule.needs_due_at:
+            raise DomainError(f"{rule} has no duration: it cannot start on its own.", field="rule")
+        due_at = due_from_rule(
+            rule=rule, starts_at=starts_at, zone=zone, jurisdiction=rule.jurisdiction
+        )
+        offsets = [int(o.total_seconds()) for o in rule.offsets]
+        rows.append(
+            Deadline(
+                unit_id=case.unit_id,
+                case=case,
+                source_type=source_type[:60],
+                source_id=str(source_id)[:100],
+                kind=rule.kind,
+                rule=rule,
+                note=note,
+                jurisdiction=rule.jurisdiction,
+                time_zone=zone_name,
+                starts_at=starts_at,
+                due_at=due_at,
+                owner=owner,
+                reminder_offsets=offsets,
+                next_reminder_at=_first_reminder_at(due_at, offsets, now),
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+        )
+    if not rows:
+        return []
+    created = Deadline.objects.bulk_create(rows)
+    audit_record(
+        actor=actor,
+        action="deadline.start_bulk",
+        target=case,
+        case_id=case.pk,
+        details={
+            "source": source_type,
+            "time_zone": zone_name,
+            "deadlines": [
+                {"reference": str(d.reference), "kind": d.kind, "rule": d.rule_id,
+                 "due_at": d.due_at.isoformat()}
+                for d in created
+            ],
+        },
+    )  # fmt: skip
+    return created
+
+
 @dataclass(frozen=True)
 class StartedClock:
     """A clock an action started on its own, or the open one it adopted instead."""
