@@ -103,3 +103,101 @@ def open_templated(run: Run) -> list[Result]:
             },
         )
     ]
+
+
+MERGE_EACH = 250  # identifiers, subjects, notes and tasks: 1,000 records per case
+
+
+def _fill(case, lead, *, shared: int) -> None:
+    from django.utils import timezone
+
+    from casework.cases.models import CaseIdentifier, CaseNote, CaseSubject, CaseTask
+
+    now = timezone.now()
+    CaseIdentifier.objects.bulk_create(
+        CaseIdentifier(
+            case=case,
+            kind="email",
+            raw_value=f"user_{n}@example.invalid",
+            normal_value=f"user_{n}@example.invalid",
+            added_by=lead,
+        )
+        for n in range(shared, shared + MERGE_EACH)
+    )
+    CaseSubject.objects.bulk_create(
+        CaseSubject(case=case, sequence=n + 1, role="suspect", created_by=lead)
+        for n in range(MERGE_EACH)
+    )
+    CaseNote.objects.bulk_create(
+        CaseNote(case=case, author=lead, body=f"Synthetic note {n}", created_at=now)
+        for n in range(MERGE_EACH)
+    )
+    CaseTask.objects.bulk_create(
+        CaseTask(case=case, title=f"Synthetic task {n}", created_by=lead) for n in range(MERGE_EACH)
+    )
+
+
+@scenario("cases.merge", issue="21")
+def merge(run: Run) -> list[Result]:
+    """A duplicate merged into its original, each holding 1,000 records (250 identifiers —
+    50 of them the same values —, subjects, notes and tasks), by the unit's supervisor; made
+    and merged inside a transaction rolled back at the end. Baseline: opening the two cases."""
+    case_merge = import_or_not_built("casework.cases.services", "case_merge")
+    from casework.cases.services import case_open
+
+    lead, supervisor = run.personas["investigator"], run.personas["supervisor"]
+    if lead.unit_id != supervisor.unit_id:
+        return [Result("cases.merge", "Merge", status="error", note="personas of two units")]
+    samples = max(3, min(run.samples, 10))
+    figures: dict = {}
+    try:
+        with transaction.atomic():
+
+            def pair():
+                cases = [
+                    case_open(
+                        actor=lead, unit=lead.unit, title="Benchmark (rolled back)", lead=lead
+                    )
+                    for _ in range(2)
+                ]
+                return cases
+
+            def filled():
+                original, duplicate = pair()
+                _fill(original, lead, shared=0)
+                _fill(duplicate, lead, shared=MERGE_EACH - 50)
+                return duplicate, original
+
+            prepared = []
+
+            def once():
+                duplicate, original = prepared.pop()
+                case_merge(actor=supervisor, duplicate=duplicate, original=original, reason="x")
+
+            times = []
+            for _ in range(samples):
+                with transaction.atomic():
+                    prepared.append(filled())
+                    times.extend(timed(once, 1, warmup=0))
+                    transaction.set_rollback(True)
+            figures["merge"] = times
+            figures["open"] = timed(_undone(pair), samples)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return [
+        Result(
+            "cases.merge",
+            f"Merge two cases of {4 * MERGE_EACH:,} records each",
+            unit="ms p95",
+            value=percentile(figures["merge"], 0.95),
+            target=Target(2000, "issue 21"),
+            baseline=percentile(figures["open"], 0.95),
+            baseline_label="opening the two cases",
+            persona="supervisor",
+            details={
+                "p50_ms": round(percentile(figures["merge"], 0.50), 2),
+                "samples": samples,
+            },
+        )
+    ]
