@@ -115,12 +115,16 @@ class CaseClosureRequestSerializer(CaseworkModelSerializer):
 class CaseDetailSerializer(CaseSerializer):
     assignees = serializers.SerializerMethodField()
     pending_closure = serializers.SerializerMethodField()
+    merged_into = serializers.SlugRelatedField(
+        slug_field="number", read_only=True, help_text="The original, for a merged duplicate."
+    )
 
     class Meta(CaseSerializer.Meta):
         fields = [
             *CaseSerializer.Meta.fields,
             "summary",
             "closure_reason",
+            "merged_into",
             "assignees",
             "pending_closure",
         ]

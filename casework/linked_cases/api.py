@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.cases.selectors import case_get_for
+from casework.cases.services import case_merge
 from casework.core.serializers import CaseworkSerializer
 
 from . import selectors, services
@@ -102,3 +103,32 @@ class CaseLinkRemoveView(APIView):
         link = selectors.link_get_for(user=request.user, case=case, pk=pk)
         services.case_link_remove(actor=request.user, link=link, case=case)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CaseMergeSerializer(CaseworkSerializer):
+    original = serializers.CharField(max_length=40, help_text="Number of the original case.")
+    reason = serializers.CharField(max_length=2000, help_text="Why they are one case.")
+
+
+class CaseMergedSerializer(CaseworkSerializer):
+    duplicate = serializers.CharField()
+    original = serializers.CharField()
+
+
+class CaseMergeView(APIView):
+    @extend_schema(
+        request=CaseMergeSerializer,
+        responses=CaseMergedSerializer,
+        description="Merge this case (a duplicate) into its original: a supervisor of their "
+        "one unit. Everything under it moves; it is closed as merged.",
+    )
+    def post(self, request, number: str):
+        duplicate = case_get_for(user=request.user, number=number)
+        serializer = CaseMergeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        original = case_get_for(user=request.user, number=data["original"].strip().upper())
+        case_merge(
+            actor=request.user, duplicate=duplicate, original=original, reason=data["reason"]
+        )
+        return Response({"duplicate": duplicate.number, "original": original.number})

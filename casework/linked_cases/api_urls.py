@@ -8,5 +8,6 @@ app_name = "linked_cases-api"
 
 urlpatterns = [
     path("cases/<str:number>/", api.CaseLinksView.as_view(), name="links"),
+    path("cases/<str:number>/merge/", api.CaseMergeView.as_view(), name="merge"),
     path("cases/<str:number>/<int:pk>/remove/", api.CaseLinkRemoveView.as_view(), name="remove"),
 ]

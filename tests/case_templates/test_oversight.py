@@ -42,9 +42,7 @@ def test_it_counts_done_late_skipped_and_open_per_item(
     # Another unit's case is not counted in the north's figures.
     _open(outsider, template, 2)
 
-    board = dashboard(
-        user=supervisor, unit=None, now=datetime(2026, 3, 31, 9, tzinfo=UTC), **MARCH
-    )
+    board = dashboard(user=supervisor, unit=None, now=datetime(2026, 3, 31, 9, tzinfo=UTC), **MARCH)
     table = board.figure("checklist_outcomes").table
     rows = {row["item"]: row for row in table.rows}
     preserved = rows["The provider's data is preserved"]
@@ -58,7 +56,11 @@ def test_it_counts_done_late_skipped_and_open_per_item(
     assert (exhibits["open"], exhibits["overdue"]) == (3, 0)
     told = rows["The source is told the case number"]  # no due time: never overdue
     assert (told["total"], told["open"]) == (3, 3)
-    south = dashboard(
-        user=outside_supervisor, unit=None, now=datetime(2026, 3, 31, 9, tzinfo=UTC), **MARCH
-    ).figure("checklist_outcomes").table
+    south = (
+        dashboard(
+            user=outside_supervisor, unit=None, now=datetime(2026, 3, 31, 9, tzinfo=UTC), **MARCH
+        )
+        .figure("checklist_outcomes")
+        .table
+    )
     assert {row["total"] for row in south.rows} == {1}

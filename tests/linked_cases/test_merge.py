@@ -140,3 +140,15 @@ def test_the_merged_number_leads_to_the_original_and_the_page_merges(pair, super
     follow = client.get(f"/cases/{duplicate.number}/")
     assert follow.status_code == 302
     assert follow["Location"].endswith(f"/cases/{original.number}/")
+
+
+def test_the_api_merges_for_a_supervisor_only(pair, supervisor, teammate, api_for):
+    duplicate, original = pair
+    url = f"/api/v1/linked_cases/cases/{duplicate.number}/merge/"
+    body = {"original": original.number, "reason": "Opened twice."}
+    refused = api_for(teammate).post(url, body, format="json")
+    assert refused.status_code == 403
+    done = api_for(supervisor).post(url, body, format="json")
+    assert done.status_code == 200, done.content
+    detail = api_for(supervisor).get(f"/api/v1/cases/{duplicate.number}/").json()
+    assert (detail["status"], detail["merged_into"]) == ("closed", original.number)
