@@ -142,8 +142,9 @@ def test_the_merged_number_leads_to_the_original_and_the_page_merges(pair, super
     assert follow["Location"].endswith(f"/cases/{original.number}/")
 
 
-def test_the_api_merges_for_a_supervisor_only(pair, supervisor, teammate, api_for):
+def test_the_api_merges_for_a_supervisor_only(pair, supervisor, investigator, teammate, api_for):
     duplicate, original = pair
+    case_services.case_assign(actor=investigator, case=original, user=teammate)
     url = f"/api/v1/linked_cases/cases/{duplicate.number}/merge/"
     body = {"original": original.number, "reason": "Opened twice."}
     refused = api_for(teammate).post(url, body, format="json")
