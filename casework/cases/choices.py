@@ -51,6 +51,12 @@ class ClosureRequestStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting the receiving unit"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
 class SubjectRole(models.TextChoices):
     SUSPECT = "suspect", "Suspect"
     VICTIM = "victim", "Victim"

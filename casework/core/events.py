@@ -17,6 +17,8 @@ Events published (payload keyword arguments in brackets):
 - ``case.closed`` (case, actor)
 - ``case.merged`` (duplicate, original, actor) — move what hangs off ``duplicate`` to
   ``original``, in the merge's transaction
+- ``case.transferred`` (case, previous_lead, team, actor) — the case now belongs to
+  ``case.unit`` with ``case.lead``; ``team`` is the sending team's user ids
 - ``case.lead_changed`` (case, previous, actor) — the case was handed to ``case.lead``
 - ``identifier.matched`` (identifier, matches, actor) — deconfliction found other cases
 - ``request.sent`` / ``request.answered`` (request, actor) — partners

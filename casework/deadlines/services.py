@@ -1080,3 +1080,22 @@ def deadlines_move_case(*, actor, duplicate, original) -> int:
         details={"from": duplicate.number, "deadlines": moved},
     )
     return moved
+
+
+@transaction.atomic
+def deadlines_transfer_case(*, actor, case, team: Collection[int]) -> int:
+    """A case handed to another unit (``case.transferred``): its running clocks go with it,
+    and those the sending team owned go to the new lead. Closed clocks stay where they were
+    kept, in the sending unit's history."""
+    running = Deadline.objects.filter(case=case, state__in=ACTIVE_STATES)
+    moved = running.update(unit_id=case.unit_id)
+    handed = running.filter(owner_id__in=list(team)).update(owner_id=case.lead_id)
+    audit_record(
+        actor=actor,
+        action="deadline.transfer",
+        object_type="cases.case",
+        object_id=str(case.pk),
+        case_id=case.pk,
+        details={"unit": case.unit_id, "deadlines": moved, "owners_changed": handed},
+    )
+    return moved

@@ -28,6 +28,7 @@ from .records import (
     victim_record_update,
     victim_safeguarding_add,
 )
+from .transfer import case_transfer_accept, case_transfer_decline, case_transfer_propose
 
 __all__ = [
     "DeconflictionMatch",
@@ -47,6 +48,9 @@ __all__ = [
     "case_task_complete",
     "case_task_reopen",
     "case_tasks_add_bulk",
+    "case_transfer_accept",
+    "case_transfer_decline",
+    "case_transfer_propose",
     "case_unassign",
     "case_update",
     "identifier_deconflict",
