@@ -10,7 +10,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.cases.selectors import case_get_for
-from casework.cases.services import case_merge
+from casework.accounts.models import Unit, User
+from casework.cases.services import (
+    case_merge,
+    case_transfer_accept,
+    case_transfer_decline,
+    case_transfer_propose,
+)
+from casework.core.errors import DomainError
 from casework.core.serializers import CaseworkSerializer
 
 from . import selectors, services
@@ -132,3 +139,102 @@ class CaseMergeView(APIView):
             actor=request.user, duplicate=duplicate, original=original, reason=data["reason"]
         )
         return Response({"duplicate": duplicate.number, "original": original.number})
+
+
+class TransferSerializer(CaseworkSerializer):
+    id = serializers.IntegerField(source="pk")
+    number = serializers.CharField()
+    title = serializers.CharField()
+    from_unit = serializers.CharField(source="from_unit.code")
+    to_unit = serializers.CharField(source="to_unit.code")
+    status = serializers.CharField()
+    reason = serializers.CharField()
+    proposed_by = serializers.CharField(source="proposed_by.username")
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField()
+    new_lead = serializers.CharField(source="new_lead.username", allow_null=True, default=None)
+
+
+class TransfersSerializer(CaseworkSerializer):
+    incoming = TransferSerializer(many=True)
+    outgoing = TransferSerializer(many=True)
+
+
+class TransferProposeSerializer(CaseworkSerializer):
+    to_unit = serializers.CharField(max_length=60, help_text="Code of the receiving unit.")
+    reason = serializers.CharField(max_length=2000)
+
+
+class TransferAcceptSerializer(CaseworkSerializer):
+    lead = serializers.CharField(max_length=150, help_text="User name of the new lead.")
+
+
+class TransferDeclineSerializer(CaseworkSerializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+def _transfers(request) -> dict:
+    return {
+        "incoming": selectors.transfers_incoming(request.user),
+        "outgoing": selectors.transfers_outgoing(request.user),
+    }
+
+
+class TransfersView(APIView):
+    @extend_schema(responses=TransfersSerializer)
+    def get(self, request):
+        return Response(TransfersSerializer(_transfers(request)).data)
+
+
+class TransferProposeView(APIView):
+    @extend_schema(
+        request=TransferProposeSerializer,
+        responses={201: TransferSerializer},
+        description="Offer the case to another unit (a supervisor of the case's unit).",
+    )
+    def post(self, request, number: str):
+        case = case_get_for(user=request.user, number=number)
+        serializer = TransferProposeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        unit = Unit.objects.filter(code=serializer.validated_data["to_unit"]).first()
+        if unit is None:
+            raise DomainError("No unit with this code.", field="to_unit")
+        transfer = case_transfer_propose(
+            actor=request.user, case=case, to_unit=unit, reason=serializer.validated_data["reason"]
+        )
+        return Response(TransferSerializer(transfer).data, status=status.HTTP_201_CREATED)
+
+
+class TransferAcceptView(APIView):
+    @extend_schema(
+        request=TransferAcceptSerializer,
+        responses=TransferSerializer,
+        description="Take the case into your unit (a supervisor of the receiving unit).",
+    )
+    def post(self, request, pk: int):
+        transfer = selectors.transfer_get_for(user=request.user, pk=pk)
+        serializer = TransferAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lead = User.objects.filter(username=serializer.validated_data["lead"]).first()
+        if lead is None:
+            raise DomainError("No such user.", field="lead")
+        case_transfer_accept(actor=request.user, transfer=transfer, lead=lead)
+        transfer.refresh_from_db()
+        return Response(TransferSerializer(transfer).data)
+
+
+class TransferDeclineView(APIView):
+    @extend_schema(
+        request=TransferDeclineSerializer,
+        responses=TransferSerializer,
+        description="Decline the case, saying why (a supervisor of the receiving unit).",
+    )
+    def post(self, request, pk: int):
+        transfer = selectors.transfer_get_for(user=request.user, pk=pk)
+        serializer = TransferDeclineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        transfer = case_transfer_decline(
+            actor=request.user, transfer=transfer, reason=serializer.validated_data["reason"]
+        )
+        return Response(TransferSerializer(transfer).data)

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+from casework.core.navigation import NavItem
+
 
 class LinkedCasesConfig(AppConfig):
     name = "casework.linked_cases"
     label = "linked_cases"
     verbose_name = "Linked cases"
+    navigation = [NavItem("Transfers", "linked_cases:transfers", frozenset({"supervisor"}), 24)]
 
     def ready(self) -> None:
         from . import (

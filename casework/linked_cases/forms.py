@@ -31,3 +31,30 @@ class CaseMergeForm(CaseworkForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class TransferProposeForm(CaseworkForm):
+    to_unit = forms.ModelChoiceField(label="Hand the case to", queryset=None)
+    reason = forms.CharField(
+        label="Why this unit should take it",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_unit"].queryset = units
+
+
+class TransferAcceptForm(CaseworkForm):
+    lead = forms.ModelChoiceField(label="New lead in your unit", queryset=None)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = people
+
+
+class TransferDeclineForm(CaseworkForm):
+    reason = forms.CharField(
+        label="Why your unit declines", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from django.core import signing
 from django.db.models import Exists, OuterRef, Q
 
-from casework.cases.models import Case, CaseIdentifier
+from casework.cases.choices import TransferStatus
+from casework.cases.models import Case, CaseIdentifier, CaseTransfer
 from casework.cases.selectors import cases_visible_to, is_unit_supervisor
 from casework.core.errors import NotFound
 
@@ -166,6 +167,44 @@ def link_get_for(*, user, case: Case, pk: int) -> CaseLink:
     return link
 
 
+# --- Transfers between units ----------------------------------------------------------------
+
+
+def transfers_incoming(user) -> list[CaseTransfer]:
+    """Proposals awaiting the user's unit: its supervisors decide them."""
+    if not is_unit_supervisor(user, user.unit_id):
+        return []
+    return list(
+        CaseTransfer.objects.filter(to_unit_id=user.unit_id, status=TransferStatus.PENDING)
+        .select_related("from_unit", "proposed_by", "case")
+        .order_by("created_at", "id")[:200]
+    )
+
+
+def transfers_outgoing(user) -> list[CaseTransfer]:
+    """What the user's unit offered or handed away: the read-only stubs of cases that left."""
+    if not is_unit_supervisor(user, user.unit_id):
+        return []
+    return list(
+        CaseTransfer.objects.filter(from_unit_id=user.unit_id)
+        .select_related("to_unit", "proposed_by", "decided_by", "new_lead")
+        .order_by("-created_at", "-id")[:200]
+    )
+
+
+def transfer_get_for(*, user, pk: int) -> CaseTransfer:
+    transfer = CaseTransfer.objects.filter(pk=pk, to_unit_id=user.unit_id).first()
+    if transfer is None or not is_unit_supervisor(user, user.unit_id):
+        raise NotFound("No transfer awaiting your unit.")
+    return transfer
+
+
+def other_units(case: Case):
+    from casework.accounts.models import Unit
+
+    return Unit.objects.exclude(pk=case.unit_id).order_by("name")
+
+
 def case_section(*, user, case: Case):
     from casework.cases.selectors import CaseSection
 
@@ -178,6 +217,13 @@ def case_section(*, user, case: Case):
             "links": links_for(user=user, case=case),
             "candidates": link_candidates(user=user, case=case) if not case.is_closed else [],
             "kinds": LinkKind.choices,
+            "can_transfer": not case.is_closed and is_unit_supervisor(user, case.unit_id),
+            "units": other_units(case) if is_unit_supervisor(user, case.unit_id) else [],
+            "pending_transfer": CaseTransfer.objects.filter(
+                case=case, status=TransferStatus.PENDING
+            )
+            .select_related("to_unit")
+            .first(),
         },
         facts=[],
     )
