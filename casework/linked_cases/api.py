@@ -9,8 +9,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.cases.selectors import case_get_for
 from casework.accounts.models import Unit, User
+from casework.cases.selectors import case_get_for
 from casework.cases.services import (
     case_merge,
     case_transfer_accept,
