@@ -154,14 +154,15 @@ def checklist_rows(*, user, case: Case) -> list[ChecklistRow]:
 
 
 def case_section(*, user, case: Case):
-    """The checklist panel of the case page; nothing when the case has no template."""
+    """The checklist panel of the case page: one query for a case opened without a template
+    (it has no items), two with one (the items, then the version they came from)."""
     from casework.cases.selectors import CaseFact, CaseSection
 
-    use = template_use_for(case)
-    rows = checklist_rows(user=user, case=case) if use is not None else []
+    rows = checklist_rows(user=user, case=case)
+    use = template_use_for(case) if rows else None
     open_rows = [row for row in rows if row.item.is_open]
     facts = []
-    if use is not None and rows:
+    if rows:
         overdue = sum(row.overdue for row in open_rows)
         facts.append(
             CaseFact(

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 
 from casework.cases.choices import TransferStatus
 from casework.cases.models import Case, CaseIdentifier, CaseTransfer
-from casework.cases.selectors import cases_visible_to, is_unit_supervisor
+from casework.cases.selectors import case_visibility_q, is_unit_supervisor
 from casework.core.errors import NotFound
 
 from .choices import REVERSE_LABELS, LinkKind
@@ -57,25 +57,27 @@ class LinkRow:
     mergeable: bool = False
 
 
+def _visible(user, prefix: str = "") -> ExpressionWrapper:
+    return ExpressionWrapper(case_visibility_q(user, prefix=prefix), output_field=BooleanField())
+
+
 def links_for(*, user, case: Case) -> list[LinkRow]:
-    """The case's links (the caller has checked the case itself is visible)."""
+    """The case's links (the caller has checked the case itself is visible), one query: each
+    other side comes with whether the viewer may see it."""
     links = list(
         CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case))
         .select_related("from_case__unit", "from_case__lead", "to_case__unit", "to_case__lead")
+        .annotate(
+            from_visible=_visible(user, "from_case__"), to_visible=_visible(user, "to_case__")
+        )
         .order_by("created_at", "id")
     )
-    others = {
-        link.pk: link.to_case if link.from_case_id == case.pk else link.from_case for link in links
-    }
-    visible = set(
-        cases_visible_to(user)
-        .filter(pk__in=[o.pk for o in others.values()])
-        .values_list("pk", flat=True)
-    )
     rows = []
+    supervises = is_unit_supervisor(user, case.unit_id)
     for link in links:
-        other = others[link.pk]
         outgoing = link.from_case_id == case.pk
+        other = link.to_case if outgoing else link.from_case
+        visible = link.to_visible if outgoing else link.from_visible
         label = (
             LinkKind(link.kind).label
             if outgoing
@@ -87,17 +89,10 @@ def links_for(*, user, case: Case) -> list[LinkRow]:
             and other.unit_id == case.unit_id
             and not case.is_closed
             and not other.is_closed
-            and is_unit_supervisor(user, case.unit_id)
+            and supervises
         )
         rows.append(
-            LinkRow(
-                link.pk,
-                link.kind,
-                label,
-                _other(other, other.pk in visible),
-                link.created_at,
-                mergeable,
-            )
+            LinkRow(link.pk, link.kind, label, _other(other, visible), link.created_at, mergeable)
         )
     return rows
 
@@ -136,26 +131,24 @@ def case_from_token(*, user, case: Case, token: str, max_age: int = 86_400) -> C
 
 def link_candidates(*, user, case: Case) -> list[Candidate]:
     """Cases holding one of this case's identifiers (deconfliction hits), not linked yet:
-    "link these cases". Bounded; the lookup is the deconfliction index."""
+    "link these cases". One bounded query over the deconfliction index."""
     shared = CaseIdentifier.objects.filter(
         case=case, kind=OuterRef("kind"), normal_value=OuterRef("normal_value")
     )
     holders = CaseIdentifier.objects.filter(Exists(shared)).exclude(case=case).values("case_id")
-    linked = CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case)).values_list(
-        "from_case_id", "to_case_id"
-    )
-    already = {pk for pair in linked for pk in pair}
+    linked_to = CaseLink.objects.filter(from_case=case).values("to_case_id")
+    linked_from = CaseLink.objects.filter(to_case=case).values("from_case_id")
     cases = list(
         Case.objects.filter(pk__in=holders)
-        .exclude(pk__in=already | {case.pk})
+        .exclude(pk=case.pk)
+        .exclude(pk__in=linked_to)
+        .exclude(pk__in=linked_from)
         .select_related("unit", "lead")
+        .annotate(visible=_visible(user))
         .order_by("pk")[:CANDIDATE_LIMIT]
     )
-    visible = set(
-        cases_visible_to(user).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True)
-    )
     return [
-        Candidate(link_token(user=user, case=case, other=other), _other(other, other.pk in visible))
+        Candidate(link_token(user=user, case=case, other=other), _other(other, other.visible))
         for other in cases
     ]
 
@@ -208,6 +201,7 @@ def other_units(case: Case):
 def case_section(*, user, case: Case):
     from casework.cases.selectors import CaseSection
 
+    supervises = is_unit_supervisor(user, case.unit_id)
     return CaseSection(
         order=40,
         anchor="linked-cases",
@@ -217,13 +211,16 @@ def case_section(*, user, case: Case):
             "links": links_for(user=user, case=case),
             "candidates": link_candidates(user=user, case=case) if not case.is_closed else [],
             "kinds": LinkKind.choices,
-            "can_transfer": not case.is_closed and is_unit_supervisor(user, case.unit_id),
-            "units": other_units(case) if is_unit_supervisor(user, case.unit_id) else [],
+            # Only a supervisor of the unit offers the case: nobody else pays for the query.
+            "can_transfer": supervises and not case.is_closed,
+            "units": other_units(case) if supervises else [],
             "pending_transfer": CaseTransfer.objects.filter(
                 case=case, status=TransferStatus.PENDING
             )
             .select_related("to_unit")
-            .first(),
+            .first()
+            if supervises
+            else None,
         },
         facts=[],
     )
