@@ -771,7 +771,9 @@ def checklist_outcomes(scope: Scope) -> Table:
     from casework.case_templates.models import ChecklistItem
     from casework.case_templates.selectors import checklist_outcomes as outcomes
 
-    items = ChecklistItem.objects.filter(scope.cases(prefix="case__"), _period(scope, "created_at"))
+    items = ChecklistItem.objects.filter(
+        scope.cases(prefix="case__"), _period(scope, "case__opened_at")
+    )
     rows = [
         {
             "template": row["template__name"],
