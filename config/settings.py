@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "casework.deadlines",
     "casework.partners",
     "casework.custody",
+    "casework.case_templates",
+    "casework.linked_cases",
     "casework.oversight",
     "casework.search",
 ]

@@ -13,7 +13,17 @@ from drf_spectacular.views import SpectacularAPIView
 from casework.core.api_docs import SwaggerDocsView
 from casework.core.api_views import HeartbeatView, MeView, UnknownRouteView
 
-DOMAIN_APPS = ("referrals", "cases", "deadlines", "partners", "custody", "audit", "oversight")
+DOMAIN_APPS = (
+    "referrals",
+    "cases",
+    "deadlines",
+    "partners",
+    "custody",
+    "case_templates",
+    "linked_cases",
+    "audit",
+    "oversight",
+)
 
 
 def _admin_sign_in(request, extra_context=None):

@@ -34,8 +34,8 @@ from casework.core.serializers import CaseworkModelSerializer, CaseworkSerialize
 
 from . import chronology, closure, selectors, services
 from .choices import (
+    REQUESTABLE_OUTCOMES,
     CaseStatus,
-    ClosureOutcome,
     Priority,
     SubjectRole,
     VictimIdentification,
@@ -115,12 +115,16 @@ class CaseClosureRequestSerializer(CaseworkModelSerializer):
 class CaseDetailSerializer(CaseSerializer):
     assignees = serializers.SerializerMethodField()
     pending_closure = serializers.SerializerMethodField()
+    merged_into = serializers.SlugRelatedField(
+        slug_field="number", read_only=True, help_text="The original, for a merged duplicate."
+    )
 
     class Meta(CaseSerializer.Meta):
         fields = [
             *CaseSerializer.Meta.fields,
             "summary",
             "closure_reason",
+            "merged_into",
             "assignees",
             "pending_closure",
         ]
@@ -141,6 +145,14 @@ class CaseCreateSerializer(CaseworkSerializer):
     lead = serializers.CharField(
         required=False, help_text="User name of the lead (default: you); same unit."
     )
+    template = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Id of an active case template (/api/v1/case_templates/templates/): its "
+        "tasks, clocks and checklist are added as the case opens.",
+    )
 
 
 class CaseTransitionSerializer(CaseworkSerializer):
@@ -150,7 +162,7 @@ class CaseTransitionSerializer(CaseworkSerializer):
 
 class CaseCloseRequestSerializer(CaseworkSerializer):
     reason = serializers.CharField()
-    outcome = serializers.ChoiceField(choices=ClosureOutcome.choices)
+    outcome = serializers.ChoiceField(choices=REQUESTABLE_OUTCOMES)
 
 
 class CaseCloseCarryingSerializer(CaseCloseRequestSerializer):
@@ -442,7 +454,12 @@ class CaseListView(generics.GenericAPIView):
             raise DomainError("Only members of a unit open cases.", status=403)
         lead = _user_in_unit(data["lead"], user.unit_id, "lead") if data.get("lead") else user
         case = services.case_open(
-            actor=user, unit=user.unit, title=data["title"], lead=lead, priority=data["priority"]
+            actor=user,
+            unit=user.unit,
+            title=data["title"],
+            lead=lead,
+            priority=data["priority"],
+            template_id=data.get("template"),
         )
         if not selectors.case_is_visible(user=user, case=case):
             return Response({"number": case.number}, status=status.HTTP_201_CREATED)

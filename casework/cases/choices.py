@@ -37,12 +37,24 @@ class ClosureOutcome(models.TextChoices):
     REFERRED = "referred", "Referred to another agency"
     NO_FURTHER_ACTION = "no_further_action", "No further action"
     OTHER = "other", "Other (see reason)"
+    # Set by a merge only (``case_merge``), never chosen when requesting closure.
+    MERGED = "merged", "Merged into another case"
+
+
+# The outcomes a closure request may give (a merge is not asked for, it is done).
+REQUESTABLE_OUTCOMES = [c for c in ClosureOutcome.choices if c[0] != ClosureOutcome.MERGED]
 
 
 class ClosureRequestStatus(models.TextChoices):
     PENDING = "pending", "Awaiting a supervisor"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting the receiving unit"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
 
 
 class SubjectRole(models.TextChoices):

@@ -23,10 +23,11 @@ from django.utils import timezone
 from .models import Case, CaseTask
 
 #: Groups in the order a closing investigator must face them: court dates first.
-ORDER = ("court_date", "deadline", "task", "request", "handover", "item", "hash")
+ORDER = ("court_date", "deadline", "checklist", "task", "request", "handover", "item", "hash")
 GROUP_LABELS = {
     "court_date": "Court dates",
     "deadline": "Open deadlines",
+    "checklist": "Open checklist items",
     "task": "Open tasks",
     "request": "Open partner requests",
     "handover": "Hand-overs not acknowledged",

@@ -7,7 +7,13 @@ from django import forms
 from casework.core.forms import CaseworkForm
 from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent
 
-from .choices import CaseStatus, ClosureOutcome, Priority, SubjectRole, VictimIdentification
+from .choices import (
+    REQUESTABLE_OUTCOMES,
+    CaseStatus,
+    Priority,
+    SubjectRole,
+    VictimIdentification,
+)
 
 BLANK = [("", "Any")]
 
@@ -27,10 +33,19 @@ class CaseOpenForm(CaseworkForm):
     title = forms.CharField(label="Title (neutral)", max_length=200)
     priority = forms.ChoiceField(label="Priority", choices=Priority.choices, initial=Priority.P3)
     lead = forms.ModelChoiceField(label="Lead investigator", queryset=None)
+    template = forms.ChoiceField(
+        label="Case template",
+        required=False,
+        help_text="Its tasks, clocks and checklist are added as the case opens.",
+    )
 
-    def __init__(self, *args, investigators, **kwargs):
+    def __init__(self, *args, investigators, template_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = investigators
+        if template_choices:
+            self.fields["template"].choices = [("", "No template"), *template_choices]
+        else:
+            del self.fields["template"]
 
 
 class CaseEditForm(CaseworkForm):
@@ -63,7 +78,7 @@ class PersonForm(CaseworkForm):
 
 
 class CloseRequestForm(CaseworkForm):
-    outcome = forms.ChoiceField(label="Outcome", choices=BLANK[:0] + ClosureOutcome.choices)
+    outcome = forms.ChoiceField(label="Outcome", choices=REQUESTABLE_OUTCOMES)
     reason = forms.CharField(label="Reason for closing", widget=forms.Textarea(attrs={"rows": 3}))
 
 

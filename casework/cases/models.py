@@ -23,6 +23,7 @@ from .choices import (
     ClosureRequestStatus,
     Priority,
     SubjectRole,
+    TransferStatus,
     VictimIdentification,
 )
 
@@ -60,6 +61,11 @@ class Case(TimeStampedModel):
     )
     closure_outcome = models.CharField(max_length=30, choices=ClosureOutcome.choices, blank=True)
     closure_reason = models.TextField(blank=True)
+    # A duplicate merged into its original (``case_merge``): closed, kept so that its number
+    # still finds the case, and its page leads to the original.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_cases"
+    )
     # Search over number and title: the case list's search box uses this GIN index.
     search_vector = models.GeneratedField(
         expression=SearchVector("number", "title", config="simple"),
@@ -76,6 +82,11 @@ class Case(TimeStampedModel):
                 condition=models.Q(status=CaseStatus.CLOSED, closed_at__isnull=False)
                 | (~models.Q(status=CaseStatus.CLOSED) & models.Q(closed_at__isnull=True)),
                 name="case_closed_at_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(merged_into__isnull=True)
+                | models.Q(status=CaseStatus.CLOSED, closure_outcome=ClosureOutcome.MERGED),
+                name="case_merged_is_closed",
             ),
         ]
         indexes = [
@@ -457,3 +468,59 @@ class CaseTask(TimeStampedModel):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+
+class CaseTransfer(TimeStampedModel):
+    """A case handed from one unit to another of the same installation.
+
+    The sending unit's supervisor proposes; a supervisor of the receiving unit accepts (naming
+    the new lead) or declines with a reason. Once accepted the row is what the sending unit
+    keeps: a read-only stub saying where the case went, when and who took it, since the case
+    itself is no longer theirs to see. At most one proposal per case is pending.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers")
+    from_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    # The number and title as the sending unit knew them: the stub outlives their access.
+    number = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    reason = models.TextField()
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    new_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status=TransferStatus.PENDING),
+                name="case_transfer_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_unit=models.F("to_unit")), name="case_transfer_two_units"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=TransferStatus.DECLINED) | ~models.Q(decision_note=""),
+                name="case_transfer_decline_says_why",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["to_unit", "status"], name="case_transfer_to_idx"),
+            models.Index(fields=["from_unit", "status"], name="case_transfer_from_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} to {self.to_unit}"

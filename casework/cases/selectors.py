@@ -554,6 +554,19 @@ def case_header(*, user, case: Case) -> CaseHeader:
     )
 
 
+def case_template_choices(*, user) -> list[tuple[str, str]]:
+    """Templates to offer when opening a case, from the app that keeps them (its
+    ``AppConfig`` sets ``case_template_choices``); cases does not import it."""
+    from django.apps import apps
+
+    choices: list[tuple[str, str]] = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, "case_template_choices", None)
+        if provider is not None:
+            choices.extend(provider(user=user))
+    return choices
+
+
 def case_open_tasks(case: Case, *, limit: int = 5) -> list[CaseTask]:
     return list(
         CaseTask.objects.filter(case=case, done_at__isnull=True)

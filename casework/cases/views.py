@@ -135,7 +135,10 @@ def case_open(request: HttpRequest) -> HttpResponse:
         raise Http404("Only investigators of a unit open cases.")
     investigators = selectors.unit_investigators(user.unit_id)
     form = forms.CaseOpenForm(
-        request.POST or None, investigators=investigators, initial={"lead": user.pk}
+        request.POST or None,
+        investigators=investigators,
+        initial={"lead": user.pk},
+        template_choices=selectors.case_template_choices(user=user),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -145,6 +148,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 lead=form.cleaned_data["lead"],
                 priority=form.cleaned_data["priority"],
+                template_id=int(form.cleaned_data.get("template") or 0) or None,
             )
         except DomainError as error:
             error.add_to_form(form)
@@ -209,6 +213,10 @@ def _overview_context(request, case: Case, **forms_given) -> dict:
 @in_user_zone
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     case = _case(request, number, "overview")
+    if case.merged_into_id and selectors.case_is_visible(user=request.user, case=case.merged_into):
+        # A merged duplicate's number still finds the case: it leads to the original.
+        messages.info(request, f"{case.number} was merged into {case.merged_into.number}.")
+        return redirect("cases:detail", number=case.merged_into.number)
     return render(request, "cases/detail_overview.html", _overview_context(request, case))
 
 

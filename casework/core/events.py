@@ -12,12 +12,18 @@ Events published (payload keyword arguments in brackets):
 - ``referral.received_bulk`` (referral_ids, actor, unit) — one bulk import committed
 - ``referral.triaged`` (referral, actor, outcome) — accepted / declined / referred out
 - ``referral.reprioritised`` (referral, actor) — priority changed, triage clock recounted
-- ``case.opened`` (case, actor)
+- ``case.opened`` (case, actor, template_id, incident_type_id) — the last two name the case
+  template to apply (chosen by hand, or the incident type's of the referral accepted)
 - ``case.closed`` (case, actor)
+- ``case.merged`` (duplicate, original, actor) — move what hangs off ``duplicate`` to
+  ``original``, in the merge's transaction
+- ``case.transferred`` (case, previous_lead, team, actor) — the case now belongs to
+  ``case.unit`` with ``case.lead``; ``team`` is the sending team's user ids
 - ``case.lead_changed`` (case, previous, actor) — the case was handed to ``case.lead``
 - ``identifier.matched`` (identifier, matches, actor) — deconfliction found other cases
 - ``request.sent`` / ``request.answered`` (request, actor) — partners
 - ``evidence.seized`` / ``evidence.submitted`` (item, actor, custody_event) — custody
+- ``deadline.met`` (deadline, actor) — a clock was met (by the act it stands for, or by hand)
 Add new ones here when you publish them.
 """
 

@@ -17,7 +17,10 @@ class CustodyConfig(AppConfig):
     case_links = [(20, "Evidence and custody", "custody:case-items")]
 
     def ready(self) -> None:
-        from . import selectors
+        from . import (
+            handlers,  # noqa: F401 - moves evidence items when cases merge
+            selectors,
+        )
 
         # Listed on the case's closure checklist (casework.cases.closure).
         self.case_open_items = selectors.case_open_items

@@ -1018,3 +1018,19 @@ def signoff_refuse(*, actor: User, sign_off: CustodySignOff, reason: str = "") -
         details={"exhibit": sign_off.item.exhibit_number, "reason": reason.strip()},
     )
     return sign_off
+
+
+@transaction.atomic
+def evidence_items_move_case(*, actor, duplicate, original) -> int:
+    """A merge (``case.merged``): the duplicate's evidence references belong to the original;
+    their chains of custody are untouched."""
+    moved = EvidenceItem.objects.filter(case=duplicate).update(case=original)
+    audit_record(
+        actor=actor,
+        action="evidence.move",
+        object_type="cases.case",
+        object_id=str(original.pk),
+        case_id=original.pk,
+        details={"from": duplicate.number, "items": moved},
+    )
+    return moved

@@ -96,3 +96,13 @@ def close_case_clocks(*, case, actor=None, carried=(), **_) -> None:
         if str(entry.get("key", "")).startswith("deadline:")
     ]
     services.deadlines_close_for_case(actor=actor, case=case, carried=kept)
+
+
+@events.subscribe("case.merged")
+def move_case_clocks(*, duplicate, original, actor=None, **_) -> None:
+    services.deadlines_move_case(actor=actor, duplicate=duplicate, original=original)
+
+
+@events.subscribe("case.transferred")
+def move_clocks_with_case(*, case, team=(), actor=None, **_) -> None:
+    services.deadlines_transfer_case(actor=actor, case=case, team=team)

@@ -25,6 +25,7 @@ from django.utils.timesince import timesince, timeuntil
 from casework.accounts.choices import Role
 from casework.audit.services import audit_record
 from casework.cases.choices import Priority
+from casework.core import events
 from casework.core.errors import ConflictError, DomainError
 from casework.core.notifications import notify
 
@@ -183,6 +184,67 @@ def deadline_start(
         },
     )
     return deadline
+
+
+@transaction.atomic
+def deadlines_start_for_case(
+    *, actor, case, rules: list[DeadlineRule], source_type: str, source_ids: list[str], note: str
+) -> list[Deadline]:
+    """Start one clock per rule on a case being opened (a case template's clocks), each
+    reckoned by its own rule as ``deadline_start`` reckons it, in one INSERT and one audit
+    event listing them: opening a case must stay quick however many clocks it starts."""
+    if case.is_closed:
+        raise DomainError(f"Case {case.number} is closed: no clock starts on it.", field="case")
+    owner = case.lead
+    zone_name, zone = _default_zone(owner, case.unit)
+    now = timezone.now()
+    starts_at = case.opened_at
+    rows = []
+    for rule, source_id in zip(rules, source_ids, strict=True):
+        if rule.needs_due_at:
+            raise DomainError(f"{rule} has no duration: it cannot start on its own.", field="rule")
+        due_at = due_from_rule(
+            rule=rule, starts_at=starts_at, zone=zone, jurisdiction=rule.jurisdiction
+        )
+        offsets = [int(o.total_seconds()) for o in rule.offsets]
+        rows.append(
+            Deadline(
+                unit_id=case.unit_id,
+                case=case,
+                source_type=source_type[:60],
+                source_id=str(source_id)[:100],
+                kind=rule.kind,
+                rule=rule,
+                note=note,
+                jurisdiction=rule.jurisdiction,
+                time_zone=zone_name,
+                starts_at=starts_at,
+                due_at=due_at,
+                owner=owner,
+                reminder_offsets=offsets,
+                next_reminder_at=_first_reminder_at(due_at, offsets, now),
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+        )
+    if not rows:
+        return []
+    created = Deadline.objects.bulk_create(rows)
+    audit_record(
+        actor=actor,
+        action="deadline.start_bulk",
+        target=case,
+        case_id=case.pk,
+        details={
+            "source": source_type,
+            "time_zone": zone_name,
+            "deadlines": [
+                {"reference": str(d.reference), "kind": d.kind, "rule": d.rule_id,
+                 "due_at": d.due_at.isoformat()}
+                for d in created
+            ],
+        },
+    )  # fmt: skip
+    return created
 
 
 @dataclass(frozen=True)
@@ -465,6 +527,7 @@ def deadline_meet(*, actor, deadline: Deadline) -> Deadline:
         details={"late": before == DeadlineState.MISSED},
     )
     _start_next_period(actor=actor, deadline=deadline)
+    events.publish("deadline.met", deadline=deadline, actor=actor)
     return deadline
 
 
@@ -508,6 +571,7 @@ def deadline_meet_by_hand(*, actor, deadline: Deadline, reason: str = "") -> Dea
         details={"late": late, "by_hand": True, "reason": reason},
     )
     _start_next_period(actor=actor, deadline=deadline)
+    events.publish("deadline.met", deadline=deadline, actor=actor)
     return deadline
 
 
@@ -1045,3 +1109,59 @@ def calendar_feed_token_revoke(*, actor) -> bool:
     if deleted:
         audit_record(actor=actor, action="deadline.feed_token_revoke", target=actor)
     return deleted
+
+
+@transaction.atomic
+def deadlines_move_case(*, actor, duplicate, original) -> int:
+    """A merge (``case.merged``): the duplicate's clocks run on the original, with their
+    owners and due times; its periodic review ends (the original has its own). Returns how
+    many moved."""
+    for review in Deadline.objects.select_for_update().filter(
+        case=duplicate, kind=DeadlineKind.CASE_REVIEW, state__in=ACTIVE_STATES
+    ):
+        review.state, review.reason = DeadlineState.WAIVED, f"Merged into {original.number}."
+        review.closed_at, review.closed_by = timezone.now(), actor
+        review.next_reminder_at = None
+        review.save(
+            update_fields=[
+                "state",
+                "reason",
+                "closed_at",
+                "closed_by",
+                "next_reminder_at",
+                "updated_at",
+            ]
+        )
+    moved = (
+        Deadline.objects.filter(case=duplicate)
+        .exclude(kind=DeadlineKind.CASE_REVIEW)
+        .update(case=original, unit_id=original.unit_id)
+    )
+    audit_record(
+        actor=actor,
+        action="deadline.move",
+        object_type="cases.case",
+        object_id=str(original.pk),
+        case_id=original.pk,
+        details={"from": duplicate.number, "deadlines": moved},
+    )
+    return moved
+
+
+@transaction.atomic
+def deadlines_transfer_case(*, actor, case, team: Collection[int]) -> int:
+    """A case handed to another unit (``case.transferred``): its running clocks go with it,
+    and those the sending team owned go to the new lead. Closed clocks stay where they were
+    kept, in the sending unit's history."""
+    running = Deadline.objects.filter(case=case, state__in=ACTIVE_STATES)
+    moved = running.update(unit_id=case.unit_id)
+    handed = running.filter(owner_id__in=list(team)).update(owner_id=case.lead_id)
+    audit_record(
+        actor=actor,
+        action="deadline.transfer",
+        object_type="cases.case",
+        object_id=str(case.pk),
+        case_id=case.pk,
+        details={"unit": case.unit_id, "deadlines": moved, "owners_changed": handed},
+    )
+    return moved

@@ -30,12 +30,16 @@ CLOCKED_MODULES = (
     "casework.cases.services.cases",
     "casework.cases.services.records",
     "casework.deadlines.services",
+    "casework.case_templates.services",
 )
 SOURCES = ("industry", "industry", "industry", "hotline", "public", "foreign_le", "interpol")
 PRIORITIES = ("P1", "P2", "P2", "P3", "P3", "P3", "P4")
 # Typical hours from arrival to the end of triage, per priority (some run past the clock).
 TRIAGE_HOURS = {"P1": (1, 10), "P2": (4, 60), "P3": (12, 150), "P4": (24, 400)}
 OUTCOMES = ("charged", "arrests", "victims_safeguarded", "no_further_action", "referred")
+
+
+TEMPLATED_TYPE = "online-enticement"
 
 
 @contextmanager
@@ -157,6 +161,9 @@ def _unit_history(*, unit, team, supervisor, store, start, now, per_week: tuple,
                     "received_at": received,
                     "priority": priority,
                     "summary": f"Synthetic referral {week:02d}{slot:02d}.",
+                    # Every third of a type with a demo case template (casework.case_templates
+                    # seeds it first): accepted, its case opens with the template's checklist.
+                    **({"incident_type": TEMPLATED_TYPE} if (week + slot) % 3 == 0 else {}),
                 },
             ).referral
             made["referrals"] += 1

@@ -749,3 +749,52 @@ def seizure_to_submission(scope: Scope) -> Table:
         Column("p90_days", "90th percentile (days)", MEASURE, base="submitted"),
     ]
     return Table(columns, rows)
+
+
+@figure(
+    key="checklist_outcomes",
+    title="Case template checklists: done, late, skipped",
+    definition="""Checklist items of the cases opened in the period from a case template, per
+    template and item: done on time (ticked by a person, or by the system when the record that
+    proves it was written, no later than the item's due time), done late (after it), skipped
+    (marked not applicable with a reason, or left open on a case that was closed), and still
+    open (with how many of those are overdue). A template changed since keeps its items
+    apart, by their wording.""",
+    sources=("case_templates.ChecklistItem.state",),
+    chart=Chart(
+        "bar", "item", ("done", "late", "skipped"), "Checklist item", "Cases", stacked=True
+    ),
+    order=110,
+    page_rows=PAGE_ROWS,
+)
+def checklist_outcomes(scope: Scope) -> Table:
+    from casework.case_templates.models import ChecklistItem
+    from casework.case_templates.selectors import checklist_outcomes as outcomes
+
+    items = ChecklistItem.objects.filter(
+        scope.cases(prefix="case__"), _period(scope, "case__opened_at")
+    )
+    rows = [
+        {
+            "template": row["template__name"],
+            "item": row["statement"],
+            "total": row["total"],
+            "done": row["done"],
+            "late": row["late"],
+            "skipped": row["skipped"],
+            "open": row["open"],
+            "overdue": row["overdue"],
+        }
+        for row in outcomes(items=items, now=scope.as_of)
+    ]
+    columns = [
+        Column("template", "Template", LABEL),
+        Column("item", "Checklist item", LABEL),
+        Column("total", "Cases"),
+        Column("done", "Done on time"),
+        Column("late", "Done late"),
+        Column("skipped", "Skipped"),
+        Column("open", "Still open"),
+        Column("overdue", "Of those, overdue"),
+    ]
+    return Table(columns, rows)

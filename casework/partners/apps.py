@@ -17,7 +17,10 @@ class PartnersConfig(AppConfig):
     case_links = [(30, "Partners and requests", "partners:case")]
 
     def ready(self) -> None:
-        from . import selectors
+        from . import (
+            handlers,  # noqa: F401 - moves requests when cases merge
+            selectors,
+        )
 
         # Listed on the case's closure checklist (casework.cases.closure).
         self.case_open_items = selectors.case_open_items

@@ -760,3 +760,22 @@ __all__ = [
     "request_refer_out",
     "request_send",
 ]
+
+
+@transaction.atomic
+def partner_records_move_case(*, actor, duplicate, original) -> dict[str, int]:
+    """A merge (``case.merged``): the duplicate's requests and communications belong to the
+    original from now on."""
+    moved = {
+        "requests": PartnerRequest.objects.filter(case=duplicate).update(case=original),
+        "communications": Communication.objects.filter(case=duplicate).update(case=original),
+    }
+    audit_record(
+        actor=actor,
+        action="partner_request.move",
+        object_type="cases.case",
+        object_id=str(original.pk),
+        case_id=original.pk,
+        details={"from": duplicate.number, **moved},
+    )
+    return moved

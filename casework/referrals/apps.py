@@ -20,6 +20,8 @@ class ReferralsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from . import handlers  # noqa: F401 - referrals follow their case when cases merge
+
         post_migrate.connect(_ensure_incident_types, sender=self)
 
 

@@ -322,6 +322,7 @@ def referral_accept(
             title=title[:200],
             lead=lead or actor,
             priority=referral.priority,
+            incident_type_id=referral.incident_type_id,
         )
     referral.case = case
     before = _finish(referral, actor=actor, status=ReferralStatus.ACCEPTED, fields=["case"])
@@ -400,3 +401,18 @@ def referral_mark_referred_out(
         "referral.triaged", referral=referral, actor=actor, outcome=TriageOutcome.REFERRED_OUT
     )
     return referral
+
+
+@transaction.atomic
+def referrals_move_case(*, actor, duplicate, original) -> int:
+    """A merge (``case.merged``): referrals accepted into the duplicate follow the original."""
+    moved = Referral.objects.filter(case=duplicate).update(case=original)
+    audit_record(
+        actor=actor,
+        action="referral.move",
+        object_type="cases.case",
+        object_id=str(original.pk),
+        case_id=original.pk,
+        details={"from": duplicate.number, "referrals": moved},
+    )
+    return moved

@@ -116,7 +116,7 @@ def test_case_opened_is_published(investigator):
     from tests.cases.factories import make_case
 
     heard = []
-    handler = events.subscribe("case.opened")(lambda case, actor: heard.append(case))
+    handler = events.subscribe("case.opened")(lambda case, actor, **_: heard.append(case))
     try:
         case = make_case(lead=investigator)
     finally:

@@ -17,15 +17,18 @@ from .cases import (
     case_update,
 )
 from .identifiers import case_identifier_add
+from .merge import case_merge
 from .records import (
     case_note_add,
     case_subject_add,
     case_task_add,
     case_task_complete,
     case_task_reopen,
+    case_tasks_add_bulk,
     victim_record_update,
     victim_safeguarding_add,
 )
+from .transfer import case_transfer_accept, case_transfer_decline, case_transfer_propose
 
 __all__ = [
     "DeconflictionMatch",
@@ -37,12 +40,17 @@ __all__ = [
     "case_close_reject",
     "case_close_request",
     "case_identifier_add",
+    "case_merge",
     "case_note_add",
     "case_open",
     "case_subject_add",
     "case_task_add",
     "case_task_complete",
     "case_task_reopen",
+    "case_tasks_add_bulk",
+    "case_transfer_accept",
+    "case_transfer_decline",
+    "case_transfer_propose",
     "case_unassign",
     "case_update",
     "identifier_deconflict",

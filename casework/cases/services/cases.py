@@ -16,8 +16,8 @@ from casework.core.errors import DomainError, FieldError
 
 from ..choices import (
     CASE_TRANSITIONS,
+    REQUESTABLE_OUTCOMES,
     CaseStatus,
-    ClosureOutcome,
     ClosureRequestStatus,
     Priority,
 )
@@ -56,8 +56,14 @@ def case_open(
     lead: User,
     priority: str = Priority.P3,
     opened_at: datetime | None = None,
+    template_id: int | None = None,
+    incident_type_id: int | None = None,
 ) -> Case:
-    """Open a case in ``unit`` with the next gap-free number; the lead gets access."""
+    """Open a case in ``unit`` with the next gap-free number; the lead gets access.
+
+    ``template_id`` (a case template chosen by hand) and ``incident_type_id`` (the incident
+    type of the referral the case comes from) travel with ``case.opened``: the case templates
+    app, which sits above cases, applies the template they name in this transaction."""
     title = title.strip()
     if not title:
         raise DomainError("Give the case a short neutral title.", field="title")
@@ -87,7 +93,13 @@ def case_open(
         case_id=case.pk,
         changes={"number": [None, number], "title": [None, title], "lead": [None, lead.username]},
     )
-    events.publish("case.opened", case=case, actor=actor)
+    events.publish(
+        "case.opened",
+        case=case,
+        actor=actor,
+        template_id=template_id,
+        incident_type_id=incident_type_id,
+    )
     return case
 
 
@@ -288,7 +300,7 @@ def case_close_request(
     reason = (reason or "").strip()
     if not reason:
         errors.append(FieldError(field="reason", message="Say why the case can be closed."))
-    if outcome not in ClosureOutcome.values:
+    if outcome not in dict(REQUESTABLE_OUTCOMES):
         errors.append(FieldError(field="outcome", message="Choose the outcome of the case."))
     kept, unresolved = _carry(case_open_items(case=case), carried)
     errors.extend(unresolved)

@@ -219,6 +219,35 @@ def case_task_add(
 
 
 @transaction.atomic
+def case_tasks_add_bulk(
+    *, actor: User, case: Case, tasks: list[tuple[str, datetime | None]], source: str
+) -> list[CaseTask]:
+    """Add many unassigned tasks at once (a case template's, as the case opens): one INSERT
+    and one audit event naming ``source`` and every title, rather than one of each per task.
+
+    No access check: it runs inside ``case_open`` (through ``case.opened``), whose actor may
+    open a case for another lead without seeing it afterwards; ``case_open`` checked them."""
+    require_not_closed(case)
+    rows = []
+    for title, due_at in tasks:
+        title = (title or "").strip()
+        if not title or len(title) > 200:
+            raise DomainError("Each task needs a title of at most 200 characters.", field="title")
+        rows.append(CaseTask(case=case, title=title, due_at=due_at, created_by=actor))
+    if not rows:
+        return []
+    created = CaseTask.objects.bulk_create(rows)
+    audit_record(
+        actor=actor,
+        action="case_task.create_bulk",
+        target=case,
+        case_id=case.pk,
+        details={"source": source, "titles": [task.title for task in created]},
+    )
+    return created
+
+
+@transaction.atomic
 def case_task_complete(*, actor: User, task: CaseTask) -> CaseTask:
     require_case_worker(actor, task.case)
     require_not_closed(task.case)

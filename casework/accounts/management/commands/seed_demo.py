@@ -15,7 +15,16 @@ from casework.audit.models import AuditEvent
 # Each app that has demo data ships ``casework/<app>/demo.py`` with ``seed(*, stdout)``;
 # they run in this order because later apps hang records off earlier ones.
 # The audit seed comes last so that it seals every event the others wrote.
-DEMO_APPS = ("referrals", "cases", "deadlines", "partners", "custody", "oversight", "audit")
+DEMO_APPS = (
+    "referrals",
+    "cases",
+    "deadlines",
+    "partners",
+    "custody",
+    "case_templates",
+    "oversight",
+    "audit",
+)
 
 
 class Command(BaseCommand):
