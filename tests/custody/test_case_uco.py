@@ -40,6 +40,7 @@ def chain(case, store, investigator, teammate, supervisor):
         actor=teammate,
         item=phone,
         kind="transferred",
+        transfer_reason="Synthetic hand-over for examination",
         started_at=now - timedelta(hours=20),
         ended_at=now - timedelta(hours=19),
         released_by=investigator,

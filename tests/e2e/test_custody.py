@@ -45,6 +45,7 @@ def test_an_investigator_hands_an_item_over_and_the_receiver_acknowledges(
     page.get_by_label("Received by").select_option(str(teammate.pk))
     page.get_by_label("Seal state on receipt").select_option("intact")
     page.get_by_label("Place").fill("Synthetic property store")
+    page.get_by_label("Reason for the transfer").fill("Synthetic hand-over for examination")
     page.get_by_role("button", name="Record event").click()
     chain = page.get_by_role("table", name=re.compile("Chain of custody"))
     assert "Transferred" in chain.inner_text()

@@ -1,0 +1,202 @@
+"""Proofs for many events at once, against one signed checkpoint: what a court bundle carries.
+
+Threat: a bundle whose events were picked, edited or reordered after the fact, or proven
+against a tree nobody signed. Every event goes out as the bytes the ledger hashed, with its
+RFC 9162 audit path to the root of one signed checkpoint; each path is checked here against the
+signed root before it leaves, so a ledger that no longer agrees with its signature produces an
+error, never a bundle.
+
+The paths are computed in one pass over the leaf hashes below the checkpoint's size, keeping
+only the subtree hashes some path needs (constant memory, any number of events). That pass is
+linear in the size of the log; ``inclusion_paths`` is the one place to switch to stored interior
+hashes (tiles) when the ledger keeps them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+
+from casework.core.errors import DomainError
+
+from . import conf, keys, merkle, notes
+from .models import AuditCheckpoint
+from .proofs import PROOF_FORMAT
+
+# Rows per FETCH of leaf hashes (see verification._BATCH for why about this many).
+_BATCH = 5000
+# The first line of a signed statement about a bundle: never a checkpoint's origin, and its
+# second line is not a number, so no checkpoint parser can take it for a tree head.
+STATEMENT_KIND = "court-bundle/v1"
+
+
+def checkpoint_note(checkpoint: AuditCheckpoint) -> str:
+    """The checkpoint as it is handed out: its signed note.
+
+    The one place where witness cosignatures join the note when the ledger stores them
+    (C2SP tlog-cosignature lines after the log's own signature); verifiers ignore signature
+    lines by keys they were not given.
+    """
+    return checkpoint.signed_note
+
+
+def latest_signed_checkpoint(*, covering: int = 0) -> AuditCheckpoint | None:
+    """The newest signed checkpoint whose tree holds at least ``covering`` leaves."""
+    return (
+        AuditCheckpoint.objects.exclude(signed_note="")
+        .filter(tree_size__gte=covering)
+        .order_by("-id")
+        .first()
+    )
+
+
+def _split(size: int) -> int:
+    return 1 << ((size - 1).bit_length() - 1)
+
+
+def _path_ranges(index: int, low: int, high: int) -> list[tuple[int, int]]:
+    """RFC 9162 PATH(index, D[low:high]) as the leaf ranges whose tree hashes it lists."""
+    ranges: list[tuple[int, int]] = []
+    while high - low > 1:
+        k = _split(high - low)
+        if index < low + k:
+            ranges.append((low + k, high))
+            high = low + k
+        else:
+            ranges.append((low, low + k))
+            low += k
+    ranges.reverse()
+    return ranges
+
+
+def _perfect_pieces(low: int, high: int) -> Iterable[tuple[int, int]]:
+    """The aligned perfect subtrees, as (level, first leaf), whose hashes make MTH(D[low:high])."""
+    while high > low:
+        size = high - low
+        if size & (size - 1) == 0:
+            yield size.bit_length() - 1, low
+            return
+        k = _split(size)
+        yield k.bit_length() - 1, low
+        low += k
+
+
+def _range_hash(low: int, high: int, known: dict[tuple[int, int], bytes]) -> bytes:
+    size = high - low
+    if size & (size - 1) == 0:
+        return known[(size.bit_length() - 1, low)]
+    k = _split(size)
+    return merkle.node_hash(_range_hash(low, low + k, known), _range_hash(low + k, high, known))
+
+
+def _stream_leaves(size: int) -> Iterable[bytes]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT position, leaf_hash FROM audit_auditseal WHERE position < %s ORDER BY position",
+            [size],
+        )
+        expected = 0
+        while rows := cursor.fetchmany(_BATCH):
+            for position, leaf in rows:
+                if position != expected:
+                    raise DomainError(
+                        f"The ledger has no seal at position {expected}: run verify_audit."
+                    )
+                expected += 1
+                yield bytes(leaf)
+    if expected != size:
+        raise DomainError(f"The ledger holds {expected} seals, fewer than the checkpoint's {size}.")
+
+
+def inclusion_paths(positions: Iterable[int], size: int) -> dict[int, list[bytes]]:
+    """The audit path of each leaf in ``positions`` in the tree of the first ``size`` leaves."""
+    targets = sorted(set(positions))
+    if not targets:
+        return {}
+    if targets[0] < 0 or targets[-1] >= size:
+        raise DomainError("An event lies outside the checkpoint's tree.")
+    ranges = {position: _path_ranges(position, 0, size) for position in targets}
+    needed = {piece for rs in ranges.values() for r in rs for piece in _perfect_pieces(*r)}
+    known: dict[tuple[int, int], bytes] = {}
+    node_hash = merkle.node_hash
+    stack: list[tuple[int, bytes]] = []  # (level, hash) of the perfect subtrees so far
+    for position, leaf in enumerate(_stream_leaves(size)):
+        level, value = 0, leaf
+        if (0, position) in needed:
+            known[(0, position)] = leaf
+        while stack and stack[-1][0] == level:
+            value = node_hash(stack.pop()[1], value)
+            level += 1
+            key = (level, position + 1 - (1 << level))
+            if key in needed:
+                known[key] = value
+        stack.append((level, value))
+    return {
+        position: [_range_hash(low, high, known) for low, high in rs]
+        for position, rs in ranges.items()
+    }
+
+
+@dataclass(frozen=True)
+class ProvenEvent:
+    event_id: int
+    position: int
+    canonical: bytes
+    proof: dict
+
+
+def prove_events(rows: list[tuple[int, int, bytes]], checkpoint: AuditCheckpoint) -> list:
+    """Proof files (``casework-audit-inclusion-proof/1``) for (event id, position, bytes) rows.
+
+    Every path is checked against the checkpoint's signed root before it is returned.
+    """
+    note = checkpoint_note(checkpoint)
+    signed = notes.parse(checkpoint.signed_note)[0]
+    paths = inclusion_paths((position for _, position, _ in rows), signed.size)
+    proven = []
+    for event_id, position, canonical in rows:
+        path = paths[position]
+        leaf = merkle.leaf_hash(canonical)
+        if not merkle.verify_inclusion(position, signed.size, leaf, path, signed.root):
+            raise DomainError(
+                f"The ledger does not prove event {event_id} against checkpoint "
+                f"{signed.size}: run verify_audit before issuing evidence."
+            )
+        proven.append(
+            ProvenEvent(
+                event_id=event_id,
+                position=position,
+                canonical=canonical,
+                proof={
+                    "format": PROOF_FORMAT,
+                    "event_id": event_id,
+                    "leaf_index": position,
+                    "tree_size": signed.size,
+                    "event": base64.b64encode(canonical).decode(),
+                    "inclusion_path": [base64.b64encode(node).decode() for node in path],
+                    "checkpoint": note,
+                    "event_json": json.loads(canonical),
+                },
+            )
+        )
+    return proven
+
+
+def statement_body(*, subject: str, digest: bytes) -> str:
+    """What a signed statement about a bundle says: the log, the case, the manifest's hash."""
+    return f"{conf.log_origin()}/{STATEMENT_KIND}\ncase {subject}\nmanifest sha256 {digest.hex()}\n"
+
+
+def sign_statement(*, subject: str, content: bytes) -> str:
+    """A signed note by the log's key over ``content``'s SHA-256 (see ``statement_body``)."""
+    body = statement_body(subject=subject, digest=hashlib.sha256(content).digest())
+    key = keys.signing_key()
+    name = conf.log_origin()
+    identifier = notes.key_id(name, notes.raw_public_key(key.public_key()))
+    signature = base64.b64encode(identifier + key.sign(body.encode())).decode()
+    return f"{body}\n{notes.SIGNATURE_DASH}{name} {signature}\n"
