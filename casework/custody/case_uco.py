@@ -323,7 +323,7 @@ def case_uco_document(case: Case, items: Iterable[EvidenceItem]) -> dict[str, An
         "@type": "owl:Ontology",
         "owl:imports": [_ref(CASE_VERSION_IRI)],
     }
-    ordered = [declaration, investigation, *graph.nodes.values()]
+    ordered = [investigation, declaration, *graph.nodes.values()]
     # The investigation lists each node once, itself excluded.
     seen: set[str] = set()
     objects = []
