@@ -6,10 +6,11 @@ RFC 9162 audit path to the root of one signed checkpoint; each path is checked h
 signed root before it leaves, so a ledger that no longer agrees with its signature produces an
 error, never a bundle.
 
-The paths are computed in one pass over the leaf hashes below the checkpoint's size, keeping
-only the subtree hashes some path needs (constant memory, any number of events). That pass is
-linear in the size of the log; ``inclusion_paths`` is the one place to switch to stored interior
-hashes (tiles) when the ledger keeps them.
+The paths are built from the hash of every full block of 256 leaves (``AuditSubtree``, filled
+once, in order, as the log grows past each block) and, below that, from the leaves of the
+blocks the events sit in: a bundle reads a hash per 256 events of the log and 256 leaves per
+event, never the whole log. ``inclusion_paths`` is the one place to switch to the log's tiles
+(C2SP tlog-tiles level 1 holds exactly these block hashes) when the ledger serves them.
 """
 
 from __future__ import annotations
@@ -94,23 +95,120 @@ def _range_hash(low: int, high: int, known: dict[tuple[int, int], bytes]) -> byt
     return merkle.node_hash(_range_hash(low, low + k, known), _range_hash(low + k, high, known))
 
 
-def _stream_leaves(size: int) -> Iterable[bytes]:
+BLOCK_LEVEL = 8
+BLOCK = 1 << BLOCK_LEVEL  # leaves per stored subtree hash (a C2SP tile's width)
+_FILL_BATCH = 4096  # blocks written per INSERT while filling
+
+
+def _leaves(low: int, high: int) -> Iterable[tuple[int, bytes]]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT position, leaf_hash FROM audit_auditseal WHERE position < %s ORDER BY position",
-            [size],
+            "SELECT position, leaf_hash FROM audit_auditseal"
+            " WHERE position >= %s AND position < %s ORDER BY position",
+            [low, high],
         )
-        expected = 0
         while rows := cursor.fetchmany(_BATCH):
             for position, leaf in rows:
-                if position != expected:
-                    raise DomainError(
-                        f"The ledger has no seal at position {expected}: run verify_audit."
-                    )
-                expected += 1
-                yield bytes(leaf)
-    if expected != size:
-        raise DomainError(f"The ledger holds {expected} seals, fewer than the checkpoint's {size}.")
+                yield position, bytes(leaf)
+
+
+def fill_subtrees(size: int) -> int:
+    """Store the hash of every full block of 256 leaves below ``size`` not stored yet.
+
+    Blocks are stored in order from the first, so the number stored is the first missing one.
+    Linear in the leaves not yet covered: a log's first bundle pays for its history once.
+    Returns the number of blocks added.
+    """
+    full = size // BLOCK
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM audit_auditsubtree")
+        have = cursor.fetchone()[0]
+    if have >= full:
+        return 0
+    added = 0
+    indexes: list[int] = []
+    hashes: list[bytes] = []
+    block: list[bytes] = []
+    expected = have * BLOCK
+    for position, leaf in _leaves(have * BLOCK, full * BLOCK):
+        if position != expected:
+            raise DomainError(f"The ledger has no seal at position {expected}: run verify_audit.")
+        expected += 1
+        block.append(leaf)
+        if len(block) == BLOCK:
+            indexes.append(position // BLOCK)
+            hashes.append(merkle.root(block))
+            block = []
+            if len(indexes) == _FILL_BATCH:
+                added += _store_blocks(indexes, hashes)
+                indexes, hashes = [], []
+    if expected != full * BLOCK:
+        raise DomainError(f"The ledger holds fewer seals than the checkpoint's {size}.")
+    return added + _store_blocks(indexes, hashes)
+
+
+def _store_blocks(indexes: list[int], hashes: list[bytes]) -> int:
+    if not indexes:
+        return 0
+    with connection.cursor() as cursor:
+        # Two builders filling at once compute the same hashes: the second's rows are no-ops.
+        cursor.execute(
+            "INSERT INTO audit_auditsubtree (index, hash)"
+            " SELECT * FROM unnest(%s::bigint[], %s::bytea[]) ON CONFLICT (index) DO NOTHING",
+            [indexes, hashes],
+        )
+    return len(indexes)
+
+
+class _Tree:
+    """Perfect subtree hashes of the tree of ``size`` leaves, from stored blocks and leaves.
+
+    A subtree of 256 leaves or more is combined from the stored block hashes; a smaller one
+    from the leaves of its block, read once per block (one index range each).
+    """
+
+    def __init__(self, size: int, blocks_needed: set[int]) -> None:
+        fill_subtrees(size)
+        full = size // BLOCK
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT hash FROM audit_auditsubtree WHERE index < %s ORDER BY index", [full]
+            )
+            self.blocks = [bytes(row[0]) for row in cursor.fetchall()]
+        if len(self.blocks) != full:
+            raise DomainError("The stored subtree hashes have a gap: run verify_audit.")
+        self.leaves: dict[int, bytes] = {}
+        wanted = sorted(blocks_needed)
+        if wanted:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT s.position, s.leaf_hash FROM unnest(%s::bigint[]) AS b(i)"
+                    " JOIN audit_auditseal AS s ON s.position >= b.i * %s"
+                    " AND s.position < least(b.i * %s + %s, %s)",
+                    [wanted, BLOCK, BLOCK, BLOCK, size],
+                )
+                self.leaves = {position: bytes(leaf) for position, leaf in cursor.fetchall()}
+        self.memo: dict[tuple[int, int], bytes] = {}
+
+    def perfect(self, level: int, start: int) -> bytes:
+        """MTH of the 2**level leaves from ``start`` (aligned, inside the tree)."""
+        key = (level, start)
+        found = self.memo.get(key)
+        if found is not None:
+            return found
+        if level == 0:
+            value = self.leaves.get(start)
+            if value is None:
+                raise DomainError(f"The ledger has no seal at position {start}: run verify_audit.")
+        elif level == BLOCK_LEVEL and start // BLOCK < len(self.blocks):
+            value = self.blocks[start // BLOCK]
+        else:
+            half = 1 << (level - 1)
+            value = merkle.node_hash(
+                self.perfect(level - 1, start), self.perfect(level - 1, start + half)
+            )
+        self.memo[key] = value
+        return value
 
 
 def inclusion_paths(positions: Iterable[int], size: int) -> dict[int, list[bytes]]:
@@ -121,21 +219,13 @@ def inclusion_paths(positions: Iterable[int], size: int) -> dict[int, list[bytes
     if targets[0] < 0 or targets[-1] >= size:
         raise DomainError("An event lies outside the checkpoint's tree.")
     ranges = {position: _path_ranges(position, 0, size) for position in targets}
-    needed = {piece for rs in ranges.values() for r in rs for piece in _perfect_pieces(*r)}
-    known: dict[tuple[int, int], bytes] = {}
-    node_hash = merkle.node_hash
-    stack: list[tuple[int, bytes]] = []  # (level, hash) of the perfect subtrees so far
-    for position, leaf in enumerate(_stream_leaves(size)):
-        level, value = 0, leaf
-        if (0, position) in needed:
-            known[(0, position)] = leaf
-        while stack and stack[-1][0] == level:
-            value = node_hash(stack.pop()[1], value)
-            level += 1
-            key = (level, position + 1 - (1 << level))
-            if key in needed:
-                known[key] = value
-        stack.append((level, value))
+    pieces = {piece for rs in ranges.values() for r in rs for piece in _perfect_pieces(*r)}
+    # Subtrees smaller than a block, and those in the tree's last, partial block, need leaves.
+    full = size // BLOCK
+    needed = {start // BLOCK for level, start in pieces if level < BLOCK_LEVEL}
+    needed |= {start // BLOCK for _, start in pieces if start // BLOCK >= full}
+    tree = _Tree(size, needed)
+    known = {piece: tree.perfect(*piece) for piece in pieces}
     return {
         position: [_range_hash(low, high, known) for low, high in rs]
         for position, rs in ranges.items()
