@@ -87,12 +87,20 @@ def _perfect_pieces(low: int, high: int) -> Iterable[tuple[int, int]]:
         low += k
 
 
-def _range_hash(low: int, high: int, known: dict[tuple[int, int], bytes]) -> bytes:
+def _range_hash(low: int, high: int, known: dict[tuple[int, int], bytes], memo: dict) -> bytes:
+    """MTH(D[low:high]) from the perfect pieces in ``known``; ``memo`` keeps the ranges that
+    many paths share (the right edge of the tree is on every path to its left)."""
     size = high - low
     if size & (size - 1) == 0:
         return known[(size.bit_length() - 1, low)]
-    k = _split(size)
-    return merkle.node_hash(_range_hash(low, low + k, known), _range_hash(low + k, high, known))
+    found = memo.get((low, high))
+    if found is None:
+        k = _split(size)
+        found = merkle.node_hash(
+            _range_hash(low, low + k, known, memo), _range_hash(low + k, high, known, memo)
+        )
+        memo[(low, high)] = found
+    return found
 
 
 BLOCK_LEVEL = 8
@@ -219,17 +227,17 @@ def inclusion_paths(positions: Iterable[int], size: int) -> dict[int, list[bytes
     if targets[0] < 0 or targets[-1] >= size:
         raise DomainError("An event lies outside the checkpoint's tree.")
     ranges = {position: _path_ranges(position, 0, size) for position in targets}
-    pieces = {piece for rs in ranges.values() for r in rs for piece in _perfect_pieces(*r)}
+    distinct = {r for rs in ranges.values() for r in rs}
+    pieces = {piece for r in distinct for piece in _perfect_pieces(*r)}
     # Subtrees smaller than a block, and those in the tree's last, partial block, need leaves.
     full = size // BLOCK
     needed = {start // BLOCK for level, start in pieces if level < BLOCK_LEVEL}
     needed |= {start // BLOCK for _, start in pieces if start // BLOCK >= full}
     tree = _Tree(size, needed)
     known = {piece: tree.perfect(*piece) for piece in pieces}
-    return {
-        position: [_range_hash(low, high, known) for low, high in rs]
-        for position, rs in ranges.items()
-    }
+    memo: dict[tuple[int, int], bytes] = {}
+    hashes = {r: _range_hash(*r, known, memo) for r in distinct}
+    return {position: [hashes[r] for r in rs] for position, rs in ranges.items()}
 
 
 @dataclass(frozen=True)
