@@ -145,9 +145,10 @@ def court_bundle_export(*, user, case: Case, via: str = "web") -> CourtBundle:
         )
     verifier = keys.verifier_key()
     key_name, key_id, _ = notes.parse_verifier_key(verifier)
-    html = render_to_string(
-        "custody/report.html", {**context, "standalone": True, "report_css": _report_css()}
-    )
+    html = render_to_string("custody/report.html", {**context, "standalone": True})
+    # Read offline, away from the site: the report's stylesheet goes into the file itself
+    # (templates carry no inline style, for the site's Content-Security-Policy).
+    html = html.replace("</head>", f"<style>\n{_report_css()}</style>\n</head>", 1)
     pdf = render_pdf(
         title=context["title"],
         subtitle=f"{case.number} · {case.unit.name} · lead {case.lead.get_username()}",
