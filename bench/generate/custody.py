@@ -103,7 +103,7 @@ def load(ctx: Context) -> None:
                         "released_by_id": seizer,
                         "received_by_id": holder,
                         "recorded_by_id": holder,
-                        "purpose": "Examination",
+                        "transfer_reason": "Examination",
                     },
                 ),
                 (
@@ -160,7 +160,8 @@ def load(ctx: Context) -> None:
     )  # fmt: skip
     event_columns = (
         "id", "item_id", "sequence", "kind", "started_at", "place", "released_by_id",
-        "received_by_id", "purpose", "hash_algorithm", "hash_value", "hash_result",
+        "received_by_id", "purpose", "transfer_reason", "hash_algorithm", "hash_value",
+        "hash_result",
         "submission_reference", "count_new", "count_known", "count_series_matched", "note",
         "recorded_by_id", "recorded_at",
     )  # fmt: skip

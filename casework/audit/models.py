@@ -175,3 +175,20 @@ class AuditReview(models.Model):
 
     def __str__(self) -> str:
         return f"audit review of week {self.week:%Y-%m-%d} by {self.reviewer_id}"
+
+
+class AuditSubtree(models.Model):
+    """The hash of one full block of 256 leaves (``index`` counts blocks from the first leaf).
+
+    Derived, never authoritative: the Merkle hash of seals ``256 * index`` to
+    ``256 * index + 255``, kept so that inclusion proofs for many events (a court bundle) read a
+    few hundred leaves each instead of the whole log. A proof built from a wrong row fails its
+    check against the signed root before it leaves, so this table needs no guard of its own.
+    Filled in block order by ``case_proofs.fill_subtrees``.
+    """
+
+    index = models.BigIntegerField(primary_key=True)
+    hash = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"leaves {self.index * 256}-{self.index * 256 + 255}"

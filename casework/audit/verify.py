@@ -59,6 +59,11 @@ def check(proof: dict, verifier: str, checkpoint_note: str | None = None) -> dic
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if any(value.lower().endswith(".zip") for value in arguments if not value.startswith("-")):
+        from casework.audit import verify_bundle
+
+        return verify_bundle.main(arguments)
     parser = argparse.ArgumentParser(
         prog="python -m casework.audit.verify",
         description="Check one exported audit event against a signed checkpoint.",
@@ -68,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         "--key", type=Path, required=True, help="the log's verifier key (name+id+key)"
     )
     parser.add_argument("--checkpoint", type=Path, help="a separately obtained checkpoint")
-    arguments = parser.parse_args(argv)
+    arguments = parser.parse_args(arguments)
     try:
         proof = json.loads(arguments.proof.read_text(encoding="utf-8"))
         verifier = arguments.key.read_text(encoding="utf-8").strip()

@@ -26,8 +26,9 @@ from .forms import EventFilterForm, ReviewForm
 from .services import _json_safe, audit_record, audit_review_record
 
 CSV_COLUMNS = [
-    "id", "occurred_at", "actor_username", "action", "outcome", "object_type", "object_id",
-    "case_id", "request_id", "ip_address", "user_agent", "reason", "changes", "details",
+    "id", "occurred_at", "actor_id", "actor_username", "action", "outcome", "object_type",
+    "object_id", "case_id", "request_id", "ip_address", "user_agent", "reason", "changes",
+    "details", "source",
 ]  # fmt: skip
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 
@@ -139,31 +140,53 @@ class _Echo:
 
 
 def _export_rows(request, filters):
-    events = selectors.event_search(user=request.user, filters=filters)[
-        : selectors.EXPORT_LIMIT
-    ].iterator(chunk_size=2000)
+    """Each event as the ledger recorded it: the document its canonical bytes hold (format
+    version ``v``, actor id, source, the changes as recorded), and under ``ledger`` its leaf
+    index and hash. Without ``ledger`` the document is exactly what was hashed, so anyone can
+    re-hash it (RFC 8785, then SHA-256 of 0x00 || bytes) and compare. A reader who may not see
+    values (an auditor) gets the changed fields' names only, and ``ledger.redacted`` says so:
+    that event cannot be re-hashed from the export."""
+    events = (
+        selectors.event_search(user=request.user, filters=filters)
+        .select_related("seal")[: selectors.EXPORT_LIMIT]
+        .iterator(chunk_size=2000)
+    )
+    sees_values = selectors.sees_values(request.user)
     for event in events:
-        yield (
-            event,
-            {
-                "id": event.pk,
-                "occurred_at": event.occurred_at.astimezone(datetime.UTC).strftime(
-                    "%Y-%m-%dT%H:%M:%S.%fZ"
-                ),
-                "actor_username": event.actor_username,
-                "action": event.action,
-                "outcome": event.outcome,
-                "object_type": event.object_type,
-                "object_id": event.object_id,
-                "case_id": event.case_id,
-                "request_id": event.request_id,
-                "ip_address": event.ip_address,
-                "user_agent": event.user_agent,
-                "reason": event.reason,
-                "changes": selectors.changes_shown_to(request.user, event),
-                "details": event.details,
-            },
-        )
+        document = json.loads(bytes(event.canonical)) if event.canonical else _document(event)
+        ledger: dict = {"leaf_index": None, "leaf_hash": None}
+        seal = getattr(event, "seal", None)
+        if seal is not None:
+            ledger = {"leaf_index": seal.position, "leaf_hash": bytes(seal.leaf_hash).hex()}
+        if document.get("changes") and not sees_values:
+            document["changes"] = selectors.changes_shown_to(request.user, event)
+            ledger["redacted"] = ["changes"]
+        yield event, {**document, "ledger": ledger}
+
+
+def _document(event) -> dict:
+    """An event without canonical bytes (inserted behind the ledger's guard): its columns."""
+    return _json_safe(
+        {
+            "v": None,
+            "id": event.pk,
+            "occurred_at": event.occurred_at.astimezone(datetime.UTC),
+            "actor_id": event.actor_id,
+            "actor_username": event.actor_username,
+            "action": event.action,
+            "outcome": event.outcome,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "case_id": event.case_id,
+            "request_id": event.request_id,
+            "ip_address": event.ip_address,
+            "user_agent": event.user_agent,
+            "reason": event.reason,
+            "changes": event.changes,
+            "details": event.details,
+            "source": event.source,
+        }
+    )
 
 
 @login_required
@@ -210,7 +233,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         def chunks():
             yield '{"filters": ' + json.dumps(filters.as_details()) + ', "events": ['
             for index, (_event, row) in enumerate(_export_rows(request, filters)):
-                yield ("," if index else "") + json.dumps(_json_safe(row))
+                yield ("," if index else "") + json.dumps(row, ensure_ascii=False)
             yield "]}"
 
         response = StreamingHttpResponse(chunks(), content_type="application/json")

@@ -150,6 +150,20 @@ def chronology_case(*, user, number: str) -> Case:
     return case
 
 
+def case_event_scope(case: Case) -> Q:
+    """The ledger's events of ``case``: its own, and those of the referrals it came from."""
+    referral_ids = [str(pk) for pk in case.referrals.values_list("pk", flat=True)]
+    scope = Q(case_id=case.pk)
+    if referral_ids:
+        scope |= Q(object_type="referrals.referral", object_id__in=referral_ids)
+    return scope
+
+
+def chronology_rule() -> dict:
+    """Which of a case's events the chronology tells, as data a verifier can apply."""
+    return {"sources": [EventSource.SERVICE.value], "excluded_actions": sorted(NOISE)}
+
+
 def chronology_events(*, case: Case, kind: str = "", cursor: str = "") -> QuerySet[AuditEvent]:
     """The case's service events, newest first, without noise; keyset-paged on
     (occurred_at, id), the order of the ledger's ``(case_id, occurred_at)`` index.
@@ -159,11 +173,9 @@ def chronology_events(*, case: Case, kind: str = "", cursor: str = "") -> QueryS
     """
     if kind and kind not in KINDS:
         raise DomainError(f"Choose one of: {', '.join(KINDS)}.", field="kind")
-    referral_ids = [str(pk) for pk in case.referrals.values_list("pk", flat=True)]
-    scope = Q(case_id=case.pk)
-    if referral_ids:
-        scope |= Q(object_type="referrals.referral", object_id__in=referral_ids)
-    events = AuditEvent.objects.filter(scope, source=EventSource.SERVICE).exclude(action__in=NOISE)
+    events = AuditEvent.objects.filter(case_event_scope(case), source=EventSource.SERVICE).exclude(
+        action__in=NOISE
+    )
     if kind:
         matches = Q()
         for prefix in KINDS[kind]:

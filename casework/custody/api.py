@@ -28,6 +28,7 @@ from casework.core.serializers import (
 )
 
 from . import selectors, services
+from .bundle import court_bundle_case, court_bundle_export, court_bundle_response
 from .choices import EventKind, HashAlgorithm, ItemKind
 from .models import (
     CustodyEvent,
@@ -94,7 +95,8 @@ class CustodyEventSerializer(CaseworkModelSerializer):
         model = CustodyEvent
         fields = [
             "id", "sequence", "kind", "started_at", "ended_at", "local_offset_minutes",
-            "place", "released_by", "received_by", "external_party", "purpose", "authority",
+            "place", "released_by", "received_by", "external_party", "purpose",
+            "transfer_reason", "authority",
             "transport_method", "tracking_number", "tool_name", "tool_version",
             "condition_on_receipt", "seal_state", "seal_numbers", "change_made",
             "change_made_by", "change_reason", "hash_algorithm", "hash_value", "hash_result",
@@ -211,6 +213,12 @@ class CustodyEventInputSerializer(CaseworkSerializer):
     place = serializers.CharField(max_length=200, required=False, allow_blank=True)
     external_party = serializers.CharField(max_length=200, required=False, allow_blank=True)
     purpose = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    transfer_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text="Why the item changes hands; required for a transfer.",
+    )
     authority = serializers.CharField(max_length=120, required=False, allow_blank=True)
     transport_method = serializers.CharField(max_length=100, required=False, allow_blank=True)
     tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -464,6 +472,17 @@ class CaseReportPdfView(APIView):
     def get(self, request, number):
         case, items = selectors.case_items_with_chains(user=request.user, number=number)
         return case_report(request, case=case, items=items, pdf=True)
+
+
+class CaseCourtBundleView(APIView):
+    """A case's court bundle (zip): reports, chronology, CASE/UCO, every audit event with its
+    inclusion proof, the signed checkpoint and a signed manifest. Supervisors of the case's
+    unit; anyone else 404. Audited as ``case.court_bundle_export``."""
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request, number):
+        case = court_bundle_case(user=request.user, number=number)
+        return court_bundle_response(court_bundle_export(user=request.user, case=case, via="api"))
 
 
 class CaseExportView(APIView):

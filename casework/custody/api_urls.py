@@ -31,4 +31,9 @@ urlpatterns = [
     path("sign-offs/<int:pk>/refuse/", api.SignOffRefuseView.as_view(), name="sign-off-refuse"),
     path("cases/<str:number>/report.pdf", api.CaseReportPdfView.as_view(), name="case-report"),
     path("cases/<str:number>/case-uco/", api.CaseExportView.as_view(), name="case-export"),
+    path(
+        "cases/<str:number>/court-bundle.zip",
+        api.CaseCourtBundleView.as_view(),
+        name="case-court-bundle",
+    ),
 ]

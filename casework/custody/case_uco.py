@@ -24,9 +24,14 @@ from .models import CustodyEvent, EvidenceItem
 CASEWORK_NS = "https://casework.invalid/ns/custody#"
 KB = "https://casework.invalid/kb/"
 _UUID_NS = uuid.UUID("8f3b9c1e-4d0a-5e7b-9c2f-6a1d3e5b7c90")
+# The CASE release the export conforms to (``case_validate --built-version case-1.5.0`` holds
+# it to that release's shapes), declared in the graph as the ontology version it imports.
+CASE_VERSION = "1.5.0"
+CASE_VERSION_IRI = f"https://ontology.caseontology.org/case/case/{CASE_VERSION}"
 
 CONTEXT = {
     "kb": KB,
+    "owl": "http://www.w3.org/2002/07/owl#",
     "casework": CASEWORK_NS,
     "case-investigation": "https://ontology.caseontology.org/case/investigation/",
     "uco-action": "https://ontology.unifiedcyberontology.org/uco/action/",
@@ -164,7 +169,6 @@ def _item_node(graph: _Graph, item: EvidenceItem) -> str:
                 "uco-core:externalIdentifier": item.store_identifier,
             }
         ],
-        "casework:exhibitNumber": item.exhibit_number,
         "casework:sealNumbers": list(item.seal_numbers),
         "casework:custodyState": item.state,
         "casework:hashMismatch": item.hash_mismatch,
@@ -246,6 +250,9 @@ def _event_nodes(
         "casework:hashResult": event.hash_result,
         "casework:submissionReference": event.submission_reference,
         "casework:hashSetIdentifier": event.hash_set_identifier,
+        "casework:transferReason": event.transfer_reason
+        if event.kind == EventKind.TRANSFERRED
+        else "",
         "casework:unavoidableChange": event.change_made,
         "casework:changeReason": event.change_reason,
         "casework:note": event.note,
@@ -265,6 +272,13 @@ def _event_nodes(
         action["casework:corrects"] = _ref(_id("action", str(event.corrects_id)))
     if event.kind == EventKind.HASH_VERIFIED:
         action["casework:hashMethod"] = UCO_HASH_METHOD[event.hash_algorithm]
+        # What the examiner's tool computed, beside the store's values on the item.
+        action["casework:computedHash"] = {
+            "@id": _id("computed-hash", str(event.pk)),
+            "@type": "uco-types:Hash",
+            "uco-types:hashMethod": UCO_HASH_METHOD[event.hash_algorithm],
+            "uco-types:hashValue": {"@type": "xsd:hexBinary", "@value": event.hash_value.upper()},
+        }
     return record_id, graph.add(action)
 
 
@@ -304,7 +318,12 @@ def case_uco_document(case: Case, items: Iterable[EvidenceItem]) -> dict[str, An
         investigation["case-investigation:relevantAuthorization"] = [
             _ref(a) for a in authorizations
         ]
-    ordered = [investigation, *graph.nodes.values()]
+    declaration = {
+        "@id": _id("export", str(case.pk)),
+        "@type": "owl:Ontology",
+        "owl:imports": [_ref(CASE_VERSION_IRI)],
+    }
+    ordered = [investigation, declaration, *graph.nodes.values()]
     # The investigation lists each node once, itself excluded.
     seen: set[str] = set()
     objects = []

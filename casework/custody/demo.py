@@ -71,6 +71,8 @@ def _item(*, store, case, identifier, exhibit, actor, days_ago, **extra) -> Evid
 
 
 def _handover(item, *, actor, frm, to, days_ago, kind="transferred", **extra):
+    if kind == "transferred":
+        extra.setdefault("transfer_reason", "Handed to the examining officer")
     return services.custody_event_record(
         actor=actor,
         item=item,

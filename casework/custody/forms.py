@@ -195,7 +195,7 @@ class EventForm(LocalTimeMixin, CaseworkForm):
     # shows only these once a kind is chosen, and every field when scripts are off.
     fields_for_kind: ClassVar[dict[str, list[str]]] = {
         EventKind.RECEIVED: _HANDOVER_FIELDS,
-        EventKind.TRANSFERRED: _HANDOVER_FIELDS,
+        EventKind.TRANSFERRED: [*_HANDOVER_FIELDS, "transfer_reason"],
         EventKind.CHECKED_OUT: [*_HANDOVER_FIELDS, "purpose", *_CHANGE_FIELDS],
         EventKind.RETURNED: [*_HANDOVER_FIELDS, *_CHANGE_FIELDS],
         EventKind.SEALED: ["seal_numbers"],
@@ -227,6 +227,12 @@ class EventForm(LocalTimeMixin, CaseworkForm):
         max_length=200, required=False, help_text="Someone outside Casework (court, owner)."
     )
     purpose = forms.CharField(max_length=300, required=False)
+    transfer_reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Reason for the transfer",
+        help_text="Needed for a transfer: why the item changes hands.",
+    )
     authority = forms.CharField(max_length=120, required=False)
     transport_method = forms.CharField(max_length=100, required=False)
     tracking_number = forms.CharField(max_length=100, required=False)

@@ -203,6 +203,9 @@ class CustodyEvent(models.Model):
         max_length=200, blank=True, help_text="A receiver outside Casework (court, owner)."
     )
     purpose = models.CharField(max_length=300, blank=True)
+    transfer_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why the item changed hands (transfers)."
+    )
     authority = models.CharField(max_length=120, blank=True)
     transport_method = models.CharField(max_length=100, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
@@ -262,6 +265,10 @@ class CustodyEvent(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(kind="correction") | models.Q(corrects__isnull=False),
                 name="custody_event_correction_references",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="transferred") | ~models.Q(transfer_reason=""),
+                name="custody_event_transfer_has_reason",
             ),
         ]
         indexes = [

@@ -9,10 +9,12 @@ reader can check that the trail behind it has not been rewritten since.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
+from django.db.models import Q
 from django.utils import timezone
 
 from .choices import HANDOVER_KINDS, EventKind, HashResult, SealState
@@ -27,6 +29,7 @@ class ChainRow:
     acknowledged: str
     signatures: str
     corrected_by: list[int] = field(default_factory=list)
+    audit: AuditLink | None = None
 
 
 @dataclass
@@ -38,10 +41,29 @@ class ItemReport:
 
 @dataclass
 class Checkpoint:
-    """What the report can say about the audit trail it was generated under."""
+    """What the report can say about the audit trail it was generated under, and how to check it.
+
+    ``note`` is the signed checkpoint exactly as the log signed it; ``root`` is its root hash as
+    the note prints it (base64), so a reader can compare the two by eye.
+    """
 
     label: str
     detail: str
+    note: str = ""
+    key_name: str = ""
+    key_id: str = ""
+    verifier_key: str = ""
+    tree_size: int = 0
+    root: str = ""
+
+
+@dataclass(frozen=True)
+class AuditLink:
+    """The audit event that recorded a custody event, and whether the checkpoint covers it."""
+
+    event_id: int
+    position: int | None
+    covered: bool
 
 
 def _local(value: datetime | None, offset_minutes: int) -> str:
@@ -59,8 +81,13 @@ def _person(user) -> str:
     return f"{full} ({user.get_username()})" if full else user.get_username()
 
 
-def item_report(item: EvidenceItem) -> ItemReport:
-    """The chain of one item (hashes, events, sign-offs prefetched) with its gaps."""
+def item_report(item: EvidenceItem, links: dict[int, AuditLink] | None = None) -> ItemReport:
+    """The chain of one item (hashes, events, sign-offs prefetched) with its gaps.
+
+    ``links``: the audit event of each custody event (``custody_audit_links``), when the report
+    states its proof.
+    """
+    links = links or {}
     events = list(item.events.all())
     corrections: dict[int, list[int]] = {}
     for event in events:
@@ -92,6 +119,7 @@ def item_report(item: EvidenceItem) -> ItemReport:
                 acknowledged=acknowledged,
                 signatures=signatures,
                 corrected_by=corrections.get(event.pk, []),
+                audit=links.get(event.pk),
             )
         )
         label = f"#{event.sequence} {event.get_kind_display()}"
@@ -128,28 +156,64 @@ def item_report(item: EvidenceItem) -> ItemReport:
     return ItemReport(item=item, rows=rows, gaps=gaps)
 
 
-def audit_checkpoint() -> Checkpoint:
-    """The latest signed (or sealed) audit checkpoint, or the latest audit event if none."""
-    from casework.audit import models as audit_models
+def audit_checkpoint(checkpoint=None) -> Checkpoint:
+    """The latest signed audit checkpoint (or ``checkpoint``), with its note and key.
 
-    checkpoint_model = getattr(audit_models, "AuditCheckpoint", None)
-    if checkpoint_model is not None:
-        latest = checkpoint_model.objects.order_by("-id").first()
-        if latest is not None:
-            root = bytes(latest.root_hash).hex()
-            signed = "signed" if latest.signed_note else "sealed, not yet signed"
-            return Checkpoint(
-                label=f"Audit checkpoint #{latest.pk} ({signed})",
-                detail=(
-                    f"tree size {latest.tree_size}, root {root}, made "
-                    f"{latest.created_at:%Y-%m-%d %H:%M:%S} UTC"
-                ),
-            )
-    last_id = audit_models.AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    Without a signed checkpoint yet, the latest audit event id is shown instead.
+    """
+    from casework.audit import case_proofs, keys, notes
+    from casework.audit.models import AuditEvent
+
+    latest = checkpoint or case_proofs.latest_signed_checkpoint()
+    if latest is None:
+        last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+        return Checkpoint(
+            label=f"Latest audit event #{last_id or 0}",
+            detail="No audit checkpoint has been signed yet; the latest audit event id is "
+            "shown instead.",
+        )
+    signed = notes.parse(latest.signed_note)[0]
+    verifier = keys.verifier_key()
+    key_name, key_id, _ = notes.parse_verifier_key(verifier)
+    root = base64.b64encode(signed.root).decode()
     return Checkpoint(
-        label=f"Latest audit event #{last_id or 0}",
-        detail="No audit checkpoint has been made yet; the latest audit event id is shown instead.",
+        label=f"Audit checkpoint #{latest.pk} (signed)",
+        detail=(
+            f"tree size {signed.size}, root {root}, made {latest.created_at:%Y-%m-%d %H:%M:%S} UTC"
+        ),
+        note=case_proofs.checkpoint_note(latest),
+        key_name=key_name,
+        key_id=key_id.hex(),
+        verifier_key=verifier,
+        tree_size=signed.size,
+        root=root,
     )
+
+
+def custody_audit_links(items: list[EvidenceItem], tree_size: int) -> dict[int, AuditLink]:
+    """The audit event behind each custody event of ``items``, by custody event id.
+
+    A seizure is recorded with its item (``evidence_item.create``), every later event by
+    ``custody_event.create``; one query through the ledger's (object type, object id) index.
+    """
+    from casework.audit.models import AuditEvent
+
+    seizures = {str(item.pk): e.pk for item in items for e in item.events.all() if e.sequence == 1}
+    later = [str(e.pk) for item in items for e in item.events.all() if e.sequence > 1]
+    rows = AuditEvent.objects.filter(
+        Q(object_type="custody.evidenceitem", object_id__in=list(seizures))
+        & Q(action="evidence_item.create")
+        | Q(object_type="custody.custodyevent", object_id__in=later)
+        & Q(action="custody_event.create")
+    ).values_list("pk", "object_type", "object_id", "seal__position")
+    links: dict[int, AuditLink] = {}
+    for event_id, object_type, object_id, position in rows:
+        custody_id = (
+            seizures[object_id] if object_type == "custody.evidenceitem" else int(object_id)
+        )
+        covered = position is not None and position < tree_size
+        links[custody_id] = AuditLink(event_id=event_id, position=position, covered=covered)
+    return links
 
 
 def generated_at() -> datetime:

@@ -18,15 +18,30 @@ from casework.cases.selectors import view_details
 from .case_uco import case_uco_document
 from .models import EvidenceItem
 from .pdf import render_pdf
-from .report import ItemReport, audit_checkpoint, generated_at, item_report
+from .report import (
+    ItemReport,
+    audit_checkpoint,
+    custody_audit_links,
+    generated_at,
+    item_report,
+)
+
+# What a reader runs on the case's court bundle, with the verifier key obtained separately.
+VERIFY_COMMAND = "python -m casework.audit.verify {number}-court-bundle.zip --key log.key"
 
 
 def item_report_for(item: EvidenceItem) -> ItemReport:
     return item_report(item)
 
 
-def report_context(*, user, case: Case, items: list[EvidenceItem]) -> dict[str, Any]:
+def report_context(
+    *, user, case: Case, items: list[EvidenceItem], checkpoint=None
+) -> dict[str, Any]:
+    """What the report shows; ``checkpoint`` fixes the audit checkpoint it states (a court
+    bundle's), else the latest signed one."""
     single = len(items) == 1 and items[0].case_id == case.pk
+    stated = audit_checkpoint(checkpoint)
+    links = custody_audit_links(items, stated.tree_size)
     return {
         "case": case,
         "single": single,
@@ -35,10 +50,12 @@ def report_context(*, user, case: Case, items: list[EvidenceItem]) -> dict[str, 
             if single
             else f"Custody report: case {case.number}"
         ),
-        "reports": [item_report(item) for item in items],
+        "reports": [item_report(item, links) for item in items],
         "generated": generated_at(),
         "generated_by": user.get_full_name() or user.get_username(),
-        "checkpoint": audit_checkpoint(),
+        "checkpoint": stated,
+        "states_proof": True,
+        "verify_command": VERIFY_COMMAND.format(number=case.number),
     }
 
 
@@ -71,6 +88,7 @@ def case_report(
             generated=context["generated"],
             generated_by=context["generated_by"],
             checkpoint=context["checkpoint"],
+            verify_command=context["verify_command"],
         )
         name = f"{case.number}-{items[0].exhibit_number}" if context["single"] else case.number
         response = HttpResponse(body, content_type="application/pdf")

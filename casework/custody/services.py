@@ -61,6 +61,7 @@ TEXT_FIELDS = (
     "place",
     "external_party",
     "purpose",
+    "transfer_reason",
     "authority",
     "transport_method",
     "tracking_number",
@@ -610,6 +611,12 @@ def _validate_chain(
         )
     if kind == EventKind.CHECKED_OUT and not fields.get("purpose"):
         raise DomainError("Say what the examination is for.", field="purpose")
+    if kind == EventKind.TRANSFERRED and not fields.get("transfer_reason"):
+        raise DomainError("Say why the item is transferred.", field="transfer_reason")
+    if kind != EventKind.TRANSFERRED and fields.get("transfer_reason"):
+        raise DomainError(
+            "Only a transfer carries a reason for the transfer.", field="transfer_reason"
+        )
     if kind == EventKind.SUBMITTED and not fields.get("submission_reference"):
         raise DomainError(
             "Give the reference the receiving database gave the submission.",
@@ -723,6 +730,7 @@ def _append(
             "kind": kind,
             "sequence": event.sequence,
             **({"hash_result": result} if result else {}),
+            **({"transfer_reason": event.transfer_reason} if event.transfer_reason else {}),
             **({"corrects": corrects.sequence} if corrects else {}),
             **(
                 {"second_signature_by": second_signature_by.username} if second_signature_by else {}

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<str:number>/report/", views.case_report_view, name="case-report"),
     path("cases/<str:number>/report.pdf", views.case_report_pdf, name="case-report-pdf"),
     path("cases/<str:number>/case-uco.jsonld", views.case_export_view, name="case-export"),
+    path("cases/<str:number>/court-bundle.zip", views.court_bundle_view, name="case-court-bundle"),
     path("items/<uuid:public_id>/", views.item_detail, name="item"),
     path("items/<uuid:public_id>/events/new/", views.event_create, name="event-create"),
     path("items/<uuid:public_id>/hashes/new/", views.hash_create, name="hash-create"),

@@ -17,6 +17,12 @@ from casework.cases.selectors import case_get_for, cases_visible_to
 from casework.core.errors import DomainError
 
 from . import selectors, services
+from .bundle import (
+    court_bundle_allowed,
+    court_bundle_case,
+    court_bundle_export,
+    court_bundle_response,
+)
 from .forms import EventForm, HashForm, ItemForm, SignOffForm, StoreForm
 from .models import EvidenceStore
 from .reporting import case_export, case_report, item_report_for
@@ -65,7 +71,12 @@ def case_jump(request: HttpRequest) -> HttpResponse:
 def case_items(request: HttpRequest, number: str) -> HttpResponse:
     case = case_get_for(user=request.user, number=number)
     items = list(selectors.item_list(user=request.user, case=case))
-    return render(request, "custody/case_items.html", {"case": case, "items": items})
+    context = {
+        "case": case,
+        "items": items,
+        "can_bundle": court_bundle_allowed(request.user, case),
+    }
+    return render(request, "custody/case_items.html", context)
 
 
 @login_required
@@ -216,6 +227,19 @@ def case_export_view(request: HttpRequest, number: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{case.number}-case-uco.jsonld"'
     return response
+
+
+@login_required
+def court_bundle_view(request: HttpRequest, number: str) -> HttpResponse:
+    case = court_bundle_case(user=request.user, number=number)
+    try:
+        bundle = court_bundle_export(user=request.user, case=case)
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, error.text)
+        return redirect("custody:case-items", number=case.number)
+    return court_bundle_response(bundle)
 
 
 # --- evidence stores (administrators) -------------------------------------------------------

@@ -100,6 +100,7 @@ def test_an_investigator_records_an_item_and_a_chain_through_the_api(
     url = reverse("custody-api:item-events", args=[body["public_id"]])
     transfer = {
         "kind": "transferred",
+        "transfer_reason": "Synthetic hand-over for examination",
         "started_at": ago(5),
         "released_by": investigator.username,
         "received_by": teammate.username,

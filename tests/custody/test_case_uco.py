@@ -40,6 +40,7 @@ def chain(case, store, investigator, teammate, supervisor):
         actor=teammate,
         item=phone,
         kind="transferred",
+        transfer_reason="Synthetic hand-over for examination",
         started_at=now - timedelta(hours=20),
         ended_at=now - timedelta(hours=19),
         released_by=investigator,
@@ -103,3 +104,22 @@ def test_the_export_is_stable_and_validates_with_case_validate(case, chain, inve
     )
     assert "Conforms: True" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
     assert result.returncode == 0
+
+
+def test_the_export_declares_case_1_5_0_and_carries_the_computed_hash(case, chain, investigator):
+    _, items = case_items_with_chains(user=investigator, number=case.number)
+    nodes = case_uco_document(case, items)["@graph"]
+    declaration = next(n for n in nodes if n["@type"] == "owl:Ontology")
+    assert declaration["owl:imports"] == [
+        {"@id": "https://ontology.caseontology.org/case/case/1.5.0"}
+    ]
+    verified = next(n for n in nodes if n.get("uco-core:name") == "Hash verified")
+    computed = verified["casework:computedHash"]
+    assert computed["uco-types:hashMethod"] == "SHA256"
+    assert computed["uco-types:hashValue"]["@value"] == SHA256_OF_NOTHING.upper()
+    # The exhibit number is said once, by CASE's own property on each provenance record.
+    assert not any("casework:exhibitNumber" in n for n in nodes)
+    records = [n for n in nodes if n["@type"] == "case-investigation:ProvenanceRecord"]
+    assert {r["case-investigation:exhibitNumber"] for r in records} == {"EXH-001", "EXH-002"}
+    transfer = next(n for n in nodes if n.get("uco-core:name") == "Transferred")
+    assert transfer["casework:transferReason"] == "Synthetic hand-over for examination"

@@ -34,6 +34,7 @@ def test_two_simultaneous_transfers_one_wins_the_other_gets_a_conflict(
                 actor=investigator,
                 item=views[receiver.username],
                 kind="transferred",
+                transfer_reason="Synthetic hand-over for examination",
                 started_at=timezone.now() - timedelta(minutes=1),
                 released_by=investigator,
                 received_by=receiver,

@@ -22,6 +22,8 @@ def at(hours_ago: float):
 
 
 def transfer(item, *, actor, frm, to, hours_ago=30, **extra):
+    if extra.get("kind", "transferred") == "transferred":
+        extra.setdefault("transfer_reason", "Synthetic hand-over for examination")
     return services.custody_event_record(
         actor=actor,
         item=item,

@@ -62,6 +62,7 @@ def test_the_outsider_cannot_post_acknowledgements_or_decisions(
         actor=investigator,
         item=item,
         kind="transferred",
+        transfer_reason="Synthetic hand-over for examination",
         started_at=timezone.now() - timedelta(hours=3),
         released_by=investigator,
         received_by=teammate,
@@ -157,6 +158,7 @@ def test_recording_a_transfer_keeps_the_local_offset(client_for, item, investiga
         url,
         {
             "kind": "transferred",
+            "transfer_reason": "Synthetic hand-over for examination",
             "started_at": local.strftime("%Y-%m-%dT%H:%M"),
             "time_zone": "Europe/Berlin",
             "released_by": investigator.pk,
@@ -203,6 +205,7 @@ def test_case_pages_use_a_bounded_number_of_queries(
             actor=investigator,
             item=item,
             kind="transferred",
+            transfer_reason="Synthetic hand-over for examination",
             started_at=timezone.now() - timedelta(hours=1),
             released_by=investigator,
             received_by=teammate,

@@ -45,6 +45,7 @@ def test_an_investigator_hands_an_item_over_and_the_receiver_acknowledges(
     page.get_by_label("Received by").select_option(str(teammate.pk))
     page.get_by_label("Seal state on receipt").select_option("intact")
     page.get_by_label("Place").fill("Synthetic property store")
+    page.get_by_label("Reason for the transfer").fill("Synthetic hand-over for examination")
     page.get_by_role("button", name="Record event").click()
     chain = page.get_by_role("table", name=re.compile("Chain of custody"))
     assert "Transferred" in chain.inner_text()
@@ -85,3 +86,51 @@ def test_a_hash_mismatch_is_flagged_on_the_page_and_in_the_printable_report(
     assert page.get_by_role("heading", name=re.compile("Custody report")).is_visible()
     assert "did not match" in page.content()
     screenshot(page, "custody-report")
+
+
+def test_a_supervisor_downloads_the_court_bundle_and_it_verifies(
+    page, sign_in_as, investigator, supervisor, administrator, settings, tmp_path
+):
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    from casework.audit import keys
+
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "checkpoints")
+    settings.AUDIT_SIGNING_KEY_FILE = str(tmp_path / "keys" / "signing-key.pem")
+    settings.AUDIT_SIGN_SECONDS = 0
+    case = make_case(lead=investigator, title="Synthetic case 0043")
+    make_item(case=case, store=make_store(admin=administrator), actor=investigator)
+    sign_in_as("sup.north")
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"/custody/cases/{case.number}/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        screenshot(page, f"custody-court-bundle-{width}")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download court bundle").click()
+    download = download_info.value
+    assert download.suggested_filename == f"{case.number}-court-bundle.zip"
+    bundle = tmp_path / download.suggested_filename
+    download.save_as(bundle)
+    key = tmp_path / "log.key"
+    key.write_text(keys.verifier_key() + "\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "casework.audit.verify", str(bundle), "--key", str(key)],
+        capture_output=True,
+        text=True,
+        cwd=str(django_settings.BASE_DIR),
+        env={"PATH": "", "PYTHONPATH": str(django_settings.BASE_DIR)},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "VERIFIED" in result.stdout
+    # The investigator on the case sees no button, and the address answers 404.
+    sign_out(page)
+    sign_in_as("inv.north")
+    page.goto(f"/custody/cases/{case.number}/")
+    assert page.get_by_role("link", name="Download court bundle").count() == 0
+    assert page.request.get(f"/custody/cases/{case.number}/court-bundle.zip").status == 404
