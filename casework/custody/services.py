@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from casework.accounts.choices import Role
 from casework.accounts.models import User
+from casework.accounts.selectors import require_person
 from casework.audit.services import audit_record
 from casework.cases.models import Case
 from casework.cases.selectors import case_is_visible
@@ -880,6 +881,7 @@ def signoff_request(
     **details: Any,
 ) -> CustodySignOff:
     """Ask for a release or disposal; it happens when another supervisor countersigns."""
+    require_person(actor, "ask for a release or disposal")
     _require_case_worker(actor, item.case)
     if kind not in FINAL_KINDS:
         raise DomainError("Only release and disposal need a second signature.", field="kind")
@@ -944,6 +946,7 @@ def signoff_request(
 
 
 def _require_second_signer(actor: User, sign_off: CustodySignOff) -> None:
+    require_person(actor, "countersign a release or disposal")
     case = sign_off.item.case
     if not actor.is_active or not actor.has_role(Role.SUPERVISOR) or actor.unit_id != case.unit_id:
         raise DomainError(

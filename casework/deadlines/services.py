@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 
 from casework.accounts.choices import Role
+from casework.accounts.selectors import require_person
 from casework.audit.services import audit_record
 from casework.cases.choices import Priority
 from casework.core import events
@@ -596,6 +597,7 @@ def deadlines_meet(
 def deadline_waive(*, actor, deadline: Deadline, reason: str) -> Deadline:
     """A supervisor of the unit closes a clock that no longer applies; the reason is kept and
     audited (nothing is waived silently)."""
+    require_person(actor, "waive a deadline")
     if not may_waive(actor, deadline):
         raise DomainError(
             "Only a supervisor of the deadline's unit can waive it; ask them, with the reason.",

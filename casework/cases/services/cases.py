@@ -10,6 +10,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from casework.accounts.choices import Role
 from casework.accounts.models import Unit, User
+from casework.accounts.selectors import require_person
 from casework.audit.services import audit_record
 from casework.core import events
 from casework.core.errors import DomainError, FieldError
@@ -333,6 +334,7 @@ def _pending_request(case: Case) -> CaseClosureRequest:
 
 
 def _require_deciding_supervisor(actor: User, case: Case, request: CaseClosureRequest) -> None:
+    require_person(actor, "decide on closing a case")
     if not is_unit_supervisor(actor, case.unit_id):
         raise DomainError(
             f"Only a supervisor of {case.unit.name} can decide on closing {case.number}.",

@@ -20,6 +20,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from casework.accounts.models import User
+from casework.accounts.selectors import require_person
 from casework.audit.services import audit_record
 from casework.core import events
 from casework.core.errors import DomainError
@@ -123,6 +124,7 @@ def case_merge(*, actor: User, duplicate: Case, original: Case, reason: str) -> 
     """Merge ``duplicate`` into ``original`` (a supervisor of their one unit). Returns the
     original. Refuses a merge across units, of a case into itself, of a closed case, and of a
     duplicate whose closure awaits a decision, writing nothing."""
+    require_person(actor, "merge cases")
     require_case_worker(actor, duplicate)
     require_case_worker(actor, original)
     _lock_both(duplicate, original)

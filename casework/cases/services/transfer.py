@@ -15,6 +15,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from casework.accounts.models import Unit, User
+from casework.accounts.selectors import require_person
 from casework.audit.services import audit_record
 from casework.core import events
 from casework.core.errors import DomainError, NotFound
@@ -41,6 +42,7 @@ def _supervisors(unit: Unit):
 @transaction.atomic
 def case_transfer_propose(*, actor: User, case: Case, to_unit: Unit, reason: str) -> CaseTransfer:
     """A supervisor of the case's unit offers it to another unit, saying why."""
+    require_person(actor, "transfer a case")
     if not is_unit_supervisor(actor, case.unit_id):
         raise NotFound(f"No case {case.number} that you can see.")
     lock_case(case)
@@ -79,6 +81,7 @@ def case_transfer_propose(*, actor: User, case: Case, to_unit: Unit, reason: str
 
 
 def _pending_for(actor: User, transfer: CaseTransfer) -> CaseTransfer:
+    require_person(actor, "decide on a case transfer")
     transfer = CaseTransfer.objects.select_for_update().select_related("case").get(pk=transfer.pk)
     if not is_unit_supervisor(actor, transfer.to_unit_id):
         raise NotFound("No transfer awaiting your unit.")
