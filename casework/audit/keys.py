@@ -45,18 +45,41 @@ def generate(path: Path) -> Ed25519PrivateKey:
 
 
 def signing_key() -> Ed25519PrivateKey:
-    path = key_path()
+    return _load(key_path())
+
+
+def _load(path: Path) -> Ed25519PrivateKey:
     if not path.exists():
         if conf.is_production():
-            raise ImproperlyConfigured(f"The audit signing key {path} does not exist.")
+            raise ImproperlyConfigured(f"The key file {path} does not exist.")
         try:
             return generate(path)
         except FileExistsError:  # another process generated it a moment ago
             pass
     key = load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
-        raise ImproperlyConfigured(f"The audit signing key {path} is not an Ed25519 key.")
+        raise ImproperlyConfigured(f"The key file {path} is not an Ed25519 key.")
     return key
+
+
+def witness_key() -> Ed25519PrivateKey:
+    """The key this installation cosigns partners' checkpoints with (never the log's key:
+    a cosignature and a checkpoint signature are different statements)."""
+    configured = conf.witness_signing_key_file()
+    if configured is None:
+        if conf.is_production():
+            raise ImproperlyConfigured(
+                "CASEWORK_WITNESS_SIGNING_KEY_FILE must name the witness key in production "
+                "when CASEWORK_WITNESS_LOGS is set."
+            )
+        configured = conf.var_dir() / "audit" / "witness-key.pem"
+    return _load(configured)
+
+
+def witness_verifier_key() -> str:
+    from . import cosignatures
+
+    return cosignatures.verifier_key(conf.witness_name(), witness_key().public_key())
 
 
 def public_key() -> Ed25519PublicKey:

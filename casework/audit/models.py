@@ -175,3 +175,85 @@ class AuditReview(models.Model):
 
     def __str__(self) -> str:
         return f"audit review of week {self.week:%Y-%m-%d} by {self.reviewer_id}"
+
+
+class AuditTreeNode(models.Model):
+    """The hash of a perfect subtree of the Merkle tree, 256 leaves or more (height >= 8).
+
+    Written by the sealer as each subtree completes, never changed. They make the log cheap to
+    serve: a C2SP tile at level 1 or above is 1-256 consecutive rows of one height, and an
+    inclusion or consistency proof needs at most one row per level above the leaf's own tile.
+    A wrong row cannot forge anything (every proof and tile is checked against the signed
+    root); it would only make proofs fail, which ``verify_audit`` then explains.
+    """
+
+    height = models.SmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["height", "index"], name="audit_tree_node_once"),
+            models.CheckConstraint(condition=models.Q(height__gte=8), name="audit_tree_node_tall"),
+        ]
+
+    def __str__(self) -> str:
+        return f"tree node {self.index} at height {self.height}"
+
+
+class AuditCosignature(models.Model):
+    """A witness's C2SP tlog-cosignature on one of our signed checkpoints.
+
+    ``line`` is the signature line exactly as the witness returned it (``— name base64``), so
+    appending it to the checkpoint's note gives the cosigned checkpoint anyone can check with
+    the witness's public key. Kept beside the checkpoint, append-only like the rest.
+    """
+
+    checkpoint = models.ForeignKey(
+        AuditCheckpoint,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="cosignatures",
+    )
+    witness_name = models.CharField(max_length=200)
+    witness_url = models.CharField(max_length=500)
+    line = models.TextField()
+    signed_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["checkpoint_id", "witness_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "witness_name"], name="audit_cosignature_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["witness_name", "checkpoint"], name="audit_cosig_witness_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"cosignature by {self.witness_name} on checkpoint {self.checkpoint_id}"
+
+
+class WitnessedCheckpoint(models.Model):
+    """A partner log's checkpoint that this installation, acting as its witness, cosigned.
+
+    The newest row per ``origin`` is the size the witness has seen; C2SP tlog-witness requires
+    every later checkpoint to extend it. The history stays (append-only), so the witness can
+    show what it was shown and when.
+    """
+
+    origin = models.CharField(max_length=200)
+    tree_size = models.BigIntegerField()
+    root_hash = models.BinaryField()
+    note = models.TextField()
+    cosignature = models.TextField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["origin", "-id"]
+        indexes = [models.Index(fields=["origin", "-id"], name="audit_witnessed_origin_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.origin} at size {self.tree_size}"
