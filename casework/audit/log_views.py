@@ -61,6 +61,7 @@ class LogView(APIView):
         response["Cache-Control"] = f"{scope}, {cache}"
         if scope == "private":
             response["Vary"] = "Authorization, Cookie"
+        response.cacheable_without_content = True  # see SecurityHeadersMiddleware
         return response
 
 
