@@ -1,5 +1,8 @@
 """Two Casework installations witness each other's logs, over HTTP, in one test run.
 
+It lives with the other live-server tests (tests/e2e): a transactional test leaves the rows
+Django's flush recreates behind it, which the ledger records, and the audit tests count events.
+
 North is this test process (its live server on the test database). South is a second
 installation: its own database (migrated from scratch), its own keys and origin, run as a
 separate ``manage.py runserver`` process. Each is configured as the other's witness. Then an
@@ -97,6 +100,8 @@ def installations(live_server, settings, tmp_path, eager_celery):
     }
     port = free_port()
     south_url = f"http://127.0.0.1:{port}"
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "north-checkpoints")
+    settings.AUDIT_SIGN_SECONDS = 0
     settings.AUDIT_LOG_ORIGIN = f"{NORTH}/audit"
     settings.AUDIT_SIGNING_KEY_FILE = str(tmp_path / "keys" / "north-log.pem")
     settings.WITNESS_NAME = f"{NORTH}/witness"
