@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from casework.core.api import CreatedCursorPagination, query_choice, query_integer, query_text
 from casework.core.errors import DomainError
-from casework.core.serializers import CaseworkModelSerializer
+from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 from casework.core.validation import datetime_problem
 
 from . import proofs, selectors
@@ -106,7 +106,7 @@ class AuditEventListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class InclusionProofSerializer(serializers.Serializer):
+class InclusionProofSerializer(CaseworkSerializer):
     format = serializers.CharField(help_text=proofs.PROOF_FORMAT)
     event_id = serializers.IntegerField()
     leaf_index = serializers.IntegerField(help_text="the event's position in the Merkle tree")
@@ -121,7 +121,7 @@ class InclusionProofSerializer(serializers.Serializer):
     event_json = serializers.DictField(help_text="a readable copy of ``event``; not hashed")
 
 
-class ConsistencyProofSerializer(serializers.Serializer):
+class ConsistencyProofSerializer(CaseworkSerializer):
     format = serializers.CharField(help_text=proofs.CONSISTENCY_FORMAT)
     old_size = serializers.IntegerField()
     new_size = serializers.IntegerField()

@@ -279,3 +279,23 @@ def test_a_proof_costs_a_bounded_number_of_queries(
     api = api_for(investigator)
     with django_assert_max_num_queries(16):
         assert api.get(f"/api/v1/audit/events/{case_event.pk}/proof/").status_code == 200
+
+
+def test_a_tampered_tree_node_is_named_by_verification_and_fails_proofs(request):
+    from casework.audit.proofs import inclusion_proof_export
+    from casework.audit.verification import verify_ledger
+    from casework.core.errors import NotFound
+
+    add_events(600)
+    seal_all(sign=True)
+    first = AuditSeal.objects.get(position=0).event_id
+    assert verify_ledger().ok
+    request.getfixturevalue("superuser_cursor").execute(
+        "UPDATE audit_audittreenode SET hash = %s WHERE height = 8 AND index = 1", [b"\x09" * 32]
+    )
+    problems = verify_ledger().problems
+    assert [p.kind for p in problems] == ["tree"] and "leaves 256-511" in problems[0].message
+    # A proof for an event in the first tile needs the hash of leaves 256-511: it fails, and
+    # is not handed out.
+    with pytest.raises(NotFound, match="does not prove"):
+        inclusion_proof_export(event_id=first)
