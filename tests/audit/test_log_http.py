@@ -299,3 +299,32 @@ def test_a_tampered_tree_node_is_named_by_verification_and_fails_proofs(request)
     # is not handed out.
     with pytest.raises(NotFound, match="does not prove"):
         inclusion_proof_export(event_id=first)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_audittreenode SET hash = hash",
+        "DELETE FROM audit_audittreenode",
+        "UPDATE audit_auditcosignature SET line = line",
+        "DELETE FROM audit_witnessedcheckpoint",
+    ],
+)
+def test_the_tables_beside_the_ledger_are_append_only(statement):
+    from django.db import DatabaseError, transaction
+    from django.utils import timezone
+
+    from casework.audit.models import AuditCheckpoint, AuditCosignature, WitnessedCheckpoint
+
+    add_events(300)
+    seal_all(sign=True)
+    now = timezone.now()
+    AuditCosignature.objects.create(
+        checkpoint=AuditCheckpoint.objects.first(), witness_name="w", witness_url="http://w",
+        line="\u2014 w AAAA\n", signed_at=now, received_at=now,
+    )  # fmt: skip
+    WitnessedCheckpoint.objects.create(
+        origin="o", tree_size=1, root_hash=b"r", note="n", cosignature="c", received_at=now
+    )
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        connection.cursor().execute(statement)
