@@ -9,6 +9,8 @@
 ``CASEWORK_AUDIT_SIGN_SECONDS``     at most how often a new checkpoint is signed (default 60).
 ``CASEWORK_AUDIT_LOG_PUBLIC``      ``true`` lets anyone read ``/log/`` (checkpoint, tiles, key), for
     an agency that publishes its log to witnesses; default: signed-in users and API tokens.
+``CASEWORK_AUDIT_VERIFIER_KEY``     the log's verifier key as served at ``/log/key`` (default: the
+    ``verifier.key`` the sealer writes beside its checkpoints).
 ``CASEWORK_AUDIT_WITNESSES``       witnesses asked to cosign each new checkpoint: entries
     ``<add-checkpoint URL> <witness verifier key>`` separated by ``;``.
 ``CASEWORK_WITNESS_NAME``          this installation's name as a witness of partners' logs.
@@ -87,7 +89,9 @@ class Witness:
 
 
 def witnesses() -> list[Witness]:
-    """``AUDIT_WITNESSES`` (a list of ``{"url", "key"}``) or ``CASEWORK_AUDIT_WITNESSES``."""
+    """``AUDIT_WITNESSES`` (a list of ``{"url", "key"}``) or ``CASEWORK_AUDIT_VERIFIER_KEY``     the log's verifier key as served at ``/log/key`` (default: the
+        ``verifier.key`` the sealer writes beside its checkpoints).
+    ``CASEWORK_AUDIT_WITNESSES``."""
     value = _setting("AUDIT_WITNESSES", "CASEWORK_AUDIT_WITNESSES", "")
     if isinstance(value, list | tuple):
         return [Witness(url=item["url"], key=item["key"]) for item in value]
@@ -120,3 +124,7 @@ def witnessed_logs() -> list[str]:
     if isinstance(value, list | tuple):
         return [str(item) for item in value]
     return str(value).replace(",", " ").split()
+
+
+def published_verifier_key() -> str:
+    return str(_setting("AUDIT_VERIFIER_KEY", "CASEWORK_AUDIT_VERIFIER_KEY", "")).strip()

@@ -62,6 +62,23 @@ def _load(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def published_verifier_key() -> str:
+    """The verifier key the web serves at ``/log/key``, without reading the private key.
+
+    The signing key is readable by the sealer only, not by web processes, so: the setting
+    ``CASEWORK_AUDIT_VERIFIER_KEY`` when given, else the ``verifier.key`` the sealer writes
+    beside its checkpoints, else (development, or a web process that can read the key) the
+    key derived from the signing key.
+    """
+    configured = conf.published_verifier_key()
+    if configured:
+        return configured
+    written = conf.checkpoint_dir() / "verifier.key"
+    if written.exists():
+        return written.read_text(encoding="utf-8").strip()
+    return verifier_key()
+
+
 def witness_key() -> Ed25519PrivateKey:
     """The key this installation cosigns partners' checkpoints with (never the log's key:
     a cosignature and a checkpoint signature are different statements)."""

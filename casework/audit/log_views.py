@@ -79,7 +79,7 @@ class CheckpointView(LogView):
 
 class KeyView(LogView):
     def get(self, request):
-        return self.answer(keys.verifier_key() + "\n", TEXT, "max-age=3600")
+        return self.answer(keys.published_verifier_key() + "\n", TEXT, "max-age=3600")
 
 
 class TileView(LogView):

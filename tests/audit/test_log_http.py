@@ -328,3 +328,15 @@ def test_the_tables_beside_the_ledger_are_append_only(statement):
     )
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         connection.cursor().execute(statement)
+
+
+def test_the_key_is_served_without_the_signing_key(reader, settings, tmp_path):
+    """Web processes cannot read the signing key in production: /log/key serves the
+    configured verifier key, or the one the sealer wrote beside its checkpoints."""
+    settings.AUDIT_SIGNING_KEY_FILE = str(tmp_path / "absent" / "key.pem")
+    settings.DJANGO_ENV = "production"
+    (tmp_path / "checkpoints").mkdir(exist_ok=True)
+    (tmp_path / "checkpoints" / "verifier.key").write_text("written+00000000+AQ==\n")
+    assert fetch(reader, "/log/key").content == b"written+00000000+AQ==\n"
+    settings.AUDIT_VERIFIER_KEY = "configured+00000000+AQ=="
+    assert fetch(reader, "/log/key").content == b"configured+00000000+AQ==\n"
