@@ -89,9 +89,7 @@ class Witness:
 
 
 def witnesses() -> list[Witness]:
-    """``AUDIT_WITNESSES`` (a list of ``{"url", "key"}``) or ``CASEWORK_AUDIT_VERIFIER_KEY``     the log's verifier key as served at ``/log/key`` (default: the
-        ``verifier.key`` the sealer writes beside its checkpoints).
-    ``CASEWORK_AUDIT_WITNESSES``."""
+    """``AUDIT_WITNESSES`` (a list of ``{"url", "key"}``) or ``CASEWORK_AUDIT_WITNESSES``."""
     value = _setting("AUDIT_WITNESSES", "CASEWORK_AUDIT_WITNESSES", "")
     if isinstance(value, list | tuple):
         return [Witness(url=item["url"], key=item["key"]) for item in value]
