@@ -21,13 +21,13 @@ from __future__ import annotations
 import base64
 import json
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from casework.accounts.choices import Role
 from casework.core.errors import DomainError, NotFound
 
 from . import merkle, notes, tree
-from .models import AuditCheckpoint, AuditEvent, AuditSeal
+from .models import AuditCheckpoint, AuditEvent
 from .services import audit_record
 
 PROOF_FORMAT = "casework-audit-inclusion-proof/1"
@@ -58,26 +58,31 @@ def inclusion_proof_export(*, event_id: int, size: int | None = None) -> dict:
     or the one of ``size`` events."""
     from .witness import checkpoint_note_with_cosignatures
 
-    event = AuditEvent.objects.filter(pk=event_id).only("canonical").first()
-    seal = AuditSeal.objects.filter(event_id=event_id).only("position").first()
-    if event is None or seal is None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.canonical, s.position FROM audit_auditevent AS e "
+            "JOIN audit_auditseal AS s ON s.event_id = e.id WHERE e.id = %s",
+            [event_id],
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
         raise NotFound("That event does not exist or is not sealed yet.")
-    checkpoint = signed_checkpoint(size=size, covering=seal.position)
-    if seal.position >= checkpoint.tree_size:
+    canonical, position = bytes(row[0]), row[1]
+    checkpoint = signed_checkpoint(size=size, covering=position)
+    if position >= checkpoint.tree_size:
         raise DomainError(
-            f"Event {event_id} was sealed as entry {seal.position}, after the checkpoint of "
+            f"Event {event_id} was sealed as entry {position}, after the checkpoint of "
             f"{checkpoint.tree_size} events: ask for a later size.",
             field="size",
         )
-    canonical = bytes(event.canonical)
     try:
-        path = tree.inclusion_path(seal.position, checkpoint.tree_size)
+        path = tree.inclusion_path(position, checkpoint.tree_size)
     except tree.MissingHashes:
         path = None
     signed = notes.parse(checkpoint.signed_note)[0]
     leaf = merkle.leaf_hash(canonical)
     if path is None or not merkle.verify_inclusion(
-        seal.position, checkpoint.tree_size, leaf, path, signed.root
+        position, checkpoint.tree_size, leaf, path, signed.root
     ):
         raise NotFound(
             "The ledger does not prove this event against its checkpoint: run verify_audit."
@@ -85,7 +90,7 @@ def inclusion_proof_export(*, event_id: int, size: int | None = None) -> dict:
     return {
         "format": PROOF_FORMAT,
         "event_id": event_id,
-        "leaf_index": seal.position,
+        "leaf_index": position,
         "tree_size": checkpoint.tree_size,
         "event": _b64(canonical),
         "inclusion_path": [_b64(node) for node in path],

@@ -66,12 +66,13 @@ def subtree_hashes(wanted: list[tuple[int, int]]) -> dict[tuple[int, int], bytes
     found: dict[tuple[int, int], bytes] = {}
     with connection.cursor() as cursor:
         if tall:
-            heights, indexes = zip(*((h, i) for i, h in tall), strict=True)
+            # One index probe per node (a BitmapOr), whatever the table's statistics say: a
+            # join against an array could be planned as a scan of every node.
+            pairs = sorted(tall)
+            condition = " OR ".join(["(height = %s AND index = %s)"] * len(pairs))
             cursor.execute(
-                "SELECT n.height, n.index, n.hash FROM audit_audittreenode AS n "
-                "JOIN unnest(%s::smallint[], %s::bigint[]) AS w (height, index) "
-                "ON n.height = w.height AND n.index = w.index",
-                [list(heights), list(indexes)],
+                f"SELECT height, index, hash FROM audit_audittreenode WHERE {condition}",
+                [value for index, height in pairs for value in (height, index)],
             )
             for height, index, value in cursor.fetchall():
                 found[(index << height, height)] = bytes(value)
