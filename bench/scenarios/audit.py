@@ -26,7 +26,9 @@ from .base import (
     audit_disabled,
     import_or_not_built,
     page,
+    percentile,
     scenario,
+    timed,
     url_or_not_built,
 )
 
@@ -361,8 +363,17 @@ def log_tile(run: Run) -> list[Result]:
                     baseline_label="ms p95 of GET /log/key (the same request, no tile)",
                 )
             )
-        for result in results:
+        from casework.audit import tree
+
+        for result, (_label, level, index, width) in zip(results, wanted, strict=True):
             result.details["tree_size"] = size
+            # The tile's own cost, without the request around it.
+            own = timed(
+                lambda level=level, index=index, width=width: tree.tile(level, index, width or 256),
+                run.samples,
+            )
+            result.details["tile_query_p50_ms"] = round(percentile(own, 0.50), 2)
+            result.details["tile_query_p95_ms"] = round(percentile(own, 0.95), 2)
         return results
 
     return _with_log_tables(measure)
@@ -400,6 +411,13 @@ def inclusion_proof(run: Run) -> list[Result]:
             baseline_label="ms p95 of GET /api/v1/me/ (the API's floor)",
         )
         result.details["tree_size"] = size
+        # The proof's own cost (lookups, hashing, the check against the signed root), without
+        # the request, the access check and the audit event around it.
+        from casework.audit.proofs import inclusion_proof_export
+
+        own = timed(lambda: inclusion_proof_export(event_id=row[0]), run.samples)
+        result.details["proof_p50_ms"] = round(percentile(own, 0.50), 2)
+        result.details["proof_p95_ms"] = round(percentile(own, 0.95), 2)
         return [result]
 
     return _with_log_tables(measure)
