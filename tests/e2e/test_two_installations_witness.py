@@ -150,12 +150,14 @@ def installations(live_server, settings, tmp_path, eager_celery):
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(120):
+        for _ in range(600):  # a loaded machine takes a while to start a Django server
             try:
                 get(f"{south_url}/log/key")
                 break
             except OSError:
                 time.sleep(0.5)
+        else:
+            pytest.fail("South's server did not start")
         yield {"south": south, "south_url": south_url, "north_url": live_server.url, **vkeys}
     finally:
         server.terminate()
@@ -172,13 +174,17 @@ SOUTH_GROWS = (
 )
 
 
-def test_two_installations_witness_each_other(installations, investigator, auditor, tmp_path):
+def test_two_installations_witness_each_other(
+    installations, investigator, auditor, tmp_path, caplog
+):
     south = installations["south"]
+    caplog.set_level("INFO")
     # 1. North seals and signs; the sealer's task asks South, which cosigns.
     event = audit_record(actor=investigator, action="case.view", details={"n": 0})
     for n in range(300):
         audit_record(actor=None, action="case.view", details={"n": n})
     seal_all(sign=True)
+    assert AuditCosignature.objects.exists(), caplog.text
     cosignature = AuditCosignature.objects.get()
     assert cosignature.witness_name == f"{SOUTH}/witness"
     token = Token.objects.create(user=auditor).key  # an outsider's expert goes through one
