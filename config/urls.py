@@ -65,6 +65,8 @@ urlpatterns = [
     path("api/v1/", include(api_patterns)),
     *_mounted("urls", ""),
     path("search/", include("casework.search.urls")),
+    # The audit log as C2SP tlog-tiles serves it (checkpoint, tiles, key, witness).
+    path("log/", include("casework.audit.log_urls")),
 ]
 
 # 400, 403 and 404 pages are Django's defaults rendering our templates with the request (so they

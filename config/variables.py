@@ -153,6 +153,40 @@ VARIABLES: tuple[Variable, ...] = (
         'age of the oldest unsealed event that raises "sealing is behind"',
     ),
     Variable(
+        "CASEWORK_AUDIT_LOG_PUBLIC",
+        "`false`",
+        "`true` lets anyone read `/log/` (checkpoint, tiles, verifier key), for an agency that "
+        "publishes its log to witnesses; by default only signed-in users and API tokens",
+    ),
+    Variable(
+        "CASEWORK_AUDIT_VERIFIER_KEY",
+        "the `verifier.key` the sealer writes",
+        "the log's verifier key as `/log/key` serves it, so web processes need no signing key",
+    ),
+    Variable(
+        "CASEWORK_AUDIT_WITNESSES",
+        "none",
+        "witnesses asked to cosign each new checkpoint: `<add-checkpoint URL> <witness verifier "
+        "key>` entries separated by `;`",
+    ),
+    Variable(
+        "CASEWORK_WITNESS_NAME",
+        "`casework.invalid/witness`",
+        "this installation's name when it witnesses partners' logs",
+    ),
+    Variable(
+        "CASEWORK_WITNESS_SIGNING_KEY_FILE",
+        "`var/audit/witness-key.pem`, made on first use (development)",
+        "Ed25519 key this installation cosigns partners' checkpoints with (never the log's key)",
+        "required when `CASEWORK_WITNESS_LOGS` is set",
+    ),
+    Variable(
+        "CASEWORK_WITNESS_LOGS",
+        "none",
+        "verifier keys of the partner logs this installation witnesses, separated by spaces or "
+        "commas",
+    ),
+    Variable(
         "CASEWORK_OVERSIGHT_WORKERS",
         "`2`",
         "database connections the oversight dashboard uses at once",

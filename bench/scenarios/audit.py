@@ -28,7 +28,9 @@ from .base import (
     audit_disabled,
     import_or_not_built,
     page,
+    percentile,
     scenario,
+    timed,
     url_or_not_built,
 )
 
@@ -409,3 +411,164 @@ def court_bundle(run: Run) -> list[Result]:
             },
         )
     ]
+
+
+# --- the log over HTTP and proofs (issue 18) ---------------------------------------------------
+
+LOG_TILE_MS = 10
+INCLUSION_PROOF_MS = 20
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _with_log_tables(measure):
+    """Run ``measure()`` with the stored tree nodes in place, and leave the database as found.
+
+    A benchmark database generated before issue 18 has neither the node table nor the
+    cosignature table (migration audit 0008), and a shared one must not be migrated under the
+    people measuring on it. So when they are missing the scenario creates them inside a
+    transaction, fills the nodes from the sealed leaves as the sealer would after an upgrade
+    (``tree.nodes_catch_up``, timed and reported), measures, and rolls everything back. Events
+    the measured requests write (a proof is audited) go with it.
+    """
+    from django.apps import apps
+
+    from casework.audit import tree
+
+    holder: dict = {}
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT to_regclass('audit_audittreenode') IS NOT NULL")
+                present = cursor.fetchone()[0]
+            if not present:
+                with connection.schema_editor(atomic=False) as editor:
+                    for name in ("AuditTreeNode", "AuditCosignature", "WitnessedCheckpoint"):
+                        editor.create_model(apps.get_model("audit", name))
+            started = time.perf_counter()
+            caught_up = tree.nodes_catch_up()
+            with connection.cursor() as cursor:
+                # What autovacuum does soon after the sealer's first catch-up in production.
+                cursor.execute("ANALYZE audit_audittreenode")
+            holder["catch_up"] = {
+                "tables_created_for_the_run": not present,
+                "nodes_written": caught_up,
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+            holder["results"] = measure()
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    for result in holder["results"]:
+        result.details["node_catch_up"] = holder["catch_up"]
+    return holder["results"]
+
+
+def _tree_size() -> int:
+    from casework.audit.models import AuditCheckpoint
+
+    size = (
+        AuditCheckpoint.objects.exclude(signed_note="")
+        .order_by("-id")
+        .values_list("tree_size", flat=True)
+        .first()
+    )
+    if not size:
+        raise NotBuilt("no signed checkpoint in the benchmark ledger")
+    return size
+
+
+@scenario("audit.log_tile", issue="18")
+def log_tile(run: Run) -> list[Result]:
+    """GET /log/tile/... (C2SP tlog-tiles) as the auditor: a full leaf tile in the middle of
+    the log, a level-1 and a level-2 tile, and the partial leaf tile at the edge. Baseline: GET
+    /log/key, the same request path (sign-in, middleware) with no tile to read."""
+    from casework.audit.log_views import tile_path_index
+
+    def measure() -> list[Result]:
+        size = _tree_size()
+        wanted = [("level 0, full, middle", 0, (size // 256) // 2, None)]
+        if size >= 256 * 256:
+            wanted.append(("level 1, full", 1, (size // 65536) // 2, None))
+        if size >= 65536 and (size // 65536) % 256:
+            wanted.append(("level 2, partial", 2, (size // 65536) // 256, (size // 65536) % 256))
+        if size % 256:
+            wanted.append(("level 0, partial, edge", 0, size // 256, size % 256))
+        results = []
+        key_client = run.client_for("auditor")
+        for label, level, index, width in wanted:
+            suffix = f".p/{width}" if width else ""
+            url = f"/log/tile/{level}/{tile_path_index(index)}{suffix}"
+            results.append(
+                page(
+                    run,
+                    name=f"audit.log_tile.{level}{'p' if width else ''}",
+                    label=f"Log tile ({label})",
+                    role="auditor",
+                    url=url,
+                    target_ms=LOG_TILE_MS,
+                    target_source="issue 18",
+                    baseline=lambda: key_client.get("/log/key"),
+                    baseline_label="ms p95 of GET /log/key (the same request, no tile)",
+                )
+            )
+        from casework.audit import tree
+
+        for result, (_label, level, index, width) in zip(results, wanted, strict=True):
+            result.details["tree_size"] = size
+            # The tile's own cost, without the request around it.
+            own = timed(
+                lambda level=level, index=index, width=width: tree.tile(level, index, width or 256),
+                run.samples,
+            )
+            result.details["tile_query_p50_ms"] = round(percentile(own, 0.50), 2)
+            result.details["tile_query_p95_ms"] = round(percentile(own, 0.95), 2)
+        return results
+
+    return _with_log_tables(measure)
+
+
+@scenario("audit.inclusion_proof", issue="18")
+def inclusion_proof(run: Run) -> list[Result]:
+    """GET /api/v1/audit/events/<id>/proof/ as the auditor for an event in the middle of the
+    log, against the latest signed checkpoint (the proof is checked against the signed root
+    and recorded as an audit event on every request). Baseline: GET /api/v1/me/ (the API's
+    floor: token or session, DRF, one row)."""
+
+    def measure() -> list[Result]:
+        size = _tree_size()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.event_id FROM audit_auditseal AS s JOIN audit_auditevent AS e "
+                "ON e.id = s.event_id WHERE s.position >= %s AND s.position < %s "
+                "AND (e.case_id IS NULL OR e.changes = '{}') ORDER BY s.position LIMIT 1",
+                [size // 2, size],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            raise NotBuilt("no event an auditor may have the proof of")
+        client = run.client_for("auditor")
+        result = page(
+            run,
+            name="audit.inclusion_proof",
+            label="Inclusion proof of one event (API)",
+            role="auditor",
+            url=f"/api/v1/audit/events/{row[0]}/proof/",
+            target_ms=INCLUSION_PROOF_MS,
+            target_source="issue 18",
+            baseline=lambda: client.get("/api/v1/me/"),
+            baseline_label="ms p95 of GET /api/v1/me/ (the API's floor)",
+        )
+        result.details["tree_size"] = size
+        # The proof's own cost (lookups, hashing, the check against the signed root), without
+        # the request, the access check and the audit event around it.
+        from casework.audit.proofs import inclusion_proof_export
+
+        own = timed(lambda: inclusion_proof_export(event_id=row[0]), run.samples)
+        result.details["proof_p50_ms"] = round(percentile(own, 0.50), 2)
+        result.details["proof_p95_ms"] = round(percentile(own, 0.95), 2)
+        return [result]
+
+    return _with_log_tables(measure)

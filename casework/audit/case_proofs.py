@@ -6,11 +6,11 @@ RFC 9162 audit path to the root of one signed checkpoint; each path is checked h
 signed root before it leaves, so a ledger that no longer agrees with its signature produces an
 error, never a bundle.
 
-The paths are built from the hash of every full block of 256 leaves (``AuditSubtree``, filled
-once, in order, as the log grows past each block) and, below that, from the leaves of the
-blocks the events sit in: a bundle reads a hash per 256 events of the log and 256 leaves per
-event, never the whole log. ``inclusion_paths`` is the one place to switch to the log's tiles
-(C2SP tlog-tiles level 1 holds exactly these block hashes) when the ledger serves them.
+The paths are built from the hash of every full block of 256 leaves (the height-8 nodes the
+sealer stores, ``AuditTreeNode``: C2SP tlog-tiles level 1) and, below that, from the leaves of
+the blocks the events sit in: a bundle reads a hash per 256 events of the log and 256 leaves
+per event, never the whole log, and computes all its paths in memory at once rather than two
+queries per event as a single proof does (``tree.inclusion_path``).
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from casework.core.errors import DomainError
 from . import conf, keys, merkle, notes
 from .models import AuditCheckpoint
 from .proofs import PROOF_FORMAT
+from .witness import checkpoint_note_with_cosignatures
 
-# Rows per FETCH of leaf hashes (see verification._BATCH for why about this many).
-_BATCH = 5000
 # The first line of a signed statement about a bundle: never a checkpoint's origin, and its
 # second line is not a number, so no checkpoint parser can take it for a tree head.
 STATEMENT_KIND = "court-bundle/v1"
@@ -39,11 +38,10 @@ STATEMENT_KIND = "court-bundle/v1"
 def checkpoint_note(checkpoint: AuditCheckpoint) -> str:
     """The checkpoint as it is handed out: its signed note.
 
-    The one place where witness cosignatures join the note when the ledger stores them
-    (C2SP tlog-cosignature lines after the log's own signature); verifiers ignore signature
-    lines by keys they were not given.
+    With the witnesses' C2SP tlog-cosignature lines after the log's own signature; verifiers
+    ignore signature lines by keys they were not given.
     """
-    return checkpoint.signed_note
+    return checkpoint_note_with_cosignatures(checkpoint)
 
 
 def latest_signed_checkpoint(*, covering: int = 0) -> AuditCheckpoint | None:
@@ -104,68 +102,7 @@ def _range_hash(low: int, high: int, known: dict[tuple[int, int], bytes], memo: 
 
 
 BLOCK_LEVEL = 8
-BLOCK = 1 << BLOCK_LEVEL  # leaves per stored subtree hash (a C2SP tile's width)
-_FILL_BATCH = 4096  # blocks written per INSERT while filling
-
-
-def _leaves(low: int, high: int) -> Iterable[tuple[int, bytes]]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT position, leaf_hash FROM audit_auditseal"
-            " WHERE position >= %s AND position < %s ORDER BY position",
-            [low, high],
-        )
-        while rows := cursor.fetchmany(_BATCH):
-            for position, leaf in rows:
-                yield position, bytes(leaf)
-
-
-def fill_subtrees(size: int) -> int:
-    """Store the hash of every full block of 256 leaves below ``size`` not stored yet.
-
-    Blocks are stored in order from the first, so the number stored is the first missing one.
-    Linear in the leaves not yet covered: a log's first bundle pays for its history once.
-    Returns the number of blocks added.
-    """
-    full = size // BLOCK
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM audit_auditsubtree")
-        have = cursor.fetchone()[0]
-    if have >= full:
-        return 0
-    added = 0
-    indexes: list[int] = []
-    hashes: list[bytes] = []
-    block: list[bytes] = []
-    expected = have * BLOCK
-    for position, leaf in _leaves(have * BLOCK, full * BLOCK):
-        if position != expected:
-            raise DomainError(f"The ledger has no seal at position {expected}: run verify_audit.")
-        expected += 1
-        block.append(leaf)
-        if len(block) == BLOCK:
-            indexes.append(position // BLOCK)
-            hashes.append(merkle.root(block))
-            block = []
-            if len(indexes) == _FILL_BATCH:
-                added += _store_blocks(indexes, hashes)
-                indexes, hashes = [], []
-    if expected != full * BLOCK:
-        raise DomainError(f"The ledger holds fewer seals than the checkpoint's {size}.")
-    return added + _store_blocks(indexes, hashes)
-
-
-def _store_blocks(indexes: list[int], hashes: list[bytes]) -> int:
-    if not indexes:
-        return 0
-    with connection.cursor() as cursor:
-        # Two builders filling at once compute the same hashes: the second's rows are no-ops.
-        cursor.execute(
-            "INSERT INTO audit_auditsubtree (index, hash)"
-            " SELECT * FROM unnest(%s::bigint[], %s::bytea[]) ON CONFLICT (index) DO NOTHING",
-            [indexes, hashes],
-        )
-    return len(indexes)
+BLOCK = 1 << BLOCK_LEVEL  # leaves per stored height-8 node (a C2SP tile's width)
 
 
 class _Tree:
@@ -176,15 +113,20 @@ class _Tree:
     """
 
     def __init__(self, size: int, blocks_needed: set[int]) -> None:
-        fill_subtrees(size)
         full = size // BLOCK
         with connection.cursor() as cursor:
+            # The sealer stores these as the log grows (``tree.py``); the bundle seals first.
             cursor.execute(
-                "SELECT hash FROM audit_auditsubtree WHERE index < %s ORDER BY index", [full]
+                "SELECT hash FROM audit_audittreenode WHERE height = %s AND index < %s"
+                " ORDER BY index",
+                [BLOCK_LEVEL, full],
             )
             self.blocks = [bytes(row[0]) for row in cursor.fetchall()]
         if len(self.blocks) != full:
-            raise DomainError("The stored subtree hashes have a gap: run verify_audit.")
+            raise DomainError(
+                "The log's stored tree hashes are behind its seals; try again in a minute, "
+                "after the next sealing run (verify_audit says more if it persists)."
+            )
         self.leaves: dict[int, bytes] = {}
         wanted = sorted(blocks_needed)
         if wanted:

@@ -70,7 +70,12 @@ def problem(path: Path) -> str | None:
 
 
 def signing_key() -> Ed25519PrivateKey:
-    path = key_path()
+    return _load(key_path())
+
+
+def _load(path: Path) -> Ed25519PrivateKey:
+    """The Ed25519 key in ``path``, made there first in development; in production a missing
+    or unusable key stops with ``problem``'s sentence."""
     if not path.exists() and not conf.is_production():
         try:
             return generate(path)
@@ -87,6 +92,43 @@ def signing_key_at(path: Path) -> Ed25519PrivateKey:
     key = load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(key, Ed25519PrivateKey)
     return key
+
+
+def published_verifier_key() -> str:
+    """The verifier key the web serves at ``/log/key``, without reading the private key.
+
+    The signing key is readable by the sealer only, not by web processes, so: the setting
+    ``CASEWORK_AUDIT_VERIFIER_KEY`` when given, else the ``verifier.key`` the sealer writes
+    beside its checkpoints, else (development, or a web process that can read the key) the
+    key derived from the signing key.
+    """
+    configured = conf.published_verifier_key()
+    if configured:
+        return configured
+    written = conf.checkpoint_dir() / "verifier.key"
+    if written.exists():
+        return written.read_text(encoding="utf-8").strip()
+    return verifier_key()
+
+
+def witness_key() -> Ed25519PrivateKey:
+    """The key this installation cosigns partners' checkpoints with (never the log's key:
+    a cosignature and a checkpoint signature are different statements)."""
+    configured = conf.witness_signing_key_file()
+    if configured is None:
+        if conf.is_production():
+            raise ImproperlyConfigured(
+                "CASEWORK_WITNESS_SIGNING_KEY_FILE must name the witness key in production "
+                "when CASEWORK_WITNESS_LOGS is set."
+            )
+        configured = conf.var_dir() / "audit" / "witness-key.pem"
+    return _load(configured)
+
+
+def witness_verifier_key() -> str:
+    from . import cosignatures
+
+    return cosignatures.verifier_key(conf.witness_name(), witness_key().public_key())
 
 
 def public_key() -> Ed25519PublicKey:

@@ -32,6 +32,11 @@ def chain_hash(previous: bytes, leaf: bytes) -> bytes:
 
 CHAIN_START = b"\x00" * 32
 
+# Perfect subtrees of this height and taller are stored beside the leaves (a level-1 tile of
+# C2SP tlog-tiles holds the hashes of height-8 subtrees, level 2 of height 16, and so on).
+STORED_HEIGHT = 8
+TILE_WIDTH = 256
+
 
 def _split(n: int) -> int:
     """The largest power of two smaller than n (n > 1)."""
@@ -74,6 +79,27 @@ class Frontier:
             right = hashes.pop()
             hashes[-1] = node_hash(hashes[-1], right)
             size >>= 1
+        self.size += 1
+
+    def append_recording(self, leaf: bytes, completed: list) -> None:
+        """``append``, also noting every perfect subtree it completes of height
+        ``STORED_HEIGHT`` or more as ``(height, index)`` and hash in ``completed``.
+
+        Those are the hashes the log keeps beside its leaves (``AuditTreeNode``): a tile or a
+        proof then reads a few rows instead of rehashing thousands of leaves.
+        """
+        hashes = self.hashes
+        hashes.append(leaf)
+        size = self.size
+        height = 0
+        while size & 1:
+            right = hashes.pop()
+            hashes[-1] = node_hash(hashes[-1], right)
+            size >>= 1
+            height += 1
+            if height >= STORED_HEIGHT:
+                # The node spans [(size << height), (size + 1) << height): its index is size.
+                completed.append((height, size, hashes[-1]))
         self.size += 1
 
     def root(self) -> bytes:
@@ -183,3 +209,65 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     return sn == 0 and fr == old_root and sr == new_root
+
+
+# --- proofs as lists of subtrees ---------------------------------------------------------------
+# The same RFC 9162 algorithms as above, but naming the ranges of leaves whose tree hashes make
+# up a proof instead of hashing them, so a log that stores subtree hashes (casework.audit.tree)
+# answers with a few lookups instead of reading every leaf.
+
+
+def perfect_subtrees(start: int, end: int) -> list[tuple[int, int]]:
+    """``MTH(D[start:end])`` for a range the RFC's recursion produces, as the perfect subtrees
+    ``(start, height)`` it is made of, largest first; hash them right to left."""
+    parts = []
+    while start < end:
+        height = (end - start).bit_length() - 1
+        parts.append((start, height))
+        start += 1 << height
+    return parts
+
+
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """The ranges ``[start, end)`` whose tree hashes are the audit path of leaf ``index``."""
+    if not 0 <= index < size:
+        raise ValueError(f"leaf {index} is not in a tree of size {size}")
+    ranges: list[tuple[int, int]] = []
+    start, end = 0, size
+    while end - start > 1:
+        k = _split(end - start)
+        if index < start + k:
+            ranges.append((start + k, end))
+            end = start + k
+        else:
+            ranges.append((start, start + k))
+            start += k
+    return ranges[::-1]
+
+
+def consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
+    """The ranges whose tree hashes are the consistency proof from ``old_size`` (RFC 9162
+    2.1.4.1); empty when the sizes are equal."""
+    if not 0 < old_size <= new_size:
+        raise ValueError("a consistency proof needs 0 < old size <= new size")
+    ranges: list[tuple[int, int]] = []
+    start, end, m, complete = 0, new_size, old_size, True
+    while m != end - start:
+        k = _split(end - start)
+        if m <= k:
+            ranges.append((start + k, end))
+            end = start + k
+        else:
+            ranges.append((start, start + k))
+            start, m, complete = start + k, m - k, False
+    if not complete:
+        ranges.append((start, end))
+    return ranges[::-1]
+
+
+def combine(subtrees: Sequence[bytes]) -> bytes:
+    """The tree hash of a range from its perfect subtrees' hashes (largest first)."""
+    result = subtrees[-1]
+    for left in reversed(subtrees[:-1]):
+        result = node_hash(left, result)
+    return result

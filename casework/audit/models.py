@@ -177,18 +177,83 @@ class AuditReview(models.Model):
         return f"audit review of week {self.week:%Y-%m-%d} by {self.reviewer_id}"
 
 
-class AuditSubtree(models.Model):
-    """The hash of one full block of 256 leaves (``index`` counts blocks from the first leaf).
+class AuditTreeNode(models.Model):
+    """The hash of a perfect subtree of the Merkle tree, 256 leaves or more (height >= 8).
 
-    Derived, never authoritative: the Merkle hash of seals ``256 * index`` to
-    ``256 * index + 255``, kept so that inclusion proofs for many events (a court bundle) read a
-    few hundred leaves each instead of the whole log. A proof built from a wrong row fails its
-    check against the signed root before it leaves, so this table needs no guard of its own.
-    Filled in block order by ``case_proofs.fill_subtrees``.
+    Written by the sealer as each subtree completes, never changed. They make the log cheap to
+    serve: a C2SP tile at level 1 or above is 1-256 consecutive rows of one height, and an
+    inclusion or consistency proof needs at most one row per level above the leaf's own tile.
+    A wrong row cannot forge anything (every proof and tile is checked against the signed
+    root); it would only make proofs fail, which ``verify_audit`` then explains.
     """
 
-    index = models.BigIntegerField(primary_key=True)
+    height = models.SmallIntegerField()
+    index = models.BigIntegerField()
     hash = models.BinaryField()
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["height", "index"], name="audit_tree_node_once"),
+            models.CheckConstraint(condition=models.Q(height__gte=8), name="audit_tree_node_tall"),
+        ]
+
     def __str__(self) -> str:
-        return f"leaves {self.index * 256}-{self.index * 256 + 255}"
+        return f"tree node {self.index} at height {self.height}"
+
+
+class AuditCosignature(models.Model):
+    """A witness's C2SP tlog-cosignature on one of our signed checkpoints.
+
+    ``line`` is the signature line exactly as the witness returned it (``— name base64``), so
+    appending it to the checkpoint's note gives the cosigned checkpoint anyone can check with
+    the witness's public key. Kept beside the checkpoint, append-only like the rest.
+    """
+
+    checkpoint = models.ForeignKey(
+        AuditCheckpoint,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="cosignatures",
+    )
+    witness_name = models.CharField(max_length=200)
+    witness_url = models.CharField(max_length=500)
+    line = models.TextField()
+    signed_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["checkpoint_id", "witness_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "witness_name"], name="audit_cosignature_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["witness_name", "checkpoint"], name="audit_cosig_witness_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"cosignature by {self.witness_name} on checkpoint {self.checkpoint_id}"
+
+
+class WitnessedCheckpoint(models.Model):
+    """A partner log's checkpoint that this installation, acting as its witness, cosigned.
+
+    The newest row per ``origin`` is the size the witness has seen; C2SP tlog-witness requires
+    every later checkpoint to extend it. The history stays (append-only), so the witness can
+    show what it was shown and when.
+    """
+
+    origin = models.CharField(max_length=200)
+    tree_size = models.BigIntegerField()
+    root_hash = models.BinaryField()
+    note = models.TextField()
+    cosignature = models.TextField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["origin", "-id"]
+        indexes = [models.Index(fields=["origin", "-id"], name="audit_witnessed_origin_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.origin} at size {self.tree_size}"

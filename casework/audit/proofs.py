@@ -1,8 +1,19 @@
-"""Inclusion proofs: show one event to a court without handing over the whole log.
+"""Inclusion and consistency proofs: show one event, or that the log only grew, to an outsider.
 
-The exported file holds the event's canonical bytes, its leaf index, the audit path to the root
-of a signed checkpoint, and that checkpoint. ``python -m casework.audit.verify`` checks it with
-the published verifier key alone: no database, no Django.
+An inclusion proof file holds the event's canonical bytes, its leaf index, the audit path to
+the root of a signed checkpoint, and that checkpoint (with any witness cosignatures). A
+consistency proof holds the path from an older tree size to a newer signed checkpoint, so a
+proof exported last month can be carried forward to today's checkpoint.
+``python -m casework.audit.verify`` checks both with the published verifier key alone.
+
+Who may have a proof: the file carries the event's exact bytes, values included (the proof is
+worthless without them). So the event must be one the reader may read in full: auditors for
+events that record no before/after values of a case (they see field names only, never case
+content), supervisors for their unit's cases, the case team for their case's events. Anyone
+else gets 404. Every proof handed out is itself an audit event.
+
+Both are computed from the stored tree (``casework.audit.tree``): a few hundred rows however
+long the log, and checked against the signed root before they leave.
 """
 
 from __future__ import annotations
@@ -10,50 +21,166 @@ from __future__ import annotations
 import base64
 import json
 
-from casework.core.errors import NotFound
+from django.db import connection, transaction
 
-from . import merkle, notes
-from .models import AuditCheckpoint, AuditEvent, AuditSeal
+from casework.accounts.choices import Role
+from casework.core.errors import DomainError, NotFound
+
+from . import merkle, notes, tree
+from .models import AuditCheckpoint, AuditEvent
+from .services import audit_record
 
 PROOF_FORMAT = "casework-audit-inclusion-proof/1"
+CONSISTENCY_FORMAT = "casework-audit-consistency-proof/1"
 
 
-def inclusion_proof_export(*, event_id: int) -> dict:
-    """The proof for one sealed event against the latest signed checkpoint that covers it."""
-    event = AuditEvent.objects.filter(pk=event_id).first()
-    seal = AuditSeal.objects.filter(event_id=event_id).first()
-    if event is None or seal is None:
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+def signed_checkpoint(*, size: int | None = None, covering: int = 0) -> AuditCheckpoint:
+    """The latest signed checkpoint (of exactly ``size`` events when given) holding leaf
+    ``covering``; NotFound when there is none."""
+    checkpoints = AuditCheckpoint.objects.exclude(signed_note="")
+    if size is None:
+        found = checkpoints.filter(tree_size__gt=covering).order_by("-id").first()
+        if found is None:
+            raise NotFound("No signed checkpoint covers that yet: run the sealer, then retry.")
+        return found
+    found = checkpoints.filter(tree_size=size).order_by("-id").first()
+    if found is None:
+        raise NotFound(f"No signed checkpoint has the size {size}.")
+    return found
+
+
+def inclusion_proof_export(*, event_id: int, size: int | None = None) -> dict:
+    """The proof for one sealed event against a signed checkpoint: the latest one covering it,
+    or the one of ``size`` events."""
+    from .witness import checkpoint_note_with_cosignatures
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.canonical, s.position FROM audit_auditevent AS e "
+            "JOIN audit_auditseal AS s ON s.event_id = e.id WHERE e.id = %s",
+            [event_id],
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
         raise NotFound("That event does not exist or is not sealed yet.")
-    checkpoint = (
-        AuditCheckpoint.objects.exclude(signed_note="")
-        .filter(tree_size__gt=seal.position)
-        .order_by("-id")
-        .first()
-    )
-    if checkpoint is None:
-        raise NotFound("No signed checkpoint covers that event yet: run the sealer, then retry.")
-    leaves = [
-        bytes(leaf)
-        for leaf in AuditSeal.objects.filter(position__lt=checkpoint.tree_size)
-        .order_by("position")
-        .values_list("leaf_hash", flat=True)
-        .iterator(chunk_size=50_000)
-    ]
-    canonical = bytes(event.canonical)
-    leaf = merkle.leaf_hash(canonical)
-    path = merkle.inclusion_proof(leaves, seal.position)
+    canonical, position = bytes(row[0]), row[1]
+    checkpoint = signed_checkpoint(size=size, covering=position)
+    if position >= checkpoint.tree_size:
+        raise DomainError(
+            f"Event {event_id} was sealed as entry {position}, after the checkpoint of "
+            f"{checkpoint.tree_size} events: ask for a later size.",
+            field="size",
+        )
+    try:
+        path = tree.inclusion_path(position, checkpoint.tree_size)
+    except tree.MissingHashes:
+        path = None
     signed = notes.parse(checkpoint.signed_note)[0]
-    if not merkle.verify_inclusion(seal.position, len(leaves), leaf, path, signed.root):
+    leaf = merkle.leaf_hash(canonical)
+    if path is None or not merkle.verify_inclusion(
+        position, checkpoint.tree_size, leaf, path, signed.root
+    ):
         raise NotFound(
             "The ledger does not prove this event against its checkpoint: run verify_audit."
         )
     return {
         "format": PROOF_FORMAT,
-        "event_id": event.pk,
-        "leaf_index": seal.position,
+        "event_id": event_id,
+        "leaf_index": position,
         "tree_size": checkpoint.tree_size,
-        "event": base64.b64encode(canonical).decode(),
-        "inclusion_path": [base64.b64encode(node).decode() for node in path],
-        "checkpoint": checkpoint.signed_note,
+        "event": _b64(canonical),
+        "inclusion_path": [_b64(node) for node in path],
+        "checkpoint": checkpoint_note_with_cosignatures(checkpoint),
         "event_json": json.loads(canonical),
     }
+
+
+def consistency_proof_export(*, old_size: int, new_size: int | None = None) -> dict:
+    """Proof that the log of ``old_size`` events is a prefix of the signed checkpoint of
+    ``new_size`` events (default: the latest)."""
+    from .witness import checkpoint_note_with_cosignatures
+
+    new = signed_checkpoint(size=new_size)
+    if not 0 <= old_size <= new.tree_size:
+        raise DomainError(f"old must be between 0 and the new size {new.tree_size}.", field="old")
+    signed = notes.parse(new.signed_note)[0]
+    try:
+        path = tree.consistency_path(old_size, new.tree_size)
+        old_root = tree.root(old_size)
+    except tree.MissingHashes:
+        raise NotFound("The ledger cannot prove those sizes: run verify_audit.") from None
+    if not merkle.verify_consistency(old_size, new.tree_size, old_root, signed.root, path):
+        raise NotFound("The ledger does not prove those sizes: run verify_audit.")
+    old = AuditCheckpoint.objects.exclude(signed_note="").filter(tree_size=old_size).last()
+    return {
+        "format": CONSISTENCY_FORMAT,
+        "old_size": old_size,
+        "new_size": new.tree_size,
+        "old_root": _b64(old_root),
+        "consistency_path": [_b64(node) for node in path],
+        "new_checkpoint": checkpoint_note_with_cosignatures(new),
+        "old_checkpoint": old.signed_note if old is not None else None,
+    }
+
+
+# --- handing proofs out ------------------------------------------------------------------------
+
+
+def _may_have_proof_of(user, event: AuditEvent) -> bool:
+    """Need-to-know for a proof (see the module docstring): 404 for everyone else."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.has_role(Role.AUDITOR) and not (event.case_id and event.changes):
+        return True
+    if event.case_id is None:
+        return False
+    from casework.cases.selectors import cases_visible_to
+
+    return cases_visible_to(user).filter(pk=event.case_id).exists()
+
+
+def may_request_consistency(user) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.has_role(Role.AUDITOR, Role.SUPERVISOR, Role.INVESTIGATOR)
+    )
+
+
+@transaction.atomic
+def event_proof_issue(*, actor, event_id: int, size: int | None = None, via: str = "api") -> dict:
+    """An inclusion proof for ``actor``, recorded as ``audit.proof_export``."""
+    event = AuditEvent.objects.filter(pk=event_id).only("case_id", "changes").first()
+    if event is None or not _may_have_proof_of(actor, event):
+        raise NotFound("No such audit event that you may have the proof of.")
+    proof = inclusion_proof_export(event_id=event_id, size=size)
+    audit_record(
+        actor=actor,
+        action="audit.proof_export",
+        object_type="audit.auditevent",
+        object_id=str(event_id),
+        case_id=event.case_id,
+        details={"tree_size": proof["tree_size"], "via": via},
+    )
+    return proof
+
+
+@transaction.atomic
+def consistency_proof_issue(
+    *, actor, old_size: int, new_size: int | None = None, via: str = "api"
+) -> dict:
+    """A consistency proof for ``actor``, recorded as ``audit.consistency_proof``."""
+    if not may_request_consistency(actor):
+        raise NotFound()
+    proof = consistency_proof_export(old_size=old_size, new_size=new_size)
+    audit_record(
+        actor=actor,
+        action="audit.consistency_proof",
+        details={"old_size": proof["old_size"], "new_size": proof["new_size"], "via": via},
+    )
+    return proof

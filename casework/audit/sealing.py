@@ -29,7 +29,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import conf, keys, merkle, notes
+from . import conf, keys, merkle, notes, tree
 from .models import AuditCheckpoint
 
 logger = logging.getLogger(__name__)
@@ -99,13 +99,18 @@ def seal_pending(*, limit: int = 200_000, sign: bool | None = None) -> dict[str,
         else:
             frontier = merkle.Frontier(last.tree_size, (bytes.fromhex(h) for h in last.frontier))
             chain = bytes(last.chain_head)
+            if last.tree_size - tree.stored_leaf_span() >= tree.TILE_WIDTH:
+                # Sealed before the tree's nodes were stored (an upgrade, or a bulk loader).
+                result["nodes_caught_up"] = tree.nodes_catch_up(last.tree_size)
         seals = []
-        leaf_hash, chain_hash, append = merkle.leaf_hash, merkle.chain_hash, frontier.append
+        nodes: list[tuple[int, int, bytes]] = []
+        leaf_hash, chain_hash = merkle.leaf_hash, merkle.chain_hash
+        append = frontier.append_recording
         for event_id, canonical in rows:
             leaf = leaf_hash(bytes(canonical))
             chain = chain_hash(chain, leaf)
             seals.append((frontier.size, event_id, leaf, chain))
-            append(leaf)
+            append(leaf, nodes)
         complete = len(rows) < limit
         result["more"] = not complete
         result["tree_size"] = frontier.size
@@ -146,8 +151,10 @@ def seal_pending(*, limit: int = 200_000, sign: bool | None = None) -> dict[str,
             ) as copy:
                 for position, event_id, leaf, link in seals:
                     copy.write_row((position, event_id, leaf, link, checkpoint.pk))
+            tree.store_nodes(nodes)
         if note:
             transaction.on_commit(lambda: write_checkpoint_file(checkpoint.file_name, note))
+            transaction.on_commit(lambda: _ask_witnesses(checkpoint.pk))
         result.update(
             sealed=len(seals),
             signed=bool(note),
@@ -170,6 +177,15 @@ def seal_all(*, limit: int = 200_000, rounds: int = 50, sign: bool | None = None
         if not step["more"] or step["locked"]:
             break
     return total
+
+
+def _ask_witnesses(checkpoint_id: int) -> None:
+    """Send the new checkpoint to the configured witnesses, later (a Celery task)."""
+    if not conf.witnesses():
+        return
+    from .tasks import witness_checkpoint
+
+    witness_checkpoint.delay(checkpoint_id)
 
 
 def _file_name(when, size: int) -> str:

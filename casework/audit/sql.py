@@ -38,7 +38,12 @@ LEDGER_TABLES = (
     "audit_auditverification",
 )
 # Added by later migrations (never change LEDGER_TABLES: migration 0003 reads it).
-LATER_LEDGER_TABLES = ("audit_auditreview",)
+LATER_LEDGER_TABLES = (
+    "audit_auditreview",
+    "audit_audittreenode",
+    "audit_auditcosignature",
+    "audit_witnessedcheckpoint",
+)
 
 # Session settings read by the capture trigger; set by casework.audit.capture.
 GUC_ACTOR_ID = "casework.actor_id"

@@ -1,4 +1,5 @@
-"""Scheduled audit work: seal committed events, and verify the whole ledger nightly."""
+"""Audit work in the background: seal committed events, verify the whole ledger nightly, and
+ask witnesses to cosign each new checkpoint."""
 
 from __future__ import annotations
 
@@ -22,3 +23,19 @@ def verify() -> dict:
     from .verification import verify_ledger
 
     return verify_ledger(record=True).counts()
+
+
+WITNESS_TASK = "casework.audit.witness_checkpoint"
+
+
+@shared_task(name=WITNESS_TASK, ignore_result=True, acks_late=True)
+def witness_checkpoint(checkpoint_id: int) -> list[dict]:
+    """Ask the configured witnesses to cosign one signed checkpoint (sent after sealing).
+
+    Idempotent: witnesses that already cosigned it are not asked again.
+    """
+    from dataclasses import asdict
+
+    from .witness import checkpoint_send_to_witnesses
+
+    return [asdict(o) for o in checkpoint_send_to_witnesses(checkpoint_id=checkpoint_id)]

@@ -13,7 +13,9 @@ nothing in the database except as a claim to be checked:
    checkpoint verifies with the public key (else: the tree was rebuilt);
 5. no signed checkpoint is larger than the ledger (else: the tail was cut off);
 6. no unsealed event belongs to a transaction older than the sealed horizon (else: inserted
-   behind the sealer's back), and every event has its bytes.
+   behind the sealer's back), and every event has its bytes;
+7. the stored subtree hashes that tiles and proofs are built from (``audit_audittreenode``)
+   are the ones the sealed leaves give (kept as a list of one hash per 128 leaves on average).
 
 Streaming and constant memory: one server-side cursor over the seals in order, a Merkle
 frontier, and only the problems are kept. Every hash is computed here, never by the database.
@@ -114,7 +116,7 @@ SELECT e.id, e.canonical IS NULL, e.txid < %s::text::xid8, e.occurred_at
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # changed, edited, removed, inserted, reordered, chain, checkpoint, truncated
+    kind: str  # changed, edited, removed, inserted, reordered, chain, checkpoint, truncated, tree
     message: str
     event_id: int | None = None
     position: int | None = None
@@ -322,7 +324,8 @@ def _stream(result: VerificationResult, by_size: dict) -> set[int]:
     """
     sha256 = hashlib.sha256
     frontier = merkle.Frontier()
-    append = frontier.append
+    append = frontier.append_recording
+    nodes: list[tuple[int, int, bytes]] = []  # the subtree hashes the log serves (check 7)
     chain = merkle.CHAIN_START
     expected_position = 0
     leaves = 0  # frontier.size, kept in a local
@@ -361,13 +364,14 @@ def _stream(result: VerificationResult, by_size: dict) -> set[int]:
             if sha256(chain + stored_leaf).digest() != stored_chain:
                 breaks.append((position, event_id, chain, stored_leaf, stored_chain))
             chain = stored_chain
-            append(stored_leaf)
+            append(stored_leaf, nodes)
             leaves += 1
             if leaves in by_size:
                 _check_checkpoints(problems, by_size[leaves], frontier, chain)
     result.events_checked = result.tree_size = frontier.size
     _explain_mismatches(result, mismatched, stored_leaf_at)
     _explain_breaks(result, breaks)
+    _check_tree_nodes(result, nodes)
     return {event_id for _, event_id, _ in mismatched}
 
 
@@ -424,6 +428,35 @@ def _explain_mismatches(result, mismatched, stored_leaf_at) -> None:
                     position,
                 )
             )
+
+
+def _check_tree_nodes(result: VerificationResult, computed: list) -> None:
+    """Check 7: the stored subtree hashes (what tiles and proofs are built from) are the ones
+    the sealed leaves give. A wrong one forges nothing (proofs are checked against the signed
+    root) but makes proofs fail: name it. Nodes not stored yet are the sealer's to catch up."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT height, index, hash FROM audit_audittreenode")
+        stored = {(height, index): bytes(value) for height, index, value in cursor.fetchall()}
+    for height, index, value in computed:
+        found = stored.pop((height, index), None)
+        if found is not None and found != value:
+            result.problems.append(
+                Problem(
+                    "tree",
+                    f"the stored hash of leaves {index << height}-{((index + 1) << height) - 1} "
+                    "does not match the sealed leaves: tiles and proofs built from it fail",
+                    position=index << height,
+                )
+            )
+    for height, index in stored:
+        result.problems.append(
+            Problem(
+                "tree",
+                f"a stored hash for leaves {index << height}-{((index + 1) << height) - 1} "
+                "lies beyond the sealed tree",
+                position=index << height,
+            )
+        )
 
 
 def _explain_breaks(result, breaks) -> None:

@@ -187,7 +187,9 @@ class SecurityHeadersMiddleware:
 
     Threat: case data left behind in a shared browser's or a proxy's cache (a page, an export,
     an API answer, a calendar feed reached by its token), and script injected through text
-    someone typed. Static files are the same for everyone and stay cacheable.
+    someone typed. Static files are the same for everyone and stay cacheable, and so does a
+    response a view marks ``cacheable_without_content = True`` after setting its own
+    Cache-Control (the audit log's hash tiles: hashes only, immutable, fetched by machines).
     """
 
     def __init__(self, get_response) -> None:
@@ -196,6 +198,8 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        if not request.path.startswith(settings.STATIC_URL):
+        if not request.path.startswith(settings.STATIC_URL) and not getattr(
+            response, "cacheable_without_content", False
+        ):
             add_never_cache_headers(response)
         return response
