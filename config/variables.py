@@ -187,6 +187,13 @@ VARIABLES: tuple[Variable, ...] = (
         "commas",
     ),
     Variable(
+        "CASEWORK_API_TOKEN",
+        "none",
+        "read by the standalone verifier (`python -m casework.audit.verify`) on the expert's "
+        "machine, never by the server: the API token it sends when fetching checkpoints or "
+        "proofs by URL",
+    ),
+    Variable(
         "CASEWORK_OVERSIGHT_WORKERS",
         "`2`",
         "database connections the oversight dashboard uses at once",
