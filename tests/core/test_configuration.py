@@ -86,9 +86,14 @@ def test_production_refuses_an_address_passkeys_cannot_use():
         DJANGO_SECRET_KEY=GOOD_SECRET,
         DJANGO_ALLOWED_HOSTS="casework.example",
         DATABASE_URL="postgresql://casework@127.0.0.1:5432/casework",
-        CASEWORK_BASE_URL="http://10.0.0.5:8000",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        CASEWORK_EMAIL_BACKEND="smtp",
+        # https, so the general address rule passes; passkeys also need a host name.
+        CASEWORK_BASE_URL="https://10.0.0.5:8000",
     )
-    assert_one_clear_line(result, "CASEWORK_BASE_URL='http://10.0.0.5:8000' must be https://")
+    assert_one_clear_line(
+        result, "CASEWORK_BASE_URL='https://10.0.0.5:8000' must be https:// and a host name"
+    )
 
 
 def test_a_token_lifetime_beyond_the_maximum_is_explained():

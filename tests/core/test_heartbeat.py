@@ -19,6 +19,18 @@ from casework.core.services import heartbeat_record
 from casework.core.tasks import HEARTBEAT_TASK
 
 
+@pytest.fixture(autouse=True)
+def _casework_app_stays_current():
+    """``start_worker`` makes its app the process's current and default Celery app and leaves it
+    so: every ``shared_task`` called later (by tests of other apps) would then go to this
+    test's throwaway broker instead of Casework's app and its eager setting."""
+    from config.celery import app
+
+    yield
+    app.set_current()
+    app.set_default()
+
+
 def _app_for(broker_url: str, transport_options: dict) -> Celery:
     app = Celery("casework-test", set_as_current=False)
     app.conf.update(
