@@ -34,7 +34,11 @@ def tick_on_request_sent(*, request, actor=None, **_) -> None:
     )
 
 
-def _tick_on_custody(*, item, actor, custody_event) -> None:
+@events.subscribe("evidence.seized")
+@events.subscribe("evidence.submitted")
+def tick_on_custody_event(*, item, actor=None, custody_event=None, **_) -> None:
+    if custody_event is None:
+        return
     services.checklist_items_tick(
         actor=actor,
         case_id=item.case_id,
@@ -43,18 +47,6 @@ def _tick_on_custody(*, item, actor, custody_event) -> None:
         evidence_id=str(item.public_id),
         label=f"{custody_event.get_kind_display()}: {item}",
     )
-
-
-@events.subscribe("evidence.seized")
-def tick_on_seizure(*, item, actor=None, custody_event=None, **_) -> None:
-    if custody_event is not None:
-        _tick_on_custody(item=item, actor=actor, custody_event=custody_event)
-
-
-@events.subscribe("evidence.submitted")
-def tick_on_submission(*, item, actor=None, custody_event=None, **_) -> None:
-    if custody_event is not None:
-        _tick_on_custody(item=item, actor=actor, custody_event=custody_event)
 
 
 @events.subscribe("deadline.met")

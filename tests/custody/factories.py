@@ -48,3 +48,28 @@ def make_item(
         hashes=hashes,
         **extra,
     )
+
+
+def hand_over_and_verify(*, item, released_by, examiner, now):
+    """The examiner receives the item (a transfer with its reason) and verifies its hash: the
+    two events every report and bundle test shows."""
+    services.custody_event_record(
+        actor=examiner,
+        item=item,
+        kind="transferred",
+        transfer_reason="Synthetic hand-over for examination",
+        started_at=now - timedelta(hours=20),
+        released_by=released_by,
+        received_by=examiner,
+        seal_state="intact",
+    )
+    services.custody_event_record(
+        actor=examiner,
+        item=item,
+        kind="hash_verified",
+        started_at=now - timedelta(hours=5),
+        hash_algorithm="sha256",
+        hash_value=SHA256_OF_NOTHING,
+        tool_name="Synthetic hasher",
+        tool_version="2.1",
+    )

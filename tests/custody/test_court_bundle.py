@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import zipfile
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,47 +27,19 @@ from django.utils import timezone
 from casework.audit import merkle, notes
 from casework.audit.models import AuditEvent
 from casework.audit.sealing import seal_all
-from casework.custody import services
 from casework.custody.bundle import court_bundle_export
-from tests.custody.factories import SHA256_OF_NOTHING, make_item
+from tests.custody.factories import hand_over_and_verify, make_item
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("signed_audit_files")]
 
 ROOT = Path(django_settings.BASE_DIR)
-
-
-@pytest.fixture(autouse=True)
-def _audit_files(settings, tmp_path):
-    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "checkpoints")
-    settings.AUDIT_SIGNING_KEY_FILE = str(tmp_path / "keys" / "audit-signing-key.pem")
-    settings.AUDIT_SIGN_SECONDS = 0
-    settings.AUDIT_LOG_ORIGIN = "casework.invalid/audit-test"
 
 
 @pytest.fixture
 def chain(case, store, investigator, teammate):
     phone = make_item(case=case, store=store, exhibit_number="EXH-001")
     now = timezone.now()
-    services.custody_event_record(
-        actor=teammate,
-        item=phone,
-        kind="transferred",
-        transfer_reason="Synthetic hand-over for examination",
-        started_at=now - timedelta(hours=20),
-        released_by=investigator,
-        received_by=teammate,
-        seal_state="intact",
-    )
-    services.custody_event_record(
-        actor=teammate,
-        item=phone,
-        kind="hash_verified",
-        started_at=now - timedelta(hours=5),
-        hash_algorithm="sha256",
-        hash_value=SHA256_OF_NOTHING,
-        tool_name="Synthetic hasher",
-        tool_version="2.1",
-    )
+    hand_over_and_verify(item=phone, released_by=investigator, examiner=teammate, now=now)
     return phone
 
 
