@@ -20,7 +20,7 @@ from django_otp import login as otp_login
 from . import services
 from .forms import SignInForm, TwoFactorForm
 from .middleware import LAST_SEEN_AT, SIGNED_IN_AT
-from .oidc import provider_logout_url
+from .oidc import oidc_enabled, provider_logout_url
 from .passkeys import passkeys_of
 from .sso_views import provider_sign_out
 
@@ -37,6 +37,10 @@ def _next_url(request: HttpRequest) -> str:
 @sensitive_post_parameters("password")
 def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request, data=request.POST or None)
+    if oidc_enabled():
+        # The provider's button is the way most people sign in: the page must not put the
+        # cursor in the break-glass password form first.
+        form.fields["username"].widget.attrs.pop("autofocus", None)
     if request.method == "POST":
         if form.is_valid():
             user = form.get_user()

@@ -312,6 +312,8 @@ def test_the_sign_in_page_offers_the_provider_beside_the_password_form(client, s
     page = client.get("/accounts/sign-in/").content.decode()
     assert "Sign in with Agency ID" in page
     assert 'name="password"' in page
+    # The cursor is not put in the password form ahead of the provider's button.
+    assert "autofocus" not in page
 
 
 def test_single_sign_on_only_hides_the_password_form_behind_a_break_glass_link(
@@ -328,6 +330,7 @@ def test_single_sign_on_only_hides_the_password_form_behind_a_break_glass_link(
 def test_without_single_sign_on_the_page_and_addresses_are_as_before(client):
     page = client.get("/accounts/sign-in/").content.decode()
     assert "Sign in with" not in page
+    assert "autofocus" in page  # the user name, as before
     assert client.get("/accounts/sso/start/").status_code == 404
     assert client.get("/accounts/sso/callback/", {"code": "x", "state": "y"}).status_code == 404
 
