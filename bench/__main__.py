@@ -21,6 +21,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument(
+        "--years",
+        type=int,
+        default=1,
+        help="years of history: data volumes and their time span times this (issue 26)",
+    )
     parser.add_argument("--database", default="casework_bench", help="benchmark database name")
     parser.add_argument(
         "--reuse", action="store_true", help="measure the existing benchmark database as it is"
@@ -80,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.scales import SCALES
     from bench.scenarios import REGISTRY, Run, run_scenario
 
-    scale = SCALES[args.scale]
+    scale = SCALES[args.scale].over_years(args.years)
     isolate_audit_files(args.database)
     started_at = datetime.now(UTC)
     say = print

@@ -7,7 +7,7 @@ quick run (`make bench SCALE=small`); ``tiny`` is for the harness's own tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,29 @@ class Scale:
     # Case identifiers the deconfliction lookup is measured against (issue 3 names 10M); the
     # scenario pads the table up to this inside a transaction it rolls back.
     deconfliction_identifiers: int = 0
+    # How many years' worth of the scale's data (issue 26's two-year row): the volumes and the
+    # history they spread over both grow with it, so the recent weeks a queue or a dashboard
+    # reads hold as much as at one year; only what lies behind them grows.
+    years: int = 1
+
+    def over_years(self, years: int) -> Scale:
+        """This scale with ``years`` times its data and history; measurement sizes unchanged."""
+        if years == self.years:
+            return self
+        if years < 1:
+            raise ValueError("years must be at least 1")
+        grow = years / self.years
+        return replace(
+            self,
+            name=self.name if years == 1 else f"{self.name}, {years} years",
+            years=years,
+            referrals=round(self.referrals * grow),
+            cases=round(self.cases * grow),
+            identifiers=round(self.identifiers * grow),
+            deadlines=round(self.deadlines * grow),
+            custody_events=round(self.custody_events * grow),
+            audit_events=round(self.audit_events * grow),
+        )
 
     @property
     def investigators(self) -> int:

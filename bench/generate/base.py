@@ -74,7 +74,7 @@ class Context:
 
     @property
     def start(self) -> datetime:
-        return self.now - HISTORY
+        return self.now - HISTORY * self.scale.years
 
     def record(self, label: str, rows: int, started: float) -> None:
         seconds = time.perf_counter() - started

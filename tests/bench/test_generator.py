@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from bench import database
-from bench.generate import generate
+from bench.generate import Context, generate
 from bench.loader import ModelCopy, copy_text
 from bench.scales import SCALES
 from casework.audit.models import AuditEvent
@@ -107,3 +107,16 @@ def test_a_required_field_the_generator_does_not_fill_is_named():
 
     with pytest.raises(GeneratorOutOfDate, match=r"cases\.Case\.number"):
         ModelCopy(Case, ("id", "unit_id"))
+
+
+def test_two_years_doubles_the_data_and_its_history_but_not_the_measurements():
+    two = TINY.over_years(2)
+    assert (two.referrals, two.audit_events, two.deadlines) == (
+        2 * TINY.referrals,
+        2 * TINY.audit_events,
+        2 * TINY.deadlines,
+    )
+    assert (two.samples, two.import_referrals) == (TINY.samples, TINY.import_referrals)
+    one_span = Context(scale=TINY, rng=None).now - Context(scale=TINY, rng=None).start
+    two_span = Context(scale=two, rng=None).now - Context(scale=two, rng=None).start
+    assert two_span == 2 * one_span
