@@ -96,3 +96,18 @@ def email_file_path(
     if path.exists() and not path.is_dir():
         raise ConfigurationError(f"CASEWORK_EMAIL_FILE_PATH={str(path)!r} is not a folder.")
     return str(path)
+
+
+def cooperation_key_file(value: str | None, *, name: str, production: bool) -> str:
+    """A cooperation key file (our signing key, the group's HMAC keys). In development it is
+    made under ``var/cooperation/`` on first use; in production (``production`` is true when
+    the installation takes part, i.e. ``CASEWORK_COOP_ISSUER`` is set) a missing one would let
+    Casework start and then refuse every pointer exchange, so it must be named."""
+    if not value:
+        if production:
+            raise ConfigurationError(
+                f"{name} must name a key file in production when CASEWORK_COOP_ISSUER is set (docs/cooperation.md says how to "
+                "make one with 'python manage.py pointers_keygen')."
+            )
+        return ""
+    return value

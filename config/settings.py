@@ -19,7 +19,13 @@ from kombu import Exchange
 from .database import database_config
 from .env import ConfigurationError, env_bool, env_int, env_list, env_str
 from .oidc import oidc_settings
-from .required import base_url, broker_url, email_backend, email_file_path
+from .required import (
+    base_url,
+    broker_url,
+    cooperation_key_file,
+    email_backend,
+    email_file_path,
+)
 from .spectacular import enum_name_overrides
 from .webauthn import passkey_relying_party
 
@@ -89,6 +95,7 @@ INSTALLED_APPS = [
     "casework.custody",
     "casework.case_templates",
     "casework.linked_cases",
+    "casework.cooperation",
     "casework.oversight",
     "casework.search",
 ]
@@ -449,6 +456,24 @@ AUDIT_WITNESSES = env_str("CASEWORK_AUDIT_WITNESSES", "")
 WITNESS_NAME = env_str("CASEWORK_WITNESS_NAME", "")
 WITNESS_SIGNING_KEY_FILE = env_str("CASEWORK_WITNESS_SIGNING_KEY_FILE", "")
 WITNESS_LOGS = env_str("CASEWORK_WITNESS_LOGS", "")
+
+# Deconfliction between installations (casework/cooperation/conf.py reads these; the key files
+# are generated under var/ in development and required in production, config/required.py).
+# Without an issuer a production installation does not take part (its pages say so).
+COOP_ISSUER = env_str("CASEWORK_COOP_ISSUER", "" if PRODUCTION else "casework.invalid")
+COOP_AGENCY = env_str("CASEWORK_COOP_AGENCY", "Casework (development)")
+COOP_SIGNING_KEY_FILE = cooperation_key_file(
+    env_str("CASEWORK_COOP_SIGNING_KEY_FILE"),
+    name="CASEWORK_COOP_SIGNING_KEY_FILE",
+    production=PRODUCTION and bool(COOP_ISSUER),
+)
+COOP_GROUP_KEYS_FILE = cooperation_key_file(
+    env_str("CASEWORK_COOP_GROUP_KEYS_FILE"),
+    name="CASEWORK_COOP_GROUP_KEYS_FILE",
+    production=PRODUCTION and bool(COOP_ISSUER),
+)
+# Tokens our installation presents to partners' APIs: one '<issuer> <token>' a line.
+COOP_PARTNER_TOKENS_FILE = env_str("CASEWORK_COOP_PARTNER_TOKENS_FILE", "")
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,7 @@ DOMAIN_APPS = (
     "custody",
     "case_templates",
     "linked_cases",
+    "cooperation",
     "audit",
     "oversight",
 )

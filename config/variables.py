@@ -187,6 +187,34 @@ VARIABLES: tuple[Variable, ...] = (
         "commas",
     ),
     Variable(
+        "CASEWORK_COOP_ISSUER",
+        "`casework.invalid` (development); none in production: no pointer sharing",
+        "this installation's name in the pointer sets it signs, as partners register it; setting "
+        "it turns pointer sharing on",
+    ),
+    Variable(
+        "CASEWORK_COOP_AGENCY",
+        "`Casework (development)`",
+        "our agency's name as partner agencies' leads are shown it in a hit",
+    ),
+    Variable(
+        "CASEWORK_COOP_SIGNING_KEY_FILE",
+        "`var/cooperation/signing-key.pem`, made on first use (development)",
+        "Ed25519 key that signs the pointer sets we send; `manage.py pointers_keygen PATH`",
+        "required with `CASEWORK_COOP_ISSUER`",
+    ),
+    Variable(
+        "CASEWORK_COOP_GROUP_KEYS_FILE",
+        "`var/cooperation/group-keys`, made on first use (development)",
+        "the pointer-sharing group's HMAC keys, `<key id> <base64>` a line, current key last",
+        "required with `CASEWORK_COOP_ISSUER`",
+    ),
+    Variable(
+        "CASEWORK_COOP_PARTNER_TOKENS_FILE",
+        "none",
+        "API tokens we present to partners' installations, `<issuer> <token>` a line",
+    ),
+    Variable(
         "CASEWORK_API_TOKEN",
         "none",
         "read by the standalone verifier (`python -m casework.audit.verify`) on the expert's "

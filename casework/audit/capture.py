@@ -182,6 +182,10 @@ def captured_models() -> list[type[models.Model]]:
             meta = model._meta
             if meta.proxy or not meta.managed or meta.swapped:
                 continue
+            # A bulk table derived from an audited act (ten million pointers copied in by one
+            # audited import) opts out: a ledger event per row would dwarf the ledger.
+            if getattr(model, "audit_capture", True) is False:
+                continue
             found.append(model)
     return found
 

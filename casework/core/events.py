@@ -21,6 +21,9 @@ Events published (payload keyword arguments in brackets):
   ``case.unit`` with ``case.lead``; ``team`` is the sending team's user ids
 - ``case.lead_changed`` (case, previous, actor) — the case was handed to ``case.lead``
 - ``identifier.matched`` (identifier, matches, actor) — deconfliction found other cases
+- ``identifier.added`` (identifier, actor) — a case identifier was recorded (cooperation looks
+  it up in partner agencies' pointer sets)
+- ``partner.revoked`` (installation, actor) — a partner installation is no longer trusted
 - ``request.sent`` / ``request.answered`` (request, actor) — partners
 - ``evidence.seized`` / ``evidence.submitted`` (item, actor, custody_event) — custody
 - ``deadline.met`` (deadline, actor) — a clock was met (by the act it stands for, or by hand)
