@@ -23,7 +23,13 @@ class InstallationForm(CaseworkForm):
         max_length=60,
         help_text="Base64 of the 32-byte Ed25519 key, 44 characters, as their page shows it.",
     )
-    url = forms.URLField(label="Their API address", required=False, max_length=200, help_text="Optional.")
+    url = forms.URLField(
+        label="Their API address",
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text="Optional.",
+    )
     service_account = forms.ModelChoiceField(
         label="Service account they call us with",
         queryset=User.objects.filter(service_account__isnull=False).order_by("username"),
