@@ -106,8 +106,9 @@ def cooperation_key_file(value: str | None, *, name: str, production: bool) -> s
     if not value:
         if production:
             raise ConfigurationError(
-                f"{name} must name a key file in production when CASEWORK_COOP_ISSUER is set (docs/cooperation.md says how to "
-                "make one with 'python manage.py pointers_keygen')."
+                f"{name} must name a key file in production when CASEWORK_COOP_ISSUER is set "
+                "(docs/cooperation.md says how to make one with 'python manage.py "
+                "pointers_keygen')."
             )
         return ""
     return value

@@ -10,7 +10,12 @@ class CooperationConfig(AppConfig):
     label = "cooperation"
     verbose_name = "Cooperation between installations"
     navigation = [
-        NavItem("Pointer exchanges", "cooperation:exchanges", frozenset({"supervisor", "administrator"}), 42),
+        NavItem(
+            "Pointer exchanges",
+            "cooperation:exchanges",
+            frozenset({"supervisor", "administrator"}),
+            42,
+        ),
         NavItem("Partner keys", "cooperation:keys", frozenset({"administrator"}), 43),
     ]
 

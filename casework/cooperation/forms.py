@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from casework.accounts.models import User
+from casework.accounts.models import Unit, User
 from casework.core.forms import CaseworkForm
 from casework.partners.models import Agency
 
@@ -42,7 +42,9 @@ class KeyForm(CaseworkForm):
     public_key = forms.CharField(
         label="New public key",
         max_length=60,
-        help_text="Base64 of the 32-byte Ed25519 key. The old key keeps working until you revoke it.",
+        help_text=(
+            "Base64 of the 32-byte Ed25519 key. The old key keeps working until you revoke it."
+        ),
     )
 
 
@@ -53,3 +55,22 @@ class RevokeForm(CaseworkForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Recorded in the audit trail, e.g. 'key reported lost on 3 March'.",
     )
+
+
+class SharingUnitForm(CaseworkForm):
+    unit = forms.ModelChoiceField(label="Unit", queryset=Unit.objects.order_by("name"))
+    active = forms.TypedChoiceField(
+        label="Shares pointers",
+        choices=[("yes", "Yes: its open cases' identifiers are in the sets we send"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
+    )
+    contact_name = forms.CharField(
+        label="Point of contact",
+        max_length=200,
+        required=False,
+        help_text="Whom partners' leads call, e.g. the unit's duty desk.",
+    )
+    contact_email = forms.EmailField(label="Their e-mail", max_length=254, required=False)
+    contact_phone = forms.CharField(label="Their phone", max_length=40, required=False)

@@ -63,6 +63,9 @@ class OutgoingPointer(models.Model):
     class Meta:
         indexes = [models.Index(fields=["fingerprint"], name="outgoing_pointer_fp_idx")]
 
+    def __str__(self) -> str:
+        return f"pointer {self.handle}"
+
 
 class PointerExchange(TimeStampedModel):
     """One set sent or received: when, with whom, how many pointers, and the file's digest."""
@@ -90,7 +93,9 @@ class PointerExchange(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["installation", "-created_at"], name="pointer_exchange_partner_idx")
+            models.Index(
+                fields=["installation", "-created_at"], name="pointer_exchange_partner_idx"
+            )
         ]
         constraints = [
             models.CheckConstraint(
@@ -119,6 +124,9 @@ class PartnerContact(models.Model):
             models.UniqueConstraint(fields=["exchange", "ref"], name="partner_contact_ref_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit}, {self.agency})"
+
 
 class PartnerPointer(models.Model):
     """One pointer of a partner's current set. Ten million rows at national scale, so narrow:
@@ -138,6 +146,9 @@ class PartnerPointer(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["fingerprint"], name="partner_pointer_fp_idx")]
+
+    def __str__(self) -> str:
+        return f"partner pointer {self.handle}"
 
 
 class PointerHit(TimeStampedModel):

@@ -72,7 +72,9 @@ class PointerSetError(DomainError):
 
 
 def canonical(obj: dict) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode() + b"\n"
+    return (
+        json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode() + b"\n"
+    )
 
 
 def signed_message(digest_hex: str) -> bytes:
@@ -134,7 +136,10 @@ class SetWriter:
 
     def pointer(self, fingerprint: bytes, handle: uuid.UUID, ref: str) -> None:
         # Hand-written, not json.dumps: ten million lines, and the form is fixed.
-        self.line(b'{"c":"%s","f":"%s","h":"%s"}\n' % (ref.encode(), fingerprint.hex().encode(), handle.hex.encode()))
+        self.line(
+            b'{"c":"%s","f":"%s","h":"%s"}\n'
+            % (ref.encode(), fingerprint.hex().encode(), handle.hex.encode())
+        )
 
     def finish(self) -> str:
         digest = self.hash.hexdigest()
@@ -200,12 +205,16 @@ def _header(number: int, raw: bytes) -> Header:
         raise PointerSetError(number, "key_id", "Expected 16 lower-case hexadecimal digits.")
     group_key_id = obj.get("fingerprint_key_id")
     if not isinstance(group_key_id, str) or not _GROUP_KEY_ID.match(group_key_id):
-        raise PointerSetError(number, "fingerprint_key_id", "Expected a key id (1–32 letters, digits, '.', '_', '-').")
+        raise PointerSetError(
+            number, "fingerprint_key_id", "Expected a key id (1–32 letters, digits, '.', '_', '-')."
+        )
     created_text = obj.get("created")
     try:
         created = datetime.strptime(str(created_text), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
-        raise PointerSetError(number, "created", "Expected a UTC time such as 2026-01-31T12:00:00Z.") from None
+        raise PointerSetError(
+            number, "created", "Expected a UTC time such as 2026-01-31T12:00:00Z."
+        ) from None
     if not 2000 <= created.year <= 2200:
         raise PointerSetError(number, "created", "The time is out of range.")
     return Header(
@@ -235,12 +244,18 @@ def verify(stream: BinaryIO, key_for: Callable[[Header], Ed25519PublicKey]) -> t
         raise PointerSetError(1, "file", "The file is empty.")
     number, last = held
     if number == 1:
-        raise PointerSetError(1, "signature", "The set is not signed: its last line must be the signature.")
+        raise PointerSetError(
+            1, "signature", "The set is not signed: its last line must be the signature."
+        )
     obj = _object(number, last)
     if set(obj) != {"digest", "signature"}:
-        raise PointerSetError(number, "signature", "The set is not signed: its last line must be the signature.")
+        raise PointerSetError(
+            number, "signature", "The set is not signed: its last line must be the signature."
+        )
     if obj["digest"] != digest.hexdigest():
-        raise PointerSetError(number, "digest", "The file was altered: its digest does not match its content.")
+        raise PointerSetError(
+            number, "digest", "The file was altered: its digest does not match its content."
+        )
     try:
         signature = base64.b64decode(str(obj["signature"]), validate=True)
     except (binascii.Error, ValueError):
@@ -249,7 +264,9 @@ def verify(stream: BinaryIO, key_for: Callable[[Header], Ed25519PublicKey]) -> t
     try:
         public_key.verify(signature, signed_message(digest.hexdigest()))
     except InvalidSignature:
-        raise PointerSetError(number, "signature", "The signature does not verify with the partner's key.") from None
+        raise PointerSetError(
+            number, "signature", "The signature does not verify with the partner's key."
+        ) from None
     if number != 2 + header.contacts + header.count:
         raise PointerSetError(
             1,
@@ -277,7 +294,9 @@ def read(stream: BinaryIO, header: Header) -> Iterator[Contact | tuple[bytes, uu
             obj = _object(number, raw)
             ref = obj.get("ref")
             if not isinstance(ref, str) or not _REF.match(ref):
-                raise PointerSetError(number, "ref", "Expected a reference of 1–32 letters, digits, '_' or '-'.")
+                raise PointerSetError(
+                    number, "ref", "Expected a reference of 1–32 letters, digits, '_' or '-'."
+                )
             if ref in refs:
                 raise PointerSetError(number, "ref", f"The reference {ref!r} is used twice.")
             unknown = sorted(set(obj) - {"ref", *_CONTACT_FIELDS})

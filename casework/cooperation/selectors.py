@@ -14,7 +14,9 @@ EXCHANGES_SHOWN = 50
 
 
 def may_see_exchanges(user) -> bool:
-    return user.is_authenticated and (user.has_role("supervisor", "administrator") or user.is_superuser)
+    return user.is_authenticated and (
+        user.has_role("supervisor", "administrator") or user.is_superuser
+    )
 
 
 def may_manage_keys(user) -> bool:
@@ -38,9 +40,11 @@ def exchanges_for(*, user, before: int | None = None) -> list[PointerExchange]:
 def installations_for(*, user) -> QuerySet[PartnerInstallation]:
     if not may_manage_keys(user):
         raise NotFound()
-    return PartnerInstallation.objects.select_related("agency", "service_account").prefetch_related(
-        "keys"
-    ).order_by("issuer")
+    return (
+        PartnerInstallation.objects.select_related("agency", "service_account")
+        .prefetch_related("keys")
+        .order_by("issuer")
+    )
 
 
 def installation_for(*, user, pk: int) -> PartnerInstallation:
@@ -77,7 +81,11 @@ def case_section(*, user, case):
     )
     open_hits = sum(1 for hit in hits if hit.confirmed_at is None)
     facts = (
-        [CaseFact(label="Partner agencies", text=f"{open_hits} hit(s) to confirm", url="#partner-hits")]
+        [
+            CaseFact(
+                label="Partner agencies", text=f"{open_hits} hit(s) to confirm", url="#partner-hits"
+            )
+        ]
         if open_hits
         else []
     )
@@ -89,5 +97,3 @@ def case_section(*, user, case):
         context={"hits": hits, "can_confirm": not getattr(user, "is_service_account", False)},
         facts=facts,
     )
-
-

@@ -14,11 +14,11 @@ import hashlib
 import hmac
 import itertools
 import json
+import os
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import BinaryIO
+from collections.abc import Iterator
+from typing import BinaryIO, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -30,8 +30,9 @@ from casework.accounts.selectors import require_person
 from casework.audit.services import audit_record
 from casework.cases.models import Case, CaseIdentifier
 from casework.cases.selectors import case_visibility_q
-from casework.core.errors import DomainError, NotFound
+from casework.core.errors import DomainError, FieldError, NotFound
 from casework.core.notifications import notify
+from casework.core.validation import text_problem
 from casework.partners.key_models import PartnerInstallation, PartnerKey
 from casework.partners.key_services import parse_public_key
 
@@ -51,11 +52,10 @@ STREAM_BATCH = 20_000
 
 def fingerprint(secret: bytes, kind: str, normal_value: str) -> bytes:
     """HMAC-SHA-256 under the group key over ``kind``, a NUL byte, and the normal value."""
-    return hmac.new(secret, f"{kind}\x00{normal_value}".encode(), hashlib.sha256).digest()
+    return hmac.digest(secret, f"{kind}\x00{normal_value}".encode(), "sha256")
 
 
-@dataclass(frozen=True)
-class ExportRow:
+class ExportRow(NamedTuple):
     identifier_id: int
     unit_id: int
     kind: str
@@ -72,23 +72,32 @@ FROM {CaseIdentifier._meta.db_table} ci
 JOIN {Case._meta.db_table} c ON c.id = ci.case_id
 JOIN cooperation_sharingunit su ON su.unit_id = c.unit_id AND su.active
 LEFT JOIN cooperation_outgoingpointer op ON op.identifier_id = ci.id
-WHERE c.status <> 'closed'
+WHERE c.status <> 'closed' {{missing}}
 ORDER BY ci.id
 """
 
 
-def _case_identifiers_for_export() -> Iterator[ExportRow]:
+def _case_identifiers_for_export(*, missing_under: str | None = None) -> Iterator[tuple]:
     """Every identifier that may be shared (open cases of opted-in units), with the handle and
-    key id our last export gave it. The rule lives here and in docs/cooperation.md."""
+    key id our last export gave it, as ``ExportRow``'s fields in order (plain tuples: ten
+    million of them). The rule lives here and in docs/cooperation.md. ``missing_under``: only
+    those without a fingerprint under that group key id."""
+    missing = ""
+    params: list = []
+    if missing_under is not None:
+        missing = "AND (op.identifier_id IS NULL OR op.fingerprint_key_id <> %s)"
+        params = [missing_under]
     with connection.cursor() as cursor:
-        cursor.execute("DECLARE coop_export NO SCROLL CURSOR FOR " + _EXPORT_SQL)
+        cursor.execute(
+            "DECLARE coop_export NO SCROLL CURSOR FOR " + _EXPORT_SQL.format(missing=missing),
+            params,
+        )
         while True:
             cursor.execute(f"FETCH {STREAM_BATCH} FROM coop_export")
             rows = cursor.fetchall()
             if not rows:
                 break
-            for row in rows:
-                yield ExportRow(*row)
+            yield from rows
         cursor.execute("CLOSE coop_export")
 
 
@@ -97,7 +106,9 @@ def _identifier_normal_value(identifier: CaseIdentifier) -> str:
     return identifier.normal_value
 
 
-def _copy_rows(table: str, columns: str, rows: Iterable[tuple]) -> None:
+def _copy_rows(table: str, columns: str, rows: list[tuple]) -> None:
+    if not rows:
+        return
     with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
@@ -106,6 +117,8 @@ def _copy_rows(table: str, columns: str, rows: Iterable[tuple]) -> None:
 def _upsert_outgoing(rows: list[tuple], key_id: str) -> None:
     """Store ``(identifier_id, handle, fingerprint)`` rows as our outgoing pointers: COPY into a
     temporary table, then one set-based upsert (ten million rows at national scale)."""
+    if not rows:
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS coop_new_pointer (identifier_id bigint, handle uuid, "
@@ -125,12 +138,18 @@ def _upsert_outgoing(rows: list[tuple], key_id: str) -> None:
 
 def _require_exporter(actor) -> None:
     # ``None`` is the system: an operator at the server's command line.
-    if actor is not None and not (actor.has_role("administrator", "supervisor") or actor.is_superuser):
-        raise DomainError("Only a supervisor or an administrator exports our pointer set.", status=403)
+    if actor is not None and not (
+        actor.has_role("administrator", "supervisor") or actor.is_superuser
+    ):
+        raise DomainError(
+            "Only a supervisor or an administrator exports our pointer set.", status=403
+        )
 
 
 @transaction.atomic
-def pointers_export(*, actor, out: BinaryIO, channel: str = ExchangeChannel.FILE) -> PointerExchange:
+def pointers_export(
+    *, actor, out: BinaryIO, channel: str = ExchangeChannel.FILE
+) -> PointerExchange:
     """Write our signed pointer set to ``out`` and remember each identifier's handle.
 
     Handles are kept from one export to the next; identifiers that stopped being shareable lose
@@ -142,26 +161,57 @@ def pointers_export(*, actor, out: BinaryIO, channel: str = ExchangeChannel.FILE
     group = conf.current_group_key()
     now = timezone.now()
     units = {
-        unit.unit_id: unit for unit in SharingUnit.objects.filter(active=True).select_related("unit")
+        unit.unit_id: unit
+        for unit in SharingUnit.objects.filter(active=True).select_related("unit")
     }
-    refs = {unit_id: f"c{index}" for index, unit_id in enumerate(sorted(units), start=1)}
+    refs = {unit_id: f"c{index}".encode() for index, unit_id in enumerate(sorted(units), start=1)}
+    with connection.cursor() as cursor:
+        # One export at a time: new handles are copied straight in, without an upsert.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('cooperation.pointers_export'))")
     count = 0
-    fresh: list[tuple] = []
-    with tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024) as spool:
-        writer = fmt.SetWriter(spool, key)
-        for row in _case_identifiers_for_export():
-            fp = fingerprint(group.secret, row.kind, row.normal_value)
-            handle = row.handle
-            if handle is None or row.fingerprint_key_id != group.key_id:
-                handle = handle or uuid.uuid4()
-                fresh.append((row.identifier_id, handle, fp))
-                if len(fresh) >= STREAM_BATCH:
-                    # The cursor reads a snapshot: rows stored now do not come back to it.
-                    _upsert_outgoing(fresh, group.key_id)
-                    fresh = []
-            writer.pointer(fp, handle, refs[row.unit_id])
+    new: list[tuple] = []
+    rekeyed: list[tuple] = []
+    lines: list[bytes] = []
+    secret, key_id = group.secret, group.key_id
+    with tempfile.TemporaryFile() as spool:
+        # Ten million rows: the loop is kept to what each row needs (one HMAC, one line).
+        for (
+            identifier_id,
+            unit_id,
+            kind,
+            normal_value,
+            handle,
+            row_key_id,
+        ) in _case_identifiers_for_export():
+            fp = hmac.digest(secret, f"{kind}\x00{normal_value}".encode(), "sha256")
+            if handle is None:
+                handle = uuid.UUID(bytes=os.urandom(16))
+                new.append((identifier_id, handle, fp, key_id))
+            elif row_key_id != key_id:
+                rekeyed.append((identifier_id, handle, fp))
+            lines.append(
+                b'{"c":"%s","f":"%s","h":"%s"}\n'
+                % (refs[unit_id], fp.hex().encode(), handle.hex.encode())
+            )
             count += 1
-        _upsert_outgoing(fresh, group.key_id)
+            if len(lines) >= STREAM_BATCH:
+                spool.write(b"".join(lines))
+                lines = []
+                # The cursor reads a snapshot: rows stored now do not come back to it.
+                _copy_rows(
+                    "cooperation_outgoingpointer",
+                    "identifier_id, handle, fingerprint, fingerprint_key_id",
+                    new,
+                )
+                _upsert_outgoing(rekeyed, key_id)
+                new, rekeyed = [], []
+        spool.write(b"".join(lines))
+        _copy_rows(
+            "cooperation_outgoingpointer",
+            "identifier_id, handle, fingerprint, fingerprint_key_id",
+            new,
+        )
+        _upsert_outgoing(rekeyed, key_id)
         with connection.cursor() as cursor:
             # Identifiers no longer shareable (case closed, unit opted out) lose their pointer.
             cursor.execute(
@@ -187,7 +237,7 @@ def pointers_export(*, actor, out: BinaryIO, channel: str = ExchangeChannel.FILE
             unit = units[unit_id]
             out_writer.contact(
                 fmt.Contact(
-                    ref=ref,
+                    ref=ref.decode(),
                     agency=conf.agency_name(),
                     unit=unit.unit.name,
                     name=unit.contact_name,
@@ -227,22 +277,40 @@ def pointers_export(*, actor, out: BinaryIO, channel: str = ExchangeChannel.FILE
 # -- Import -----------------------------------------------------------------------------------
 
 
-def _trusted_key(header: fmt.Header, *, expected: PartnerInstallation | None) -> tuple[PartnerKey, Ed25519PublicKey]:
+def _trusted_key(
+    header: fmt.Header, *, expected: PartnerInstallation | None
+) -> tuple[PartnerKey, Ed25519PublicKey]:
     key = (
         PartnerKey.objects.select_related("installation__agency")
         .filter(key_id=header.key_id)
         .first()
     )
     if key is None:
-        raise fmt.PointerSetError(1, "key_id", "No partner key with this id is registered here: the set is refused.", status=403)
+        raise fmt.PointerSetError(
+            1,
+            "key_id",
+            "No partner key with this id is registered here: the set is refused.",
+            status=403,
+        )
     if key.is_revoked or key.installation.is_revoked:
-        raise fmt.PointerSetError(1, "key_id", "This partner key is revoked: the set is refused.", status=403)
+        raise fmt.PointerSetError(
+            1, "key_id", "This partner key is revoked: the set is refused.", status=403
+        )
     if key.installation.issuer != header.issuer:
-        raise fmt.PointerSetError(1, "issuer", "The issuer is not the one this key is registered for.", status=403)
+        raise fmt.PointerSetError(
+            1, "issuer", "The issuer is not the one this key is registered for.", status=403
+        )
     if expected is not None and key.installation_id != expected.pk:
-        raise fmt.PointerSetError(1, "key_id", "This set is signed by another partner's key.", status=403)
+        raise fmt.PointerSetError(
+            1, "key_id", "This set is signed by another partner's key.", status=403
+        )
     if conf.group_key(header.fingerprint_key_id) is None:
-        raise fmt.PointerSetError(1, "fingerprint_key_id", "We do not hold this pointer-sharing key: ask the group coordinator for it.", status=422)
+        raise fmt.PointerSetError(
+            1,
+            "fingerprint_key_id",
+            "We do not hold this pointer-sharing key: ask the group coordinator for it.",
+            status=422,
+        )
     _, public_key = parse_public_key(key.public_key)
     return key, public_key
 
@@ -272,7 +340,9 @@ def pointers_import(
     partner_key: PartnerKey = found["key"]
     partner = PartnerInstallation.objects.select_for_update().get(pk=partner_key.installation_id)
     if partner.is_revoked:  # revoked between the check and the lock
-        raise fmt.PointerSetError(1, "key_id", "This partner is revoked: the set is refused.", status=403)
+        raise fmt.PointerSetError(
+            1, "key_id", "This partner is revoked: the set is refused.", status=403
+        )
     exchange = PointerExchange.objects.create(
         direction=Direction.RECEIVED,
         channel=channel,
@@ -287,10 +357,14 @@ def pointers_import(
     )
     # The previous set goes first (its contacts cascade to its pointers), then the new one is
     # copied in: one transaction, so matching never sees half a set.
-    previous = list(PartnerContact.objects.filter(installation=partner).values_list("pk", flat=True))
+    previous = list(
+        PartnerContact.objects.filter(installation=partner).values_list("pk", flat=True)
+    )
     if previous:
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM cooperation_partnerpointer WHERE contact_id = ANY(%s)", [previous])
+            cursor.execute(
+                "DELETE FROM cooperation_partnerpointer WHERE contact_id = ANY(%s)", [previous]
+            )
         PartnerContact.objects.filter(pk__in=previous).delete()
     source.seek(0)
     contact_ids: dict[str, int] = {}
@@ -313,9 +387,12 @@ def pointers_import(
     if first_pointer is not None:
         # A fault further down raises inside the COPY: it is abandoned and the transaction,
         # the deletion of the previous set included, rolls back.
-        with connection.cursor() as cursor, cursor.copy(
-            "COPY cooperation_partnerpointer (contact_id, handle, fingerprint) FROM STDIN"
-        ) as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(
+                "COPY cooperation_partnerpointer (contact_id, handle, fingerprint) FROM STDIN"
+            ) as copy,
+        ):
             for fp, handle, ref in itertools.chain([first_pointer], items):
                 copy.write_row((contact_ids[ref], handle, fp))
     hits = _match_partner_set(actor=actor, exchange=exchange)
@@ -348,7 +425,9 @@ def _case_link(case: Case) -> str:
         return ""
 
 
-def _record_hits(*, actor, rows: list[tuple], installation: PartnerInstallation, trigger: str) -> int:
+def _record_hits(
+    *, actor, rows: list[tuple], installation: PartnerInstallation, trigger: str
+) -> int:
     """Create a hit per (identifier, partner handle) not yet recorded; notify each case's lead
     once per call; one ``pointers.match`` audit event per case. ``rows`` are
     ``(identifier_id, case_id, handle, agency, unit, name, email, phone)``."""
@@ -390,7 +469,14 @@ def _record_hits(*, actor, rows: list[tuple], installation: PartnerInstallation,
                 "identifiers": len({row[0] for row in case_rows}),
             },
         )
-        contacts = sorted({f"{r[5]} ({r[4]}, {r[3]})" + (f", {r[6]}" if r[6] else "") + (f", {r[7]}" if r[7] else "") for r in case_rows})
+        contacts = sorted(
+            {
+                f"{r[5]} ({r[4]}, {r[3]})"
+                + (f", {r[6]}" if r[6] else "")
+                + (f", {r[7]}" if r[7] else "")
+                for r in case_rows
+            }
+        )
         notify(
             recipients=[case.lead],
             kind="cooperation.hit",
@@ -403,7 +489,10 @@ def _record_hits(*, actor, rows: list[tuple], installation: PartnerInstallation,
             ),
             link=_case_link(case),
             dedupe_key=(
-                "coop-hit:" + hashlib.sha256(f"{case.pk}:{installation.pk}:{sorted(r[2].hex for r in case_rows)}".encode()).hexdigest()
+                "coop-hit:"
+                + hashlib.sha256(
+                    f"{case.pk}:{installation.pk}:{sorted(r[2].hex for r in case_rows)}".encode()
+                ).hexdigest()
             )[:200],
         )
     return len(created)
@@ -431,7 +520,9 @@ def _match_partner_set(*, actor, exchange: PointerExchange) -> int:
             [exchange.pk, exchange.fingerprint_key_id],
         )
         rows = cursor.fetchall()
-    return _record_hits(actor=actor, rows=rows, installation=exchange.installation, trigger="import")
+    return _record_hits(
+        actor=actor, rows=rows, installation=exchange.installation, trigger="import"
+    )
 
 
 def _fingerprint_missing(key_id: str) -> None:
@@ -439,9 +530,7 @@ def _fingerprint_missing(key_id: str) -> None:
     if group is None:
         return
     fresh: list[tuple] = []
-    for row in _case_identifiers_for_export():
-        if row.handle is not None and row.fingerprint_key_id == key_id:
-            continue
+    for row in map(ExportRow._make, _case_identifiers_for_export(missing_under=key_id)):
         fp = fingerprint(group.secret, row.kind, row.normal_value)
         fresh.append((row.identifier_id, row.handle or uuid.uuid4(), fp))
         if len(fresh) >= STREAM_BATCH:
@@ -486,7 +575,9 @@ def identifier_match_partners(*, actor, identifier: CaseIdentifier) -> int:
             for inst, handle, agency, unit, name, email, phone in found
             if inst == installation_id
         ]
-        total += _record_hits(actor=actor, rows=rows, installation=installation, trigger="identifier")
+        total += _record_hits(
+            actor=actor, rows=rows, installation=installation, trigger="identifier"
+        )
     return total
 
 
@@ -513,8 +604,14 @@ def pointer_hit_confirm(*, actor, case_number: str, hit_id: int) -> PointerHit:
     if hit is None:
         raise NotFound("No such hit on a case you can see.")
     case = hit.case
-    if not (case.lead_id == actor.pk or actor.has_role("supervisor") or case.assignments.filter(user=actor).exists()):
-        raise DomainError("Only the case's lead, an assignee or a supervisor confirms a hit.", status=403)
+    if not (
+        case.lead_id == actor.pk
+        or actor.has_role("supervisor")
+        or case.assignments.filter(user=actor).exists()
+    ):
+        raise DomainError(
+            "Only the case's lead, an assignee or a supervisor confirms a hit.", status=403
+        )
     if hit.confirmed_at is not None:
         return hit
     hit.confirmed_at, hit.confirmed_by, hit.state = timezone.now(), actor, HitState.CONFIRMED
@@ -536,7 +633,11 @@ def pointer_hit_confirm(*, actor, case_number: str, hit_id: int) -> PointerHit:
 def confirmation_message(hit: PointerHit) -> bytes:
     """What we send the partner: their handle, our handle for the identifier, signed."""
     key = conf.signing_key()
-    ours = OutgoingPointer.objects.filter(identifier_id=hit.identifier_id).values_list("handle", flat=True).first()
+    ours = (
+        OutgoingPointer.objects.filter(identifier_id=hit.identifier_id)
+        .values_list("handle", flat=True)
+        .first()
+    )
     body = {
         "confirmed": fmt.timestamp(hit.confirmed_at or timezone.now()),
         "handle": hit.partner_handle.hex,
@@ -550,7 +651,9 @@ def confirmation_message(hit: PointerHit) -> bytes:
 
 
 @transaction.atomic
-def pointer_confirmation_receive(*, actor, installation: PartnerInstallation, message: bytes) -> PointerHit | None:
+def pointer_confirmation_receive(
+    *, actor, installation: PartnerInstallation, message: bytes
+) -> PointerHit | None:
     """A partner confirms, over the API, a hit on one of *our* handles: recorded on our side.
 
     The hit we hold for the same pair (if we imported their set and matched it) is marked
@@ -560,23 +663,39 @@ def pointer_confirmation_receive(*, actor, installation: PartnerInstallation, me
         body = envelope["confirmation"]
         signature = base64.b64decode(envelope["signature"], validate=True)
         handle = uuid.UUID(hex=str(body["handle"]))
-        their_handle = uuid.UUID(hex=str(body["their_handle"])) if body.get("their_handle") else None
+        their_handle = (
+            uuid.UUID(hex=str(body["their_handle"])) if body.get("their_handle") else None
+        )
         key_id = str(body["key_id"])
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, binascii.Error):
-        raise DomainError("Send a confirmation as Casework writes it (docs/cooperation.md).", field="confirmation") from None
-    key = PartnerKey.objects.filter(key_id=key_id, installation=installation, revoked_at__isnull=True).first()
+        raise DomainError(
+            "Send a confirmation as Casework writes it (docs/cooperation.md).", field="confirmation"
+        ) from None
+    key = PartnerKey.objects.filter(
+        key_id=key_id, installation=installation, revoked_at__isnull=True
+    ).first()
     if key is None or installation.is_revoked:
-        raise DomainError("This confirmation is not signed by a key of yours that we trust.", field="signature", status=403)
+        raise DomainError(
+            "This confirmation is not signed by a key of yours that we trust.",
+            field="signature",
+            status=403,
+        )
     _, public_key = parse_public_key(key.public_key)
     try:
-        public_key.verify(signature, fmt.SIGNED_PREFIX + hashlib.sha256(fmt.canonical(body)).hexdigest().encode())
+        public_key.verify(
+            signature, fmt.SIGNED_PREFIX + hashlib.sha256(fmt.canonical(body)).hexdigest().encode()
+        )
     except InvalidSignature:
-        raise DomainError("The confirmation's signature does not verify.", field="signature", status=403) from None
+        raise DomainError(
+            "The confirmation's signature does not verify.", field="signature", status=403
+        ) from None
     ours = OutgoingPointer.objects.select_related("identifier__case").filter(handle=handle).first()
     if ours is None:
         raise NotFound("We sent no pointer with this handle.")
     identifier = ours.identifier
-    hits = PointerHit.objects.select_for_update().filter(identifier=identifier, installation=installation)
+    hits = PointerHit.objects.select_for_update().filter(
+        identifier=identifier, installation=installation
+    )
     if their_handle is not None:
         hits = hits.filter(partner_handle=their_handle)
     hit = hits.first()
@@ -593,3 +712,61 @@ def pointer_confirmation_receive(*, actor, installation: PartnerInstallation, me
         details={"issuer": installation.issuer, "side": "partner"},
     )
     return hit
+
+
+# -- Units that share -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sharing_unit_update(
+    *,
+    actor,
+    unit,
+    active: bool,
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+) -> SharingUnit:
+    """Opt a unit in (with the point of contact partners are given) or out of pointer sharing.
+
+    An administrator's act, audited. The next set we send follows the change."""
+    require_person(actor, "change which units share pointers")
+    if not (actor.has_role("administrator") or actor.is_superuser):
+        raise DomainError("Only an administrator decides which units share pointers.", status=403)
+    fields = {"contact_name": 200, "contact_email": 254, "contact_phone": 40}
+    values = {
+        "contact_name": contact_name,
+        "contact_email": contact_email,
+        "contact_phone": contact_phone,
+    }
+    errors = []
+    for field, limit in fields.items():
+        values[field] = (values[field] or "").strip()
+        problem = text_problem(values[field], max_length=limit)
+        if problem:
+            errors.append(FieldError(field, problem))
+    if active and not values["contact_name"]:
+        errors.append(FieldError("contact_name", "Name the point of contact partners will call."))
+    if errors:
+        raise DomainError(errors=errors)
+    sharing = SharingUnit.objects.select_for_update().filter(unit=unit).first()
+    before = (
+        {"active": sharing.active, **{f: getattr(sharing, f) for f in fields}} if sharing else {}
+    )
+    if sharing is None:
+        if not active:
+            raise DomainError(f"{unit} does not share pointers.", field="active")
+        sharing = SharingUnit(unit=unit)
+    sharing.active = active
+    for field, value in values.items():
+        if value or active:
+            setattr(sharing, field, value)
+    sharing.save()
+    after = {"active": sharing.active, **{f: getattr(sharing, f) for f in fields}}
+    audit_record(
+        actor=actor,
+        action="sharing_unit.update",
+        target=sharing,
+        changes={k: [before.get(k), v] for k, v in after.items() if before.get(k) != v},
+    )
+    return sharing

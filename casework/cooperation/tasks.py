@@ -22,7 +22,7 @@ def _partner_token(issuer: str) -> str:
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=60, max_retries=8)
 def send_confirmation(hit_id: int) -> None:
-    """Tell the partner's installation we confirmed a hit (``POST …/cooperation/confirmations/``)."""
+    """Tell the partner's installation we confirmed a hit (``…/cooperation/confirmations/``)."""
     from .services import confirmation_message
 
     hit = PointerHit.objects.select_related("installation").get(pk=hit_id)
@@ -33,5 +33,5 @@ def send_confirmation(hit_id: int) -> None:
         method="POST",
         headers={"Content-Type": "application/x-ndjson", "Authorization": f"Token {token}"},
     )
-    with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - an https URL set by an administrator
+    with urllib.request.urlopen(request, timeout=30):
         pass

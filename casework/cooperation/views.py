@@ -18,10 +18,13 @@ from casework.partners import key_services
 from casework.partners.key_models import PartnerKey
 
 from . import conf, selectors, services
-from .forms import InstallationForm, KeyForm, RevokeForm
+from .forms import InstallationForm, KeyForm, RevokeForm, SharingUnitForm
+from .models import SharingUnit
 
 
-def _keys_page(request: HttpRequest, *, form=None, status: int = 200) -> HttpResponse:
+def _keys_page(
+    request: HttpRequest, *, form=None, sharing_form=None, status: int = 200
+) -> HttpResponse:
     installations = selectors.installations_for(user=request.user)
     return render(
         request,
@@ -29,6 +32,8 @@ def _keys_page(request: HttpRequest, *, form=None, status: int = 200) -> HttpRes
         {
             "installations": installations,
             "form": form or InstallationForm(),
+            "sharing_form": sharing_form or SharingUnitForm(),
+            "sharing_units": SharingUnit.objects.select_related("unit").order_by("unit__name"),
             "key_form": KeyForm(),
             "revoke_form": RevokeForm(),
             "our_issuer": conf.issuer(),
@@ -60,7 +65,9 @@ def keys(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             error.add_to_form(form)
         else:
-            messages.success(request, f"{data['agency']} is registered: its signed sets are accepted.")
+            messages.success(
+                request, f"{data['agency']} is registered: its signed sets are accepted."
+            )
             return redirect("cooperation:keys")
     return _keys_page(request, form=form, status=400)
 
@@ -76,10 +83,14 @@ def key_add(request: HttpRequest, pk: int) -> HttpResponse:
     installation = selectors.installation_for(user=request.user, pk=pk)
     form = KeyForm(request.POST)
     if not form.is_valid():
-        return _one_error(request, DomainError(" ".join(form.errors.get("public_key", ["Give the key."]))))
+        return _one_error(
+            request, DomainError(" ".join(form.errors.get("public_key", ["Give the key."])))
+        )
     try:
         key = key_services.partner_key_add(
-            actor=request.user, installation=installation, public_key=form.cleaned_data["public_key"]
+            actor=request.user,
+            installation=installation,
+            public_key=form.cleaned_data["public_key"],
         )
     except DomainError as error:
         return _one_error(request, error)
@@ -119,15 +130,36 @@ def installation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         return _one_error(request, error)
-    messages.success(request, f"{installation} is revoked: its pointers are deleted, its sets refused.")
+    messages.success(
+        request, f"{installation} is revoked: its pointers are deleted, its sets refused."
+    )
     return redirect("cooperation:keys")
+
+
+@two_factor_verified
+@require_POST
+def sharing_unit(request: HttpRequest) -> HttpResponse:
+    selectors.installations_for(user=request.user)
+    form = SharingUnitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.sharing_unit_update(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            error.add_to_form(form)
+        else:
+            verb = "shares" if form.cleaned_data["active"] else "no longer shares"
+            messages.success(request, f"{form.cleaned_data['unit']} {verb} pointers.")
+            return redirect("cooperation:keys")
+    return _keys_page(request, sharing_form=form, status=400)
 
 
 @login_required
 def exchanges(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("before")
     try:
-        before_id = check_integer(before, field="before", minimum=1, maximum=2**62) if before else None
+        before_id = (
+            check_integer(before, field="before", minimum=1, maximum=2**62) if before else None
+        )
     except DomainError:
         before_id = None
     rows = selectors.exchanges_for(user=request.user, before=before_id)

@@ -99,7 +99,9 @@ def partner_installation_register(
 
 
 @transaction.atomic
-def partner_key_add(*, actor: User, installation: PartnerInstallation, public_key: str) -> PartnerKey:
+def partner_key_add(
+    *, actor: User, installation: PartnerInstallation, public_key: str
+) -> PartnerKey:
     """Add a key to a partner (a rotation: the old key stays valid until revoked)."""
     _require_administrator(actor)
     if installation.is_revoked:

@@ -331,6 +331,3 @@ class Communication(TimeStampedModel):
     @property
     def record(self):
         return self.case if self.case_id else self.referral
-
-
-from .key_models import PartnerInstallation, PartnerKey  # noqa: E402

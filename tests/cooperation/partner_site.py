@@ -38,8 +38,12 @@ def main(argv: list[str]) -> dict:
         User.objects.create_user("admin.west", is_staff=True).groups.add(
             Group.objects.get_or_create(name="administrator")[0]
         )
-        SharingUnit.objects.create(unit=unit, contact_name="West Desk", contact_email="desk@west.invalid")
-        case = case_open(actor=lead, unit=unit, title="Synthetic case west", lead=lead, priority="P3")
+        SharingUnit.objects.create(
+            unit=unit, contact_name="West Desk", contact_email="desk@west.invalid"
+        )
+        case = case_open(
+            actor=lead, unit=unit, title="Synthetic case west", lead=lead, priority="P3"
+        )
         for kind, raw in json.loads(args[0]):
             case_identifier_add(actor=lead, case=case, kind=kind, raw=raw)
         return {"case_number": case.number, "public_key": conf.public_key_base64()}
@@ -47,7 +51,10 @@ def main(argv: list[str]) -> dict:
         issuer, public_key = args
         agency = Agency.objects.create(name="Synthetic Police North", country="GB", kind="police")
         key_services.partner_installation_register(
-            actor=User.objects.get(username="admin.west"), agency=agency, issuer=issuer, public_key=public_key
+            actor=User.objects.get(username="admin.west"),
+            agency=agency,
+            issuer=issuer,
+            public_key=public_key,
         )
         return {"trusted": issuer}
     if command == "export":

@@ -32,7 +32,9 @@ def import_(actor, data: bytes):
 def test_it_exports_fingerprints_and_whom_to_call_never_the_value_or_case(
     shared_case, investigator, supervisor
 ):
-    case_identifier_add(actor=investigator, case=shared_case, kind="email", raw="User_8812@Example.COM")
+    case_identifier_add(
+        actor=investigator, case=shared_case, kind="email", raw="User_8812@Example.COM"
+    )
     data = export(supervisor)
     lines = data.decode().splitlines()
     assert len(lines) == 4  # header, one contact, one pointer, signature
@@ -71,7 +73,10 @@ def test_an_import_matches_our_identifiers_and_tells_the_lead_whom_to_call(
     identifier = case_identifier_add(
         actor=investigator, case=shared_case, kind="email", raw="user_8812@example.com"
     )
-    exchange = import_(supervisor, partner.set_bytes([("email", "user_8812@example.com"), ("email", "other@example.com")]))
+    exchange = import_(
+        supervisor,
+        partner.set_bytes([("email", "user_8812@example.com"), ("email", "other@example.com")]),
+    )
     assert exchange.pointer_count == 2 and exchange.hits == 1
     hit = PointerHit.objects.get()
     assert hit.identifier == identifier and hit.contact_name == "Duty Officer 0042"
@@ -82,7 +87,9 @@ def test_an_import_matches_our_identifiers_and_tells_the_lead_whom_to_call(
     assert AuditEvent.objects.filter(action="pointers.match", case_id=shared_case.pk).count() == 1
 
 
-def test_a_new_identifier_is_matched_against_partner_sets(shared_case, investigator, supervisor, partner):
+def test_a_new_identifier_is_matched_against_partner_sets(
+    shared_case, investigator, supervisor, partner
+):
     import_(supervisor, partner.set_bytes([("phone", "+442079460000")]))
     assert not PointerHit.objects.exists()
     case_identifier_add(actor=investigator, case=shared_case, kind="phone", raw="+44 20 7946 0000")
@@ -117,7 +124,10 @@ def test_an_unsigned_set_is_refused(supervisor, partner):
 
 def test_a_set_signed_by_an_unknown_key_is_refused(supervisor, partner):
     with pytest.raises(PointerSetError) as error:
-        import_(supervisor, partner.set_bytes([("email", "a@example.com")], key=Ed25519PrivateKey.generate()))
+        import_(
+            supervisor,
+            partner.set_bytes([("email", "a@example.com")], key=Ed25519PrivateKey.generate()),
+        )
     assert error.value.field_name == "key_id" and error.value.status == 403
 
 
@@ -141,7 +151,9 @@ def test_a_rotated_key_is_accepted_and_the_old_one_refused_once_revoked(
     from casework.cooperation import conf
 
     added = key_services.partner_key_add(
-        actor=administrator, installation=partner.installation, public_key=conf.public_key_base64(new)
+        actor=administrator,
+        installation=partner.installation,
+        public_key=conf.public_key_base64(new),
     )
     import_(supervisor, partner.set_bytes([("email", "a@example.com")], key=new))
     old = partner.installation.keys.exclude(pk=added.pk).get()
@@ -159,14 +171,18 @@ def test_a_set_under_a_group_key_we_do_not_hold_is_refused(supervisor, partner):
 
 def test_only_an_administrator_person_manages_partner_keys(supervisor, partner):
     with pytest.raises(DomainError) as error:
-        key_services.partner_key_revoke(actor=supervisor, key=partner.installation.keys.get(), reason="x")
+        key_services.partner_key_revoke(
+            actor=supervisor, key=partner.installation.keys.get(), reason="x"
+        )
     assert error.value.status == 403
 
 
 def test_confirmation_is_recorded_on_both_sides(
     shared_case, investigator, supervisor, partner, django_capture_on_commit_callbacks
 ):
-    identifier = case_identifier_add(actor=investigator, case=shared_case, kind="email", raw="a@example.com")
+    identifier = case_identifier_add(
+        actor=investigator, case=shared_case, kind="email", raw="a@example.com"
+    )
     their_handle = uuid.uuid4()
     import_(supervisor, partner.set_bytes([("email", "a@example.com")], handles=[their_handle]))
     export(supervisor)
@@ -177,16 +193,34 @@ def test_confirmation_is_recorded_on_both_sides(
     assert hit.confirmed_at is not None and hit.confirmed_by == investigator
     message = services.confirmation_message(hit)
     assert their_handle.hex.encode() in message
-    assert identifier.normal_value.encode() not in message and shared_case.number.encode() not in message
+    assert (
+        identifier.normal_value.encode() not in message
+        and shared_case.number.encode() not in message
+    )
     # Their side confirms ours: we record that the partner confirmed.
     ours = OutgoingPointer.objects.get(identifier=identifier).handle
-    from casework.cooperation import pointer_format as fmt
-    import base64, hashlib, json
+    import base64
+    import hashlib
+    import json
 
-    body = {"confirmed": "2026-03-02T10:00:00Z", "handle": ours.hex, "issuer": partner.issuer, "key_id": partner.installation.keys.get().key_id, "their_handle": their_handle.hex}
-    signature = partner.key.sign(fmt.SIGNED_PREFIX + hashlib.sha256(fmt.canonical(body)).hexdigest().encode())
-    envelope = json.dumps({"confirmation": body, "signature": base64.b64encode(signature).decode()}).encode()
-    services.pointer_confirmation_receive(actor=None, installation=partner.installation, message=envelope)
+    from casework.cooperation import pointer_format as fmt
+
+    body = {
+        "confirmed": "2026-03-02T10:00:00Z",
+        "handle": ours.hex,
+        "issuer": partner.issuer,
+        "key_id": partner.installation.keys.get().key_id,
+        "their_handle": their_handle.hex,
+    }
+    signature = partner.key.sign(
+        fmt.SIGNED_PREFIX + hashlib.sha256(fmt.canonical(body)).hexdigest().encode()
+    )
+    envelope = json.dumps(
+        {"confirmation": body, "signature": base64.b64encode(signature).decode()}
+    ).encode()
+    services.pointer_confirmation_receive(
+        actor=None, installation=partner.installation, message=envelope
+    )
     hit.refresh_from_db()
     assert hit.partner_confirmed_at is not None
     assert AuditEvent.objects.filter(action="pointers.hit_confirm").count() == 2

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from casework.cooperation import services
 from casework.cooperation.models import PartnerPointer, PointerExchange
-from casework.cooperation.pointer_format import PointerSetError, verify, read
+from casework.cooperation.pointer_format import PointerSetError, read, verify
 
 pytestmark = pytest.mark.django_db
 

@@ -41,7 +41,9 @@ def test_the_partners_installation_fetches_our_set_with_its_token(
     assert PointerExchange.objects.get().channel == "api"
 
 
-def test_the_partners_installation_pushes_its_set(client, partner, partner_account, shared_case, investigator):
+def test_the_partners_installation_pushes_its_set(
+    client, partner, partner_account, shared_case, investigator
+):
     case_identifier_add(actor=investigator, case=shared_case, kind="email", raw="a@example.com")
     _, secret = partner_account
     response = client.post(
@@ -59,14 +61,19 @@ def test_a_pushed_tampered_set_is_a_located_problem(client, partner, partner_acc
     _, secret = partner_account
     data = partner.set_bytes([("email", "a@example.com")]).replace(b'"c":"c1"', b'"c":"c2"')
     response = client.post(
-        reverse("cooperation-api:pointers"), data=data, content_type=SET, HTTP_AUTHORIZATION=f"Token {secret}"
+        reverse("cooperation-api:pointers"),
+        data=data,
+        content_type=SET,
+        HTTP_AUTHORIZATION=f"Token {secret}",
     )
     assert response.status_code == 400
     assert "altered" in response.json()["detail"] or "altered" in str(response.json())
     assert not PartnerPointer.objects.exists()
 
 
-def test_a_partner_cannot_push_a_set_signed_by_another_partner(client, partner_account, administrator):
+def test_a_partner_cannot_push_a_set_signed_by_another_partner(
+    client, partner_account, administrator
+):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from casework.cooperation import conf
@@ -77,9 +84,14 @@ def test_a_partner_cannot_push_a_set_signed_by_another_partner(client, partner_a
     other_key = Ed25519PrivateKey.generate()
     agency = Agency.objects.create(name="Synthetic Police Other", country="FR", kind="police")
     key_services.partner_installation_register(
-        actor=administrator, agency=agency, issuer="other.casework.invalid", public_key=conf.public_key_base64(other_key)
+        actor=administrator,
+        agency=agency,
+        issuer="other.casework.invalid",
+        public_key=conf.public_key_base64(other_key),
     )
-    other = Partner(key=other_key, installation=agency.installation, issuer="other.casework.invalid")
+    other = Partner(
+        key=other_key, installation=agency.installation, issuer="other.casework.invalid"
+    )
     _, secret = partner_account
     response = client.post(
         reverse("cooperation-api:pointers"),
@@ -90,10 +102,16 @@ def test_a_partner_cannot_push_a_set_signed_by_another_partner(client, partner_a
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("who", ["investigator", "supervisor", "administrator", "other_service_account"])
-def test_anyone_but_a_partner_installation_gets_404_from_the_api(who, request, api_for, administrator, partner):
+@pytest.mark.parametrize(
+    "who", ["investigator", "supervisor", "administrator", "other_service_account"]
+)
+def test_anyone_but_a_partner_installation_gets_404_from_the_api(
+    who, request, api_for, administrator, partner
+):
     if who == "other_service_account":
-        account, _ = sa.service_account_create(name="intake", role="auditor", unit=None, actor=administrator)
+        account, _ = sa.service_account_create(
+            name="intake", role="auditor", unit=None, actor=administrator
+        )
         user = account.user
     else:
         user = request.getfixturevalue(who)
@@ -103,13 +121,18 @@ def test_anyone_but_a_partner_installation_gets_404_from_the_api(who, request, a
         reverse("cooperation-api:pointers"), data=partner.set_bytes([]), content_type=SET
     )
     assert response.status_code == 404
-    assert api.post(reverse("cooperation-api:confirmations"), data=b"{}", content_type=SET).status_code == 404
+    assert (
+        api.post(reverse("cooperation-api:confirmations"), data=b"{}", content_type=SET).status_code
+        == 404
+    )
 
 
 def test_a_revoked_partner_gets_404(client, partner, partner_account, administrator):
     from casework.partners import key_services
 
-    key_services.partner_installation_revoke(actor=administrator, installation=partner.installation, reason="Ended")
+    key_services.partner_installation_revoke(
+        actor=administrator, installation=partner.installation, reason="Ended"
+    )
     _, secret = partner_account
     response = client.get(reverse("cooperation-api:pointers"), HTTP_AUTHORIZATION=f"Token {secret}")
     assert response.status_code == 404
@@ -132,9 +155,10 @@ def test_pages_answer_only_those_allowed(who, keys, exchanges, request, client_f
 
 
 def test_the_keys_page_registers_and_revokes_a_partner(client_for, administrator, partner):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from casework.cooperation import conf
     from casework.partners.models import Agency
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     client = client_for(administrator)
     agency = Agency.objects.create(name="Synthetic Police Third", country="NL", kind="police")
@@ -155,7 +179,8 @@ def test_the_keys_page_registers_and_revokes_a_partner(client_for, administrator
     assert response.status_code == 302
     installation = agency.installation
     response = client.post(
-        reverse("cooperation:installation-revoke", args=[installation.pk]), {"reason": "Agreement ended"}
+        reverse("cooperation:installation-revoke", args=[installation.pk]),
+        {"reason": "Agreement ended"},
     )
     assert response.status_code == 302
     installation.refresh_from_db()
@@ -166,7 +191,9 @@ def test_the_exchanges_page_reads_a_bounded_number_of_queries(
     client_for, supervisor, partner, django_assert_max_num_queries
 ):
     for _ in range(5):
-        services.pointers_import(actor=supervisor, source=io.BytesIO(partner.set_bytes([("email", "a@example.com")])))
+        services.pointers_import(
+            actor=supervisor, source=io.BytesIO(partner.set_bytes([("email", "a@example.com")]))
+        )
     client = client_for(supervisor)
     with django_assert_max_num_queries(20):
         response = client.get(reverse("cooperation:exchanges"))
@@ -177,8 +204,14 @@ def test_the_case_page_shows_whom_to_call_and_an_outsider_gets_404(
     client_for, shared_case, investigator, supervisor, outsider, partner
 ):
     case_identifier_add(actor=investigator, case=shared_case, kind="email", raw="a@example.com")
-    services.pointers_import(actor=supervisor, source=io.BytesIO(partner.set_bytes([("email", "a@example.com")])))
-    page = client_for(investigator).get(reverse("cases:detail", args=[shared_case.number])).content.decode()
+    services.pointers_import(
+        actor=supervisor, source=io.BytesIO(partner.set_bytes([("email", "a@example.com")]))
+    )
+    page = (
+        client_for(investigator)
+        .get(reverse("cases:detail", args=[shared_case.number]))
+        .content.decode()
+    )
     assert "Held by partner agencies" in page and "Duty Officer 0042" in page
     hit = PointerHit.objects.get()
     confirm = reverse("cooperation:hit-confirm", args=[shared_case.number, hit.pk])

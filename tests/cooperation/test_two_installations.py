@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
@@ -89,14 +88,22 @@ def west(tmp_path):
     def run(*args: str) -> dict:
         done = subprocess.run(
             [sys.executable, "-m", "tests.cooperation.partner_site", *args],
-            env=environment, cwd=root, capture_output=True, text=True, timeout=300,
+            env=environment,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert done.returncode == 0, done.stderr[-3000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     migrated = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--no-input"],
-        env=environment, cwd=root, capture_output=True, text=True, timeout=600,
+        env=environment,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert migrated.returncode == 0, migrated.stderr[-3000:]
     run.url = url
@@ -154,7 +161,11 @@ def test_two_installations_deconflict_without_disclosing(
     # A tampered set and an unsigned one are refused whole, on either side.
     lines = west_file.read_bytes().split(b"\n")
     tampered = tmp_path / "tampered.jsonl"
-    tampered.write_bytes(b"\n".join([lines[0], lines[1], lines[2].replace(b'"f":"', b'"f":"0', 1)[:-2] + b'"}', *lines[3:]]))
+    tampered.write_bytes(
+        b"\n".join(
+            [lines[0], lines[1], lines[2].replace(b'"f":"', b'"f":"0', 1)[:-2] + b'"}', *lines[3:]]
+        )
+    )
     with pytest.raises(CommandError, match=r"tampered.jsonl:\d+: "):
         call_command("pointers_import", str(tampered))
     unsigned = tmp_path / "unsigned.jsonl"

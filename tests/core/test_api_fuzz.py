@@ -31,6 +31,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+# Pointer sets travel as JSON Lines (casework/cooperation/api.py): fuzzed as raw bytes.
+schemathesis.serializer.alias("application/x-ndjson", "application/octet-stream")
+
 FUZZ_EXAMPLES = int(os.environ.get("CASEWORK_FUZZ_EXAMPLES", "25"))
 CHECKS = [
     not_a_server_error,

@@ -19,7 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("path")
-        parser.add_argument("--actor", help="User name recorded as having exported (default: the system).")
+        parser.add_argument(
+            "--actor", help="User name recorded as having exported (default: the system)."
+        )
 
     def handle(self, *args, **options) -> None:
         actor = actor_named(options["actor"])

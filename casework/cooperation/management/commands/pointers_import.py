@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("path")
-        parser.add_argument("--actor", help="User name recorded as having imported (default: the system).")
+        parser.add_argument(
+            "--actor", help="User name recorded as having imported (default: the system)."
+        )
 
     def handle(self, *args, **options) -> None:
         actor = actor_named(options["actor"])

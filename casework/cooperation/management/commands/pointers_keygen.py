@@ -22,7 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("path", nargs="?")
-        parser.add_argument("--group-key", metavar="ID", help="Print '<ID> <base64 key>' for the group's key file.")
+        parser.add_argument(
+            "--group-key", metavar="ID", help="Print '<ID> <base64 key>' for the group's key file."
+        )
 
     def handle(self, *args, **options) -> None:
         if options["group_key"]:
@@ -40,4 +42,6 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: cannot create it ({error.strerror}).") from None
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
-        self.stdout.write(f"public key: {conf.public_key_base64(key)}\nkey id: {conf.signing_key_id(key)}")
+        self.stdout.write(
+            f"public key: {conf.public_key_base64(key)}\nkey id: {conf.signing_key_id(key)}"
+        )

@@ -1,0 +1,233 @@
+"""Deconfliction between installations (issue 22): exporting and importing pointer sets, and a
+local match against a partner's set, each beside a baseline measured in the same run.
+
+Issue 22 names 10M pointers at national scale (export and import each within 5 minutes; a
+local match within 10 ms p95). The scenario makes what it needs inside one transaction that it
+rolls back: our shareable identifiers (padded up to the scale's count, in a unit opted in),
+and a partner with a key whose set of the same size it writes and imports. At smaller scales
+the export and import figures are projected to 10M from the time per pointer."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+
+from django.db import connection, transaction
+from django.urls import reverse
+
+from .base import NotBuilt, Result, Run, Target, import_or_not_built, percentile, scenario, timed
+
+TARGET_POINTERS = 10_000_000
+POINTERS = {"tiny": 2_000, "small": 50_000, "medium": 1_000_000, "national": 10_000_000}
+
+
+def _pointers(run: Run) -> int:
+    return POINTERS.get(run.scale.name.split(",")[0], 50_000)
+
+
+def _pad_shareable(run: Run, count: int) -> int:
+    """Make ``count`` identifiers on one open case of a unit that opts in (triggers off for the
+    padding only; rolled back by the caller)."""
+    from casework.cases.models import Case, CaseIdentifier
+    from casework.cooperation.models import SharingUnit
+
+    case = Case.objects.exclude(status="closed").order_by("pk").first()
+    if case is None:
+        raise NotBuilt("no open case in the benchmark data")
+    SharingUnit.objects.update_or_create(
+        unit_id=case.unit_id, defaults={"contact_name": "Benchmark Desk", "active": True}
+    )
+    meta = CaseIdentifier._meta
+    columns = [f.column for f in meta.concrete_fields if not f.primary_key]
+    generated = {
+        "raw_value": "'coop-' || g || '@example.invalid'",
+        "normal_value": "'coop-' || g || '@example.invalid'",
+        "kind": "'email'",
+        "case_id": "%s",
+    }
+    select = ", ".join(generated.get(column, f"t.{column}") for column in columns)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            f"INSERT INTO {meta.db_table} ({', '.join(columns)}) SELECT {select}"
+            f" FROM generate_series(1, %s) AS g"
+            f" CROSS JOIN (SELECT * FROM {meta.db_table} ORDER BY id LIMIT 1) AS t",
+            [case.pk, count],
+        )
+        cursor.execute(f"ANALYZE {meta.db_table}")
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+    run.say(f"    {count:,} shareable identifiers made in {time.perf_counter() - started:.0f} s")
+    return count
+
+
+def _partner_set(path: str, count: int, secret: bytes):
+    """A partner, registered here, and its signed set of ``count`` pointers written to ``path``:
+    one in a hundred fingerprints is of one of our padded identifiers."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from casework.cooperation import conf, services
+    from casework.cooperation import pointer_format as fmt
+    from casework.cooperation.conf import current_group_key
+    from casework.partners.key_models import PartnerInstallation, PartnerKey
+    from casework.partners.models import Agency
+
+    key = Ed25519PrivateKey.generate()
+    agency = Agency.objects.create(name="Benchmark Partner", country="IE", kind="police")
+    installation = PartnerInstallation.objects.create(agency=agency, issuer="bench.partner.invalid")
+    PartnerKey.objects.create(
+        installation=installation,
+        key_id=conf.signing_key_id(key),
+        public_key=conf.public_key_base64(key),
+    )
+    group = current_group_key()
+    with open(path, "wb") as out:
+        writer = fmt.SetWriter(out, key)
+        writer.header(
+            fmt.Header(
+                issuer="bench.partner.invalid",
+                key_id=conf.signing_key_id(key),
+                fingerprint_key_id=group.key_id,
+                created=datetime.now(UTC),
+                contacts=1,
+                count=count,
+            )
+        )
+        writer.contact(fmt.Contact("c1", "Benchmark Partner", "Partner Unit", "Duty Desk", "", ""))
+        for n in range(count):
+            value = (
+                f"coop-{n + 1}@example.invalid" if n % 100 == 0 else f"partner-{n}@example.invalid"
+            )
+            writer.pointer(services.fingerprint(group.secret, "email", value), uuid.uuid4(), "c1")
+        writer.finish()
+
+
+@scenario("cooperation.pointers", issue="22")
+def pointers(run: Run) -> list[Result]:
+    import_or_not_built("casework.cooperation.services", "pointers_export")
+    from casework.cases.models import CaseIdentifier
+    from casework.cooperation import services
+
+    count = _pointers(run)
+    results = []
+    with transaction.atomic():
+        _pad_shareable(run, count)
+        table = CaseIdentifier._meta.db_table
+        reverse("cases:detail", args=["BENCH-1"])  # the URL map loads once per process, not here
+        # Export, beside the baseline of copying the same identifiers out as they are. The
+        # first export gives every identifier its handle; the figure is the routine one after.
+        with tempfile.TemporaryFile() as out:
+            started = time.perf_counter()
+            services.pointers_export(actor=None, out=out)
+            first_export_s = time.perf_counter() - started
+        with tempfile.TemporaryFile() as out:
+            started = time.perf_counter()
+            exchange = services.pointers_export(actor=None, out=out)
+            export_s = time.perf_counter() - started
+            size = out.tell()
+        with tempfile.TemporaryFile() as out:
+            started = time.perf_counter()
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(f"COPY (SELECT kind, normal_value FROM {table}) TO STDOUT") as copy,
+            ):
+                for chunk in copy:
+                    out.write(chunk)
+            copy_out_s = time.perf_counter() - started
+        scale = TARGET_POINTERS / exchange.pointer_count
+        results.append(
+            Result(
+                "cooperation.export",
+                f"pointers_export, {exchange.pointer_count:,} pointers, time per 10M",
+                unit="s",
+                value=export_s * scale,
+                target=Target(300, "issue 22"),
+                baseline=copy_out_s * scale,
+                baseline_label="COPY of the raw identifiers out, per 10M",
+                details={
+                    "pointers": exchange.pointer_count,
+                    "seconds": round(export_s, 2),
+                    "first_export_seconds": round(first_export_s, 2),
+                    "first_export_per_10M_s": round(first_export_s * scale),
+                    "bytes": size,
+                },
+                note=""
+                if exchange.pointer_count >= TARGET_POINTERS
+                else f"projected from {exchange.pointer_count:,}",
+            )
+        )
+        # Import of a partner's set of the same size, beside a plain COPY of its rows.
+        from casework.cooperation.conf import current_group_key
+
+        with tempfile.NamedTemporaryFile(suffix=".jsonl") as partner_file:
+            _partner_set(partner_file.name, count, current_group_key().secret)
+            with open(partner_file.name, "rb") as source:
+                started = time.perf_counter()
+                received = services.pointers_import(actor=None, source=source)
+                import_s = time.perf_counter() - started
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("CREATE TEMP TABLE bench_plain_pointer (line text) ON COMMIT DROP")
+                with (
+                    cursor.copy("COPY bench_plain_pointer (line) FROM STDIN") as copy,
+                    open(partner_file.name, "rb") as source,
+                ):
+                    for line in source:
+                        copy.write_row((line.decode().rstrip("\n").replace("\\", "\\\\"),))
+            copy_in_s = time.perf_counter() - started
+        results.append(
+            Result(
+                "cooperation.import",
+                f"pointers_import (verify, replace, match), {count:,} pointers, time per 10M",
+                unit="s",
+                value=import_s * TARGET_POINTERS / count,
+                target=Target(300, "issue 22"),
+                baseline=copy_in_s * TARGET_POINTERS / count,
+                baseline_label="COPY of the file's lines into a table, per 10M",
+                details={"pointers": count, "seconds": round(import_s, 2), "hits": received.hits},
+                note="" if count >= TARGET_POINTERS else f"projected from {count:,}",
+            )
+        )
+        # A local match: the lookup a new identifier makes, against the partner's set.
+        rng = random.Random(22)
+        values = [
+            f"coop-{rng.randrange(count) + 1}@example.invalid"
+            if n % 2
+            else f"nobody-{n}@example.invalid"
+            for n in range(run.samples * 4)
+        ]
+        cycle = iter(values * 10)
+
+        def match():
+            return services.partner_pointers_for("email", next(cycle))
+
+        def baseline():
+            return list(
+                CaseIdentifier.objects.filter(kind="email", normal_value=next(cycle)).values_list(
+                    "pk", flat=True
+                )[:10]
+            )
+
+        matches = timed(match, len(values))
+        lookups = timed(baseline, len(values))
+        results.append(
+            Result(
+                "cooperation.match",
+                f"Local match against a partner's {count:,} pointers",
+                unit="ms p95",
+                value=percentile(matches, 0.95),
+                target=Target(10, "issue 22, at 10M pointers"),
+                baseline=percentile(lookups, 0.95),
+                baseline_label="deconfliction lookup in our own identifiers",
+                details={
+                    "p50_ms": round(percentile(matches, 0.5), 3),
+                    "partner_pointers": count,
+                    "samples": len(matches),
+                },
+            )
+        )
+        transaction.set_rollback(True)  # everything made here is for this measurement only
+    return results
