@@ -219,3 +219,59 @@ def test_the_case_page_shows_whom_to_call_and_an_outsider_gets_404(
     assert client_for(investigator).post(confirm).status_code == 302
     hit.refresh_from_db()
     assert hit.confirmed_at is not None
+
+
+def test_an_administrator_opts_a_unit_in_and_out(client_for, administrator, north, supervisor):
+    from casework.audit.models import AuditEvent
+    from casework.cooperation.models import SharingUnit
+
+    url = reverse("cooperation:sharing-unit")
+    assert client_for(supervisor).post(url, {"unit": north.pk, "active": "yes"}).status_code == 404
+    client = client_for(administrator)
+    response = client.post(url, {"unit": north.pk, "active": "yes", "contact_name": ""})
+    assert response.status_code == 400
+    assert "Name the point of contact" in response.content.decode()
+    response = client.post(
+        url,
+        {"unit": north.pk, "active": "yes", "contact_name": "North Desk", "contact_phone": "+44 1"},
+    )
+    assert response.status_code == 302
+    assert SharingUnit.objects.get(unit=north).active
+    client.post(url, {"unit": north.pk, "active": "no"})
+    assert not SharingUnit.objects.get(unit=north).active
+    assert AuditEvent.objects.filter(action="sharing_unit.update").count() == 2
+
+
+def test_a_confirmation_not_signed_by_the_partner_is_refused(
+    client, partner, partner_account, shared_case, investigator
+):
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    case_identifier_add(actor=investigator, case=shared_case, kind="email", raw="a@example.com")
+    body = {
+        "confirmed": "2026-03-02T10:00:00Z",
+        "handle": "0" * 32,
+        "issuer": partner.issuer,
+        "key_id": partner.installation.keys.get().key_id,
+        "their_handle": "",
+    }
+    forged = Ed25519PrivateKey.generate().sign(b"anything")
+    envelope = {"confirmation": body, "signature": base64.b64encode(forged).decode()}
+    _, secret = partner_account
+    response = client.post(
+        reverse("cooperation-api:confirmations"),
+        data=json.dumps(envelope).encode(),
+        content_type=SET,
+        HTTP_AUTHORIZATION=f"Token {secret}",
+    )
+    assert response.status_code == 403
+    response = client.post(
+        reverse("cooperation-api:confirmations"),
+        data=b"not json\x00",
+        content_type=SET,
+        HTTP_AUTHORIZATION=f"Token {secret}",
+    )
+    assert response.status_code == 400
