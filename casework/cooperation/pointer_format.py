@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
 import json
 import re
 import uuid
@@ -40,10 +41,14 @@ FORMAT = "casework-pointers"
 VERSION = 1
 SIGNED_PREFIX = b"casework-pointers/v1\n"
 MAX_LINE = 4096
+BLOCK = 1024 * 1024
 MAX_CONTACTS = 10_000
 MAX_POINTERS = 50_000_000
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_HEX32 = re.compile(r"^[0-9a-f]{32}$")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_POINTER_LINE = re.compile(
+    rb'\{"c":"([A-Za-z0-9_-]{1,32})","f":"([0-9a-f]{64})","h":"([0-9a-f]{32})"\}\n'
+)
+_HEX32 = re.compile(r"[0-9a-f]{32}")
 _REF = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _KEY_ID = re.compile(r"^[0-9a-f]{16}$")
 _GROUP_KEY_ID = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
@@ -232,17 +237,29 @@ def verify(stream: BinaryIO, key_for: Callable[[Header], Ed25519PublicKey]) -> t
     and signature with the key ``key_for(header)`` returns (it raises when the signer is not a
     trusted partner). Returns the header and the digest; raises ``PointerSetError``."""
     digest = hashlib.sha256()
-    header: Header | None = None
-    held: tuple[int, bytes] | None = None
-    for number, raw in _lines(stream):
-        if held is not None:
-            digest.update(held[1])
-        if header is None:
-            header = _header(number, raw)
-        held = (number, raw)
-    if header is None or held is None:
+    lines = list(itertools.islice(_lines(stream), 1))
+    if not lines:
         raise PointerSetError(1, "file", "The file is empty.")
-    number, last = held
+    header = _header(*lines[0])
+    # The rest in large blocks (ten million lines): everything up to the last line break but
+    # one is hashed; what follows it is the last line, the signature. Line lengths and breaks
+    # are checked again, line by line, by ``read``.
+    hashed, pending = 0, lines[0][1]
+    while block := stream.read(BLOCK):
+        data = pending + block
+        cut = data.rfind(b"\n", 0, len(data) - 1)
+        if cut >= 0:
+            # Something follows this line break: all before it is not the last line.
+            digest.update(data[: cut + 1])
+            hashed += data.count(b"\n", 0, cut + 1)
+            pending = data[cut + 1 :]
+        else:
+            pending = data
+        if len(pending) > MAX_LINE + 1:
+            raise PointerSetError(hashed + 1, "line", f"A line has at most {MAX_LINE} bytes.")
+    number, last = hashed + 1, pending
+    if not last.endswith(b"\n"):
+        raise PointerSetError(number, "line", "The file ends without its last line break.")
     if number == 1:
         raise PointerSetError(
             1, "signature", "The set is not signed: its last line must be the signature."
@@ -277,11 +294,11 @@ def verify(stream: BinaryIO, key_for: Callable[[Header], Ed25519PublicKey]) -> t
     return header, digest.hexdigest()
 
 
-def read(stream: BinaryIO, header: Header) -> Iterator[Contact | tuple[bytes, uuid.UUID, str]]:
+def read(stream: BinaryIO, header: Header) -> Iterator[Contact | tuple[bytes, bytes, str]]:
     """Pass two, over a file ``verify`` accepted: yield each contact, then each pointer as
-    ``(fingerprint, handle, contact ref)``, checking every field and the counts."""
+    ``(fingerprint in hex, handle in hex, contact ref)`` (ASCII bytes, as COPY takes them),
+    checking every field."""
     refs: set[str] = set()
-    pointers = 0
     expected_lines = 1 + header.contacts + header.count + 1
     for number, raw in _lines(stream):
         if number == 1:
@@ -309,15 +326,22 @@ def read(stream: BinaryIO, header: Header) -> Iterator[Contact | tuple[bytes, uu
             }
             yield Contact(ref=ref, **fields)
             continue
+        # The form our writer emits, in one match; any other valid JSON is read field by field.
+        canonical_line = _POINTER_LINE.fullmatch(raw)
+        if canonical_line is not None:
+            ref = canonical_line[1].decode()
+            if ref not in refs:
+                raise PointerSetError(number, "c", "No contact line above has this reference.")
+            yield canonical_line[2], canonical_line[3], ref
+            continue
         obj = _object(number, raw)
         if set(obj) != {"c", "f", "h"}:
             raise PointerSetError(number, "line", 'A pointer line has exactly "c", "f" and "h".')
         fingerprint, handle, ref = obj["f"], obj["h"], obj["c"]
-        if not isinstance(fingerprint, str) or not _HEX64.match(fingerprint):
+        if not isinstance(fingerprint, str) or not _HEX64.fullmatch(fingerprint):
             raise PointerSetError(number, "f", "Expected 64 lower-case hexadecimal digits.")
-        if not isinstance(handle, str) or not _HEX32.match(handle):
+        if not isinstance(handle, str) or not _HEX32.fullmatch(handle):
             raise PointerSetError(number, "h", "Expected 32 lower-case hexadecimal digits.")
         if not isinstance(ref, str) or ref not in refs:
             raise PointerSetError(number, "c", "No contact line above has this reference.")
-        pointers += 1
-        yield bytes.fromhex(fingerprint), uuid.UUID(hex=handle), ref
+        yield fingerprint.encode(), handle.encode(), ref
