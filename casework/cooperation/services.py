@@ -592,11 +592,6 @@ def identifier_match_partners(*, actor, identifier: CaseIdentifier) -> int:
 # -- Confirmation -----------------------------------------------------------------------------
 
 
-def hits_for_case(*, user, case: Case):
-    """The hits of a case ``user`` may see (``case`` was read through ``case_view``)."""
-    return PointerHit.objects.filter(case=case).select_related("identifier", "installation")
-
-
 @transaction.atomic
 def pointer_hit_confirm(*, actor, case_number: str, hit_id: int) -> PointerHit:
     """Our side confirms a hit after speaking to the partner: recorded, audited, and sent to the

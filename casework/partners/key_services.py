@@ -17,6 +17,7 @@ from django.utils import timezone
 from casework.accounts.models import User
 from casework.accounts.selectors import require_person
 from casework.audit.services import audit_record
+from casework.core import events
 from casework.core.errors import ConflictError, DomainError
 from casework.core.validation import text_problem
 
@@ -157,8 +158,6 @@ def partner_installation_revoke(
 
     The partner's pointers are deleted by ``casework.cooperation`` in reaction to the
     ``partner.revoked`` event, in this transaction."""
-    from casework.core import events
-
     _require_administrator(actor)
     reason = _clean(reason, field="reason", max_length=REASON_MAX)
     installation = PartnerInstallation.objects.select_for_update().get(pk=installation.pk)
