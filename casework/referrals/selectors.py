@@ -12,28 +12,45 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from casework.accounts.choices import Role
 from casework.audit.services import audit_record
-from casework.cases.selectors import case_visibility_q
+from casework.cases.selectors import case_visibility_q, visible_case_ids
 from casework.core.errors import DomainError, NotFound
+from casework.core.queries import InArray
 
 from .choices import OPEN_STATUSES, ReferralStatus
 from .models import Referral
 
 
-def referral_visibility_q(user, *, prefix: str = "") -> Q:
+def referral_visibility_q(user, *, prefix: str = "", semi_join: bool = False) -> Q:
     """A ``Q`` selecting the referrals ``user`` may see; ``prefix`` is the path to the referral
     (``"referral__"`` from a model with a ``referral`` foreign key), so a related list joins the
-    referral instead of testing its id against every referral the user may see."""
+    referral instead of testing its id against every referral the user may see.
+
+    ``semi_join`` is the form for aggregates over many rows (the oversight figures): the
+    referral's case is tested against the visible case ids (see ``case_visibility_q``), and
+    from a related model (a clock, a partner request) the referral's id is tested against two
+    sets read from indexes: the unit's referrals without a case, and the referrals of the
+    visible cases. Joined instead, inside the OR of the arms, PostgreSQL either probed the
+    referral of every row or hashed every referral of every unit (issue 26)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
+    own_unit = user.unit_id is not None and user.has_role(Role.INVESTIGATOR, Role.SUPERVISOR)
+    if prefix and semi_join:
+        # The same two arms as below, each as a set of referral ids.
+        of_visible_cases = Referral.objects.filter(InArray(F("case"), visible_case_ids(user)))
+        visible = Q(**{f"{prefix}in": of_visible_cases.values("pk")})
+        if own_unit:
+            waiting = Referral.objects.filter(case__isnull=True, unit_id=user.unit_id)
+            visible |= Q(**{f"{prefix}in": waiting.values("pk")})
+        return visible
     visible = Q(**{f"{prefix}case__isnull": False}) & case_visibility_q(
-        user, prefix=f"{prefix}case__"
+        user, prefix=f"{prefix}case__", semi_join=semi_join
     )
-    if user.unit_id is not None and user.has_role(Role.INVESTIGATOR, Role.SUPERVISOR):
+    if own_unit:
         visible |= Q(**{f"{prefix}case__isnull": True, f"{prefix}unit_id": user.unit_id})
     return visible
 
