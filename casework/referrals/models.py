@@ -122,8 +122,21 @@ class Referral(TimeStampedModel):
                 include=["case"],
                 name="referral_unit_due_idx",
             ),
+            # Waiting referrals that already hang off a case (rare: the queue's other half of
+            # need-to-know, "referrals of the cases I may see"), in queue order, so its first
+            # page is read in order from a small index; new referrals have no case, so the
+            # import writes no entry here (issue 26).
+            models.Index(
+                fields=["triage_due_at", "id"],
+                include=["case"],
+                condition=models.Q(status__in=sorted(OPEN_STATUSES), case__isnull=False),
+                name="referral_open_cased_due_idx",
+            ),
+            # Arrival and case included: the dashboard's backlog by age counts a unit's
+            # waiting referrals from this index alone, need-to-know included (issue 26).
             models.Index(
                 fields=["unit", "triage_due_at", "id"],
+                include=["received_at", "case"],
                 condition=models.Q(status__in=sorted(OPEN_STATUSES)),
                 name="referral_open_due_idx",
             ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -38,21 +38,41 @@ def referral_visibility_q(user, *, prefix: str = "", semi_join: bool = False) ->
     referral of every row or hashed every referral of every unit (issue 26)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    own_unit = user.unit_id is not None and user.has_role(Role.INVESTIGATOR, Role.SUPERVISOR)
     if prefix and semi_join:
-        # The same two arms as below, each as a set of referral ids.
+        # The arms of ``referral_visibility_arms``, each as a set of referral ids. The
+        # referrals of the visible cases are probed case by case (``referral_case_idx`` against
+        # the array of visible case ids): as a semi-join PostgreSQL read every referral that
+        # has a case, in every unit.
         of_visible_cases = Referral.objects.filter(InArray(F("case"), visible_case_ids(user)))
         visible = Q(**{f"{prefix}in": of_visible_cases.values("pk")})
-        if own_unit:
+        if _sees_unit_queue(user):
             waiting = Referral.objects.filter(case__isnull=True, unit_id=user.unit_id)
             visible |= Q(**{f"{prefix}in": waiting.values("pk")})
         return visible
     visible = Q(**{f"{prefix}case__isnull": False}) & case_visibility_q(
         user, prefix=f"{prefix}case__", semi_join=semi_join
     )
-    if own_unit:
+    if _sees_unit_queue(user):
         visible |= Q(**{f"{prefix}case__isnull": True, f"{prefix}unit_id": user.unit_id})
     return visible
+
+
+def _sees_unit_queue(user) -> bool:
+    return user.unit_id is not None and user.has_role(Role.INVESTIGATOR, Role.SUPERVISOR)
+
+
+def referral_visibility_arms(user) -> list[Q]:
+    """``referral_visibility_q`` as disjoint arms, each read from an index: referrals of the
+    cases the user may see (a semi-join with the visible case ids), and the unit's referrals
+    without a case (the indexes that lead with the unit). Their OR is the
+    visibility; lists that take the first rows of each arm and merge them read a page from
+    indexes where the OR made PostgreSQL read and sort every candidate."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    arms = [Q(case__isnull=False, case__in=visible_case_ids(user))]
+    if _sees_unit_queue(user):
+        arms.append(Q(case__isnull=True, unit_id=user.unit_id))
+    return arms
 
 
 def referrals_visible_to(user) -> QuerySet[Referral]:
@@ -102,8 +122,13 @@ class QueueFilters:
 
 def referral_queue(*, user, filters: QueueFilters, now: datetime | None = None) -> QuerySet:
     """Visible referrals matching ``filters``, the least time left first."""
+    return _filtered(
+        referrals_visible_to(user).select_related("incident_type", "case", "unit"), filters, now
+    )
+
+
+def _filtered(queryset: QuerySet, filters: QueueFilters, now: datetime | None) -> QuerySet:
     now = now or timezone.now()
-    queryset = referrals_visible_to(user).select_related("incident_type", "case", "unit")
     if filters.status == "open":
         queryset = queryset.filter(status__in=sorted(OPEN_STATUSES))
     elif filters.status and filters.status != "all":
@@ -115,6 +140,9 @@ def referral_queue(*, user, filters: QueueFilters, now: datetime | None = None) 
     if filters.overdue:
         queryset = queryset.filter(status__in=sorted(OPEN_STATUSES), triage_due_at__lt=now)
     return queryset.order_by("triage_due_at", "id")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def encode_cursor(referral: Referral) -> str:
@@ -147,12 +175,40 @@ def referral_page(
     *, user, filters: QueueFilters, after: str = "", size: int = 50
 ) -> tuple[list[Referral], str]:
     """One page of the queue and the cursor of the next page ("" on the last)."""
-    queryset = referral_queue(user=user, filters=filters)
+    now = timezone.now()
+    queryset = referral_queue(user=user, filters=filters, now=now)
+    pieces = [
+        _filtered(Referral.objects.filter(arm), filters, now)
+        for arm in referral_visibility_arms(user)
+    ]
     if after:
         queryset = after_cursor(queryset, after)
-    rows = list(queryset[: size + 1])
+        pieces = [after_cursor(piece, after) for piece in pieces]
+    ids = _first_ids(pieces, size + 1)
+    rows = list(queryset.filter(pk__in=ids)[: size + 1]) if ids else []
     next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else ""
     return rows[:size], next_cursor
+
+
+def _first_ids(pieces: list[QuerySet], limit: int) -> list[int]:
+    """The ids of the first ``limit`` referrals, in queue order, of the union of ``pieces``.
+
+    Each piece is an arm of need-to-know (``referral_visibility_arms``) with the queue's
+    filters: its first rows come out of one index in order, so one query of ``UNION ALL`` reads
+    at most ``limit`` entries per arm, and the first ``limit`` of those are the page's. Asked
+    as one query with the arms ORed, PostgreSQL read and sorted every waiting referral the
+    filters let through (issue 26). The rows are then loaded through the whole need-to-know
+    filter, so the page holds exactly what the single query returned."""
+    firsts = [
+        piece.order_by("triage_due_at", "id").values_list("triage_due_at", "id")[:limit]
+        for piece in pieces
+    ]
+    if not firsts:
+        return []
+    merged = firsts[0].union(*firsts[1:], all=True) if len(firsts) > 1 else firsts[0]
+    # PostgreSQL sorts referrals without a clock last (NULLS LAST for ascending order).
+    order = sorted(set(merged), key=lambda row: (row[0] is None, row[0] or _EPOCH, row[1]))
+    return [pk for _, pk in order[:limit]]
 
 
 def referral_status_counts(*, user) -> dict[str, int]:
