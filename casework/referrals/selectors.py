@@ -171,44 +171,84 @@ def after_cursor(queryset: QuerySet, cursor: str) -> QuerySet:
     )
 
 
+QUEUE_ORDER = ("triage_due_at", "id")
+
+
+class QueueRows:
+    """The queue's rows for ``user``: a queryset's ``filter``, ``order_by`` and slices, with
+    the first rows read arm by arm of need-to-know (``referral_visibility_arms``).
+
+    Each arm, with the queue's filters, comes out of one index in queue order, so a slice
+    ``[start:stop]`` reads at most ``stop`` entries per arm in one ``UNION ALL`` query, keeps
+    the first ``stop`` ids of those, and loads them through the whole need-to-know filter:
+    exactly the single query's rows. Asked as one query with the arms ORed, PostgreSQL read
+    and sorted every waiting referral the filters let through (issue 26). Any other order or
+    access goes to the single query. The page and the API's cursor pagination both use it."""
+
+    def __init__(self, queryset: QuerySet, pieces: list[QuerySet], ordering=QUEUE_ORDER):
+        self.queryset, self.pieces, self.ordering = queryset, pieces, tuple(ordering)
+
+    @classmethod
+    def for_user(
+        cls, *, user, filters: QueueFilters, queryset: QuerySet | None = None
+    ) -> QueueRows:
+        """``queryset``: the queue as ``referral_queue`` made it, when the caller has it. The
+        arms are built after it, so a clock falling due in between is in an arm as well."""
+        if queryset is None:
+            queryset = referral_queue(user=user, filters=filters)
+        now = timezone.now()
+        pieces = [
+            _filtered(Referral.objects.filter(arm), filters, now)
+            for arm in referral_visibility_arms(user)
+        ]
+        return cls(queryset, pieces)
+
+    def order_by(self, *fields: str) -> QueueRows:
+        return QueueRows(self.queryset.order_by(*fields), self.pieces, fields)
+
+    def filter(self, *args, **kwargs) -> QueueRows:
+        return QueueRows(
+            self.queryset.filter(*args, **kwargs),
+            [piece.filter(*args, **kwargs) for piece in self.pieces],
+            self.ordering,
+        )
+
+    def after(self, cursor: str) -> QueueRows:
+        return QueueRows(
+            after_cursor(self.queryset, cursor),
+            [after_cursor(piece, cursor) for piece in self.pieces],
+            self.ordering,
+        )
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice) or item.stop is None or self.ordering != QUEUE_ORDER:
+            return self.queryset.order_by(*self.ordering)[item]
+        ids = self._first_ids(item.stop)
+        rows = list(self.queryset.filter(pk__in=ids).order_by(*QUEUE_ORDER)) if ids else []
+        return rows[item]
+
+    def _first_ids(self, limit: int) -> list[int]:
+        firsts = [
+            piece.order_by(*QUEUE_ORDER).values_list(*QUEUE_ORDER)[:limit] for piece in self.pieces
+        ]
+        if not firsts:
+            return []
+        merged = firsts[0].union(*firsts[1:], all=True) if len(firsts) > 1 else firsts[0]
+        # PostgreSQL sorts referrals without a clock last (NULLS LAST for ascending order).
+        order = sorted(set(merged), key=lambda row: (row[0] is None, row[0] or _EPOCH, row[1]))
+        return [pk for _, pk in order[:limit]]
+
+
 def referral_page(
     *, user, filters: QueueFilters, after: str = "", size: int = 50
 ) -> tuple[list[Referral], str]:
     """One page of the queue and the cursor of the next page ("" on the last)."""
-    now = timezone.now()
-    queryset = referral_queue(user=user, filters=filters, now=now)
-    pieces = [
-        _filtered(Referral.objects.filter(arm), filters, now)
-        for arm in referral_visibility_arms(user)
-    ]
+    queue = QueueRows.for_user(user=user, filters=filters)
     if after:
-        queryset = after_cursor(queryset, after)
-        pieces = [after_cursor(piece, after) for piece in pieces]
-    ids = _first_ids(pieces, size + 1)
-    rows = list(queryset.filter(pk__in=ids)[: size + 1]) if ids else []
+        queue = queue.after(after)
+    rows = queue[: size + 1]
     next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else ""
     return rows[:size], next_cursor
-
-
-def _first_ids(pieces: list[QuerySet], limit: int) -> list[int]:
-    """The ids of the first ``limit`` referrals, in queue order, of the union of ``pieces``.
-
-    Each piece is an arm of need-to-know (``referral_visibility_arms``) with the queue's
-    filters: its first rows come out of one index in order, so one query of ``UNION ALL`` reads
-    at most ``limit`` entries per arm, and the first ``limit`` of those are the page's. Asked
-    as one query with the arms ORed, PostgreSQL read and sorted every waiting referral the
-    filters let through (issue 26). The rows are then loaded through the whole need-to-know
-    filter, so the page holds exactly what the single query returned."""
-    firsts = [
-        piece.order_by("triage_due_at", "id").values_list("triage_due_at", "id")[:limit]
-        for piece in pieces
-    ]
-    if not firsts:
-        return []
-    merged = firsts[0].union(*firsts[1:], all=True) if len(firsts) > 1 else firsts[0]
-    # PostgreSQL sorts referrals without a clock last (NULLS LAST for ascending order).
-    order = sorted(set(merged), key=lambda row: (row[0] is None, row[0] or _EPOCH, row[1]))
-    return [pk for _, pk in order[:limit]]
 
 
 def referral_status_counts(*, user) -> dict[str, int]:
