@@ -43,11 +43,13 @@ def referral_visibility_q(user, *, prefix: str = "", semi_join: bool = False) ->
         # referrals of the visible cases are probed case by case (``referral_case_idx`` against
         # the array of visible case ids): as a semi-join PostgreSQL read every referral that
         # has a case, in every unit.
+        # The unit's referrals without a case come first: most clocks hang off one (the
+        # triage queue), and PostgreSQL tests the arms of an OR in the order written.
         of_visible_cases = Referral.objects.filter(InArray(F("case"), visible_case_ids(user)))
         visible = Q(**{f"{prefix}in": of_visible_cases.values("pk")})
         if _sees_unit_queue(user):
             waiting = Referral.objects.filter(case__isnull=True, unit_id=user.unit_id)
-            visible |= Q(**{f"{prefix}in": waiting.values("pk")})
+            visible = Q(**{f"{prefix}in": waiting.values("pk")}) | visible
         return visible
     visible = Q(**{f"{prefix}case__isnull": False}) & case_visibility_q(
         user, prefix=f"{prefix}case__", semi_join=semi_join
