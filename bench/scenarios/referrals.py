@@ -34,7 +34,7 @@ from .base import (
 IMPORT_TARGET_ROWS = 100_000
 
 
-@scenario("pages.referral_queue", issue="3")
+@scenario("pages.referral_queue", issue="3, 26")
 def referral_queue(run: Run) -> list[Result]:
     url = url_or_not_built(("referrals:queue", {}), ("referrals:list", {}))
     results = []
@@ -47,8 +47,8 @@ def referral_queue(run: Run) -> list[Result]:
                 label="Referral queue",
                 role=role,
                 url=url,
-                target_ms=500,
-                target_source="harness budget",
+                target_ms=50,
+                target_source="issue 26",
                 baseline=lambda user=user: list(
                     Referral.objects.filter(
                         unit_id=user.unit_id, status__in=["new", "in_triage"]

@@ -26,6 +26,7 @@ from casework.audit.services import audit_record
 from casework.core.context import with_reason
 from casework.core.errors import DomainError, NotFound
 from casework.core.identifiers import identifier_match_q
+from casework.core.queries import InArray
 from casework.core.trigrams import MIN_LENGTH as TRIGRAM_MIN_LENGTH
 from casework.core.trigrams import contains_text_q
 
@@ -45,14 +46,29 @@ from .models import (
 VIEW_PERMISSION = "view_case_content"
 
 
-def case_visibility_q(user, *, prefix: str = "") -> Q:
+def case_visibility_q(user, *, prefix: str = "", semi_join: bool = False) -> Q:
     """A ``Q`` selecting the cases ``user`` may see; ``prefix`` is the path to the case
-    (``"case__"`` from a model with a ``case`` foreign key). Empty for signed-out users."""
+    (``"case__"`` from a model with a ``case`` foreign key). Empty for signed-out users.
+
+    ``semi_join`` (with a prefix) tests the case id against the ids of the cases the user may
+    see, instead of joining each row's case: the same rows, for aggregates over many rows (the
+    oversight figures), where PostgreSQL otherwise hashes every case of every unit to read one
+    column of them. A short list keeps the join, which probes a handful of cases by key."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
+    supervisor = user.has_role(Role.SUPERVISOR) and user.unit_id is not None
+    if prefix and semi_join and supervisor:
+        return Q(**{f"{prefix}in": visible_case_ids(user)})
     if prefix:
         # From a related model the grant is a plain IN over the grant table's case ids.
         visible = Q(**{f"{prefix}in": _granted_case_ids(user)})
+    elif supervisor:
+        # "Their unit's cases, or a case granted to them": both halves an index condition
+        # (the unit index, and the primary key against the array of granted ids that
+        # PostgreSQL reads once), so a count or a page reads the unit's cases alone. Written
+        # as EXISTS, the OR made PostgreSQL test every case of every unit (issue 26: 32.7 ms
+        # for the count at national scale, growing with the whole table).
+        return Q(unit_id=user.unit_id) | Q(InArray(F("pk"), _granted_case_ids(user)))
     else:
         visible = Q(
             Exists(
@@ -61,9 +77,17 @@ def case_visibility_q(user, *, prefix: str = "") -> Q:
                 )
             )
         )
-    if user.has_role(Role.SUPERVISOR) and user.unit_id is not None:
+    if supervisor:
         visible |= Q(**{f"{prefix}unit_id": user.unit_id})
     return visible
+
+
+def visible_case_ids(user) -> QuerySet:
+    """The ids of the cases ``user`` may see, as a subquery that reads indexes only: a
+    supervisor's unit and grants (see ``case_visibility_q``), anyone else's grants."""
+    if user.has_role(Role.SUPERVISOR) and user.unit_id is not None:
+        return Case.objects.filter(case_visibility_q(user)).order_by().values("pk")
+    return _granted_case_ids(user)
 
 
 def _granted_case_ids(user) -> QuerySet:

@@ -271,16 +271,17 @@ class Deadline(TimeStampedModel):
             models.Index(fields=["due_at", "id"], name="deadline_due_order_idx"),
             # The oversight dashboard: a unit's deadlines due in a period, whatever their state
             # (deadline_unit_idx has state in between, so it walks every entry of the unit),
-            # with what the outcome counts read, so that they come from the index alone.
+            # with what the outcome counts read, so that they come from the index alone; the
+            # case, referral and owner are what a supervisor's need-to-know tests (issue 26).
             models.Index(
                 fields=["unit", "due_at"],
-                include=["kind", "state", "closed_at"],
+                include=["kind", "state", "closed_at", "case", "referral", "owner"],
                 name="deadline_unit_due_idx",
             ),
             # Overdue work by person: a unit's running clocks past due, counted per owner.
             models.Index(
                 fields=["unit", "due_at"],
-                include=["owner"],
+                include=["owner", "case", "referral"],
                 condition=Q(state__in=[DeadlineState.OPEN, DeadlineState.MISSED]),
                 name="deadline_unit_overdue_idx",
             ),

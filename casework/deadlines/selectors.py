@@ -29,14 +29,16 @@ from .models import Deadline
 RELATED = ("case", "referral", "owner", "unit", "rule")
 
 
-def deadline_visibility_q(user) -> Q:
+def deadline_visibility_q(user, *, semi_join: bool = False) -> Q:
     """Deadlines on a visible case; on a visible referral that has no case yet; and the unit's
-    own clocks (weekly audit review) for its supervisors, auditors and the owner."""
+    own clocks (weekly audit review) for its supervisors, auditors and the owner.
+    ``semi_join``: cases are tested by id against the visible ones (see ``case_visibility_q``),
+    for aggregates over many clocks."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    on_case = Q(case__isnull=False) & case_visibility_q(user, prefix="case__")
+    on_case = Q(case__isnull=False) & case_visibility_q(user, prefix="case__", semi_join=semi_join)
     on_referral = Q(case__isnull=True, referral__isnull=False) & referral_visibility_q(
-        user, prefix="referral__"
+        user, prefix="referral__", semi_join=semi_join
     )
     visible = on_case | on_referral
     unit_level = Q(case__isnull=True, referral__isnull=True)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 
@@ -84,12 +84,18 @@ class Scope:
             return in_units
         return in_units & visibility
 
-    # One method per source, each built from that app's own visibility filter.
+    # One method per source, each built from that app's own visibility filter. ``semi_join``
+    # asks each for its aggregate form: a row's case is tested against the ids of the cases
+    # the viewer may see (hashed once) instead of joined row by row. Same rows; over a year of
+    # a national unit the join made PostgreSQL hash every case of every unit (issue 26).
 
     def cases(self, prefix: str = "") -> Q:
         from casework.cases.selectors import case_visibility_q
 
-        return self.restrict(case_visibility_q(self.user, prefix=prefix), unit_path=f"{prefix}unit")
+        return self.restrict(
+            case_visibility_q(self.user, prefix=prefix, semi_join=True),
+            unit_path=f"{prefix}unit",
+        )
 
     def victims(self) -> Q:
         from casework.cases.selectors import victim_visibility_q
@@ -101,24 +107,30 @@ class Scope:
     def referrals(self) -> Q:
         from casework.referrals.selectors import referral_visibility_q
 
-        return self.restrict(referral_visibility_q(self.user), unit_path="unit")
+        return self.restrict(referral_visibility_q(self.user, semi_join=True), unit_path="unit")
 
     def deadlines(self) -> Q:
         from casework.deadlines.selectors import deadline_visibility_q
 
-        return self.restrict(deadline_visibility_q(self.user), unit_path="unit")
+        return self.restrict(deadline_visibility_q(self.user, semi_join=True), unit_path="unit")
 
     def partner_requests(self) -> Q:
+        from casework.cases.models import Case
         from casework.partners.selectors import under_record_visibility_q
+        from casework.referrals.models import Referral
 
         if self.every_unit:
             return Q()
-        on_unit = Q(case__unit__in=self.unit_ids) | Q(
-            case__isnull=True, referral__unit__in=self.unit_ids
+        # The case's unit as a set of the unit's case ids, the referral's by its key: joined
+        # (``case__unit``, ``referral__unit``) inside the OR, PostgreSQL hashed every case and
+        # every referral of every unit to place a few thousand requests (issue 26).
+        on_unit = Q(case__in=Case.objects.filter(unit__in=self.unit_ids).values("pk")) | Q(
+            Q(case__isnull=True)
+            & Q(Exists(Referral.objects.filter(pk=OuterRef("referral"), unit__in=self.unit_ids)))
         )
         if self.aggregate_only:
             return on_unit
-        return on_unit & under_record_visibility_q(self.user)
+        return on_unit & under_record_visibility_q(self.user, semi_join=True)
 
     def evidence(self) -> Q:
         try:

@@ -121,12 +121,15 @@ def contact_history(*, user, contact: Contact) -> QuerySet[ContactVersion]:
 # --- work under a case or a referral -----------------------------------------------------------
 
 
-def under_record_visibility_q(user) -> Q:
-    """``Q`` for rows with a ``case`` or ``referral`` foreign key: visible when that record is."""
+def under_record_visibility_q(user, *, semi_join: bool = False) -> Q:
+    """``Q`` for rows with a ``case`` or ``referral`` foreign key: visible when that record is.
+    ``semi_join``: cases are tested by id against the visible ones (see ``case_visibility_q``)."""
     if not _signed_in(user):
         return Q(pk__in=[])
-    on_case = Q(case__isnull=False) & case_visibility_q(user, prefix="case__")
-    on_referral = Q(referral__isnull=False) & referral_visibility_q(user, prefix="referral__")
+    on_case = Q(case__isnull=False) & case_visibility_q(user, prefix="case__", semi_join=semi_join)
+    on_referral = Q(referral__isnull=False) & referral_visibility_q(
+        user, prefix="referral__", semi_join=semi_join
+    )
     return on_case | on_referral
 
 

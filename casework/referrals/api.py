@@ -29,7 +29,15 @@ from .models import IncidentType, Referral, ReferralIdentifier
 
 
 class TriageOrderPagination(CreatedCursorPagination):
-    ordering = ("triage_due_at", "id")
+    ordering = selectors.QUEUE_ORDER
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # The queue's rows read arm by arm of need-to-know (selectors.QueueRows): the same
+        # rows as the view's queryset, from indexes in queue order (issue 26).
+        queue = selectors.QueueRows.for_user(
+            user=request.user, filters=queue_filters(request.query_params), queryset=queryset
+        )
+        return super().paginate_queryset(queue, request, view)
 
 
 # --- serializers ---------------------------------------------------------------------------

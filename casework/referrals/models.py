@@ -115,9 +115,28 @@ class Referral(TimeStampedModel):
             models.Index(fields=["unit", "status", "received_at"], name="referral_queue_idx"),
             models.Index(fields=["case"], name="referral_case_idx"),
             # The queue: a unit's referrals by time left, with keyset pagination on (due, id).
-            models.Index(fields=["unit", "triage_due_at", "id"], name="referral_unit_due_idx"),
+            # The case id included: the oversight figures read "the unit's referrals without a
+            # case" (need-to-know of the clocks on them) from this index alone (issue 26).
             models.Index(
                 fields=["unit", "triage_due_at", "id"],
+                include=["case"],
+                name="referral_unit_due_idx",
+            ),
+            # Waiting referrals that already hang off a case (rare: the queue's other half of
+            # need-to-know, "referrals of the cases I may see"), in queue order, so its first
+            # page is read in order from a small index; new referrals have no case, so the
+            # import writes no entry here (issue 26).
+            models.Index(
+                fields=["triage_due_at", "id"],
+                include=["case"],
+                condition=models.Q(status__in=sorted(OPEN_STATUSES), case__isnull=False),
+                name="referral_open_cased_due_idx",
+            ),
+            # Arrival and case included: the dashboard's backlog by age counts a unit's
+            # waiting referrals from this index alone, need-to-know included (issue 26).
+            models.Index(
+                fields=["unit", "triage_due_at", "id"],
+                include=["received_at", "case"],
                 condition=models.Q(status__in=sorted(OPEN_STATUSES)),
                 name="referral_open_due_idx",
             ),
@@ -131,16 +150,17 @@ class Referral(TimeStampedModel):
             # period: (unit, time) answers its WHERE clause exactly; the queue index above has
             # status in between, so it walks every entry of the unit. Only triaged referrals
             # have a triage time, so that index leaves the open ones out.
-            # Source and priority included: the weekly counts are then an index-only scan.
+            # Source and priority included: the weekly counts are then an index-only scan; the
+            # case as well, which a supervisor's need-to-know tests (issue 26).
             models.Index(
                 fields=["unit", "received_at"],
-                include=["source_kind", "priority"],
+                include=["source_kind", "priority", "case"],
                 name="referral_unit_received_idx",
             ),
             # With what time to triage reads, so that figure is an index-only scan too.
             models.Index(
                 fields=["unit", "triaged_at"],
-                include=["priority", "received_at", "triage_due_at"],
+                include=["priority", "received_at", "triage_due_at", "case"],
                 condition=models.Q(triaged_at__isnull=False),
                 name="referral_unit_triaged_idx",
             ),

@@ -16,17 +16,18 @@ pytestmark = pytest.mark.django_db
 
 # (model, index name, columns in order, a fragment of the partial index's WHERE or None)
 DASHBOARD_INDEXES = [
-    # Key columns, then the INCLUDE columns (source and priority: an index-only weekly count).
+    # Key columns, then the INCLUDE columns (source and priority: an index-only weekly count;
+    # the case: a supervisor's need-to-know, issue 26).
     (
         "referrals.Referral",
         "referral_unit_received_idx",
-        ["unit_id", "received_at", "source_kind", "priority"],
+        ["unit_id", "received_at", "source_kind", "priority", "case_id"],
         None,
     ),
     (
         "referrals.Referral",
         "referral_unit_triaged_idx",
-        ["unit_id", "triaged_at", "priority", "received_at", "triage_due_at"],
+        ["unit_id", "triaged_at", "priority", "received_at", "triage_due_at", "case_id"],
         "triaged_at IS NOT NULL",
     ),
     ("cases.Case", "case_unit_closed_idx", ["unit_id", "closed_at"], "'closed'"),
@@ -45,13 +46,13 @@ DASHBOARD_INDEXES = [
     (
         "deadlines.Deadline",
         "deadline_unit_due_idx",
-        ["unit_id", "due_at", "kind", "state", "closed_at"],
+        ["unit_id", "due_at", "kind", "state", "closed_at", "case_id", "referral_id", "owner_id"],
         None,
     ),
     (
         "deadlines.Deadline",
         "deadline_unit_overdue_idx",
-        ["unit_id", "due_at", "owner_id"],
+        ["unit_id", "due_at", "owner_id", "case_id", "referral_id"],
         "'missed'",
     ),
     (

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import template
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -32,6 +34,43 @@ def time_left(referral, now: datetime):
     if delta.total_seconds() < 0:
         return format_html('<span class="alert">overdue by {}</span>', _span(delta))
     return format_html("{} left", _span(delta))
+
+
+@register.simple_tag
+def referral_rows(referrals, now: datetime):
+    """The queue's table rows, built in one pass: the same markup the row template wrote.
+
+    The template resolved about thirty variables, reversed a URL and called two tags per row;
+    for a page of 50 that was most of the page's time once its query took a millisecond
+    (issue 26). One URL is reversed and its id swapped per row; every value is escaped as the
+    template escaped it. ``tests/referrals/test_queue_rows.py`` compares the two."""
+    from casework.core.templatetags.casework import case_link, when
+
+    marker = 999_999_999_999
+    detail = reverse("referrals:detail", args=[marker]).split(str(marker))
+    esc = conditional_escape
+    rows = []
+    for referral in referrals:
+        escalation = ' <span class="alert">escalation asked</span>'
+        case = referral.case
+        rows.append(
+            "\n    <tr>\n"
+            f"      <td>{esc(time_left(referral, now))}</td>\n"
+            f'      <td><span class="priority priority-{esc(str(referral.priority).lower())}">'
+            f"{esc(referral.priority)}</span>"
+            f"{escalation if referral.escalation_requested else ''}</td>\n"
+            f"      <td>{esc(referral.get_source_kind_display())}<br>"
+            f'<span class="text-base-dark">{esc(referral.source_agency)}</span></td>\n'
+            f'      <th scope="row"><a href="{esc(str(referral.pk).join(detail))}">'
+            f"{esc(referral.source_reference)}</a></th>\n"
+            f"      <td>{esc(when(referral.received_at))}</td>\n"
+            f"      <td>{esc(referral.get_status_display())}"
+            f"{f' ({esc(case_link(case.number))})' if case else ''}</td>\n"
+            f"      <td>{esc(referral.incident_type.name if referral.incident_type else '') or '—'}"
+            "</td>\n"
+            "    </tr>\n  "
+        )
+    return mark_safe("".join(rows))
 
 
 @register.inclusion_tag("referrals/_home_panel_body.html", takes_context=True)
