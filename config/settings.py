@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "casework.case_templates",
     "casework.linked_cases",
     "casework.oversight",
+    "casework.retention",
     "casework.search",
 ]
 

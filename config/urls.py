@@ -23,6 +23,7 @@ DOMAIN_APPS = (
     "linked_cases",
     "audit",
     "oversight",
+    "retention",
 )
 
 

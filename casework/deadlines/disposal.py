@@ -1,0 +1,34 @@
+"""Disposal (retention): blank the free text of this app's rows about a disposed record.
+
+Called by the retention app inside its transaction once two supervisors agreed. The rows stay,
+with their kinds, states and times, because the unit's figures count them; only words that may
+name a person go (``casework.core.disposal``).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+
+from casework.audit.services import audit_record
+from casework.core.disposal import blank_text
+
+from .models import Deadline
+
+
+@transaction.atomic
+def deadlines_dispose_personal_data(*, actor, case=None, referral=None) -> dict[str, int]:
+    """Blank the words of the rows on ``case`` (or on ``referral``); how many went."""
+    where = Q(case=case) if case is not None else Q(referral=referral)
+    removed = {
+        "deadlines": blank_text(Deadline.objects.filter(where), ["note", "reason"]),
+    }
+    audit_record(
+        actor=actor,
+        action="deadline.dispose",
+        object_type="cases.case" if case is not None else "referrals.referral",
+        object_id=str((case or referral).pk),
+        case_id=case.pk if case is not None else None,
+        details={"removed": removed},
+    )
+    return removed
