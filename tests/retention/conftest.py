@@ -15,6 +15,15 @@ UNIQUE_SUMMARY = "Synthetic summary zq_summary_7731"
 UNIQUE_ICSE = "ICSE-ZQ-7731"
 
 
+@pytest.fixture(autouse=True)
+def _audit_files(settings, tmp_path):
+    """A private signing key and checkpoint directory per test, as tests/audit has."""
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "checkpoints")
+    settings.AUDIT_SIGNING_KEY_FILE = str(tmp_path / "keys" / "audit-signing-key.pem")
+    settings.AUDIT_SIGN_SECONDS = 0
+    settings.AUDIT_LOG_ORIGIN = "casework.invalid/audit-test"
+
+
 @pytest.fixture
 def second_supervisor(north):
     return UserFactory(username="sup2.north", unit=north, roles=["supervisor"])

@@ -53,9 +53,9 @@ def case_dispose_personal_data(*, actor: User, case: Case) -> dict[str, int]:
     removed["subjects"] = (
         CaseSubject.objects.filter(case=case).exclude(description="").update(description="")
     )
-    victims = VictimRecord.objects.filter(case=case)
-    removed["victim_references"] = victims.exclude(icse_reference="", national_reference="").update(
-        icse_reference="", national_reference=""
+    # Replaced, not emptied: oversight counts victims "with an ICSE reference".
+    removed["victim_references"] = blank_text(
+        VictimRecord.objects.filter(case=case), ["icse_reference", "national_reference"]
     )
     removed["safeguarding_actions"] = blank_text(
         SafeguardingAction.objects.filter(victim__case=case), ["action"]
