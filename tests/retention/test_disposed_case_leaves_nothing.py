@@ -37,8 +37,6 @@ from casework.retention.models import RetentionReview
 from tests.partners.factories import make_agency, make_communication
 from tests.referrals.factories import make_referral
 
-from .conftest import close_case
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Every personal value the case was given, each unique to this test.
@@ -179,7 +177,7 @@ def _found_in_tables(*, ledger: bool) -> list[str]:
             )
             for name, secret in SECRETS.items():
                 cursor.execute(
-                    f'SELECT 1 FROM "{table}" WHERE strpos({as_text}, %s) > 0 LIMIT 1',  # noqa: S608
+                    f'SELECT 1 FROM "{table}" WHERE strpos({as_text}, %s) > 0 LIMIT 1',
                     [secret],
                 )
                 if cursor.fetchone():
