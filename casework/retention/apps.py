@@ -10,8 +10,9 @@ class RetentionConfig(AppConfig):
     label = "retention"
     verbose_name = "Retention"
     navigation = [
+        NavItem("Retention", "retention:queue", frozenset({"supervisor"}), 85, "Oversight"),
         NavItem(
-            "Retention", "retention:queue", frozenset({"supervisor", "auditor"}), 85, "Oversight"
+            "Disposed records", "retention:tombstones", frozenset({"auditor"}), 86, "Oversight"
         ),
         NavItem("Retention schedule", "retention:schedule", frozenset({"administrator"}), 90),
     ]
