@@ -36,6 +36,11 @@ class DeadlineKind(models.TextChoices):
     RETENTION_REVIEW = "retention_review", "Retention review"
 
 
+# What a person may start by hand (page and API): a retention review belongs to the retention
+# app's review of a closed record, and a clock without that review could never be met.
+STARTABLE_BY_HAND = [c for c in DeadlineKind.choices if c[0] != DeadlineKind.RETENTION_REVIEW]
+
+
 class DeadlineState(models.TextChoices):
     OPEN = "open", "Open"
     MET = "met", "Met"

@@ -285,3 +285,13 @@ def test_a_switched_off_rule_starts_no_review(administrator, investigator, super
     case = make_case(lead=investigator)
     close_case(case, requester=investigator, approver=supervisor, outcome="arrests")
     assert not RetentionReview.objects.filter(case=case).exists()
+
+
+def test_a_merged_duplicate_is_reviewed_under_the_merged_rule(investigator, supervisor):
+    original = make_case(lead=investigator, title="Synthetic original")
+    duplicate = make_case(lead=investigator, title="Synthetic duplicate")
+    from casework.cases.services import case_merge
+
+    case_merge(actor=supervisor, duplicate=duplicate, original=original, reason="Opened twice")
+    assert _review(duplicate).rule.outcome == "merged"
+    assert not RetentionReview.objects.filter(case=original).exists()
