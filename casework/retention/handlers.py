@@ -1,6 +1,7 @@
 """Review clocks started by other apps' events (see ``casework.core.events``): a record leaves
-active work (a case closes or is merged away, a referral is declined or referred out) and is from then on kept
-under the retention schedule. Handlers run in the publishing service's transaction."""
+active work (a case closes or is merged away, a referral is declined or referred out) and is
+from then on kept under the retention schedule. Handlers run in the publishing service's
+transaction."""
 
 from __future__ import annotations
 
