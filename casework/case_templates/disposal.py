@@ -10,8 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 
-from casework.audit.services import audit_record
-from casework.core.disposal import blank_text
+from casework.core.disposal import blank_text_audited
 
 from .models import ChecklistItem
 
@@ -20,15 +19,12 @@ from .models import ChecklistItem
 def checklist_dispose_personal_data(*, actor, case) -> dict[str, int]:
     """Blank the words of the rows on ``case``; how many went."""
     where = Q(case=case)
-    removed = {
-        "checklist_items": blank_text(ChecklistItem.objects.filter(where), ["reason"]),
-    }
-    audit_record(
+    return blank_text_audited(
         actor=actor,
         action="checklist.dispose",
-        object_type="cases.case",
-        object_id=str(case.pk),
+        record=case,
         case_id=case.pk,
-        details={"removed": removed},
+        rows={
+            "checklist_items": (ChecklistItem.objects.filter(where), ["reason"]),
+        },
     )
-    return removed

@@ -26,3 +26,17 @@ def blank_text(queryset: QuerySet, fields: Iterable[str]) -> int:
             queryset.exclude(**{name: ""}).exclude(**{name: REMOVED}).update(**{name: REMOVED})
         )
     return changed
+
+
+def blank_text_audited(
+    *, actor, action: str, record, case_id: int | None, rows: dict[str, tuple[QuerySet, list[str]]]
+) -> dict[str, int]:
+    """``blank_text`` over each ``rows`` entry (label: queryset and fields), then one audit
+    event ``action`` on ``record`` with the counts, never the values; the counts."""
+    from casework.audit.services import audit_record
+
+    removed = {label: blank_text(queryset, fields) for label, (queryset, fields) in rows.items()}
+    audit_record(
+        actor=actor, action=action, target=record, case_id=case_id, details={"removed": removed}
+    )
+    return removed

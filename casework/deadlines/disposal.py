@@ -10,8 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 
-from casework.audit.services import audit_record
-from casework.core.disposal import blank_text
+from casework.core.disposal import blank_text_audited
 
 from .models import Deadline
 
@@ -20,15 +19,12 @@ from .models import Deadline
 def deadlines_dispose_personal_data(*, actor, case=None, referral=None) -> dict[str, int]:
     """Blank the words of the rows on ``case`` (or on ``referral``); how many went."""
     where = Q(case=case) if case is not None else Q(referral=referral)
-    removed = {
-        "deadlines": blank_text(Deadline.objects.filter(where), ["note", "reason"]),
-    }
-    audit_record(
+    return blank_text_audited(
         actor=actor,
         action="deadline.dispose",
-        object_type="cases.case" if case is not None else "referrals.referral",
-        object_id=str((case or referral).pk),
+        record=case if case is not None else referral,
         case_id=case.pk if case is not None else None,
-        details={"removed": removed},
+        rows={
+            "deadlines": (Deadline.objects.filter(where), ["note", "reason"]),
+        },
     )
-    return removed

@@ -10,8 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 
-from casework.audit.services import audit_record
-from casework.core.disposal import blank_text
+from casework.core.disposal import blank_text_audited
 
 from .models import Communication, PartnerRequest
 
@@ -20,16 +19,13 @@ from .models import Communication, PartnerRequest
 def partner_records_dispose_personal_data(*, actor, case=None, referral=None) -> dict[str, int]:
     """Blank the words of the rows on ``case`` (or on ``referral``); how many went."""
     where = Q(case=case) if case is not None else Q(referral=referral)
-    removed = {
-        "requests": blank_text(PartnerRequest.objects.filter(where), ["summary", "answer_note"]),
-        "communications": blank_text(Communication.objects.filter(where), ["summary"]),
-    }
-    audit_record(
+    return blank_text_audited(
         actor=actor,
         action="partner_records.dispose",
-        object_type="cases.case" if case is not None else "referrals.referral",
-        object_id=str((case or referral).pk),
+        record=case if case is not None else referral,
         case_id=case.pk if case is not None else None,
-        details={"removed": removed},
+        rows={
+            "requests": (PartnerRequest.objects.filter(where), ["summary", "answer_note"]),
+            "communications": (Communication.objects.filter(where), ["summary"]),
+        },
     )
-    return removed

@@ -35,6 +35,18 @@ def _one_record(name: str) -> models.CheckConstraint:
     )
 
 
+def _one_per_record(name: str, condition: Q) -> list[models.UniqueConstraint]:
+    """At most one row matching ``condition`` per case, and per referral."""
+    return [
+        models.UniqueConstraint(
+            fields=[field],
+            condition=condition & Q(**{f"{field}__isnull": False}),
+            name=f"{name}_{field}",
+        )
+        for field in ("case", "referral")
+    ]
+
+
 class RecordScoped(TimeStampedModel):
     """A row about one case or one referral (exactly one), in the unit that owns it."""
 
@@ -149,16 +161,7 @@ class RetentionReview(RecordScoped):
         ordering = ["due_at", "id"]
         constraints = [
             _one_record("retention_review_one_record"),
-            models.UniqueConstraint(
-                fields=["case"],
-                condition=Q(status=ReviewStatus.PENDING, case__isnull=False),
-                name="retention_review_one_pending_case",
-            ),
-            models.UniqueConstraint(
-                fields=["referral"],
-                condition=Q(status=ReviewStatus.PENDING, referral__isnull=False),
-                name="retention_review_one_pending_referral",
-            ),
+            *_one_per_record("retention_review_one_pending", Q(status=ReviewStatus.PENDING)),
             models.CheckConstraint(
                 condition=Q(status=ReviewStatus.PENDING, decided_at__isnull=True)
                 | (~Q(status=ReviewStatus.PENDING) & Q(decided_at__isnull=False)),
@@ -203,16 +206,7 @@ class LegalHold(RecordScoped):
         ordering = ["-created_at", "-id"]
         constraints = [
             _one_record("legal_hold_one_record"),
-            models.UniqueConstraint(
-                fields=["case"],
-                condition=Q(lifted_at__isnull=True, case__isnull=False),
-                name="legal_hold_one_active_case",
-            ),
-            models.UniqueConstraint(
-                fields=["referral"],
-                condition=Q(lifted_at__isnull=True, referral__isnull=False),
-                name="legal_hold_one_active_referral",
-            ),
+            *_one_per_record("legal_hold_one_active", Q(lifted_at__isnull=True)),
             models.CheckConstraint(
                 condition=Q(lifted_at__isnull=True)
                 | (Q(lifted_by__isnull=False) & ~Q(lift_reason="")),
@@ -265,16 +259,7 @@ class DisposalRequest(RecordScoped):
         ordering = ["created_at", "id"]
         constraints = [
             _one_record("disposal_request_one_record"),
-            models.UniqueConstraint(
-                fields=["case"],
-                condition=Q(status=DisposalStatus.PENDING, case__isnull=False),
-                name="disposal_request_one_pending_case",
-            ),
-            models.UniqueConstraint(
-                fields=["referral"],
-                condition=Q(status=DisposalStatus.PENDING, referral__isnull=False),
-                name="disposal_request_one_pending_referral",
-            ),
+            *_one_per_record("disposal_request_one_pending", Q(status=DisposalStatus.PENDING)),
             models.CheckConstraint(
                 condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
                 name="disposal_request_two_people",
