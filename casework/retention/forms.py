@@ -21,6 +21,7 @@ class RetainForm(CaseworkForm):
     next_review_on = forms.DateField(
         label="Next review on",
         help_text="At most ten years ahead.",
+        error_messages={"required": "Enter the date of the next review."},
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 

@@ -320,3 +320,11 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} disposed {self.disposed_at:%Y-%m-%d}"
+
+    @property
+    def removed_summary(self) -> str:
+        """ "identifiers 3, notes 2": what the owning apps removed or blanked, by kind."""
+        parts = [
+            f"{kind.replace('_', ' ')} {count}" for kind, count in self.removed.items() if count
+        ]
+        return ", ".join(parts) or "nothing beyond the record's own fields"

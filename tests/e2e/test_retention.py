@@ -41,7 +41,7 @@ def test_two_supervisors_dispose_of_a_closed_case(
     page.get_by_role("button", name="Retain until the next review").click()
     page.wait_for_load_state()
     summary = page.locator("[data-error-summary]")
-    assert "Enter next review on." in summary.inner_text()
+    assert "Enter the date of the next review." in summary.inner_text()
     look(page, "retention-review-error")
 
     page.get_by_label("Why it can be disposed of").fill("The period passed; nothing is pending.")
