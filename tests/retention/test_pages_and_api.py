@@ -236,3 +236,20 @@ def test_no_retention_route_shows_another_units_records(
     after = (RetentionReview.objects.count(), LegalHold.objects.count(), Tombstone.objects.count())
     assert after == before
     assert LegalHold.objects.get(pk=hold.pk).lifted_at is not None
+
+
+def test_a_disposed_referrals_page_shows_its_tombstone(
+    client_for, investigator, supervisor, second_supervisor
+):
+    from casework.referrals import services as referrals
+    from tests.referrals.factories import make_referral
+
+    referral = make_referral(actor=investigator, summary="Synthetic zq_refpage_7731")
+    referrals.referral_decline(actor=investigator, referral=referral, reason="No offence")
+    review = RetentionReview.objects.get(referral=referral, status="pending")
+    request = services.retention_review_dispose(actor=supervisor, review=review, reason="Due")
+    services.disposal_approve(actor=second_supervisor, request=request)
+    page = client_for(investigator).get(f"/referrals/{referral.pk}/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f"Referral {referral.pk} was disposed of" in body and "zq_refpage_7731" not in body
