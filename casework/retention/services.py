@@ -69,6 +69,11 @@ def _record_fields(case: Case | None, referral: Referral | None) -> dict:
     return {"unit": record.unit, "case": case, "referral": referral}
 
 
+def _of(case: Case | None, referral: Referral | None) -> dict:
+    """The filter that finds a record's reviews, holds or disposals."""
+    return {"case": case} if case is not None else {"referral": referral}
+
+
 def _label(case: Case | None, referral: Referral | None) -> str:
     return case.number if case is not None else f"Referral {referral.pk}"
 
@@ -84,9 +89,7 @@ def _reason(value, field: str = "reason") -> str:
 
 
 def _active_hold(*, case=None, referral=None) -> LegalHold | None:
-    holds = LegalHold.objects.filter(lifted_at__isnull=True)
-    holds = holds.filter(case=case) if case is not None else holds.filter(referral=referral)
-    return holds.first()
+    return LegalHold.objects.filter(lifted_at__isnull=True, **_of(case, referral)).first()
 
 
 def _in_retention(case: Case | None, referral: Referral | None) -> tuple[str, str] | None:
@@ -258,6 +261,8 @@ def retention_review_schedule(*, actor, case=None, referral=None) -> RetentionRe
     if _active_hold(case=case, referral=referral) is not None:
         return None
     record = case if case is not None else referral
+    if RetentionReview.objects.filter(status=ReviewStatus.PENDING, **_of(case, referral)).exists():
+        return None
     left_work = (case.closed_at if case is not None else referral.triaged_at) or timezone.now()
     due_at = datetime.combine(add_months(left_work.date(), rule.review_months), left_work.timetz())
     review = _start_review(
@@ -414,7 +419,7 @@ def legal_hold_place(
     except IntegrityError:
         raise ConflictError(f"{_label(case, referral)} is already on legal hold.") from None
     pending = RetentionReview.objects.filter(
-        status=ReviewStatus.PENDING, **({"case": case} if case else {"referral": referral})
+        status=ReviewStatus.PENDING, **_of(case, referral)
     ).first()
     if pending is not None:
         pending = _pending(pending)
@@ -469,9 +474,7 @@ def _resume_review(*, actor, case, referral, why: str) -> RetentionReview | None
     scope = _in_retention(case, referral)
     if scope is None or _active_hold(case=case, referral=referral) is not None:
         return None  # still worked, gone, or held: the hold's lifting starts the review
-    pending = RetentionReview.objects.filter(
-        status=ReviewStatus.PENDING, **({"case": case} if case else {"referral": referral})
-    )
+    pending = RetentionReview.objects.filter(status=ReviewStatus.PENDING, **_of(case, referral))
     if pending.exists():
         return None
     return _start_review(
@@ -570,7 +573,7 @@ def disposal_approve(*, actor: User, request: DisposalRequest, note: str = "") -
     )
     # A review started since the request (a hold placed and lifted) is answered by the disposal.
     for review in RetentionReview.objects.filter(
-        status=ReviewStatus.PENDING, **({"case": case} if case else {"referral": referral})
+        status=ReviewStatus.PENDING, **_of(case, referral)
     ):
         _decide(review, actor=actor, status=ReviewStatus.DISPOSE, reason="Disposed of.")
     tombstone = Tombstone.objects.create(
