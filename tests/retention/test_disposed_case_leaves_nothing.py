@@ -170,16 +170,14 @@ def _found_in_tables(*, ledger: bool) -> list[str]:
     found = []
     with connection.cursor() as cursor:
         for table, column, data_type in _text_columns(ledger=ledger):
-            as_text = (
-                f"convert_from(\"{column}\", 'SQL_ASCII')"
+            # Bytes are searched as bytes (a hash is no text); the rest as its text form.
+            match = (
+                f"position(convert_to(%s, 'UTF8') in \"{column}\") > 0"
                 if data_type == "bytea"
-                else f'"{column}"::text'
+                else f'strpos("{column}"::text, %s) > 0'
             )
             for name, secret in SECRETS.items():
-                cursor.execute(
-                    f'SELECT 1 FROM "{table}" WHERE strpos({as_text}, %s) > 0 LIMIT 1',
-                    [secret],
-                )
+                cursor.execute(f'SELECT 1 FROM "{table}" WHERE {match} LIMIT 1', [secret])
                 if cursor.fetchone():
                     found.append(f"{table}.{column}: {name}")
     return found
