@@ -247,11 +247,15 @@ def _decide(review: RetentionReview, *, actor, status: str, reason: str) -> None
 
 
 @transaction.atomic
-def retention_review_schedule(*, actor, case=None, referral=None) -> RetentionReview | None:
+def retention_review_schedule(
+    *, actor, case=None, referral=None, not_before: datetime | None = None
+) -> RetentionReview | None:
     """Start the first review of a record that just left active work (a case closed, a
     referral declined or referred out), due after the current rule's period. Nothing when the
     rule is switched off, a hold stands (the hold's lifting starts the review) or a review is
-    already due. Called by the handlers of ``case.closed`` and ``referral.triaged``."""
+    already due. Called by the handlers of ``case.closed`` and ``referral.triaged``, and by
+    ``retention_backfill`` for records that left work before retention existed, with
+    ``not_before`` so that years of old records do not all fall due, overdue, on one day."""
     scope = _in_retention(case, referral)
     if scope is None:
         return None
@@ -265,6 +269,8 @@ def retention_review_schedule(*, actor, case=None, referral=None) -> RetentionRe
         return None
     left_work = (case.closed_at if case is not None else referral.triaged_at) or timezone.now()
     due_at = datetime.combine(add_months(left_work.date(), rule.review_months), left_work.timetz())
+    if not_before is not None and due_at < not_before:
+        due_at = not_before
     review = _start_review(
         actor=actor,
         case=case,
