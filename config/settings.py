@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "casework.linked_cases",
     "casework.cooperation",
     "casework.oversight",
+    "casework.retention",
     "casework.search",
 ]
 

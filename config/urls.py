@@ -24,6 +24,7 @@ DOMAIN_APPS = (
     "cooperation",
     "audit",
     "oversight",
+    "retention",
 )
 
 

@@ -21,7 +21,12 @@ class ChecklistState(models.TextChoices):
 # Only the custody events other apps hear of (``evidence.seized`` / ``evidence.submitted``).
 _CUSTODY_EVIDENCE = (EventKind.SEIZED, EventKind.SUBMITTED)
 # Clocks that exist for every case or none (triage, the weekly audit review) are not evidence.
-_NOT_EVIDENCE = {DeadlineKind.REFERRAL_TRIAGE, DeadlineKind.AUDIT_WEEKLY_REVIEW}
+# A retention review runs only on a closed case: no checklist of open work can wait for it.
+_NOT_EVIDENCE = {
+    DeadlineKind.REFERRAL_TRIAGE,
+    DeadlineKind.AUDIT_WEEKLY_REVIEW,
+    DeadlineKind.RETENTION_REVIEW,
+}
 
 EVIDENCE_CHOICES: list[tuple[str, str]] = [
     *((f"request:{kind.value}", f"{kind.label} sent") for kind in RequestKind),
@@ -44,4 +49,5 @@ TEMPLATE_CLOCK_EXCLUDED = {
     DeadlineKind.AUDIT_WEEKLY_REVIEW,
     DeadlineKind.CASE_REVIEW,
     DeadlineKind.COURT_DATE,
+    DeadlineKind.RETENTION_REVIEW,
 }

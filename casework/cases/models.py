@@ -66,6 +66,9 @@ class Case(TimeStampedModel):
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_cases"
     )
+    # Set once by ``case_dispose_personal_data`` (retention): the personal fields of the case
+    # and of everything under it are gone; its page shows the tombstone instead.
+    disposed_at = models.DateTimeField(null=True, blank=True)
     # Search over number and title: the case list's search box uses this GIN index.
     search_vector = models.GeneratedField(
         expression=SearchVector("number", "title", config="simple"),

@@ -213,6 +213,9 @@ def _overview_context(request, case: Case, **forms_given) -> dict:
 @in_user_zone
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     case = _case(request, number, "overview")
+    if case.disposed_at is not None:
+        # Disposed of under the retention schedule: what remains is the tombstone.
+        return render(request, "cases/disposed.html", {"case": case})
     if case.merged_into_id and selectors.case_is_visible(user=request.user, case=case.merged_into):
         # A merged duplicate's number still finds the case: it leads to the original.
         messages.info(request, f"{case.number} was merged into {case.merged_into.number}.")

@@ -70,6 +70,13 @@ def meeting_act(deadline: Deadline) -> MeetingAct | None:
             where="on the audit flags page, by an auditor or a supervisor",
             url=_url("audit:flags"),
         )
+    if deadline.kind == DeadlineKind.RETENTION_REVIEW:
+        return MeetingAct(
+            act="deciding the retention review (retain with a next review date, dispose, or "
+            "place on legal hold)",
+            where="in the review queue of Retention, by a supervisor of the unit",
+            url=_url("retention:queue"),
+        )
     if deadline.source_type == PARTNER_REQUEST_SOURCE:
         return MeetingAct(
             act="recording the partner's answer to the request (fulfilled, refused, expired or "

@@ -25,7 +25,7 @@ from casework.core.serializers import CaseworkModelSerializer, CaseworkSerialize
 from casework.referrals.selectors import referral_get_for
 
 from . import selectors, services
-from .choices import DeadlineKind, DeadlineState
+from .choices import STARTABLE_BY_HAND, DeadlineKind, DeadlineState
 from .models import Deadline, DeadlineRule
 
 
@@ -77,7 +77,7 @@ class DeadlineSerializer(CaseworkModelSerializer):
 
 
 class DeadlineCreateSerializer(CaseworkSerializer):
-    kind = serializers.ChoiceField(choices=DeadlineKind.choices)
+    kind = serializers.ChoiceField(choices=STARTABLE_BY_HAND)
     case = serializers.CharField(required=False, help_text="Case number.")
     referral = serializers.IntegerField(required=False, min_value=1, help_text="Referral id.")
     due_at = serializers.DateTimeField(required=False)

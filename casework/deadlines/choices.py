@@ -31,6 +31,14 @@ class DeadlineKind(models.TextChoices):
         "referral_out_acknowledgement",
         "Acknowledgement of a referral sent out",
     )
+    # Started by the retention app when a case closes or a referral is declined or referred
+    # out; it runs on a closed case (the only kind that may), and is met by the review decision.
+    RETENTION_REVIEW = "retention_review", "Retention review"
+
+
+# What a person may start by hand (page and API): a retention review belongs to the retention
+# app's review of a closed record, and a clock without that review could never be met.
+STARTABLE_BY_HAND = [c for c in DeadlineKind.choices if c[0] != DeadlineKind.RETENTION_REVIEW]
 
 
 class DeadlineState(models.TextChoices):

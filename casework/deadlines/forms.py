@@ -4,12 +4,12 @@ from django import forms
 
 from casework.core.forms import CaseworkForm
 
-from .choices import DeadlineKind
+from .choices import STARTABLE_BY_HAND
 
 
 class DeadlineCreateForm(CaseworkForm):
     case = forms.CharField(label="Case number", max_length=40)
-    kind = forms.ChoiceField(label="Kind", choices=DeadlineKind.choices)
+    kind = forms.ChoiceField(label="Kind", choices=STARTABLE_BY_HAND)
     due_at = forms.DateTimeField(
         label="Due (leave empty to use the rule)",
         required=False,

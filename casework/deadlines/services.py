@@ -111,7 +111,8 @@ def deadline_start(
         raise DomainError("A deadline belongs to a case or a referral: name one.", field="case")
     if case is None and referral is not None and referral.case_id is not None:
         case = referral.case
-    if case is not None and case.is_closed:
+    # A retention review is the one clock a closed case has: when to decide whether to keep it.
+    if case is not None and case.is_closed and kind != DeadlineKind.RETENTION_REVIEW:
         raise DomainError(
             f"Case {case.number} is closed: reopen it before starting a deadline on it.",
             field="case",

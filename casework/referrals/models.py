@@ -95,6 +95,9 @@ class Referral(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Set once by ``referral_dispose_personal_data`` (retention): summary, reasons and
+    # identifiers are gone; its page shows the tombstone instead.
+    disposed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -209,6 +209,9 @@ def _detail_context(request: HttpRequest, referral: Referral, **given) -> dict:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = selectors.referral_detail_for(user=request.user, pk=pk)
+    if referral.disposed_at is not None:
+        # Disposed of under the retention schedule: what remains is the tombstone.
+        return render(request, "referrals/disposed.html", {"referral": referral})
     return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 

@@ -16,6 +16,7 @@ from .cases import (
     case_unassign,
     case_update,
 )
+from .disposal import case_dispose_personal_data
 from .identifiers import case_identifier_add
 from .merge import case_merge
 from .records import (
@@ -39,6 +40,7 @@ __all__ = [
     "case_close_approve",
     "case_close_reject",
     "case_close_request",
+    "case_dispose_personal_data",
     "case_identifier_add",
     "case_merge",
     "case_note_add",

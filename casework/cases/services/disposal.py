@@ -1,0 +1,82 @@
+"""Disposal of a case's personal data (retention): called by the retention app once two
+supervisors agreed, inside its transaction.
+
+What goes: the title, summary and closure reason; every identifier (rows deleted, so
+deconfliction no longer finds the case); subjects' descriptions; victims' database references;
+safeguarding actions' words; notes (rows deleted: they are append-only against changes, not
+against disposal); task titles; closure requests' reasons and carried items; transfers' titles
+and reasons. What stays, for the unit's figures and the audit trail: the rows themselves, the
+number, unit, priority, status, outcome, dates, people of the unit who worked it, victims'
+identification and safeguarding dates. ``docs/retention.md`` has the table.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from casework.accounts.models import User
+from casework.audit.services import audit_record
+from casework.core.disposal import REMOVED, blank_text
+from casework.core.errors import DomainError
+
+from ..models import (
+    Case,
+    CaseClosureRequest,
+    CaseIdentifier,
+    CaseSubject,
+    CaseTask,
+    CaseTransfer,
+    SafeguardingAction,
+    VictimRecord,
+)
+
+DISPOSED_TITLE = "Disposed case"
+
+
+@transaction.atomic
+def case_dispose_personal_data(*, actor: User, case: Case) -> dict[str, int]:
+    """Remove or blank the personal fields of a closed case and of everything under it; how
+    many rows of each kind were touched. The caller (retention) has checked the two-person
+    rule, the legal hold and the evidence store."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if not case.is_closed:
+        raise DomainError(f"{case.number} is not closed: only a closed case is disposed of.")
+    if case.disposed_at is not None:
+        raise DomainError(f"{case.number} is already disposed of.")
+    removed = {"identifiers": CaseIdentifier.objects.filter(case=case).delete()[0]}
+    with connection.cursor() as cursor:
+        # Raw: the ORM's collector would refuse notes whose corrections are deleted with them
+        # (PROTECT); the database checks the self-reference at commit, when all are gone.
+        cursor.execute("DELETE FROM cases_casenote WHERE case_id = %s", [case.pk])
+        removed["notes"] = cursor.rowcount
+    removed["subjects"] = (
+        CaseSubject.objects.filter(case=case).exclude(description="").update(description="")
+    )
+    # Replaced, not emptied: oversight counts victims "with an ICSE reference".
+    removed["victim_references"] = blank_text(
+        VictimRecord.objects.filter(case=case), ["icse_reference", "national_reference"]
+    )
+    removed["safeguarding_actions"] = blank_text(
+        SafeguardingAction.objects.filter(victim__case=case), ["action"]
+    )
+    removed["tasks"] = blank_text(CaseTask.objects.filter(case=case), ["title"])
+    removed["closure_requests"] = blank_text(
+        CaseClosureRequest.objects.filter(case=case), ["reason", "decision_note"]
+    ) + CaseClosureRequest.objects.filter(case=case).exclude(carried=[]).update(carried=[])
+    removed["transfers"] = blank_text(
+        CaseTransfer.objects.filter(case=case), ["title", "reason", "decision_note"]
+    )
+    case.title = DISPOSED_TITLE
+    case.summary = ""
+    case.closure_reason = REMOVED if case.closure_reason else ""
+    case.disposed_at = timezone.now()
+    case.save(update_fields=["title", "summary", "closure_reason", "disposed_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="case.dispose",
+        target=case,
+        case_id=case.pk,
+        details={"removed": removed},
+    )
+    return removed

@@ -1,0 +1,30 @@
+"""Disposal (retention): blank the free text of this app's rows about a disposed record.
+
+Called by the retention app inside its transaction once two supervisors agreed. The rows stay,
+with their kinds, states and times, because the unit's figures count them; only words that may
+name a person go (``casework.core.disposal``).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+
+from casework.core.disposal import blank_text_audited
+
+from .models import Deadline
+
+
+@transaction.atomic
+def deadlines_dispose_personal_data(*, actor, case=None, referral=None) -> dict[str, int]:
+    """Blank the words of the rows on ``case`` (or on ``referral``); how many went."""
+    where = Q(case=case) if case is not None else Q(referral=referral)
+    return blank_text_audited(
+        actor=actor,
+        action="deadline.dispose",
+        record=case if case is not None else referral,
+        case_id=case.pk if case is not None else None,
+        rows={
+            "deadlines": (Deadline.objects.filter(where), ["note", "reason"]),
+        },
+    )
