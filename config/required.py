@@ -96,3 +96,19 @@ def email_file_path(
     if path.exists() and not path.is_dir():
         raise ConfigurationError(f"CASEWORK_EMAIL_FILE_PATH={str(path)!r} is not a folder.")
     return str(path)
+
+
+def privacy_keys(*, kek: str | None, fingerprint_key: str | None, production: bool) -> None:
+    """Production holds both privacy keys; development makes them under var/privacy/."""
+    if not production:
+        return
+    if not kek:
+        raise ConfigurationError(
+            "CASEWORK_KEK or CASEWORK_KEK_FILE must hold the key-encryption key in production "
+            "(32 random bytes in base64): identifying values are encrypted under it."
+        )
+    if not fingerprint_key:
+        raise ConfigurationError(
+            "CASEWORK_FINGERPRINT_KEY or CASEWORK_FINGERPRINT_KEY_FILE must hold the "
+            "fingerprint key in production (32 random bytes in base64, not the KEK)."
+        )
