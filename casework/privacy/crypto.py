@@ -147,3 +147,19 @@ def reveal_identifier(
         decrypt(aead, raw_ct, associated_data(columns.table, columns.raw, owner, row_fp)),
         decrypt(aead, normal_ct, associated_data(columns.table, columns.normal, owner, row_fp)),
     )
+
+
+def searched_text(text: str) -> dict[str, object]:
+    """What the ledger keeps of a search box's text: the keyed fingerprint of every identifier
+    the text reads as (``q_fingerprints``, the same values deconfliction events carry, so an
+    auditor holding an identifier's fingerprint finds who searched for it) and its length,
+    never the text: what people search for is mostly an e-mail address, a phone number or a
+    name, and the ledger can never forget it."""
+    from casework.core.identifiers import identifier_readings
+
+    return {
+        "q_fingerprints": [
+            fingerprint_hex(kind, normal) for kind, normal in identifier_readings(text)
+        ],
+        "q_length": len(text),
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 
 from cryptography.exceptions import InvalidTag
-from django.db import DatabaseError
+from django.db import ProgrammingError
 
 from config.env import ConfigurationError
 
@@ -26,7 +26,7 @@ def key_problem() -> str:
     key = fingerprint_key()
     try:
         check = KeyCheck.objects.filter(id=1).first()
-    except DatabaseError:
+    except ProgrammingError:
         return ""  # not migrated yet: nothing was encrypted, nothing to check against
     if check is None:
         return ""

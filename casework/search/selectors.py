@@ -33,6 +33,7 @@ from casework.core.trigrams import MIN_LENGTH, contains_text_q
 from casework.core.validation import text_problem
 from casework.custody.selectors import items_visible_to
 from casework.partners.selectors import requests_visible_to
+from casework.privacy.crypto import searched_text
 from casework.privacy.identifiers import identifier_match_q
 from casework.referrals.models import ReferralIdentifier
 from casework.referrals.selectors import referral_visibility_q, referrals_visible_to
@@ -99,7 +100,7 @@ def search_run(*, user, query: str, via: str = "web") -> SearchResults:
     """Search everything ``user`` may see for ``query`` (already checked by ``query_problem``),
     and write the ``search.run`` audit event."""
     query = query.strip()
-    audit_record(actor=user, action="search.run", details={"q": query, "via": via})
+    audit_record(actor=user, action="search.run", details={**searched_text(query), "via": via})
     groups = [
         _cases(user, query),
         _referrals(user, query),
@@ -119,7 +120,7 @@ def search_refused(*, user, query: str, problem: str, via: str = "web") -> None:
         action="search.run",
         outcome=Outcome.REFUSED,
         details={
-            "q": query[:MAX_QUERY_LENGTH],
+            **searched_text(query[:MAX_QUERY_LENGTH]),
             "length": len(query),
             "problem": problem,
             "via": via,
