@@ -51,7 +51,8 @@ def test_accepting_into_an_existing_case_skips_identifiers_it_already_holds(inve
     first = make_referral(actor=investigator)
     services.referral_accept(actor=investigator, referral=first, case=case)
     again = make_referral(
-        actor=investigator, identifiers=list(first.identifiers.values("kind", "raw"))
+        actor=investigator,
+        identifiers=[{"kind": i.kind, "value": i.raw} for i in first.identifiers.all()],
     )
     services.referral_accept(actor=investigator, referral=again, case=case)
     assert case.identifiers.count() == 1
