@@ -24,6 +24,8 @@ Events published (payload keyword arguments in brackets):
 - ``request.sent`` / ``request.answered`` (request, actor) — partners
 - ``evidence.seized`` / ``evidence.submitted`` (item, actor, custody_event) — custody
 - ``deadline.met`` (deadline, actor) — a clock was met (by the act it stands for, or by hand)
+- ``record.disposed`` (case or referral, actor, disposal) — retention disposed of the record, in
+  the disposal's transaction; privacy destroys its data key (crypto-shredding)
 Add new ones here when you publish them.
 """
 
