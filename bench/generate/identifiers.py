@@ -56,17 +56,19 @@ class Keys:
 
     def load(self) -> int:
         model = apps.get_model(KEY_MODEL)
+        first = next_id(model)
         rows = (
             {
+                "id": first + n,
                 "scope": self.scope,
                 "owner_id": owner_id,
                 "wrapped_key": wrapped,
                 "kek_id": self.kek.key_id,
                 "created_at": _NOW,
             }
-            for owner_id, wrapped in self.wrapped.items()
+            for n, (owner_id, wrapped) in enumerate(self.wrapped.items())
         )
-        columns = ("scope", "owner_id", "wrapped_key", "kek_id", "created_at")
+        columns = ("id", "scope", "owner_id", "wrapped_key", "kek_id", "created_at")
         loaded = ModelCopy.present(model, columns).load_dicts(rows)
         reset_sequence(model)
         return loaded

@@ -1,0 +1,47 @@
+"""Referral identifiers, step 1 of 3: the ciphertext and fingerprint columns, empty; the
+plaintext columns may be null from now on (so that the way back can add them before it fills
+them). See referrals.0008 and referrals.0009."""
+
+from __future__ import annotations
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("referrals", "0006_search_indexes"),
+        ("privacy", "0001_data_keys"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="referralidentifier",
+            name="raw_ct",
+            field=models.BinaryField(null=True),
+        ),
+        migrations.AddField(
+            model_name="referralidentifier",
+            name="normal_ct",
+            field=models.BinaryField(null=True),
+        ),
+        migrations.AddField(
+            model_name="referralidentifier",
+            name="fingerprint",
+            field=models.BinaryField(max_length=32, null=True),
+        ),
+        migrations.AddField(
+            model_name="referralidentifier",
+            name="name_fingerprint",
+            field=models.BinaryField(blank=True, max_length=32, null=True),
+        ),
+        migrations.AlterField(
+            model_name="referralidentifier",
+            name="raw",
+            field=models.CharField(max_length=500, null=True),
+        ),
+        migrations.AlterField(
+            model_name="referralidentifier",
+            name="normal",
+            field=models.CharField(max_length=500, null=True),
+        ),
+    ]
