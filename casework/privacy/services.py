@@ -73,6 +73,7 @@ def data_keys_ensure(scope: str, owner_ids: Iterable[int]) -> dict[int, AESGCM |
                 )
                 for owner_id in missing
             ],
+            batch_size=5000,
             ignore_conflicts=True,
         )
     return ciphers_for(scope, ids)
