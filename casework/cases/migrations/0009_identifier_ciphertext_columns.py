@@ -1,6 +1,8 @@
 """Case identifiers, step 1 of 3: the ciphertext and fingerprint columns, empty; the
 plaintext columns may be null from now on (so that the way back can add them before it fills
-them). See cases.0010 and cases.0011."""
+them). The indexes on the plaintext go first: the encryption step then updates 3M rows
+without maintaining them (the lookups they served are not used while migrating).
+See cases.0010 and cases.0011."""
 
 from __future__ import annotations
 
@@ -43,5 +45,17 @@ class Migration(migrations.Migration):
             model_name="caseidentifier",
             name="normal_value",
             field=models.CharField(max_length=500, null=True),
+        ),
+        migrations.RemoveConstraint(
+            model_name="caseidentifier",
+            name="case_identifier_unique",
+        ),
+        migrations.RemoveIndex(
+            model_name="caseidentifier",
+            name="case_identifier_lookup_idx",
+        ),
+        migrations.RemoveIndex(
+            model_name="caseidentifier",
+            name="case_identifier_name_idx",
         ),
     ]

@@ -16,18 +16,6 @@ class Migration(migrations.Migration):
             name="caseidentifier",
             options={"ordering": ["kind", "id"]},
         ),
-        migrations.RemoveConstraint(
-            model_name="caseidentifier",
-            name="case_identifier_unique",
-        ),
-        migrations.RemoveIndex(
-            model_name="caseidentifier",
-            name="case_identifier_lookup_idx",
-        ),
-        migrations.RemoveIndex(
-            model_name="caseidentifier",
-            name="case_identifier_name_idx",
-        ),
         migrations.RemoveField(model_name="caseidentifier", name="normal_value"),
         migrations.RemoveField(model_name="caseidentifier", name="raw_value"),
         migrations.AlterField(

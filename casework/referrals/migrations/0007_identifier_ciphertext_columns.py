@@ -1,6 +1,8 @@
 """Referral identifiers, step 1 of 3: the ciphertext and fingerprint columns, empty; the
 plaintext columns may be null from now on (so that the way back can add them before it fills
-them). See referrals.0008 and referrals.0009."""
+them). The indexes on the plaintext go first: the encryption step then updates 3M rows
+without maintaining them (the lookups they served are not used while migrating).
+See referrals.0008 and referrals.0009."""
 
 from __future__ import annotations
 
@@ -43,5 +45,13 @@ class Migration(migrations.Migration):
             model_name="referralidentifier",
             name="normal",
             field=models.CharField(max_length=500, null=True),
+        ),
+        migrations.RemoveIndex(
+            model_name="referralidentifier",
+            name="referral_identifier_lookup_idx",
+        ),
+        migrations.RemoveIndex(
+            model_name="referralidentifier",
+            name="referral_identifier_name_idx",
         ),
     ]

@@ -10,14 +10,6 @@ class Migration(migrations.Migration):
     dependencies = [("referrals", "0008_encrypt_identifier_values")]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name="referralidentifier",
-            name="referral_identifier_lookup_idx",
-        ),
-        migrations.RemoveIndex(
-            model_name="referralidentifier",
-            name="referral_identifier_name_idx",
-        ),
         migrations.RemoveField(model_name="referralidentifier", name="normal"),
         migrations.RemoveField(model_name="referralidentifier", name="raw"),
         migrations.AlterField(
