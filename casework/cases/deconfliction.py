@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
 from casework.audit.services import audit_record
@@ -212,8 +213,15 @@ def identifiers_deconflict_bulk(
     for start in range(0, len(wanted), BULK_BATCH_SIZE):
         batch = wanted[start : start + BULK_BATCH_SIZE]
         by_fingerprint = {fingerprint(kind, value): (kind, value) for kind, value in batch}
+        # Per kind, so each arm is an index lookup on (kind, fingerprint, case).
+        by_kind: dict[str, list[bytes]] = defaultdict(list)
+        for value_fp, (kind, _) in by_fingerprint.items():
+            by_kind[kind].append(value_fp)
+        condition = Q()
+        for kind, fingerprints in by_kind.items():
+            condition |= Q(kind=kind, fingerprint__in=fingerprints)
         found = (
-            CaseIdentifier.objects.filter(fingerprint__in=list(by_fingerprint))
+            CaseIdentifier.objects.filter(condition)
             .select_related("case__unit", "case__lead")
             .order_by("case_id")
         )

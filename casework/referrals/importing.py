@@ -474,6 +474,8 @@ def _record_match_counts(ids: list[int], matches: dict[tuple[str, str], list]) -
     """Store how many cases hold each matched identifier (writes grow with matches only)."""
     if not matches:
         return 0
+    # The kind as well as the fingerprint: the index is on (kind, fingerprint).
+    kinds = [kind for kind, _ in matches]
     fingerprints = [fingerprint(kind, value) for kind, value in matches]
     counts = [len(found) for found in matches.values()]
     with connection.cursor() as cursor:
@@ -481,11 +483,11 @@ def _record_match_counts(ids: list[int], matches: dict[tuple[str, str], list]) -
             f"""
             UPDATE {ReferralIdentifier._meta.db_table} AS i
                SET match_count = m.n
-              FROM unnest(%s::bytea[], %s::int[]) AS m(fingerprint, n)
-             WHERE i.fingerprint = m.fingerprint
+              FROM unnest(%s::text[], %s::bytea[], %s::int[]) AS m(kind, fingerprint, n)
+             WHERE i.kind = m.kind AND i.fingerprint = m.fingerprint
                AND i.referral_id BETWEEN %s AND %s
             """,
-            [fingerprints, counts, min(ids), max(ids)],
+            [kinds, fingerprints, counts, min(ids), max(ids)],
         )
     return sum(counts)
 
