@@ -9,7 +9,7 @@ from celery import Celery, signals
 from celery.beat import PersistentScheduler
 from kombu import Queue
 
-from .startup import guarded, load_settings, require_signing_key
+from .startup import guarded, load_settings, require_signing_key, setup_and_require_keys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -38,6 +38,15 @@ def _worker_needs_the_signing_key(**kwargs) -> None:
     # Any worker may be handed the sealing task, so every production worker checks the key
     # before taking work (one sentence and exit 2, not a traceback every 10 seconds).
     guarded(require_signing_key)
+    guarded(_keys_open_this_installation)
+
+
+def _keys_open_this_installation() -> None:
+    # A worker with the wrong KEK would write every imported identifier unreadable.
+    from django.db import connections
+
+    setup_and_require_keys()
+    connections.close_all()  # not inherited by the forked pool processes
 
 
 class CaseworkScheduler(PersistentScheduler):

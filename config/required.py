@@ -112,3 +112,19 @@ def cooperation_key_file(value: str | None, *, name: str, production: bool) -> s
             )
         return ""
     return value
+
+
+def privacy_keys(*, kek: str | None, fingerprint_key: str | None, production: bool) -> None:
+    """Production holds both privacy keys; development makes them under var/privacy/."""
+    if not production:
+        return
+    if not kek:
+        raise ConfigurationError(
+            "CASEWORK_KEK or CASEWORK_KEK_FILE must hold the key-encryption key in production "
+            "(32 random bytes in base64): identifying values are encrypted under it."
+        )
+    if not fingerprint_key:
+        raise ConfigurationError(
+            "CASEWORK_FINGERPRINT_KEY or CASEWORK_FINGERPRINT_KEY_FILE must hold the "
+            "fingerprint key in production (32 random bytes in base64, not the KEK)."
+        )

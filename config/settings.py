@@ -25,6 +25,7 @@ from .required import (
     cooperation_key_file,
     email_backend,
     email_file_path,
+    privacy_keys,
 )
 from .spectacular import enum_name_overrides
 from .webauthn import passkey_relying_party
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
     "casework.core",
     "casework.accounts",
     "casework.audit",
+    "casework.privacy",
     "casework.referrals",
     "casework.cases",
     "casework.deadlines",
@@ -442,6 +444,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=40, hour=3),
     },
 }
+
+# Field encryption (casework/privacy/keys.py reads these): the key-encryption key wraps the data
+# keys, the fingerprint key keys the lookups; neither enters the database. Production refuses to
+# start without both; every process checks them against the stored key check (config/startup.py).
+CASEWORK_KEK = env_str("CASEWORK_KEK", "")
+CASEWORK_KEK_FILE = env_str("CASEWORK_KEK_FILE", "")
+CASEWORK_FINGERPRINT_KEY = env_str("CASEWORK_FINGERPRINT_KEY", "")
+CASEWORK_FINGERPRINT_KEY_FILE = env_str("CASEWORK_FINGERPRINT_KEY_FILE", "")
+privacy_keys(
+    kek=CASEWORK_KEK or CASEWORK_KEK_FILE,
+    fingerprint_key=CASEWORK_FINGERPRINT_KEY or CASEWORK_FINGERPRINT_KEY_FILE,
+    production=PRODUCTION,
+)
 
 # Audit ledger (casework/audit/conf.py reads these). The signing key never enters the database;
 # production workers refuse to start without it (config/startup.py).

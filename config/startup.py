@@ -17,6 +17,19 @@ EXIT_CONFIGURATION = 2
 # Commands that sign audit checkpoints or derive the published verifier key from the private
 # key; like the workers (which run the sealing task), they need the key and check it first.
 SIGNING_COMMANDS = frozenset({"verify_audit", "audit_proof"})
+# Commands that serve people or read and write identifying values: they check first that the
+# configured keys open this installation's data (``casework.privacy.startup``). Migrations and
+# housekeeping commands do not, so a fresh or half-migrated database can still be set up.
+KEY_COMMANDS = frozenset(
+    {
+        "runserver",
+        "import_referrals",
+        "seed_demo",
+        "privacy_rotate_kek",
+        "privacy_check_keys",
+        "shell",
+    }
+)
 
 
 def explain(exc: BaseException) -> str | None:
@@ -78,6 +91,17 @@ def require_signing_key() -> None:
         raise ConfigurationError(trouble)
 
 
+def setup_and_require_keys() -> None:
+    """Stop with one sentence when the key-encryption or fingerprint key is missing or is not
+    the one this installation's data was written under."""
+    import django
+
+    django.setup()
+    from casework.privacy.startup import require_keys
+
+    require_keys()
+
+
 def run_or_explain(argv: list[str]) -> None:
     from django.core.management import execute_from_command_line
 
@@ -85,6 +109,8 @@ def run_or_explain(argv: list[str]) -> None:
         if len(argv) > 1 and argv[1] in SIGNING_COMMANDS:
             load_settings()
             require_signing_key()
+        if len(argv) > 1 and argv[1] in KEY_COMMANDS:
+            setup_and_require_keys()
         execute_from_command_line(argv)
 
     guarded(run)

@@ -130,6 +130,32 @@ VARIABLES: tuple[Variable, ...] = (
         "with the `file` backend",
     ),
     Variable(
+        "CASEWORK_KEK",
+        "none",
+        "key-encryption key that wraps the data keys of identifying values: 32 random bytes "
+        "in base64 (docs/privacy.md); or use `CASEWORK_KEK_FILE`",
+        "required (or the file)",
+    ),
+    Variable(
+        "CASEWORK_KEK_FILE",
+        "`var/privacy/kek`, made on first use (development)",
+        "file holding the key-encryption key (base64); rotate with `manage.py privacy_rotate_kek`",
+        "required (or the key)",
+    ),
+    Variable(
+        "CASEWORK_FINGERPRINT_KEY",
+        "none",
+        "installation key of the keyed fingerprints that lookups compare: 32 random bytes in "
+        "base64, not the KEK; or use `CASEWORK_FINGERPRINT_KEY_FILE`",
+        "required (or the file)",
+    ),
+    Variable(
+        "CASEWORK_FINGERPRINT_KEY_FILE",
+        "`var/privacy/fingerprint-key`, made on first use (development)",
+        "file holding the fingerprint key (base64)",
+        "required (or the key)",
+    ),
+    Variable(
         "CASEWORK_AUDIT_SIGNING_KEY_FILE",
         "`var/audit/signing-key.pem`, made on first use (development)",
         "Ed25519 key that signs audit checkpoints; create it with `manage.py audit_keygen PATH`",

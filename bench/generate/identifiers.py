@@ -5,6 +5,10 @@ holds the identifiers of the referrals accepted into it, once per (kind, value).
 already in normal form (lower-case e-mails under ``.invalid``, documentation-range IPs,
 service-qualified screen names), and about one in twenty is drawn from a small shared pool, so
 that the same identifier appears in several cases as it does in life and lookups find matches.
+
+Values are written as the application writes them (``casework.privacy``): encrypted under a
+data key per referral and per case, with keyed fingerprints, and the data keys (wrapped by this
+installation's KEK) are COPYed too, so pages and lookups pay what they pay in production.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Iterator
 
 from django.apps import apps
 
+from ..loader import _LOAD_TIME as _NOW
 from ..loader import ModelCopy, deferred_indexes, next_id, reset_sequence
 from .base import Context, missing
 
@@ -23,6 +28,68 @@ REFERRAL_MODEL = "referrals.ReferralIdentifier"
 CASE_MODEL = "cases.CaseIdentifier"
 
 KINDS = ("email", "screen_name", "ip_address", "account_id")
+KEY_MODEL = "privacy.DataKey"
+
+
+class Keys:
+    """Data keys made as the rows are generated (one per owner), COPYed afterwards."""
+
+    def __init__(self, scope: str) -> None:
+        from casework.privacy.keys import current_kek
+
+        self.scope = scope
+        self.kek = current_kek()
+        self.ciphers: dict[int, object] = {}
+        self.wrapped: dict[int, bytes] = {}
+
+    def cipher(self, owner_id: int):
+        found = self.ciphers.get(owner_id)
+        if found is None:
+            import os
+
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            key = os.urandom(32)
+            found = self.ciphers[owner_id] = AESGCM(key)
+            self.wrapped[owner_id] = self.kek.wrap(key, owner=f"{self.scope}:{owner_id}")
+        return found
+
+    def load(self) -> int:
+        model = apps.get_model(KEY_MODEL)
+        first = next_id(model)
+        rows = (
+            {
+                "id": first + n,
+                "scope": self.scope,
+                "owner_id": owner_id,
+                "wrapped_key": wrapped,
+                "kek_id": self.kek.key_id,
+                "created_at": _NOW,
+            }
+            for n, (owner_id, wrapped) in enumerate(self.wrapped.items())
+        )
+        columns = ("id", "scope", "owner_id", "wrapped_key", "kek_id", "created_at")
+        loaded = ModelCopy.present(model, columns).load_dicts(rows)
+        reset_sequence(model)
+        return loaded
+
+
+def _protect(model, keys: Keys | None, owner_id: int, kind: str, value: str, service: str):
+    """(raw_ct, normal_ct, fingerprint, name_fingerprint), or Nones before encryption existed."""
+    if keys is None:
+        return None, None, None, None
+    from casework.privacy.crypto import protect_identifier
+
+    p = protect_identifier(
+        columns=model.privacy_columns(),
+        owner=f"{keys.scope}:{owner_id}",
+        aead=keys.cipher(owner_id),
+        kind=kind,
+        raw=value,
+        normal=value,
+        service=service,
+    )
+    return p.raw_ct, p.normal_ct, p.fingerprint, p.name_fingerprint
 
 
 def value_for(kind: str, index: int) -> tuple[str, str]:
@@ -37,6 +104,15 @@ def value_for(kind: str, index: int) -> tuple[str, str]:
             return f"198.{18 + index // 65536}.{index // 256 % 256}.{index % 256}", ""
         return f"2001:db8::{index:x}", ""
     return f"example-service:{index:010d}", "example-service"
+
+
+def _keys(scope: str) -> Keys | None:
+    if missing([KEY_MODEL]):
+        return None  # a checkout from before field encryption: plain columns
+    from casework.privacy.services import key_check_ensure
+
+    key_check_ensure()
+    return Keys(scope)
 
 
 def load(ctx: Context) -> None:
@@ -67,10 +143,18 @@ def load(ctx: Context) -> None:
         started = time.perf_counter()
         model = apps.get_model(REFERRAL_MODEL)
         first = next_id(model)
+        referral_keys = _keys("referral")
 
         def referral_rows() -> Iterator[dict]:
             for n, (referral_id, _, kind, value, service, at) in enumerate(identifiers):
+                raw_ct, normal_ct, fp, name_fp = _protect(
+                    model, referral_keys, referral_id, kind, value, service
+                )
                 yield {
+                    "raw_ct": raw_ct,
+                    "normal_ct": normal_ct,
+                    "fingerprint": fp,
+                    "name_fingerprint": name_fp,
                     "id": first + n,
                     "created_at": at,
                     "updated_at": at,
@@ -91,6 +175,10 @@ def load(ctx: Context) -> None:
             "kind",
             "raw",
             "normal",
+            "raw_ct",
+            "normal_ct",
+            "fingerprint",
+            "name_fingerprint",
             "service",
             "ip_event",
             "observed_at",
@@ -98,6 +186,8 @@ def load(ctx: Context) -> None:
         with deferred_indexes(model, enabled=ctx.defer_indexes):
             loaded = ModelCopy.present(model, columns).load_dicts(referral_rows())
         reset_sequence(model)
+        if referral_keys is not None:
+            referral_keys.load()
         ctx.record(REFERRAL_MODEL, loaded, started)
 
     if missing([CASE_MODEL]):
@@ -107,6 +197,7 @@ def load(ctx: Context) -> None:
     model = apps.get_model(CASE_MODEL)
     first = next_id(model)
     seen: set[tuple[int, str, str]] = set()
+    case_keys = _keys("case")
 
     def case_rows() -> Iterator[dict]:
         n = first
@@ -115,7 +206,14 @@ def load(ctx: Context) -> None:
                 continue
             seen.add((case_id, kind, value))
             opened = ctx.cases.opened_at[case_id - first_case]
+            raw_ct, normal_ct, fp, name_fp = _protect(
+                model, case_keys, case_id, kind, value, service
+            )
             yield {
+                "raw_value_ct": raw_ct,
+                "normal_value_ct": normal_ct,
+                "fingerprint": fp,
+                "name_fingerprint": name_fp,
                 "id": n,
                 "created_at": opened,
                 "updated_at": opened,
@@ -139,6 +237,10 @@ def load(ctx: Context) -> None:
         "kind",
         "raw_value",
         "normal_value",
+        "raw_value_ct",
+        "normal_value_ct",
+        "fingerprint",
+        "name_fingerprint",
         "service",
         "ip_event",
         "observed_at",
@@ -148,4 +250,6 @@ def load(ctx: Context) -> None:
     with deferred_indexes(model, enabled=ctx.defer_indexes):
         loaded = ModelCopy.present(model, columns).load_dicts(case_rows())
     reset_sequence(model)
+    if case_keys is not None:
+        case_keys.load()
     ctx.record(CASE_MODEL, loaded, started)

@@ -11,6 +11,7 @@ from . import (
     deadlines,
     load,
     oversight,
+    privacy,
     referrals,
     search,
 )
@@ -22,6 +23,7 @@ _ORDER = [
     cases,
     case_templates,
     referrals,
+    privacy,
     search,
     deadlines,
     cooperation,

@@ -112,17 +112,32 @@ def _fill(case, lead, *, shared: int) -> None:
     from django.utils import timezone
 
     from casework.cases.models import CaseIdentifier, CaseNote, CaseSubject, CaseTask
+    from casework.privacy.crypto import protect_identifier
+    from casework.privacy.services import data_key_cipher
 
     now = timezone.now()
+    cipher = data_key_cipher("case", case.pk)
+    protected = [
+        protect_identifier(
+            columns=CaseIdentifier.privacy_columns(),
+            owner=f"case:{case.pk}",
+            aead=cipher,
+            kind="email",
+            raw=f"user_{n}@example.invalid",
+            normal=f"user_{n}@example.invalid",
+        )
+        for n in range(shared, shared + MERGE_EACH)
+    ]
     CaseIdentifier.objects.bulk_create(
         CaseIdentifier(
             case=case,
             kind="email",
-            raw_value=f"user_{n}@example.invalid",
-            normal_value=f"user_{n}@example.invalid",
+            raw_value_ct=p.raw_ct,
+            normal_value_ct=p.normal_ct,
+            fingerprint=p.fingerprint,
             added_by=lead,
         )
-        for n in range(shared, shared + MERGE_EACH)
+        for p in protected
     )
     CaseSubject.objects.bulk_create(
         CaseSubject(case=case, sequence=n + 1, role="suspect", created_by=lead)

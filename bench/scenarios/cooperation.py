@@ -40,24 +40,44 @@ def _pad_shareable(run: Run, count: int) -> int:
     SharingUnit.objects.update_or_create(
         unit_id=case.unit_id, defaults={"contact_name": "Benchmark Desk", "active": True}
     )
+    from casework.privacy.crypto import protect_identifier
+    from casework.privacy.services import data_keys_ensure
+
+    # Real ciphertext under the case's data key: the export decrypts every value it shares.
     meta = CaseIdentifier._meta
-    columns = [f.column for f in meta.concrete_fields if not f.primary_key]
-    generated = {
-        "raw_value": "'coop-' || g || '@example.invalid'",
-        "normal_value": "'coop-' || g || '@example.invalid'",
-        "kind": "'email'",
-        "case_id": "%s",
-    }
-    select = ", ".join(generated.get(column, f"t.{column}") for column in columns)
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    template = CaseIdentifier.objects.values(*[f.attname for f in fields]).order_by("pk").first()
+    if template is None:
+        raise NotBuilt("no case identifier in the benchmark data")
+    aead = data_keys_ensure(CaseIdentifier.privacy_scope, [case.pk])[case.pk]
+    privacy_columns = CaseIdentifier.privacy_columns()
+    owner = f"{CaseIdentifier.privacy_scope}:{case.pk}"
+    names = ", ".join(f.column for f in fields)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(
-            f"INSERT INTO {meta.db_table} ({', '.join(columns)}) SELECT {select}"
-            f" FROM generate_series(1, %s) AS g"
-            f" CROSS JOIN (SELECT * FROM {meta.db_table} ORDER BY id LIMIT 1) AS t",
-            [case.pk, count],
-        )
+        with cursor.copy(f"COPY {meta.db_table} ({names}) FROM STDIN") as copy:
+            for g in range(1, count + 1):
+                value = f"coop-{g}@example.invalid"
+                protected = protect_identifier(
+                    columns=privacy_columns,
+                    owner=owner,
+                    aead=aead,
+                    kind="email",
+                    raw=value,
+                    normal=value,
+                )
+                row = dict(
+                    template,
+                    case_id=case.pk,
+                    kind="email",
+                    raw_value_ct=protected.raw_ct,
+                    normal_value_ct=protected.normal_ct,
+                    fingerprint=protected.fingerprint,
+                    name_fingerprint=None,
+                    service="",
+                )
+                copy.write_row([row[f.attname] for f in fields])
         cursor.execute(f"ANALYZE {meta.db_table}")
         cursor.execute("SET LOCAL session_replication_role = DEFAULT")
     run.say(f"    {count:,} shareable identifiers made in {time.perf_counter() - started:.0f} s")
@@ -110,6 +130,7 @@ def pointers(run: Run) -> list[Result]:
     import_or_not_built("casework.cooperation.services", "pointers_export")
     from casework.cases.models import CaseIdentifier
     from casework.cooperation import services
+    from casework.privacy.crypto import fingerprint as keyed_fingerprint
 
     count = _pointers(run)
     results = []
@@ -205,8 +226,9 @@ def pointers(run: Run) -> list[Result]:
             return services.partner_pointers_for("email", next(cycle))
 
         def baseline():
+            fingerprint = keyed_fingerprint("email", next(cycle))
             return list(
-                CaseIdentifier.objects.filter(kind="email", normal_value=next(cycle)).values_list(
+                CaseIdentifier.objects.filter(kind="email", fingerprint=fingerprint).values_list(
                     "pk", flat=True
                 )[:10]
             )

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from bench.generate.base import EPOCH_END
 from bench.generate.identifiers import KINDS, value_for
+from casework.privacy.crypto import fingerprint
 from casework.referrals.models import Referral
 
 from .base import (
@@ -140,10 +141,11 @@ def deconfliction(run: Run) -> list[Result]:
 
     def lookup():
         kind, value = next(cycle)
+        # The keyed fingerprint is computed per lookup, as the service does.
         return list(
-            CaseIdentifier.objects.filter(kind=kind, normal_value=value).select_related(
-                "case__unit", "case__lead"
-            )
+            CaseIdentifier.objects.filter(
+                kind=kind, fingerprint=fingerprint(kind, value)
+            ).select_related("case__unit", "case__lead")
         )
 
     user = run.personas["investigator"]
@@ -199,8 +201,11 @@ def _pad_case_identifiers(run: Run, count: int) -> int:
     meta = CaseIdentifier._meta
     columns = [f.column for f in meta.concrete_fields if not f.primary_key]
     generated = {
-        "raw_value": "'pad-' || g || '@example.invalid'",
-        "normal_value": "'pad-' || g || '@example.invalid'",
+        # Unique 32-byte stand-ins: padding is never read, only its index is walked.
+        "raw_value_ct": "decode(md5('raw-' || g), 'hex')",
+        "normal_value_ct": "decode(md5('normal-' || g), 'hex')",
+        "fingerprint": "sha256(('pad-' || g)::bytea)",
+        "name_fingerprint": "NULL::bytea",
         "kind": "'email'",
     }
     select = ", ".join(generated.get(column, f"t.{column}") for column in columns)

@@ -51,7 +51,7 @@ def _queries(user) -> list[tuple[str, str, object]]:
                 typed,
                 lambda: list(
                     CaseIdentifier.objects.filter(
-                        kind="screen_name", normal_value=identifier.normal_value
+                        kind="screen_name", name_fingerprint=identifier.name_fingerprint
                     )[:SHOWN]
                 ),
             )

@@ -39,7 +39,9 @@ logger = logging.getLogger(__name__)
 
 AUDIT_APP_LABEL = "audit"
 # Values that must never be copied into the ledger, whatever table they are on.
-REDACTED_COLUMNS = ("password", "secret", "token", "otp_secret")
+# ``wrapped_key``: a data key copied into the append-only ledger could never be destroyed, so
+# crypto-shredding (casework/privacy) would shred nothing.
+REDACTED_COLUMNS = ("password", "secret", "token", "otp_secret", "wrapped_key")
 
 
 @dataclass(frozen=True)

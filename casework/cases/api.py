@@ -197,6 +197,9 @@ class CaseClosureDecisionSerializer(CaseworkSerializer):
 
 class CaseIdentifierSerializer(CaseworkModelSerializer):
     added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Decrypted for those the selectors let see the case; "[disposed]" once its key is gone.
+    raw_value = serializers.CharField(read_only=True)
+    normal_value = serializers.CharField(read_only=True)
     subject = serializers.SerializerMethodField()
 
     class Meta:

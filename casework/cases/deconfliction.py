@@ -7,11 +7,13 @@ for a case the actor cannot see it discloses only that a match exists, the unit,
 name and contact (e-mail, phone) — never the case number, title or content. The matched case's
 lead is notified (once per searcher, identifier and context) with the searcher's contact, and
 both sides are audited: ``identifier.deconflict`` on the searching side, ``identifier.matched``
-on the matched case. Audit events carry a SHA-256 of the compared value, not the value, because
-auditors see the trail but not case content.
+on the matched case. Audit events carry the keyed fingerprint of the compared value
+(``casework.privacy``), not the value and not a plain SHA-256 (which anyone reverses for every
+IPv4 address or phone number in minutes), because auditors see the trail but not case content.
 
-Speed: the lookup is an index-only scan of ``case_identifier_lookup_idx`` (kind, normal_value,
+Speed: the lookup is an index-only scan of ``case_identifier_fp_idx`` (kind, fingerprint,
 case); the bulk form answers a whole batch of (kind, value) pairs in one query per batch.
+Values are compared by fingerprint only: no other case's value is ever decrypted here.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from django.urls import NoReverseMatch, reverse
 from casework.audit.services import audit_record
 from casework.core.identifiers import IdentifierKind
 from casework.core.notifications import notify
+from casework.privacy.crypto import fingerprint, fingerprint_hex
 
 from .models import Case, CaseIdentifier
 from .selectors import cases_visible_to
@@ -63,8 +66,9 @@ class DeconflictionMatch:
 
 
 def value_digest(kind: str, normal_value: str) -> str:
-    """What the audit trail keeps of a compared value: enough to prove which, not to read it."""
-    return hashlib.sha256(f"{kind}\x00{normal_value}".encode()).hexdigest()
+    """What the audit trail keeps of a compared value: its keyed fingerprint, enough to prove
+    which value (for whoever holds the fingerprint key), not to read or guess it."""
+    return fingerprint_hex(kind, normal_value)
 
 
 def _person_name(user) -> str:
@@ -78,11 +82,13 @@ def _case_link(case: Case) -> str:
         return ""
 
 
-def _match_for(identifier: CaseIdentifier, *, visible: bool) -> DeconflictionMatch:
+def _match_for(
+    identifier: CaseIdentifier, normal_value: str, *, visible: bool
+) -> DeconflictionMatch:
     case = identifier.case
     return DeconflictionMatch(
         kind=identifier.kind,
-        normal_value=identifier.normal_value,
+        normal_value=normal_value,
         visible=visible,
         unit_code=case.unit.code,
         unit_name=case.unit.name,
@@ -109,7 +115,7 @@ def _tell_matched_side(
             "searched_by": actor.get_username(),
             "searching_unit": getattr(actor.unit, "code", ""),
             "kinds": kinds,
-            "value_sha256": value_digest(identifier.kind, identifier.normal_value),
+            "value_fingerprint": bytes(identifier.fingerprint).hex(),
             "context": context_label,
         },
     )
@@ -121,7 +127,7 @@ def _tell_matched_side(
     key = (
         "deconfliction:"
         + hashlib.sha256(
-            f"{case.pk}:{actor.pk}:{identifier.kind}:{identifier.normal_value}:{context_label}".encode()
+            f"{case.pk}:{actor.pk}:{bytes(identifier.fingerprint).hex()}:{context_label}".encode()
         ).hexdigest()
     )
     notify(
@@ -153,14 +159,14 @@ def identifier_deconflict(
     the case the identifier is being added to; ``context_label`` says where the search comes
     from ("referral 42", "case NORTH-2026-000001") and appears in the audit trail.
     """
-    rows = CaseIdentifier.objects.filter(kind=kind, normal_value=normal_value).select_related(
-        "case__unit", "case__lead"
-    )
+    rows = CaseIdentifier.objects.filter(
+        kind=kind, fingerprint=fingerprint(kind, normal_value)
+    ).select_related("case__unit", "case__lead")
     if exclude_case is not None:
         rows = rows.exclude(case_id=exclude_case.pk)
     rows = list(rows.order_by("case_id"))
     visible_ids = _visible_case_ids(actor, {row.case_id for row in rows})
-    matches = [_match_for(row, visible=row.case_id in visible_ids) for row in rows]
+    matches = [_match_for(row, normal_value, visible=row.case_id in visible_ids) for row in rows]
     audit_record(
         actor=actor,
         action="identifier.deconflict",
@@ -168,7 +174,7 @@ def identifier_deconflict(
         case_id=exclude_case.pk if exclude_case is not None else None,
         details={
             "kind": kind,
-            "value_sha256": value_digest(kind, normal_value),
+            "value_fingerprint": value_digest(kind, normal_value),
             "context": context_label,
             "matches": len(matches),
             "hidden_matches": sum(1 for m in matches if not m.visible),
@@ -203,26 +209,28 @@ def identifiers_deconflict_bulk(
     """
     wanted = list(dict.fromkeys((str(k), str(v)) for k, v in pairs))
     results: dict[tuple[str, str], list[DeconflictionMatch]] = defaultdict(list)
-    matched_rows: list[CaseIdentifier] = []
+    matched_rows: list[tuple[CaseIdentifier, tuple[str, str]]] = []
     for start in range(0, len(wanted), BULK_BATCH_SIZE):
         batch = wanted[start : start + BULK_BATCH_SIZE]
-        by_kind: dict[str, list[str]] = defaultdict(list)
-        for kind, value in batch:
-            by_kind[kind].append(value)
+        by_fingerprint = {fingerprint(kind, value): (kind, value) for kind, value in batch}
+        # Per kind, so each arm is an index lookup on (kind, fingerprint, case).
+        by_kind: dict[str, list[bytes]] = defaultdict(list)
+        for value_fp, (kind, _) in by_fingerprint.items():
+            by_kind[kind].append(value_fp)
         condition = Q()
-        for kind, values in by_kind.items():
-            condition |= Q(kind=kind, normal_value__in=values)
-        matched_rows.extend(
+        for kind, fingerprints in by_kind.items():
+            condition |= Q(kind=kind, fingerprint__in=fingerprints)
+        found = (
             CaseIdentifier.objects.filter(condition)
             .select_related("case__unit", "case__lead")
             .order_by("case_id")
         )
-    visible_ids = _visible_case_ids(actor, {row.case_id for row in matched_rows})
+        # The fingerprint covers the kind: the searched pair is read back from it.
+        matched_rows.extend((row, by_fingerprint[bytes(row.fingerprint)]) for row in found)
+    visible_ids = _visible_case_ids(actor, {row.case_id for row, _ in matched_rows})
     per_case: dict[int, list[CaseIdentifier]] = defaultdict(list)
-    for row in matched_rows:
-        results[(row.kind, row.normal_value)].append(
-            _match_for(row, visible=row.case_id in visible_ids)
-        )
+    for row, pair in matched_rows:
+        results[pair].append(_match_for(row, pair[1], visible=row.case_id in visible_ids))
         per_case[row.case_id].append(row)
     audit_record(
         actor=actor,

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from casework.accounts.models import User
+from casework.privacy.crypto import fingerprint
 
 from . import services
 from .closure import case_open_items
@@ -113,7 +114,7 @@ def _fill(case: Case, lead: User, users: dict[str, User]) -> None:
 def _shared_identifier(north: Case, south: Case, users: dict[str, User]) -> None:
     kind, value = SHARED_IDENTIFIER
     for case, lead in ((south, users["inv.south"]), (north, users["inv.north"])):
-        if not case.identifiers.filter(kind=kind, normal_value=value).exists():
+        if not case.identifiers.filter(kind=kind, fingerprint=fingerprint(kind, value)).exists():
             services.case_identifier_add(actor=lead, case=case, kind=kind, raw=value)
 
 

@@ -8,14 +8,13 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from casework.accounts.models import Unit
 from casework.core.identifiers import (
-    SERVICE_QUALIFIED_Q,
     DeviceIdKind,
     IdentifierKind,
     IpEvent,
-    unqualified_name,
 )
 from casework.core.models import TimeStampedModel
 from casework.core.trigrams import trigram_index_expression
+from casework.privacy.identifiers import ProtectedIdentifierMixin, ProtectedIdentifierQuerySet
 
 from .choices import (
     CaseStatus,
@@ -185,20 +184,32 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
     )
 
 
-class CaseIdentifier(TimeStampedModel):
+class CaseIdentifier(ProtectedIdentifierMixin, TimeStampedModel):
     """An identifier of a reported person or account held by a case (e-mail, IP, phone…).
 
     ``raw_value`` is what the source sent (it may be read in court); ``normal_value`` is what
-    deconfliction compares (``casework.core.identifiers.normalise_identifier``). The index on
-    (kind, normal_value, case) makes the lookup across every case an index-only scan.
+    deconfliction compares (``casework.core.identifiers.normalise_identifier``). Both are stored
+    encrypted under the case's data key (``casework.privacy``) and read back as attributes;
+    lookups compare ``fingerprint``, a keyed HMAC of (kind, normal value), so the index on
+    (kind, fingerprint, case) makes the lookup across every case an index-only scan.
     ``source_referral_id`` is a plain integer, not a foreign key: referrals depend on cases,
     never the other way round.
     """
 
+    privacy_scope = "case"
+    privacy_owner_attr = "case_id"
+    privacy_raw_ct = "raw_value_ct"
+    privacy_normal_ct = "normal_value_ct"
+
+    objects = ProtectedIdentifierQuerySet.as_manager()
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="identifiers")
     kind = models.CharField(max_length=20, choices=IdentifierKind.choices)
-    raw_value = models.CharField(max_length=500)
-    normal_value = models.CharField(max_length=500)
+    raw_value_ct = models.BinaryField()
+    normal_value_ct = models.BinaryField()
+    fingerprint = models.BinaryField(max_length=32)
+    # For a name qualified by its service: the fingerprint of the name alone (search).
+    name_fingerprint = models.BinaryField(max_length=32, null=True, blank=True)
     service = models.CharField(max_length=100, blank=True)
     device_kind = models.CharField(max_length=20, choices=DeviceIdKind.choices, blank=True)
     ip_event = models.CharField(max_length=20, choices=IpEvent.choices, blank=True)
@@ -222,10 +233,10 @@ class CaseIdentifier(TimeStampedModel):
     )
 
     class Meta:
-        ordering = ["kind", "normal_value", "id"]
+        ordering = ["kind", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "kind", "normal_value"], name="case_identifier_unique"
+                fields=["case", "kind", "fingerprint"], name="case_identifier_unique_fp"
             ),
             models.CheckConstraint(
                 condition=models.Q(port__isnull=True) | models.Q(port__lte=65535),
@@ -233,20 +244,25 @@ class CaseIdentifier(TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["kind", "normal_value", "case"], name="case_identifier_lookup_idx"
-            ),
+            models.Index(fields=["kind", "fingerprint", "case"], name="case_identifier_fp_idx"),
             # The search box: ``user_8812`` finds ``example-service:user_8812``.
             models.Index(
-                models.F("kind"),
-                unqualified_name("normal_value"),
-                condition=SERVICE_QUALIFIED_Q,
-                name="case_identifier_name_idx",
+                fields=["kind", "name_fingerprint"],
+                condition=models.Q(name_fingerprint__isnull=False),
+                name="case_identifier_name_fp_idx",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.raw_value}"
+
+    @property
+    def raw_value(self) -> str:
+        return self._revealed()[0]
+
+    @property
+    def normal_value(self) -> str:
+        return self._revealed()[1]
 
 
 class CaseClosureRequest(TimeStampedModel):

@@ -25,10 +25,10 @@ from casework.accounts.choices import Role
 from casework.audit.services import audit_record
 from casework.core.context import with_reason
 from casework.core.errors import DomainError, NotFound
-from casework.core.identifiers import identifier_match_q
 from casework.core.queries import InArray
 from casework.core.trigrams import MIN_LENGTH as TRIGRAM_MIN_LENGTH
 from casework.core.trigrams import contains_text_q
+from casework.privacy.identifiers import identifier_match_q
 
 from .choices import CaseStatus, ClosureRequestStatus
 from .models import (
@@ -223,7 +223,7 @@ def _identifier_search_q(text: str) -> Q | None:
     """Cases holding an identifier equal to ``text`` in any kind it can be read as, with or
     without its service (``user_8812`` finds ``example-service:user_8812``); each alternative
     is an index lookup."""
-    alternatives = identifier_match_q(text, normal_field="normal_value")
+    alternatives = identifier_match_q(text)
     if alternatives is None:
         return None
     return Q(Exists(CaseIdentifier.objects.filter(alternatives, case_id=OuterRef("pk"))))
@@ -343,7 +343,7 @@ def case_identifiers_for(*, user, case: Case) -> QuerySet[CaseIdentifier]:
     return (
         CaseIdentifier.objects.filter(case_visibility_q(user, prefix="case__"), case=case)
         .select_related("subject", "added_by")
-        .order_by("kind", "normal_value", "id")
+        .order_by("kind", "id")
     )
 
 
@@ -509,7 +509,7 @@ def _deconfliction_hits(*, user, case: Case) -> list[Case]:
     may not see are left out: their existence is told (with the lead to call) only by running
     deconfliction, which is audited and notifies the other side."""
     shared = CaseIdentifier.objects.filter(
-        case=case, kind=OuterRef("kind"), normal_value=OuterRef("normal_value")
+        case=case, kind=OuterRef("kind"), fingerprint=OuterRef("fingerprint")
     )
     held = CaseIdentifier.objects.filter(Exists(shared)).exclude(case=case).values("case_id")
     return list(

@@ -18,6 +18,7 @@ from casework.accounts.zones import in_user_zone
 from casework.audit.services import audit_record
 from casework.core.csv import csv_lines
 from casework.core.errors import DomainError
+from casework.privacy.crypto import searched_text
 
 from . import chronology, closure, forms, selectors, services
 from .models import Case
@@ -67,7 +68,11 @@ def _list_page(request, *, title: str, scope: str = "", open_only: bool = False,
             actor=request.user,
             action="case.search",
             object_type="cases.case",
-            details={"q": filters.q, "status": filters.status, "priority": filters.priority},
+            details={
+                **searched_text(filters.q),
+                "status": filters.status,
+                "priority": filters.priority,
+            },
         )
     query = request.GET.copy()
     query.pop("after", None)

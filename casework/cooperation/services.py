@@ -35,6 +35,8 @@ from casework.core.notifications import notify
 from casework.core.validation import text_problem
 from casework.partners.key_models import PartnerInstallation, PartnerKey
 from casework.partners.key_services import parse_public_key
+from casework.privacy.crypto import UNREADABLE, associated_data, decrypt
+from casework.privacy.selectors import ciphers_for
 
 from . import conf
 from . import pointer_format as fmt
@@ -64,10 +66,11 @@ class ExportRow(NamedTuple):
     fingerprint_key_id: str | None
 
 
-# -- The one place normal values are read for export (issue 19 switches it to decryption) ------
+# -- The one place normal values are read for export: decrypted under each case's data key ----
 
 _EXPORT_SQL = f"""
-SELECT ci.id, c.unit_id, ci.kind, ci.normal_value, op.handle, op.fingerprint_key_id
+SELECT ci.id, c.unit_id, ci.kind, ci.normal_value_ct, op.handle, op.fingerprint_key_id,
+       ci.case_id, ci.fingerprint
 FROM {CaseIdentifier._meta.db_table} ci
 JOIN {Case._meta.db_table} c ON c.id = ci.case_id
 JOIN cooperation_sharingunit su ON su.unit_id = c.unit_id AND su.active
@@ -97,12 +100,31 @@ def _case_identifiers_for_export(*, missing_under: str | None = None) -> Iterato
             rows = cursor.fetchall()
             if not rows:
                 break
-            yield from rows
+            yield from _with_normal_values(rows)
         cursor.execute("CLOSE coop_export")
 
 
+def _with_normal_values(rows: list[tuple]) -> Iterator[tuple]:
+    """``ExportRow``s from a batch of the export query: each identifier's normal value
+    decrypted under its case's data key (one query for the batch's keys). An identifier whose
+    key was destroyed (a disposed case), or whose ciphertext does not open, is left out."""
+    columns = CaseIdentifier.privacy_columns()
+    ciphers = ciphers_for(CaseIdentifier.privacy_scope, {row[6] for row in rows})
+    for identifier_id, unit_id, kind, normal_ct, handle, key_id, case_id, row_fp in rows:
+        aead = ciphers.get(case_id)
+        if aead is None:
+            continue
+        normal = decrypt(
+            aead,
+            bytes(normal_ct),
+            associated_data(columns.table, columns.normal, f"case:{case_id}", bytes(row_fp)),
+        )
+        if normal != UNREADABLE:
+            yield identifier_id, unit_id, kind, normal, handle, key_id
+
+
 def _identifier_normal_value(identifier: CaseIdentifier) -> str:
-    """The normal value of one identifier (issue 19 switches it to decryption)."""
+    """The normal value of one identifier, decrypted under its case's data key."""
     return identifier.normal_value
 
 

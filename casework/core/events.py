@@ -28,8 +28,8 @@ Events published (payload keyword arguments in brackets):
 - ``evidence.seized`` / ``evidence.submitted`` (item, actor, custody_event) — custody
 - ``deadline.met`` (deadline, actor) — a clock was met (by the act it stands for, or by hand)
 - ``record.disposed`` (case= or referral=, actor, disposal) — retention: two supervisors
-  approved the disposal and the owning apps blanked the record's personal fields; subscribers
-  destroy what else holds it (the record's data key), in the disposal's transaction
+  approved the disposal and the owning apps blanked the record's personal fields; privacy
+  destroys the record's data key (crypto-shredding), in the disposal's transaction
 Add new ones here when you publish them.
 """
 

@@ -15,9 +15,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import phonenumbers
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Length, Substr
-from django.db.models.lookups import Exact
 
 from .errors import DomainError
 
@@ -158,16 +155,6 @@ def normalise_identifier(
 SERVICE_QUALIFIED_KINDS = (IdentifierKind.ACCOUNT_ID, IdentifierKind.SCREEN_NAME)
 
 
-def unqualified_name(normal_field: str) -> Substr:
-    """SQL for the name without its ``service:`` prefix (normal forms of the
-    ``SERVICE_QUALIFIED_KINDS`` with a service). Indexed as it is written here, with
-    ``SERVICE_QUALIFIED_Q``, so a search for ``user_8812`` is an index lookup."""
-    return Substr(F(normal_field), Length(F("service")) + 2)
-
-
-SERVICE_QUALIFIED_Q = Q(kind__in=sorted(SERVICE_QUALIFIED_KINDS)) & ~Q(service="")
-
-
 def identifier_readings(text: str) -> list[tuple[str, str]]:
     """Every ``(kind, normal form)`` the typed ``text`` can be read as, without a service.
 
@@ -187,19 +174,3 @@ def identifier_readings(text: str) -> list[tuple[str, str]]:
                 readings.append((kind, normal))
             break
     return readings
-
-
-def identifier_match_q(text: str, *, normal_field: str) -> Q | None:
-    """Identifier rows (``kind``, ``service`` and ``normal_field`` columns) equal to ``text`` read
-    as any kind, or holding that name under any service; ``None`` when ``text`` reads as none.
-    Each alternative is an index lookup: (kind, normal form), or the name without its service."""
-    condition = Q()
-    for kind, normal in identifier_readings(text):
-        condition |= Q(kind=kind, **{normal_field: normal})
-        if kind in SERVICE_QUALIFIED_KINDS:
-            condition |= (
-                SERVICE_QUALIFIED_Q
-                & Q(kind=kind)
-                & Q(Exact(unqualified_name(normal_field), normal))
-            )
-    return condition or None

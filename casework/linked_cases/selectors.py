@@ -99,7 +99,7 @@ def links_for(*, user, case: Case) -> list[LinkRow]:
 
 def shares_identifier(case: Case, other: Case) -> bool:
     shared = CaseIdentifier.objects.filter(
-        case=other, kind=OuterRef("kind"), normal_value=OuterRef("normal_value")
+        case=other, kind=OuterRef("kind"), fingerprint=OuterRef("fingerprint")
     )
     return CaseIdentifier.objects.filter(Exists(shared), case=case).exists()
 
@@ -133,7 +133,7 @@ def link_candidates(*, user, case: Case) -> list[Candidate]:
     """Cases holding one of this case's identifiers (deconfliction hits), not linked yet:
     "link these cases". One bounded query over the deconfliction index."""
     shared = CaseIdentifier.objects.filter(
-        case=case, kind=OuterRef("kind"), normal_value=OuterRef("normal_value")
+        case=case, kind=OuterRef("kind"), fingerprint=OuterRef("fingerprint")
     )
     holders = CaseIdentifier.objects.filter(Exists(shared)).exclude(case=case).values("case_id")
     linked_to = CaseLink.objects.filter(from_case=case).values("to_case_id")

@@ -44,7 +44,9 @@ class TriageOrderPagination(CreatedCursorPagination):
 
 
 class IdentifierSerializer(CaseworkModelSerializer):
+    # Decrypted for those who may see the referral; "[disposed]" once its key is gone.
     value = serializers.CharField(source="raw", read_only=True)
+    normal = serializers.CharField(read_only=True)
 
     class Meta:
         model = ReferralIdentifier

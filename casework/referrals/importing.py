@@ -35,6 +35,9 @@ from casework.audit.services import audit_record
 from casework.core import events
 from casework.core.bulk import copy_rows
 from casework.core.errors import DomainError
+from casework.privacy.crypto import fingerprint, protect_identifiers
+from casework.privacy.models import KeyScope
+from casework.privacy.services import data_keys_ensure
 
 from . import deconfliction
 from .choices import IntakeChannel, ReferralStatus
@@ -368,8 +371,10 @@ _IDENTIFIER_COLUMNS = (
     "updated_at",
     "referral_id",
     "kind",
-    "raw",
-    "normal",
+    "raw_ct",
+    "normal_ct",
+    "fingerprint",
+    "name_fingerprint",
     "service",
     "device_kind",
     "ip_event",
@@ -429,6 +434,16 @@ def _write(
         progress,
     )
     count = sum(len(r.identifiers) for r in referrals)
+    # Every per-row cipher and fingerprint in one call (casework.privacy.crypto); data keys of
+    # all the new referrals are made in one insert.
+    ciphers = data_keys_ensure(KeyScope.REFERRAL, ids)
+    flat = [(pk, i) for pk, r in zip(ids, referrals, strict=True) for i in r.identifiers]
+    protected = protect_identifiers(
+        columns=ReferralIdentifier.privacy_columns(),
+        rows=(
+            (f"referral:{pk}", ciphers[pk], i.kind, i.raw, i.normal, i.service) for pk, i in flat
+        ),
+    )
     copy_rows(
         ReferralIdentifier._meta.db_table,
         _IDENTIFIER_COLUMNS,
@@ -438,8 +453,10 @@ def _write(
                 now,
                 pk,
                 i.kind,
-                i.raw,
-                i.normal,
+                p.raw_ct,
+                p.normal_ct,
+                p.fingerprint,
+                p.name_fingerprint,
                 i.service,
                 i.device_kind,
                 i.ip_event,
@@ -447,8 +464,7 @@ def _write(
                 i.port,
                 0,
             )
-            for pk, r in zip(ids, referrals, strict=True)
-            for i in r.identifiers
+            for (pk, i), p in zip(flat, protected, strict=True)
         ),
     )
     return ids, count
@@ -458,19 +474,20 @@ def _record_match_counts(ids: list[int], matches: dict[tuple[str, str], list]) -
     """Store how many cases hold each matched identifier (writes grow with matches only)."""
     if not matches:
         return 0
+    # The kind as well as the fingerprint: the index is on (kind, fingerprint).
     kinds = [kind for kind, _ in matches]
-    values = [value for _, value in matches]
+    fingerprints = [fingerprint(kind, value) for kind, value in matches]
     counts = [len(found) for found in matches.values()]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             UPDATE {ReferralIdentifier._meta.db_table} AS i
                SET match_count = m.n
-              FROM unnest(%s::text[], %s::text[], %s::int[]) AS m(kind, normal, n)
-             WHERE i.kind = m.kind AND i.normal = m.normal
+              FROM unnest(%s::text[], %s::bytea[], %s::int[]) AS m(kind, fingerprint, n)
+             WHERE i.kind = m.kind AND i.fingerprint = m.fingerprint
                AND i.referral_id BETWEEN %s AND %s
             """,
-            [kinds, values, counts, min(ids), max(ids)],
+            [kinds, fingerprints, counts, min(ids), max(ids)],
         )
     return sum(counts)
 

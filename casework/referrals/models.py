@@ -7,14 +7,13 @@ from django.db import models
 from casework.accounts.models import Unit
 from casework.cases.choices import Priority
 from casework.core.identifiers import (
-    SERVICE_QUALIFIED_Q,
     DeviceIdKind,
     IdentifierKind,
     IpEvent,
-    unqualified_name,
 )
 from casework.core.models import TimeStampedModel
 from casework.core.trigrams import trigram_index_expression
+from casework.privacy.identifiers import ProtectedIdentifierMixin, ProtectedIdentifierQuerySet
 
 from .choices import OPEN_STATUSES, IntakeChannel, ReferralStatus, SourceKind
 
@@ -193,19 +192,31 @@ class Referral(TimeStampedModel):
         return self.is_open and self.triage_due_at is not None and self.triage_due_at < now
 
 
-class ReferralIdentifier(TimeStampedModel):
+class ReferralIdentifier(ProtectedIdentifierMixin, TimeStampedModel):
     """An identifier of the reported person or account, as the source gave it and normalised.
 
     ``raw`` is what the source sent (it may be read in court); ``normal`` is what deconfliction
-    compares (``casework.core.identifiers.normalise_identifier``). IP addresses carry the event
+    compares (``casework.core.identifiers.normalise_identifier``). Both are stored encrypted
+    under the referral's data key (``casework.privacy``) and read back as attributes; lookups
+    compare ``fingerprint``, a keyed HMAC of (kind, normal). IP addresses carry the event
     they were captured at, its time and the source port, since a carrier needs all three to
     name a subscriber behind shared addresses.
     """
 
+    privacy_scope = "referral"
+    privacy_owner_attr = "referral_id"
+    privacy_raw_ct = "raw_ct"
+    privacy_normal_ct = "normal_ct"
+
+    objects = ProtectedIdentifierQuerySet.as_manager()
+
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="identifiers")
     kind = models.CharField(max_length=20, choices=IdentifierKind.choices)
-    raw = models.CharField(max_length=500)
-    normal = models.CharField(max_length=500)
+    raw_ct = models.BinaryField()
+    normal_ct = models.BinaryField()
+    fingerprint = models.BinaryField(max_length=32)
+    # For a name qualified by its service: the fingerprint of the name alone (search).
+    name_fingerprint = models.BinaryField(max_length=32, null=True, blank=True)
     service = models.CharField(
         max_length=200, blank=True, help_text="The service or provider the account belongs to."
     )
@@ -226,19 +237,26 @@ class ReferralIdentifier(TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["kind", "normal"], name="referral_identifier_lookup_idx"),
+            models.Index(fields=["kind", "fingerprint"], name="referral_identifier_fp_idx"),
             models.Index(fields=["referral", "id"], name="referral_identifier_ref_idx"),
             # The search box: ``user_8812`` finds ``example-service:user_8812``.
             models.Index(
-                models.F("kind"),
-                unqualified_name("normal"),
-                condition=SERVICE_QUALIFIED_Q,
-                name="referral_identifier_name_idx",
+                fields=["kind", "name_fingerprint"],
+                condition=models.Q(name_fingerprint__isnull=False),
+                name="referral_ident_name_fp_idx",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.raw}"
+
+    @property
+    def raw(self) -> str:
+        return self._revealed()[0]
+
+    @property
+    def normal(self) -> str:
+        return self._revealed()[1]
 
 
 class DuplicateArrival(models.Model):

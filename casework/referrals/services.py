@@ -24,6 +24,9 @@ from casework.cases.models import Case
 from casework.cases.selectors import case_is_visible
 from casework.core import events
 from casework.core.errors import DomainError, NotFound
+from casework.privacy.crypto import fingerprint, protect_identifier
+from casework.privacy.models import KeyScope
+from casework.privacy.services import data_key_cipher
 
 from . import deconfliction
 from .choices import OPEN_STATUSES, IntakeChannel, ReferralStatus, TriageOutcome
@@ -83,20 +86,37 @@ def _require_open(referral: Referral) -> None:
 
 
 def _identifier_rows(referral: Referral, identifiers: Sequence[CleanIdentifier]) -> list:
-    return [
-        ReferralIdentifier(
-            referral=referral,
+    """Rows ready to insert: values encrypted under the referral's data key, fingerprinted."""
+    if not identifiers:
+        return []
+    cipher = data_key_cipher(KeyScope.REFERRAL, referral.pk)
+    rows = []
+    for item in identifiers:
+        protected = protect_identifier(
+            columns=ReferralIdentifier.privacy_columns(),
+            owner=f"referral:{referral.pk}",
+            aead=cipher,
             kind=item.kind,
             raw=item.raw,
             normal=item.normal,
+            service=item.service,
+        )
+        row = ReferralIdentifier(
+            referral=referral,
+            kind=item.kind,
+            raw_ct=protected.raw_ct,
+            normal_ct=protected.normal_ct,
+            fingerprint=protected.fingerprint,
+            name_fingerprint=protected.name_fingerprint,
             service=item.service,
             device_kind=item.device_kind,
             ip_event=item.ip_event,
             observed_at=item.observed_at,
             port=item.port,
         )
-        for item in identifiers
-    ]
+        row.__dict__["_privacy_revealed"] = (item.raw, item.normal)  # known: no decrypting back
+        rows.append(row)
+    return rows
 
 
 def _deconflict_rows(actor: User, referral: Referral, rows: list[ReferralIdentifier]) -> None:
@@ -220,14 +240,17 @@ def referral_identifier_add(
         raise DomainError(
             errors=[type(e)(e.field.removeprefix("identifier."), e.message) for e in errors]
         )
-    if referral.identifiers.filter(kind=clean.kind, normal=clean.normal).exists():
+    if referral.identifiers.filter(
+        kind=clean.kind, fingerprint=fingerprint(clean.kind, clean.normal)
+    ).exists():
         raise DomainError("This referral already holds this identifier.", field="value")
     (row,) = ReferralIdentifier.objects.bulk_create(_identifier_rows(referral, [clean]))
     audit_record(
         actor=actor,
         action="referral_identifier.create",
         target=row,
-        changes={"kind": [None, row.kind], "raw": [None, row.raw]},
+        # The keyed fingerprint, never the value: the ledger cannot forget (docs/privacy.md).
+        changes={"kind": [None, row.kind], "fingerprint": [None, bytes(row.fingerprint).hex()]},
         details={"referral_id": referral.pk},
     )
     _deconflict_rows(actor, referral, [row])

@@ -28,11 +28,13 @@ from casework.audit.choices import Outcome
 from casework.audit.services import audit_record
 from casework.cases.models import CaseIdentifier
 from casework.cases.selectors import case_visibility_q, cases_visible_to
-from casework.core.identifiers import IdentifierKind, identifier_match_q
+from casework.core.identifiers import IdentifierKind
 from casework.core.trigrams import MIN_LENGTH, contains_text_q
 from casework.core.validation import text_problem
 from casework.custody.selectors import items_visible_to
 from casework.partners.selectors import requests_visible_to
+from casework.privacy.crypto import searched_text
+from casework.privacy.identifiers import identifier_match_q
 from casework.referrals.models import ReferralIdentifier
 from casework.referrals.selectors import referral_visibility_q, referrals_visible_to
 
@@ -98,7 +100,7 @@ def search_run(*, user, query: str, via: str = "web") -> SearchResults:
     """Search everything ``user`` may see for ``query`` (already checked by ``query_problem``),
     and write the ``search.run`` audit event."""
     query = query.strip()
-    audit_record(actor=user, action="search.run", details={"q": query, "via": via})
+    audit_record(actor=user, action="search.run", details={**searched_text(query), "via": via})
     groups = [
         _cases(user, query),
         _referrals(user, query),
@@ -118,7 +120,7 @@ def search_refused(*, user, query: str, problem: str, via: str = "web") -> None:
         action="search.run",
         outcome=Outcome.REFUSED,
         details={
-            "q": query[:MAX_QUERY_LENGTH],
+            **searched_text(query[:MAX_QUERY_LENGTH]),
             "length": len(query),
             "problem": problem,
             "via": via,
@@ -296,7 +298,7 @@ def _matches_first(model, condition: Q) -> Q:
 
 def _case_identifiers(user, text: str) -> Group:
     group = Group(kind="case_identifiers", label="Identifiers on cases")
-    condition = identifier_match_q(text, normal_field="normal_value")
+    condition = identifier_match_q(text)
     if condition is None:
         return group
     condition = _matches_first(CaseIdentifier, condition)
@@ -305,7 +307,16 @@ def _case_identifiers(user, text: str) -> Group:
         .filter(condition)
         .select_related("case")
         .order_by("-case__opened_at", "case_id", "kind", "id")
-        .only("kind", "raw_value", "service", "case__number", "case__title")
+        .only(
+            "kind",
+            "raw_value_ct",
+            "normal_value_ct",
+            "fingerprint",
+            "service",
+            "case_id",
+            "case__number",
+            "case__title",
+        )
     )
     group = _fill(
         group,
@@ -325,7 +336,7 @@ def _case_identifiers(user, text: str) -> Group:
 
 def _referral_identifiers(user, text: str) -> Group:
     group = Group(kind="referral_identifiers", label="Identifiers on referrals")
-    condition = identifier_match_q(text, normal_field="normal")
+    condition = identifier_match_q(text)
     if condition is None:
         return group
     condition = _matches_first(ReferralIdentifier, condition)
@@ -334,7 +345,16 @@ def _referral_identifiers(user, text: str) -> Group:
         .filter(condition)
         .select_related("referral")
         .order_by("-referral__received_at", "referral_id", "id")
-        .only("kind", "raw", "service", "referral__source_reference", "referral__source_agency")
+        .only(
+            "kind",
+            "raw_ct",
+            "normal_ct",
+            "fingerprint",
+            "service",
+            "referral_id",
+            "referral__source_reference",
+            "referral__source_agency",
+        )
     )
     return _fill(
         group,

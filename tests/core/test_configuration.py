@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -74,6 +75,8 @@ def test_production_settings_pass_the_deployment_check():
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
         CASEWORK_BASE_URL="https://casework.example",
         CASEWORK_EMAIL_BACKEND="smtp",
+        CASEWORK_KEK=base64.b64encode(os.urandom(32)).decode(),
+        CASEWORK_FINGERPRINT_KEY=base64.b64encode(os.urandom(32)).decode(),
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout

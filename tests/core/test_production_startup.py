@@ -7,6 +7,7 @@ wrong, and reads what the operator would read.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import signal
@@ -32,6 +33,8 @@ def production(**overrides: str) -> dict[str, str]:
         "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
         "CASEWORK_BASE_URL": "https://casework.example",
         "CASEWORK_EMAIL_BACKEND": "smtp",
+        "CASEWORK_KEK": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "CASEWORK_FINGERPRINT_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
     }
     settings.update(overrides)
     return {name: value for name, value in settings.items() if value is not None}
@@ -84,6 +87,11 @@ def assert_refused(result, sentence: str) -> None:
             {"CASEWORK_EMAIL_BACKEND": "file"},
             "CASEWORK_EMAIL_FILE_PATH must name the folder the file e-mail backend writes into",
         ),
+        ({"CASEWORK_KEK": None}, "CASEWORK_KEK or CASEWORK_KEK_FILE must hold"),
+        (
+            {"CASEWORK_FINGERPRINT_KEY": None},
+            "CASEWORK_FINGERPRINT_KEY or CASEWORK_FINGERPRINT_KEY_FILE must hold",
+        ),
     ],
     ids=[
         "no-broker",
@@ -93,6 +101,8 @@ def assert_refused(result, sentence: str) -> None:
         "no-email",
         "console",
         "file-without-folder",
+        "no-kek",
+        "no-fingerprint-key",
     ],
 )
 def test_manage_py_refuses_a_missing_or_wrong_required_setting(missing, sentence):

@@ -44,7 +44,7 @@ def test_it_records_a_referral_with_normalised_identifiers_and_a_triage_clock(in
     assert referral.escalation_requested is True
     assert referral.incident_type.code == "online-enticement"
     assert referral.triage_due_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    normals = list(referral.identifiers.values_list("kind", "normal"))
+    normals = [(i.kind, i.normal) for i in referral.identifiers.all()]
     assert normals == [
         ("email", "user_1@example.invalid"),
         ("ip_address", "2001:db8::1"),

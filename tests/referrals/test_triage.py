@@ -40,7 +40,7 @@ def test_accepting_into_a_new_case_opens_it_and_copies_identifiers(investigator,
     case = referral.case
     assert referral.status == "accepted"
     assert case.unit == investigator.unit and case.lead == investigator and case.priority == "P1"
-    held = set(case.identifiers.values_list("kind", "normal_value"))
+    held = {(i.kind, i.normal_value) for i in case.identifiers.all()}
     assert held == {("email", "someone@example.invalid"), ("ip_address", "192.0.2.1")}
     assert triaged == [{"referral": referral, "actor": investigator, "outcome": "accepted"}]
     assert AuditEvent.objects.filter(action="referral.accept", case_id=case.pk).exists()
@@ -51,7 +51,8 @@ def test_accepting_into_an_existing_case_skips_identifiers_it_already_holds(inve
     first = make_referral(actor=investigator)
     services.referral_accept(actor=investigator, referral=first, case=case)
     again = make_referral(
-        actor=investigator, identifiers=list(first.identifiers.values("kind", "raw"))
+        actor=investigator,
+        identifiers=[{"kind": i.kind, "value": i.raw} for i in first.identifiers.all()],
     )
     services.referral_accept(actor=investigator, referral=again, case=case)
     assert case.identifiers.count() == 1

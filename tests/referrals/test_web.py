@@ -169,7 +169,7 @@ def test_the_intake_form_records_a_referral(client_for, investigator):
     response = client_for(investigator).post("/referrals/new/", data)
     referral = Referral.objects.get(source_reference="HL-77")
     assert response.status_code == 302 and response["Location"] == f"/referrals/{referral.pk}/"
-    assert list(referral.identifiers.values_list("normal", flat=True)) == ["+447700900077"]
+    assert [i.normal for i in referral.identifiers.all()] == ["+447700900077"]
     assert referral.channel == "web"
 
 

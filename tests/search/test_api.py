@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from casework.audit.models import AuditEvent
+from casework.privacy.crypto import fingerprint_hex, searched_text
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,8 @@ def test_it_answers_groups_with_counts_and_links(api_for, investigator, world):
     ]
     assert body["total"] == 2
     event = AuditEvent.objects.filter(action="search.run", actor=investigator).latest("id")
-    assert event.details == {"q": "user_000003", "via": "api"}
+    assert event.details == {**searched_text("user_000003"), "via": "api"}
+    assert fingerprint_hex("screen_name", "user_000003") in event.details["q_fingerprints"]
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,8 @@ def test_a_refused_search_is_audited_as_refused_without_the_whole_text(client_fo
     client_for(investigator).get("/search/", {"q": "y" * 10_000})
     event = AuditEvent.objects.filter(action="search.run", actor=investigator).latest("id")
     assert event.outcome == "refused"
-    assert event.details["q"] == "y" * 200
+    assert "q" not in event.details  # the ledger keeps fingerprints of what it reads as
+    assert event.details["q_length"] == 200
     assert event.details["length"] == 10_000
 
 

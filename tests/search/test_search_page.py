@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from casework.audit.models import AuditEvent
+from casework.privacy.crypto import searched_text
 
 pytestmark = pytest.mark.django_db
 
@@ -50,12 +51,14 @@ def test_it_finds_a_partner_request_by_its_reference(client_for, investigator, w
 
 
 def test_it_writes_one_audit_event_with_the_query_not_the_results(client_for, investigator, world):
+    # The query is kept as the keyed fingerprints of what it reads as (docs/privacy.md).
     before = AuditEvent.objects.filter(action="search.run").count()
     client_for(investigator).get("/search/", {"q": " NX-0042 "})
     events = AuditEvent.objects.filter(action="search.run", actor=investigator)
     assert events.count() == before + 1
     event = events.latest("id")
-    assert event.details == {"q": "NX-0042", "via": "web"}
+    assert event.details == {**searched_text("NX-0042"), "via": "web"}
+    assert "NX-0042" not in str(event.details)
     assert event.outcome == "succeeded"
 
 

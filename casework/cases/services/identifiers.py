@@ -11,6 +11,9 @@ from casework.audit.services import audit_record
 from casework.core import events
 from casework.core.errors import ConflictError, DomainError
 from casework.core.identifiers import DeviceIdKind, IdentifierKind, IpEvent, normalise_identifier
+from casework.privacy.crypto import protect_identifier
+from casework.privacy.models import KeyScope
+from casework.privacy.services import data_key_cipher
 
 from ..deconfliction import identifier_deconflict
 from ..models import Case, CaseIdentifier, CaseSubject
@@ -56,14 +59,28 @@ def case_identifier_add(
     normal = normalise_identifier(kind, raw, service=service, device_kind=device_kind)
     if len(raw) > 500 or len(normal) > 500:
         raise DomainError("An identifier has at most 500 characters.", field="value")
-    if CaseIdentifier.objects.filter(case=case, kind=kind, normal_value=normal).exists():
+    service = service.strip()
+    protected = protect_identifier(
+        columns=CaseIdentifier.privacy_columns(),
+        owner=f"case:{case.pk}",
+        aead=data_key_cipher(KeyScope.CASE, case.pk),
+        kind=kind,
+        raw=raw,
+        normal=normal,
+        service=service,
+    )
+    if CaseIdentifier.objects.filter(
+        case=case, kind=kind, fingerprint=protected.fingerprint
+    ).exists():
         raise ConflictError(f"{case.number} already holds this identifier.", field="value")
     identifier = CaseIdentifier.objects.create(
         case=case,
         kind=kind,
-        raw_value=raw,
-        normal_value=normal,
-        service=service.strip(),
+        raw_value_ct=protected.raw_ct,
+        normal_value_ct=protected.normal_ct,
+        fingerprint=protected.fingerprint,
+        name_fingerprint=protected.name_fingerprint,
+        service=service,
         device_kind=device_kind if kind == IdentifierKind.DEVICE_ID else "",
         ip_event=ip_event,
         observed_at=observed_at,
@@ -77,7 +94,9 @@ def case_identifier_add(
         action="case_identifier.create",
         target=identifier,
         case_id=case.pk,
-        changes={"kind": [None, kind], "raw_value": [None, raw]},
+        # The ledger is append-only: it keeps the keyed fingerprint, never the value, so that
+        # destroying the case's data key leaves nothing of the value readable.
+        changes={"kind": [None, kind], "fingerprint": [None, protected.fingerprint.hex()]},
         details={"source_referral_id": source_referral_id} if source_referral_id else None,
     )
     matches = identifier_deconflict(

@@ -25,6 +25,9 @@ from casework.audit.services import audit_record
 from casework.core import events
 from casework.core.errors import DomainError
 from casework.core.validation import clean_text
+from casework.privacy.crypto import protect_identifier
+from casework.privacy.models import KeyScope
+from casework.privacy.services import data_key_cipher
 
 from ..choices import CaseStatus, ClosureOutcome, ClosureRequestStatus
 from ..models import (
@@ -58,11 +61,28 @@ def _lock_both(duplicate: Case, original: Case) -> None:
 def _move_identifiers(duplicate: Case, original: Case) -> tuple[int, int]:
     # A value the original already holds (same kind and normal form) is not held twice.
     held = CaseIdentifier.objects.filter(
-        case=original, kind=OuterRef("kind"), normal_value=OuterRef("normal_value")
+        case=original, kind=OuterRef("kind"), fingerprint=OuterRef("fingerprint")
     )
     dropped, _ = CaseIdentifier.objects.filter(Exists(held), case=duplicate).delete()
-    moved = CaseIdentifier.objects.filter(case=duplicate).update(case=original)
-    return moved, dropped
+    # Values are bound to their case's data key: the moved ones are encrypted again under the
+    # original's (the duplicate's key then protects nothing, and its disposal shreds nothing).
+    rows = list(CaseIdentifier.objects.filter(case=duplicate).order_by("pk"))
+    cipher = data_key_cipher(KeyScope.CASE, original.pk)
+    for row in rows:
+        protected = protect_identifier(
+            columns=CaseIdentifier.privacy_columns(),
+            owner=f"case:{original.pk}",
+            aead=cipher,
+            kind=row.kind,
+            raw=row.raw_value,
+            normal=row.normal_value,
+            service=row.service,
+        )
+        row.case_id = original.pk
+        row.raw_value_ct = protected.raw_ct
+        row.normal_value_ct = protected.normal_ct
+    CaseIdentifier.objects.bulk_update(rows, ["case", "raw_value_ct", "normal_value_ct"])
+    return len(rows), dropped
 
 
 def _move_subjects(duplicate: Case, original: Case) -> int:

@@ -12,8 +12,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0004_service_accounts_and_api_tokens'),
         ('cases', '0009_case_disposed_at'),
-        ('deadlines', '0007_retention_review_kind'),
-        ('referrals', '0007_referral_disposed_at'),
+        ("deadlines", "0008_retention_review_kind"),
+        ("referrals", "0008_referral_disposed_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

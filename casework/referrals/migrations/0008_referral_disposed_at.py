@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0006_search_indexes'),
+        ("referrals", "0007_need_to_know_covering_indexes"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deadlines', '0006_reminder_messages'),
+        ("deadlines", "0007_need_to_know_covering_indexes"),
     ]
 
     operations = [

@@ -1,0 +1,100 @@
+"""What field encryption costs (issue 19): the referral import with its per-row cipher and
+fingerprints, beside the same import with the cipher replaced by the identity in the same run."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from bench.generate.base import EPOCH_END
+
+from .base import Result, Run, Target, import_or_not_built, scenario
+
+IMPORT_TARGET_ROWS = 100_000
+
+
+@contextmanager
+def _without_encryption():
+    """The import with ``protect_identifiers`` and the data keys replaced by no-ops: what the
+    same rows cost before values were encrypted (the baseline; rolled back afterwards)."""
+    from casework.privacy.crypto import ProtectedIdentifier
+    from casework.referrals import importing
+
+    def identity(*, columns, rows):
+        return [
+            ProtectedIdentifier(raw.encode(), normal.encode(), normal.encode()[:32], None)
+            for _, _, _, raw, normal, _ in rows
+        ]
+
+    saved = importing.protect_identifiers, importing.data_keys_ensure
+    importing.protect_identifiers = identity
+    importing.data_keys_ensure = lambda scope, ids: dict.fromkeys(ids)
+    try:
+        yield
+    finally:
+        importing.protect_identifiers, importing.data_keys_ensure = saved
+
+
+def _import_seconds(run: Run, path: Path) -> float:
+    user = run.personas["investigator"]
+    output = io.StringIO()
+    with transaction.atomic():
+        started = time.perf_counter()
+        call_command(
+            "import_referrals",
+            str(path),
+            unit=user.unit.code,
+            actor=user.username,
+            no_progress=True,
+            stdout=output,
+            stderr=output,
+        )
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)  # both runs import the same rows: neither is kept
+    return seconds
+
+
+@scenario("privacy.import", issue="19")
+def import_with_encryption(run: Run) -> list[Result]:
+    import_or_not_built("casework.privacy.crypto", "protect_identifiers")
+    synthetic_row = import_or_not_built("casework.referrals.synthetic", "synthetic_row")
+    count = run.scale.import_referrals
+    prefix = f"PRIV{timezone.now():%Y%m%d%H%M%S}"
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "referrals.jsonl"
+        spacing = min(timedelta(minutes=1), (timezone.now() - EPOCH_END) / (count + 1))
+        with path.open("w", encoding="utf-8") as handle:
+            for n in range(1, count + 1):
+                row = synthetic_row(n, base=EPOCH_END, prefix=prefix, spacing=spacing)
+                handle.write(json.dumps(row) + "\n")
+        with _without_encryption():
+            plain = _import_seconds(run, path)
+        encrypted = _import_seconds(run, path)
+    per = IMPORT_TARGET_ROWS / count
+    return [
+        Result(
+            "privacy.import",
+            f"import_referrals with encryption, {count:,} rows, time per 100,000",
+            unit="s",
+            value=encrypted * per,
+            target=Target(60, "issue 19"),
+            baseline=plain * per,
+            baseline_label="the same rows, cipher and fingerprints replaced by the identity",
+            persona="investigator",
+            details={
+                "rows": count,
+                "seconds": round(encrypted, 2),
+                "baseline_seconds": round(plain, 2),
+            },
+            note="" if count >= IMPORT_TARGET_ROWS else f"projected from {count:,} rows",
+        )
+    ]

@@ -1,0 +1,193 @@
+"""Writes of the privacy app: data keys made, destroyed (crypto-shredding) and re-wrapped."""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Iterable
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.db import transaction
+from django.utils import timezone
+
+from casework.audit.services import audit_record
+from casework.core.errors import DomainError
+from casework.core.validation import clean_text
+
+from .keys import KEY_BYTES, KeyEncryptionKey, current_kek, fingerprint_key
+from .models import DataKey, KeyCheck, KeyScope
+from .selectors import ciphers_for
+
+CHECK_PLAINTEXT = b"casework key check v1"
+CHECK_OWNER = "key-check"
+
+
+def kek_check_value(kek: KeyEncryptionKey) -> bytes:
+    return kek.wrap(CHECK_PLAINTEXT, owner=CHECK_OWNER)
+
+
+def fingerprint_check_value(key: bytes) -> bytes:
+    return hmac.new(key, CHECK_PLAINTEXT, "sha256").digest()
+
+
+def key_check_ensure() -> None:
+    """Record the key-check value on first use (a fresh installation has none yet)."""
+    if KeyCheck.objects.exists():
+        return
+    kek = current_kek()
+    KeyCheck.objects.bulk_create(
+        [
+            KeyCheck(
+                id=1,
+                kek_id=kek.key_id,
+                kek_check=kek_check_value(kek),
+                fingerprint_check=fingerprint_check_value(fingerprint_key()),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def data_keys_ensure(scope: str, owner_ids: Iterable[int]) -> dict[int, AESGCM | None]:
+    """The cipher of each owner's data key, making the keys that do not exist yet (one insert
+    for all of them; concurrent callers agree through the unique constraint). A destroyed key
+    stays destroyed: its owner maps to ``None`` and nothing can be written under it."""
+    ids = sorted({int(i) for i in owner_ids})
+    if not ids:
+        return {}
+    key_check_ensure()
+    kek = current_kek()
+    existing = set(
+        DataKey.objects.filter(scope=scope, owner_id__in=ids).values_list("owner_id", flat=True)
+    )
+    missing = [i for i in ids if i not in existing]
+    if missing:
+        DataKey.objects.bulk_create(
+            [
+                DataKey(
+                    scope=scope,
+                    owner_id=owner_id,
+                    wrapped_key=kek.wrap(os.urandom(KEY_BYTES), owner=f"{scope}:{owner_id}"),
+                    kek_id=kek.key_id,
+                )
+                for owner_id in missing
+            ],
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
+    return ciphers_for(scope, ids)
+
+
+def data_key_cipher(scope: str, owner_id: int) -> AESGCM:
+    """The cipher to write a new value of ``owner_id`` under; refused once its key is gone."""
+    cipher = data_keys_ensure(scope, [owner_id])[owner_id]
+    if cipher is None:
+        raise DomainError(f"This {scope}'s personal data was disposed: nothing can be added.")
+    return cipher
+
+
+@transaction.atomic
+def data_key_destroy(*, actor, case=None, referral=None, reason: str) -> DataKey | None:
+    """Crypto-shredding: overwrite the wrapped data key of ``case`` or ``referral``.
+
+    Every value encrypted under it, in its table and in every ledger event that copied the
+    ciphertext, becomes unreadable for good; readers show "[disposed]". Idempotent: destroying
+    a destroyed key changes nothing and is not audited twice. Returns the key row (None when
+    the record never had personal values encrypted).
+    """
+    if (case is None) == (referral is None):
+        raise DomainError("Name one case or one referral whose data key to destroy.")
+    reason = clean_text(reason, field="reason", max_length=300, required=True)
+    scope, owner = (KeyScope.CASE, case) if case is not None else (KeyScope.REFERRAL, referral)
+    key = DataKey.objects.select_for_update().filter(scope=scope, owner_id=owner.pk).first()
+    if key is None:
+        # Make a destroyed key, so no value can be written under this owner afterwards.
+        key = DataKey.objects.create(
+            scope=scope,
+            owner_id=owner.pk,
+            wrapped_key=None,
+            kek_id="",
+            destroyed_at=timezone.now(),
+            destroyed_reason=reason,
+        )
+    elif key.destroyed_at is not None:
+        return key
+    else:
+        key.wrapped_key = None
+        key.destroyed_at = timezone.now()
+        key.destroyed_reason = reason
+        key.save(update_fields=["wrapped_key", "destroyed_at", "destroyed_reason"])
+    audit_record(
+        actor=actor,
+        action="data_key.destroy",
+        target=key,
+        case_id=owner.pk if scope == KeyScope.CASE else None,
+        reason=reason,
+        details={"scope": scope, "owner_id": owner.pk},
+    )
+    return key
+
+
+def _opens(kek: KeyEncryptionKey, check_value: bytes) -> bool:
+    try:
+        return kek.unwrap(check_value, owner=CHECK_OWNER) == CHECK_PLAINTEXT
+    except (InvalidTag, ValueError):
+        return False
+
+
+def _rewrap_batch(old: KeyEncryptionKey, new: KeyEncryptionKey, batch_size: int) -> int:
+    """Re-wrap up to ``batch_size`` keys still under ``old``; one transaction, rows locked."""
+    with transaction.atomic():
+        keys = list(
+            DataKey.objects.select_for_update(skip_locked=True)
+            .filter(destroyed_at__isnull=True, kek_id=old.key_id)
+            .order_by("id")[:batch_size]
+        )
+        for key in keys:
+            plain = old.unwrap(bytes(key.wrapped_key), owner=key.owner_label)
+            key.wrapped_key = new.wrap(plain, owner=key.owner_label)
+            key.kek_id = new.key_id
+        DataKey.objects.bulk_update(keys, ["wrapped_key", "kek_id"])
+    return len(keys)
+
+
+def kek_rotate(
+    *, actor, old: KeyEncryptionKey, new: KeyEncryptionKey, batch_size: int = 1000, progress=None
+) -> int:
+    """Re-wrap every live data key from ``old`` to ``new`` KEK, batch by batch.
+
+    Resumable: a key already under ``new`` is skipped (by ``kek_id``), so a run that stopped
+    is simply started again. The key check moves to ``new`` only when no key is left under
+    ``old``, and the whole rotation is one audit event (the values themselves never change).
+    """
+    check = KeyCheck.objects.filter(id=1).first()
+    if check is not None and not any(_opens(kek, bytes(check.kek_check)) for kek in (old, new)):
+        raise DomainError("The old key does not open this installation's data keys.")
+    done = 0
+    while True:
+        count = _rewrap_batch(old, new, batch_size)
+        done += count
+        if progress is not None:
+            progress(done)
+        if count < batch_size:
+            break
+    left = DataKey.objects.filter(destroyed_at__isnull=True).exclude(kek_id=new.key_id).count()
+    if left:
+        raise DomainError(f"{left} data key(s) are under neither KEK: run the rotation again.")
+    with transaction.atomic():
+        KeyCheck.objects.update_or_create(
+            id=1,
+            defaults={
+                "kek_id": new.key_id,
+                "kek_check": kek_check_value(new),
+                "fingerprint_check": fingerprint_check_value(fingerprint_key()),
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="kek.rotate",
+            object_type="privacy.datakey",
+            details={"from": old.key_id, "to": new.key_id, "rewrapped": done},
+        )
+    return done
