@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "casework.deadlines",
     "casework.partners",
     "casework.custody",
+    "casework.hashsets",
     "casework.case_templates",
     "casework.linked_cases",
     "casework.oversight",

@@ -31,6 +31,10 @@ class DeadlineKind(models.TextChoices):
         "referral_out_acknowledgement",
         "Acknowledgement of a referral sent out",
     )
+    HASH_SET_ACKNOWLEDGEMENT = (
+        "hash_set_acknowledgement",
+        "Acknowledgement of a shared hash set",
+    )
 
 
 class DeadlineState(models.TextChoices):
