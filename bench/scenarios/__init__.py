@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
-from . import api, audit, case_templates, cases, deadlines, load, oversight, referrals, search
+from . import (
+    api,
+    audit,
+    case_templates,
+    cases,
+    deadlines,
+    hashsets,
+    load,
+    oversight,
+    referrals,
+    search,
+)
 from .base import REGISTRY, Result, Run, run_scenario
 
 # Report order: the investigator's day first, then the ledger, oversight, the API, and the web
 # tier under load.
-_ORDER = [cases, case_templates, referrals, search, deadlines, audit, oversight, api, load]
+_ORDER = [
+    cases,
+    case_templates,
+    referrals,
+    search,
+    deadlines,
+    hashsets,
+    audit,
+    oversight,
+    api,
+    load,
+]
 REGISTRY.sort(key=lambda entry: [m.__name__ for m in _ORDER].index(entry.function.__module__))
 
 __all__ = ["REGISTRY", "Result", "Run", "run_scenario"]

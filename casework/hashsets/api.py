@@ -154,9 +154,7 @@ class RegisterView(APIView):
         parameters=[
             OpenApiParameter("case", str, description="Only this case (its number)"),
             OpenApiParameter("destination", str, enum=Destination.values),
-            OpenApiParameter(
-                "state", str, enum=["not_submitted", "awaiting_acknowledgement"]
-            ),
+            OpenApiParameter("state", str, enum=["not_submitted", "awaiting_acknowledgement"]),
             OpenApiParameter("after", str, description="The `next` of the previous page"),
         ],
         responses=RegisterPageSerializer,
@@ -167,16 +165,18 @@ class RegisterView(APIView):
             case_number=query_text(params, "case", max_length=40),
             destination=query_choice(params, "destination", Destination.values),
             state=query_choice(
-                params, "state", [selectors.RegisterState.NOT_SUBMITTED,
-                                  selectors.RegisterState.AWAITING_ACKNOWLEDGEMENT]
+                params,
+                "state",
+                [
+                    selectors.RegisterState.NOT_SUBMITTED,
+                    selectors.RegisterState.AWAITING_ACKNOWLEDGEMENT,
+                ],
             ),
         )
         sets, next_cursor = selectors.hash_set_register(
             user=request.user, filters=filters, after=query_text(params, "after", max_length=80)
         )
-        return Response(
-            {"next": next_cursor, "results": HashSetSerializer(sets, many=True).data}
-        )
+        return Response({"next": next_cursor, "results": HashSetSerializer(sets, many=True).data})
 
     @extend_schema(request=HashSetInputSerializer, responses={201: HashSetDetailSerializer})
     def post(self, request):

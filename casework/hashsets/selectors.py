@@ -107,17 +107,33 @@ def hash_set_register(
     if after:
         made_at, pk = decode_cursor(after)
         sets = sets.filter(Q(made_at__lt=made_at) | Q(made_at=made_at, pk__lt=pk))
-    sets = sets.annotate(
-        sharing_count=Count("sharings", distinct=True),
-        unacknowledged=Count(
-            "sharings", filter=Q(sharings__acknowledged_at__isnull=True), distinct=True
-        ),
-        submitted=_submitted_q(),
-    ).order_by("-made_at", "-pk")
-    page = list(sets[: limit + 1])
+    page = list(sets.order_by("-made_at", "-pk")[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
+    _add_sharing_counts(page)
     return page, (encode_cursor(page[-1]) if more and page else "")
+
+
+def _add_sharing_counts(sets: list[HashSet]) -> None:
+    """Each set's sharings, unacknowledged ones and whether it was submitted, in one query over
+    the page's sets only: counted over every visible set before the LIMIT, the register's first
+    page cost as much as the whole register."""
+    counts = {
+        row["hash_set"]: row
+        for row in HashSetSharing.objects.filter(hash_set__in=[one.pk for one in sets])
+        .values("hash_set")
+        .annotate(
+            sharing_count=Count("pk"),
+            unacknowledged=Count("pk", filter=Q(acknowledged_at__isnull=True)),
+            submitted_count=Count("pk", filter=Q(destination__in=list(SUBMISSION_DESTINATIONS))),
+        )
+        .order_by()
+    }
+    for one in sets:
+        row = counts.get(one.pk, {})
+        one.sharing_count = row.get("sharing_count", 0)
+        one.unacknowledged = row.get("unacknowledged", 0)
+        one.submitted = bool(row.get("submitted_count", 0))
 
 
 def hash_set_get_for(*, user, public_id, audit: bool = True) -> HashSet:
@@ -161,20 +177,14 @@ def sharing_get_for(*, user, public_id) -> HashSetSharing:
     return sharing
 
 
-def hash_sets_of_case(case: Case) -> QuerySet[HashSet]:
-    """The case's sets (the caller read ``case`` through the case selector for its user)."""
-    return (
-        HashSet.objects.filter(case=case)
-        .select_related("item")
-        .annotate(
-            sharing_count=Count("sharings", distinct=True),
-            unacknowledged=Count(
-                "sharings", filter=Q(sharings__acknowledged_at__isnull=True), distinct=True
-            ),
-            submitted=_submitted_q(),
-        )
-        .order_by("-made_at", "-pk")
+def hash_sets_of_case(case: Case, *, limit: int) -> list[HashSet]:
+    """The case's latest sets with their sharing counts (the caller read ``case`` through the
+    case selector for its user)."""
+    sets = list(
+        HashSet.objects.filter(case=case).select_related("item").order_by("-made_at", "-pk")[:limit]
     )
+    _add_sharing_counts(sets)
+    return sets
 
 
 def case_section(*, user, case):
@@ -182,7 +192,7 @@ def case_section(*, user, case):
     submitted, a sharing not acknowledged) as a header fact."""
     from casework.cases.selectors import CaseFact, CaseSection
 
-    shown = list(hash_sets_of_case(case)[:6])
+    shown = hash_sets_of_case(case, limit=6)
     totals = HashSet.objects.filter(case=case).aggregate(
         total=Count("pk", distinct=True),
         unacknowledged=Count(

@@ -414,8 +414,10 @@ def hash_set_sharing_acknowledge(
             "acknowledged before.",
             field="acknowledged_at",
         )
-    if reference_received and locked.reference_received and (
-        reference_received != locked.reference_received
+    if (
+        reference_received
+        and locked.reference_received
+        and (reference_received != locked.reference_received)
     ):
         raise DomainError(
             f"The reference received is already {locked.reference_received}.",

@@ -55,7 +55,14 @@ def _assert_no_leak(response, records, where):
 
 
 def test_no_route_leaks_another_units_hash_set(
-    client_for, api_for, store, investigator, supervisor, outsider, outside_supervisor, auditor,
+    client_for,
+    api_for,
+    store,
+    investigator,
+    supervisor,
+    outsider,
+    outside_supervisor,
+    auditor,
     administrator,
 ):
     north = _seed(investigator, store)
@@ -103,9 +110,10 @@ def test_the_register_lists_only_sets_of_cases_one_can_see(
     assert north["set"].set_identifier in page.content.decode()
     _assert_no_leak(page, south, "register")
     # A teammate who is not on the case does not see its set either.
-    assert north["set"].set_identifier not in client_for(teammate).get(
-        reverse("hashsets:register")
-    ).content.decode()
+    assert (
+        north["set"].set_identifier
+        not in client_for(teammate).get(reverse("hashsets:register")).content.decode()
+    )
 
 
 def test_opening_a_set_is_audited(client_for, store, investigator):

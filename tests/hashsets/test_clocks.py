@@ -123,7 +123,11 @@ def test_an_acknowledgement_is_recorded_once(hash_set, investigator):
 
 
 def test_an_unacknowledged_sharing_escalates_to_the_supervisor(
-    hash_set, investigator, supervisor, outside_supervisor, eager_celery,
+    hash_set,
+    investigator,
+    supervisor,
+    outside_supervisor,
+    eager_celery,
     django_capture_on_commit_callbacks,
 ):
     sharing = share(hash_set=hash_set, actor=investigator)

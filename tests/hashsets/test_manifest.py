@@ -30,7 +30,13 @@ def _line_of(raw: bytes, needle: str) -> int:
 
 def test_it_fills_the_counts_and_keeps_the_digest_only(empty_set, investigator):
     raw = vics_manifest(
-        [vics_entry(1, 1), vics_entry(2, 1), vics_entry(3, 2), vics_entry(4, None), vics_entry(5, 0)]
+        [
+            vics_entry(1, 1),
+            vics_entry(2, 1),
+            vics_entry(3, 2),
+            vics_entry(4, None),
+            vics_entry(5, 0),
+        ]
     )
     updated = services.hash_set_manifest_import(actor=investigator, hash_set=empty_set, raw=raw)
     assert updated.counts == {"0": 1, "1": 2, "2": 1, "uncategorised": 1}

@@ -111,8 +111,10 @@ def test_the_case_page_shows_the_sets_and_what_waits(client_for, case, hash_set,
 def test_the_set_page_shows_counts_and_digest_but_offers_no_upload(
     client_for, hash_set, investigator
 ):
-    body = client_for(investigator).get(
-        reverse("hashsets:detail", args=[hash_set.public_id])
-    ).content.decode()
+    body = (
+        client_for(investigator)
+        .get(reverse("hashsets:detail", args=[hash_set.public_id]))
+        .content.decode()
+    )
     assert "Category 1" in body and "None imported" in body
     assert 'type="file"' not in body and "multipart" not in body

@@ -57,7 +57,9 @@ class Command(BaseCommand):
                 cause = error.__cause__
                 if isinstance(cause, ManifestRefused):
                     for problem in cause.problems:
-                        self.stderr.write(f"{path}:{problem.line}: {problem.field}: {problem.message}")
+                        self.stderr.write(
+                            f"{path}:{problem.line}: {problem.field}: {problem.message}"
+                        )
                     raise CommandError(
                         f"{path}: refused whole; nothing was stored ({len(cause.problems)} "
                         "problem(s))."
