@@ -24,6 +24,8 @@ Events published (payload keyword arguments in brackets):
 - ``request.sent`` / ``request.answered`` (request, actor) — partners
 - ``evidence.seized`` / ``evidence.submitted`` (item, actor, custody_event) — custody
 - ``deadline.met`` (deadline, actor) — a clock was met (by the act it stands for, or by hand)
+- ``hash_set.submitted`` (item, sharing, submitted_at, actor) — the hash-set register recorded a
+  sharing of a set made from ``item`` with the national database or ICSE
 Add new ones here when you publish them.
 """
 

@@ -112,4 +112,3 @@ class RegisterFilterForm(CaseworkForm):
         choices=[("", "Any"), *Destination.choices], required=False, label="Shared with"
     )
     state = forms.ChoiceField(choices=RegisterState.CHOICES, required=False, label="Needs")
-    after = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)

@@ -35,7 +35,7 @@ def register(request: HttpRequest) -> HttpResponse:
         )
         try:
             sets, next_cursor = selectors.hash_set_register(
-                user=request.user, filters=filters, after=data.get("after", "")
+                user=request.user, filters=filters, after=request.GET.get("after", "")[:80]
             )
         except DomainError as error:
             error.add_to_form(form)
