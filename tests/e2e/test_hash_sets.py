@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from casework.hashsets import services
 from tests.cases.factories import make_case
 from tests.custody.factories import make_item, make_store
 from tests.e2e.conftest import screenshot, sign_out
 from tests.e2e.test_layout import axe_findings
-from tests.hashsets.factories import make_hash_set, share
+from tests.hashsets.factories import make_hash_set, share, vics_entry, vics_manifest
 from tests.partners.factories import make_agency
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -51,9 +52,9 @@ def test_an_investigator_registers_and_shares_a_set_and_the_supervisor_reads_the
 ):
     case = make_case(lead=investigator, title="Synthetic case 0042")
     item = make_item(case=case, store=make_store(admin=administrator), actor=investigator)
-    make_agency(actor=administrator, name="Synthetic partner police")
+    partner = make_agency(actor=administrator, name="Synthetic partner police")
     older = make_hash_set(item=item, actor=investigator, counts={"0": 120, "1": 8})
-    share(hash_set=older, actor=investigator, destination="national")
+    share(hash_set=older, actor=investigator, destination="vic_partner", agency=partner)
 
     sign_in_as("inv.north")
     page.goto(f"/cases/{case.number}/")
@@ -69,6 +70,12 @@ def test_an_investigator_registers_and_shares_a_set_and_the_supervisor_reads_the
     assert page.locator("input[type=file]").count() == 0
     assert axe_findings(page) == []
     shoot_both(page, "hash-set-detail")
+    manifest = vics_manifest([vics_entry(n, n % 3) for n in range(1, 40)])
+    services.hash_set_manifest_import(actor=investigator, hash_set=older, raw=manifest)
+    page.goto(f"/hashsets/{older.public_id}/")
+    assert older.set_identifier in page.content() and "SHA-256" in page.content()
+    shoot_both(page, "hash-set-detail-manifest")
+    page.go_back()
 
     page.get_by_role("link", name="Record a sharing").click()
     page.get_by_label("Another agency's database").check()
