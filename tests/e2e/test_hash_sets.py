@@ -12,35 +12,14 @@ from django.utils import timezone
 from casework.hashsets import services
 from tests.cases.factories import make_case
 from tests.custody.factories import make_item, make_store
-from tests.e2e.conftest import screenshot, sign_out
+from tests.e2e.conftest import sign_out
+from tests.e2e.test_case_workspace import shoot_both
+from tests.e2e.test_custody import _migrated_content  # noqa: F401 - autouse
 from tests.e2e.test_layout import axe_findings
 from tests.hashsets.factories import make_hash_set, share, vics_entry, vics_manifest
 from tests.partners.factories import make_agency
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-LAPTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(autouse=True)
-def _migrated_content(live_server, transactional_db):
-    from django.contrib.contenttypes.models import ContentType
-    from django.core.management.sql import emit_post_migrate_signal
-
-    if not ContentType.objects.exists():
-        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-    ContentType.objects.clear_cache()
-
-
-def shoot_both(page, name: str) -> None:
-    page.set_viewport_size(LAPTOP)
-    screenshot(page, f"{name}-1366")
-    page.set_viewport_size(PHONE)
-    screenshot(page, f"{name}-390")
-    fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    assert fits, f"{name} scrolls sideways at 390 px"
-    page.set_viewport_size(LAPTOP)
 
 
 def _local(moment) -> str:

@@ -2,29 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cases.factories import make_case
-from tests.custody.factories import make_item, make_store
+# The custody tests' case (lead and teammate), store and seized item.
+from tests.custody.conftest import case, item, store  # noqa: F401
+from tests.deadlines.conftest import eager_celery  # noqa: F401
 from tests.hashsets.factories import make_hash_set
 from tests.partners.factories import make_agency
 
 
 @pytest.fixture
-def store(administrator):
-    return make_store(admin=administrator)
-
-
-@pytest.fixture
-def case(investigator, teammate):
-    return make_case(lead=investigator, assignees=[teammate], title="Synthetic case 0001")
-
-
-@pytest.fixture
-def item(case, store, investigator):
-    return make_item(case=case, store=store, actor=investigator)
-
-
-@pytest.fixture
-def hash_set(item, investigator):
+def hash_set(item, investigator):  # noqa: F811
     return make_hash_set(item=item, actor=investigator, counts={"0": 10, "1": 3})
 
 

@@ -33,16 +33,6 @@ def ack_clock(sharing) -> Deadline:
     )
 
 
-@pytest.fixture
-def eager_celery(settings):
-    from config.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
 def test_seizing_starts_the_submission_clock_from_the_seizure(item):
     clock = submission_clock(item)
     assert clock.state == "open"
