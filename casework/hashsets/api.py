@@ -124,7 +124,7 @@ class AcknowledgementInputSerializer(CaseworkSerializer):
     reference_received = serializers.CharField(max_length=120, required=False, allow_blank=True)
 
 
-class RegisterPageSerializer(serializers.Serializer):
+class RegisterPageSerializer(CaseworkSerializer):
     next = serializers.CharField(allow_blank=True)
     results = HashSetSerializer(many=True)
 
@@ -151,6 +151,7 @@ class RegisterView(APIView):
     """The register of the cases you can see, newest first, one keyset page at a time."""
 
     @extend_schema(
+        operation_id="hashsets_sets_list",
         parameters=[
             OpenApiParameter("case", str, description="Only this case (its number)"),
             OpenApiParameter("destination", str, enum=Destination.values),
