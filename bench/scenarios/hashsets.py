@@ -1,5 +1,5 @@
 """The hash-set sharing register's page (issue 22). The benchmark data holds no hash sets, so
-the scenario registers them itself — one per evidence item of the investigator's cases, up to
+the scenario registers them itself — one per evidence item of the supervisor's unit, up to
 ``SETS``, a third of them shared and half of those acknowledged — inside a transaction rolled
 back at the end: the database keeps nothing from it."""
 
@@ -36,8 +36,9 @@ def hash_set_register(run: Run) -> list[Result]:
     from casework.hashsets.models import HashSet, HashSetSharing
 
     investigator = run.personas["investigator"]
+    supervisor = run.personas["supervisor"]
     items = list(
-        EvidenceItem.objects.filter(case_visibility_q(investigator, prefix="case__"))
+        EvidenceItem.objects.filter(case_visibility_q(supervisor, prefix="case__"))
         .order_by("-seized_at")
         .values("pk", "case_id", "seized_at")[:SETS]
     )
@@ -47,7 +48,7 @@ def hash_set_register(run: Run) -> list[Result]:
                 "pages.hash_set_register",
                 "Hash-set register",
                 status="error",
-                note="the investigator sees no evidence items in the benchmark data",
+                note="the supervisor sees no evidence items in the benchmark data",
             )
         ]
     results: list[Result] = []
@@ -78,20 +79,22 @@ def hash_set_register(run: Run) -> list[Result]:
                 )
                 for n, hash_set in enumerate(sets[::3])
             )
-            results.append(
-                page(
-                    run,
-                    name="pages.hash_set_register",
-                    label=f"Hash-set register, first page ({len(sets)} sets)",
-                    role="investigator",
-                    url=url,
-                    target_ms=DAILY_PAGE_MS,
-                    target_source=DAILY_PAGE_SOURCE,
-                    baseline=lambda: register(user=investigator),
-                    baseline_label="the selector alone (the page's rows, no page)",
+            for role in ("investigator", "supervisor"):
+                user = run.personas[role]
+                results.append(
+                    page(
+                        run,
+                        name="pages.hash_set_register",
+                        label=f"Hash-set register, first page ({len(sets)} sets in the unit)",
+                        role=role,
+                        url=url,
+                        target_ms=DAILY_PAGE_MS,
+                        target_source=DAILY_PAGE_SOURCE,
+                        baseline=lambda user=user: register(user=user),
+                        baseline_label="the selector alone (the page's rows, no page)",
+                    )
                 )
-            )
-            results[-1].details["sets"] = len(sets)
+                results[-1].details["sets"] = len(sets)
             raise _Rollback
     except _Rollback:
         pass
