@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "casework.deadlines",
     "casework.partners",
     "casework.custody",
+    "casework.hashsets",
     "casework.case_templates",
     "casework.linked_cases",
     "casework.cooperation",

@@ -19,6 +19,7 @@ DOMAIN_APPS = (
     "deadlines",
     "partners",
     "custody",
+    "hashsets",
     "case_templates",
     "linked_cases",
     "cooperation",

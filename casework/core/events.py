@@ -30,6 +30,8 @@ Events published (payload keyword arguments in brackets):
 - ``record.disposed`` (case= or referral=, actor, disposal) — retention: two supervisors
   approved the disposal and the owning apps blanked the record's personal fields; privacy
   destroys the record's data key (crypto-shredding), in the disposal's transaction
+- ``hash_set.submitted`` (item, sharing, submitted_at, actor) — the hash-set register recorded a
+  sharing of a set made from ``item`` with the national database or ICSE
 Add new ones here when you publish them.
 """
 

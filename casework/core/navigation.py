@@ -38,6 +38,7 @@ GROUP_OF_APP = {
     "deadlines": "Work",
     "search": "Work",
     "custody": "Evidence",
+    "hashsets": "Evidence",
     "partners": "Partners",
     "oversight": "Oversight",
     "audit": "Audit",

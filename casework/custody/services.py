@@ -31,7 +31,6 @@ from casework.core import events
 from casework.core.errors import ConflictError, DomainError
 from casework.core.notifications import notify
 
-from . import deadlines_adapter
 from .choices import (
     FINAL_KINDS,
     HANDOVER_KINDS,
@@ -321,7 +320,8 @@ def item_create(
 ) -> EvidenceItem:
     """Record a seized item and the first link of its chain (``seized``, held by the seizer).
 
-    Starts the national database / ICSE submission clock.
+    Publishes ``evidence.seized``: the hash-set register starts the national database / ICSE
+    submission clock from it.
     """
     _require_case_worker(actor, case)
     store_identifier = store_identifier.strip()
@@ -426,11 +426,35 @@ def item_create(
             "hashes": [None, [f"{a}:{v}" for a, v in checked_hashes]],
         },
     )
+    # Subscribers (the hash-set register's submission clock) add the clocks they started, so
+    # the confirmation can say which clock started.
+    item.started_clocks = []
     events.publish("evidence.seized", item=item, actor=actor, custody_event=event)
-    # Kept on the returned object so the confirmation can say which clock started.
-    started = deadlines_adapter.icse_clock_start(actor=actor, item=item)
-    item.started_clocks = [started] if started is not None else []
     return item
+
+
+@transaction.atomic
+def item_submission_note(*, actor: User, item: EvidenceItem, submitted_at: datetime) -> bool:
+    """Keep the item's first submission time when the hash-set register records a sharing to
+    the national database or ICSE (its ``hash_set.submitted`` event); True when it changed.
+    The chain of custody is not touched: a hash set leaving is not the item changing hands."""
+    locked = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+    if locked.submitted_at is not None and locked.submitted_at <= submitted_at:
+        return False
+    previous = locked.submitted_at
+    locked.submitted_at = submitted_at
+    locked.save(update_fields=["submitted_at", "updated_at"])
+    item.submitted_at = submitted_at
+    audit_record(
+        actor=actor,
+        action="evidence_item.submitted",
+        target=locked,
+        case_id=locked.case_id,
+        changes={
+            "submitted_at": [previous.isoformat() if previous else None, submitted_at.isoformat()]
+        },
+    )
+    return True
 
 
 @transaction.atomic
@@ -741,8 +765,9 @@ def _append(
     if result == HashResult.MISMATCH:
         _notify_mismatch(item=item, event=event)
     if kind == EventKind.SUBMITTED:
+        # The submission clock is the hash-set register's now (casework.hashsets): it is met by
+        # recording the sharing to the national database or ICSE there, not by this event.
         events.publish("evidence.submitted", item=item, actor=actor, custody_event=event)
-        deadlines_adapter.icse_clock_meet(actor=actor, item=item)
     return event
 
 

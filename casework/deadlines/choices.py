@@ -31,6 +31,10 @@ class DeadlineKind(models.TextChoices):
         "referral_out_acknowledgement",
         "Acknowledgement of a referral sent out",
     )
+    HASH_SET_ACKNOWLEDGEMENT = (
+        "hash_set_acknowledgement",
+        "Acknowledgement of a shared hash set",
+    )
     # Started by the retention app when a case closes or a referral is declined or referred
     # out; it runs on a closed case (the only kind that may), and is met by the review decision.
     RETENTION_REVIEW = "retention_review", "Retention review"

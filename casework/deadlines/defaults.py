@@ -276,6 +276,16 @@ RULES = [
         day_count="business",
         reminder_offsets="1d",
     ),
+    dict(
+        kind="hash_set_acknowledgement",
+        jurisdiction="",
+        name="Acknowledgement of a hash set shared with a database or partner",
+        citation=POLICY + " A hash set sent to the national database, ICSE or a partner and not "
+        "acknowledged within 14 days is chased; the supervisor is told when it is overdue.",
+        verify_locally=True,
+        duration_days=14,
+        reminder_offsets="2d",
+    ),
 ]
 
 

@@ -72,6 +72,44 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def hash_sets(request: HttpRequest) -> HttpResponse:
+    """The hash-set register's figures (``hashset_figures``), with the sharing switch."""
+    from .hashset_figures import hash_set_figures
+
+    _require_oversight(request)
+    form = _period_form(request)
+    first, last = form.period()
+    shared = request.GET.get("shared") == "1"
+    try:
+        page = hash_set_figures(
+            user=request.user,
+            unit=_chosen_unit(request, form),
+            period_start=first,
+            period_end=last,
+            shared=shared,
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        form.is_valid()
+        error.add_to_form(form)
+        first, last = selectors.default_period()
+        page = hash_set_figures(
+            user=request.user, unit=None, period_start=first, period_end=last, shared=shared
+        )
+    return render(
+        request,
+        "oversight/hash_sets.html",
+        {
+            "form": form,
+            "page": page,
+            "tables": [(result, result.formatted_rows(shared=shared)) for result in page.figures],
+            "show_unit_filter": selectors.is_administrator(request.user),
+        },
+    )
+
+
+@login_required
 def figure_csv(request: HttpRequest, key: str) -> HttpResponse:
     _require_oversight(request)
     if key not in {figure.key for figure in all_figures()}:

@@ -21,6 +21,7 @@ DEMO_APPS = (
     "deadlines",
     "partners",
     "custody",
+    "hashsets",
     "case_templates",
     "oversight",
     "audit",
