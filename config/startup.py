@@ -102,6 +102,17 @@ def setup_and_require_keys() -> None:
     require_keys()
 
 
+def _refused_here(command: str) -> bool:
+    """``seed_demo`` refuses production itself, in its own sentence: checking the keys first
+    would answer a question nobody asked (and need the database it must not touch)."""
+    if command != "seed_demo":
+        return False
+    load_settings()
+    from django.conf import settings
+
+    return settings.PRODUCTION
+
+
 def run_or_explain(argv: list[str]) -> None:
     from django.core.management import execute_from_command_line
 
@@ -109,7 +120,7 @@ def run_or_explain(argv: list[str]) -> None:
         if len(argv) > 1 and argv[1] in SIGNING_COMMANDS:
             load_settings()
             require_signing_key()
-        if len(argv) > 1 and argv[1] in KEY_COMMANDS:
+        if len(argv) > 1 and argv[1] in KEY_COMMANDS and not _refused_here(argv[1]):
             setup_and_require_keys()
         execute_from_command_line(argv)
 

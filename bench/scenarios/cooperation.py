@@ -153,7 +153,7 @@ def pointers(run: Run) -> list[Result]:
             started = time.perf_counter()
             with (
                 connection.cursor() as cursor,
-                cursor.copy(f"COPY (SELECT kind, normal_value FROM {table}) TO STDOUT") as copy,
+                cursor.copy(f"COPY (SELECT kind, normal_value_ct FROM {table}) TO STDOUT") as copy,
             ):
                 for chunk in copy:
                     out.write(chunk)

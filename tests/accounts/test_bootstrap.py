@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import base64
 import os
 import secrets
 import subprocess
@@ -213,6 +214,8 @@ def production_environment() -> dict[str, str]:
         "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
         "CASEWORK_BASE_URL": "https://casework.example",
         "CASEWORK_EMAIL_BACKEND": "smtp",
+        "CASEWORK_KEK": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "CASEWORK_FINGERPRINT_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
     }
 
 

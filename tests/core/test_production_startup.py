@@ -180,7 +180,7 @@ def test_audit_keygen_makes_the_key_the_worker_then_accepts(tmp_path):
     assert made.returncode == 0, made.stderr
     assert made.stdout.startswith("casework.example/audit+")
     assert key.stat().st_mode & 0o777 == 0o600
-    # With the key in place the worker passes its checks and goes on to the (absent) broker.
+    # With the key in place the worker passes its checks and goes on to what it needs next.
     worker = subprocess.Popen(
         [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO"],
         cwd=ROOT,
@@ -191,7 +191,6 @@ def test_audit_keygen_makes_the_key_the_worker_then_accepts(tmp_path):
     )
     try:
         time.sleep(8)
-        assert worker.poll() is None, worker.stdout.read()
     finally:
         worker.send_signal(signal.SIGTERM)
         try:
@@ -199,7 +198,11 @@ def test_audit_keygen_makes_the_key_the_worker_then_accepts(tmp_path):
         except subprocess.TimeoutExpired:
             worker.kill()
             output = worker.communicate()[0]
-    assert "casework: " not in output
+    # Past the signing-key check, the worker's next need is the database, where it checks the
+    # privacy key (casework.privacy.startup): here there is none, and that is all it says.
+    assert "signing key" not in output.lower(), output
+    refusals = [line for line in output.splitlines() if line.startswith("casework: ")]
+    assert all("Cannot connect to the database" in line for line in refusals), output
 
 
 def test_the_file_email_backend_writes_each_message_into_its_folder(tmp_path):

@@ -113,7 +113,10 @@ def test_the_first_rows_come_from_index_ranges_in_due_order(clocks, supervisor):
         )
         for (other,) in cursor.fetchall():
             cursor.execute(f'DROP INDEX "{other}"')
-        for method in ("seqscan", "bitmapscan"):
+        # Nor whole sorts: on tables this small a scan of the unit index (which includes the
+        # owner) filtered and sorted costs the same as the owner index's range, and the
+        # planner's pick between equal costs depends on what earlier tests left behind.
+        for method in ("seqscan", "bitmapscan", "sort"):
             cursor.execute(f"SET LOCAL enable_{method} = off")
         cursor.execute("EXPLAIN " + pieces)
         plan = "\n".join(row[0] for row in cursor.fetchall())
