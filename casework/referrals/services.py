@@ -27,10 +27,10 @@ from casework.core.errors import DomainError, NotFound
 
 from . import deconfliction
 from .choices import OPEN_STATUSES, IntakeChannel, ReferralStatus, TriageOutcome
-from .clocks import triage_due
+from .clocks import TriageClock, triage_clock, triage_due
 from .models import DuplicateArrival, IncidentType, Referral, ReferralIdentifier
 from .selectors import referrals_visible_to
-from .validation import CleanIdentifier, clean_identifier, clean_referral
+from .validation import CleanIdentifier, CleanReferral, clean_identifier, clean_referral
 
 
 @dataclass(frozen=True)
@@ -82,21 +82,57 @@ def _require_open(referral: Referral) -> None:
         )
 
 
+def referral_row(
+    clean: CleanReferral,
+    *,
+    unit_id: int,
+    actor_id: int | None,
+    channel: str,
+    triage_due: TriageClock,
+) -> dict[str, Any]:
+    """The stored values of a new referral, by field ``attname``.
+
+    The one row builder of intake: ``referral_receive`` creates the model from it and
+    ``referrals_receive_bulk`` copies it into the table, so a referral reads the same whichever
+    way it arrived. ``triage_due`` is the unit's triage clock, read once by the caller
+    (``clocks.triage_clock``): the due time is computed here, in Python, for both paths.
+    """
+    return {
+        "unit_id": unit_id,
+        "source_kind": clean.source_kind,
+        "source_agency": clean.source_agency,
+        "source_reference": clean.source_reference,
+        "received_at": clean.received_at,
+        "incident_at": clean.incident_at,
+        "incident_type_id": clean.incident_type_id,
+        "jurisdiction": clean.jurisdiction,
+        "priority": clean.priority,
+        "source_priority": clean.source_priority,
+        "escalation_requested": clean.escalation_requested,
+        "summary": clean.summary,
+        "channel": channel,
+        "triage_due_at": triage_due(clean.received_at, clean.priority),
+        "created_by_id": actor_id,
+    }
+
+
+def identifier_row(item: CleanIdentifier) -> dict[str, Any]:
+    """The stored values of one referral identifier, by field ``attname`` (both intake paths;
+    the place where a stored form of the value, such as its encryption, is decided)."""
+    return {
+        "kind": item.kind,
+        "raw": item.raw,
+        "normal": item.normal,
+        "service": item.service,
+        "device_kind": item.device_kind,
+        "ip_event": item.ip_event,
+        "observed_at": item.observed_at,
+        "port": item.port,
+    }
+
+
 def _identifier_rows(referral: Referral, identifiers: Sequence[CleanIdentifier]) -> list:
-    return [
-        ReferralIdentifier(
-            referral=referral,
-            kind=item.kind,
-            raw=item.raw,
-            normal=item.normal,
-            service=item.service,
-            device_kind=item.device_kind,
-            ip_event=item.ip_event,
-            observed_at=item.observed_at,
-            port=item.port,
-        )
-        for item in identifiers
-    ]
+    return [ReferralIdentifier(referral=referral, **identifier_row(item)) for item in identifiers]
 
 
 def _deconflict_rows(actor: User, referral: Referral, rows: list[ReferralIdentifier]) -> None:
@@ -156,25 +192,17 @@ def referral_receive(
     if original is None:
         try:
             with transaction.atomic():
-                referral = Referral.objects.create(
-                    unit=unit,
-                    source_kind=clean.source_kind,
-                    source_agency=clean.source_agency,
-                    source_reference=clean.source_reference,
-                    received_at=clean.received_at,
-                    incident_at=clean.incident_at,
-                    incident_type_id=clean.incident_type_id,
-                    jurisdiction=clean.jurisdiction,
-                    priority=clean.priority,
-                    source_priority=clean.source_priority,
-                    escalation_requested=clean.escalation_requested,
-                    summary=clean.summary,
-                    channel=channel,
-                    triage_due_at=triage_due(
-                        unit=unit, received_at=clean.received_at, priority=clean.priority
-                    ),
-                    created_by=actor,
+                referral = Referral(
+                    **referral_row(
+                        clean,
+                        unit_id=unit.pk,
+                        actor_id=actor.pk,
+                        channel=channel,
+                        triage_due=triage_clock(unit=unit),
+                    )
                 )
+                referral.unit, referral.created_by = unit, actor  # already loaded: no query
+                referral.save(force_insert=True)
         except IntegrityError:
             # Another arrival of the same report won the race: this one is its duplicate.
             original = Referral.objects.get(
