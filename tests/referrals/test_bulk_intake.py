@@ -75,7 +75,7 @@ def _stored(unit) -> dict:
                 i.observed_at,
                 i.port,
                 i.match_count,
-            )  # fmt: skip
+            )
             for i in ReferralIdentifier.objects.filter(referral=referral)
         )
         values["clocks"] = [
@@ -91,7 +91,7 @@ def _stored(unit) -> dict:
                 d.next_reminder_at,
                 d.source_type,
                 d.source_id == str(referral.pk),
-            )  # fmt: skip
+            )
             for d in Deadline.objects.filter(referral=referral).order_by("id")
         ]
         values["arrivals"] = sorted(
