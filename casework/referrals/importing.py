@@ -370,18 +370,21 @@ class _Validator:
     def _run(self, rows, incident_types) -> None:
         try:
             for start in range(0, len(rows), CHUNK):
-                done = _clean_chunk(rows[start : start + CHUNK], incident_types)
-                while not self._stop.is_set():
-                    try:
-                        self._queue.put(done, timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if self._stop.is_set():
+                if not self._put(_clean_chunk(rows[start : start + CHUNK], incident_types)):
                     return
-            self._queue.put(self._DONE)
+            self._put(self._DONE)
         except BaseException as error:  # handed to the reader, which raises it
-            self._queue.put(error)
+            self._put(error)
+
+    def _put(self, item) -> bool:
+        """Hand ``item`` over; False when the reader has stopped (it will never take it)."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def __iter__(self):
         try:
@@ -467,17 +470,20 @@ def import_referrals_file(
         if result.errors or problems:
             raise _Rejected
 
+    rows = batches()
     try:
         if dry_run:
-            outcome = referrals_bulk_preview(batches=batches())
+            outcome = referrals_bulk_preview(batches=rows)
         else:
             outcome = referrals_receive_bulk(
-                actor=actor, unit=unit, batches=batches(), source=source.name
+                actor=actor, unit=unit, batches=rows, source=source.name
             )
     except _Rejected:
         result.errors.extend(problems)
         result.seconds = time.monotonic() - started
         return result
+    finally:
+        rows.close()  # stops the validating thread if the write failed half way
     lap("validate and write")
     result.imported = outcome.imported
     result.identifiers = outcome.identifiers

@@ -218,3 +218,28 @@ def test_every_line_that_is_not_utf8_is_named(tmp_path, north):
         (2, "row"),
         (4, "row"),
     ]
+
+
+def test_a_write_that_fails_half_way_leaves_nothing_and_no_thread_behind(
+    tmp_path, north, monkeypatch
+):
+    import threading
+
+    from casework.referrals import bulk, importing
+
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    calls = []
+    real_copy = bulk.copy_rows
+
+    def failing_copy(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) > 2:  # the second batch's referrals
+            raise RuntimeError("the database went away")
+        return real_copy(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "copy_rows", failing_copy)
+    path = _jsonl(tmp_path, [synthetic_row(n) for n in range(1, 30)])
+    with pytest.raises(RuntimeError):
+        import_referrals_file(path, unit=north, actor=None)
+    assert not Referral.objects.exists()
+    assert not any(t.name == "import-validate" for t in threading.enumerate())
