@@ -323,9 +323,11 @@ def capture_function_body(
     ``update()``) costs one INSERT … SELECT into the ledger, not a function call per row. The
     ledger still gets one event per changed row, and the event's canonical text is rendered
     here by plain concatenation (``changes`` member by member, in code-point order) and handed
-    to the ledger's canonical-bytes trigger, which keeps it only if it parses to exactly the
-    row being inserted (``audit_event_fix_bytes`` in sql.py): the general canonicaliser would
-    walk the JSON value by value, a function call each.
+    to the ledger's canonical-bytes trigger, which keeps it as it is (``audit_event_fix_bytes``
+    in sql.py; ADR 0001, decision 8): the general canonicaliser would walk the JSON value by
+    value, a function call each. The text must therefore be exactly what
+    ``audit_event_canonical`` writes for the row (tests/audit/test_change_capture.py holds it to
+    that for every column type); ``verify_audit`` names any event where it is not.
     """
     meta = model._meta
     label = meta.label_lower.replace("'", "''")

@@ -20,6 +20,9 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        # No index: nothing looks events up by actor id (the searches by person use
+        # actor_username, the name as it was), and every captured row would write one.
+        db_index=False,
         null=True,
         blank=True,
         related_name="audit_events",

@@ -161,14 +161,14 @@ $fn$;
 
 CREATE OR REPLACE FUNCTION audit_event_fix_bytes() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
--- Whatever the client sent, the bytes are computed here, once. One shortcut: an insert made by
--- a change-capture trigger (trigger depth above 1: see capture.py) hands over the event's
--- canonical text already rendered, and it is kept only if it parses to exactly the event
--- being inserted. This spares the general canonicaliser (a function call per JSON value) on
--- every captured row; the verifier still recomputes the text from the columns.
+-- Whatever the client sent, the bytes are computed here, once. One exception: an insert made by
+-- a change-capture function (trigger depth above 1, source 'database': see capture.py) keeps
+-- the canonical text that function rendered from the same values it inserts. A client cannot
+-- insert at trigger depth above 1 without installing a trigger of its own (DDL rights that
+-- production does not grant), and the verifier recomputes every event's text from its columns
+-- and reports any row whose bytes say something else (ADR 0001, decision 8).
 BEGIN
-    IF NEW.canonical IS NOT NULL AND pg_trigger_depth() > 1
-       AND convert_from(NEW.canonical, 'UTF8')::jsonb = audit_event_json(NEW) THEN
+    IF NEW.canonical IS NOT NULL AND pg_trigger_depth() > 1 AND NEW.source = 'database' THEN
         RETURN NEW;
     END IF;
     NEW.canonical := convert_to(audit_event_canonical(NEW), 'UTF8');

@@ -163,9 +163,19 @@ class Deadline(TimeStampedModel):
     """
 
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="deadlines")
+    # db_index=False on unit, case, referral and owner: an index of Meta.indexes leads with
+    # each, and serves its lookups; a second index would be written on every clock started and
+    # every reminder claimed (issue 26).
+    unit = models.ForeignKey(
+        "accounts.Unit", on_delete=models.PROTECT, related_name="deadlines", db_index=False
+    )
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+        "cases.Case",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        db_index=False,
     )
     referral = models.ForeignKey(
         "referrals.Referral",
@@ -173,6 +183,7 @@ class Deadline(TimeStampedModel):
         null=True,
         blank=True,
         related_name="deadlines",
+        db_index=False,
     )
     source_type = models.CharField(max_length=60, blank=True)
     source_id = models.CharField(max_length=100, blank=True)
@@ -191,6 +202,7 @@ class Deadline(TimeStampedModel):
         null=True,
         blank=True,
         related_name="deadlines",
+        db_index=False,
     )
     state = models.CharField(
         max_length=10, choices=DeadlineState.choices, default=DeadlineState.OPEN

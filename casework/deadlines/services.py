@@ -23,12 +23,14 @@ from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 
 from casework.accounts.choices import Role
+from casework.accounts.models import Unit
 from casework.accounts.selectors import require_person
 from casework.audit.services import audit_record
 from casework.cases.choices import Priority
 from casework.core import events
 from casework.core.errors import ConflictError, DomainError
 from casework.core.notifications import notify
+from casework.referrals.models import Referral
 
 from .acts import may_meet_by_hand, may_waive, meeting_act
 from .choices import ACTIVE_STATES, DeadlineKind, DeadlineState, ReminderKind
@@ -374,8 +376,8 @@ def deadlines_hand_over(*, actor, case, previous, owner) -> int:
     return len(moved)
 
 
-_START_TRIAGE_BULK = """
-INSERT INTO deadlines_deadline (
+_START_TRIAGE_BULK = f"""
+INSERT INTO {Deadline._meta.db_table} (
     created_at, updated_at, reference, unit_id, case_id, referral_id, source_type, source_id,
     kind, rule_id, note, jurisdiction, time_zone, starts_at, due_at, owner_id, state,
     reminder_offsets, next_reminder_at, extension_count, extended_to_id, closed_at,
@@ -390,13 +392,13 @@ SELECT %(now)s, %(now)s, gen_random_uuid(), r.unit_id, NULL, r.id, 'referral', r
          CASE WHEN r.triage_due_at > %(now)s AND cardinality(p.offsets) > 0
               THEN %(now)s::timestamptz END),
        0, NULL, NULL, NULL, NULL, '', %(created_by)s
-  FROM referrals_referral AS r
-  JOIN accounts_unit AS u ON u.id = r.unit_id
+  FROM {Referral._meta.db_table} AS r
+  JOIN {Unit._meta.db_table} AS u ON u.id = r.unit_id
   JOIN (SELECT * FROM jsonb_to_recordset(%(rules)s::jsonb)
                   AS x(priority text, rule_id bigint, offsets integer[])) AS p
     ON p.priority = r.priority
  WHERE r.id = ANY(%(ids)s) AND r.case_id IS NULL AND r.triage_due_at IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM deadlines_deadline AS d
+   AND NOT EXISTS (SELECT 1 FROM {Deadline._meta.db_table} AS d
                     WHERE d.referral_id = r.id AND d.kind = %(kind)s)
  ORDER BY r.id
 RETURNING referral_id
@@ -788,31 +790,31 @@ class SweepResult:
     reminder_ids: list[int] = field(default_factory=list, repr=False)
 
 
-_MARK_MISSED = """
+_MARK_MISSED = f"""
 WITH overdue AS (
-    UPDATE deadlines_deadline
+    UPDATE {Deadline._meta.db_table}
        SET state = 'missed', missed_at = %(now)s, next_reminder_at = NULL, updated_at = %(now)s
      WHERE state = 'open' AND due_at <= %(now)s
  RETURNING id
 )
-INSERT INTO deadlines_deadlinereminder
+INSERT INTO {DeadlineReminder._meta.db_table}
        (deadline_id, kind, offset_seconds, message_offset_seconds, created_at)
 SELECT id, 'escalation', 0, 0, %(now)s FROM overdue
 ON CONFLICT (deadline_id, kind, offset_seconds) DO NOTHING
 RETURNING id, deadline_id
 """
 
-_CLAIM_REMINDERS = """
+_CLAIM_REMINDERS = f"""
 WITH due AS (
     SELECT id, due_at, reminder_offsets
-      FROM deadlines_deadline
+      FROM {Deadline._meta.db_table}
      WHERE state = 'open' AND next_reminder_at <= %(now)s AND due_at > %(now)s
      ORDER BY next_reminder_at
      LIMIT %(limit)s
        FOR UPDATE SKIP LOCKED
 ),
 advanced AS (
-    UPDATE deadlines_deadline AS d
+    UPDATE {Deadline._meta.db_table} AS d
        SET next_reminder_at = (
            SELECT min(d.due_at - make_interval(secs => o.seconds))
              FROM unnest(d.reminder_offsets) AS o(seconds)
@@ -821,22 +823,22 @@ advanced AS (
       FROM due
      WHERE d.id = due.id
 )
-INSERT INTO deadlines_deadlinereminder
+INSERT INTO {DeadlineReminder._meta.db_table}
        (deadline_id, kind, offset_seconds, message_offset_seconds, created_at)
 -- Every offset now due and never claimed before; the nearest of them speaks for the claim, so
 -- the claim, not the sending tasks' chunks, decides that it is one message.
 SELECT due.id, 'reminder', o.seconds, min(o.seconds) OVER (PARTITION BY due.id), %(now)s
   FROM due CROSS JOIN LATERAL unnest(due.reminder_offsets) AS o(seconds)
  WHERE due.due_at - make_interval(secs => o.seconds) <= %(now)s
-   AND NOT EXISTS (SELECT 1 FROM deadlines_deadlinereminder AS r
+   AND NOT EXISTS (SELECT 1 FROM {DeadlineReminder._meta.db_table} AS r
                     WHERE r.deadline_id = due.id AND r.kind = 'reminder'
                       AND r.offset_seconds = o.seconds)
 ON CONFLICT (deadline_id, kind, offset_seconds) DO NOTHING
 RETURNING id, deadline_id
 """
 
-_UNSENT = """
-SELECT id FROM deadlines_deadlinereminder
+_UNSENT = f"""
+SELECT id FROM {DeadlineReminder._meta.db_table}
  WHERE notified_at IS NULL AND offset_seconds = message_offset_seconds AND created_at <= %(stale)s
    AND attempts < %(attempts)s AND coalesce(failed_at, created_at) <= %(stale)s
  ORDER BY created_at

@@ -1,15 +1,16 @@
 """Bulk intake of referrals from a JSON Lines or CSV file (``manage.py import_referrals``).
 
-A file is all-or-nothing: every row is validated first (with the same rules as the web form and
-the API, ``casework.referrals.validation``) and any invalid row rejects the whole file, with
-every problem listed as ``FILE:LINE: field: message``. Duplicates (a source reference already
+A file is all-or-nothing: every row is validated (with the same rules as the web form and the
+API, ``casework.referrals.validation``) and any invalid row rejects the whole file, with every
+problem listed as ``FILE:LINE: field: message``. Duplicates (a source reference already
 recorded, or repeated in the file) are not errors: they are reported, linked to the original as
 ``DuplicateArrival`` records, and not imported.
 
-Speed matters (a source's backlog can be 100,000 reports): validation runs without a query per
-row, the rows are written with PostgreSQL ``COPY`` inside one transaction, identifiers are
-deconflicted in bulk, and the audit trail records the import as one event naming the file,
-the counts and the id range, rather than 100,000 events.
+This module reads and checks the file; the rows are written by the referrals' bulk write path
+(``casework.referrals.bulk.referrals_receive_bulk``), which shares its row builder with
+``referral_receive``. Speed matters (a source's backlog can be 100,000 reports): validation runs
+without a query per row, in a thread, batch by batch, while the previous batch is copied into
+PostgreSQL in the same transaction; a later invalid row rolls the whole transaction back.
 """
 
 from __future__ import annotations
@@ -17,34 +18,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-import multiprocessing
 import os
+import queue
 import re
+import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
-from django.utils import timezone
-
 from casework.accounts.models import Unit, User
-from casework.audit.services import audit_record
-from casework.core import events
-from casework.core.bulk import copy_rows
 from casework.core.errors import DomainError
-from casework.privacy.crypto import fingerprint, protect_identifiers
-from casework.privacy.models import KeyScope
-from casework.privacy.services import data_keys_ensure
 
-from . import deconfliction
-from .choices import IntakeChannel, ReferralStatus
-from .clocks import triage_clock
-from .models import DuplicateArrival, Referral, ReferralIdentifier
+from .bulk import referrals_bulk_preview, referrals_receive_bulk
 from .services import active_incident_types
-from .validation import CleanReferral, clean_referral
+from .validation import clean_referral
 
 REFERRAL_FIELDS = (
     "source_kind",
@@ -340,183 +329,15 @@ def _read_rows(path: Path, errors: list[RowError]) -> list[tuple[int, dict[str, 
     return list(reader(lines, errors))
 
 
-# --- writing -------------------------------------------------------------------------------
+# --- validating beside the writing ---------------------------------------------------------
 
-_REFERRAL_COLUMNS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "unit_id",
-    "source_kind",
-    "source_agency",
-    "source_reference",
-    "received_at",
-    "incident_at",
-    "incident_type_id",
-    "jurisdiction",
-    "priority",
-    "source_priority",
-    "escalation_requested",
-    "status",
-    "summary",
-    "channel",
-    "triage_due_at",
-    "decline_reason",
-    "referred_out_to",
-    "referred_out_reference",
-    "created_by_id",
-)
-_IDENTIFIER_COLUMNS = (
-    "created_at",
-    "updated_at",
-    "referral_id",
-    "kind",
-    "raw_ct",
-    "normal_ct",
-    "fingerprint",
-    "name_fingerprint",
-    "service",
-    "device_kind",
-    "ip_event",
-    "observed_at",
-    "port",
-    "match_count",
-)
-
-
-def _reserve_ids(count: int) -> list[int]:
-    table = Referral._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _write(
-    referrals: list[CleanReferral], *, unit: Unit, actor: User | None, progress
-) -> tuple[list[int], int]:
-    now = timezone.now()
-    actor_id = actor.pk if actor is not None else None
-    triage_due = triage_clock(unit=unit)  # the rules, read once for the whole file
-    ids = _reserve_ids(len(referrals))
-    copy_rows(
-        Referral._meta.db_table,
-        _REFERRAL_COLUMNS,
-        (
-            (
-                pk,
-                now,
-                now,
-                unit.pk,
-                r.source_kind,
-                r.source_agency,
-                r.source_reference,
-                r.received_at,
-                r.incident_at,
-                r.incident_type_id,
-                r.jurisdiction,
-                r.priority,
-                r.source_priority,
-                r.escalation_requested,
-                ReferralStatus.NEW.value,
-                r.summary,
-                IntakeChannel.IMPORT.value,
-                triage_due(r.received_at, r.priority),
-                "",
-                "",
-                "",
-                actor_id,
-            )
-            for pk, r in zip(ids, referrals, strict=True)
-        ),
-        progress,
-    )
-    count = sum(len(r.identifiers) for r in referrals)
-    # Every per-row cipher and fingerprint in one call (casework.privacy.crypto); data keys of
-    # all the new referrals are made in one insert.
-    ciphers = data_keys_ensure(KeyScope.REFERRAL, ids)
-    flat = [(pk, i) for pk, r in zip(ids, referrals, strict=True) for i in r.identifiers]
-    protected = protect_identifiers(
-        columns=ReferralIdentifier.privacy_columns(),
-        rows=(
-            (f"referral:{pk}", ciphers[pk], i.kind, i.raw, i.normal, i.service) for pk, i in flat
-        ),
-    )
-    copy_rows(
-        ReferralIdentifier._meta.db_table,
-        _IDENTIFIER_COLUMNS,
-        (
-            (
-                now,
-                now,
-                pk,
-                i.kind,
-                p.raw_ct,
-                p.normal_ct,
-                p.fingerprint,
-                p.name_fingerprint,
-                i.service,
-                i.device_kind,
-                i.ip_event,
-                i.observed_at,
-                i.port,
-                0,
-            )
-            for (pk, i), p in zip(flat, protected, strict=True)
-        ),
-    )
-    return ids, count
-
-
-def _record_match_counts(ids: list[int], matches: dict[tuple[str, str], list]) -> int:
-    """Store how many cases hold each matched identifier (writes grow with matches only)."""
-    if not matches:
-        return 0
-    # The kind as well as the fingerprint: the index is on (kind, fingerprint).
-    kinds = [kind for kind, _ in matches]
-    fingerprints = [fingerprint(kind, value) for kind, value in matches]
-    counts = [len(found) for found in matches.values()]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {ReferralIdentifier._meta.db_table} AS i
-               SET match_count = m.n
-              FROM unnest(%s::text[], %s::bytea[], %s::int[]) AS m(kind, fingerprint, n)
-             WHERE i.kind = m.kind AND i.fingerprint = m.fingerprint
-               AND i.referral_id BETWEEN %s AND %s
-            """,
-            [kinds, fingerprints, counts, min(ids), max(ids)],
-        )
-    return sum(counts)
-
-
-def _existing(keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """Already-recorded (agency, reference) pairs among ``keys``: one query per 50,000."""
-    found: dict[tuple[str, str], int] = {}
-    table = Referral._meta.db_table
-    with connection.cursor() as cursor:
-        for start in range(0, len(keys), 50_000):
-            batch = keys[start : start + 50_000]
-            cursor.execute(
-                f"""
-                SELECT r.source_agency, r.source_reference, r.id
-                  FROM {table} AS r
-                  JOIN unnest(%s::text[], %s::text[]) AS k(agency, reference)
-                    ON r.source_agency = k.agency AND r.source_reference = k.reference
-                """,
-                [[a for a, _ in batch], [b for _, b in batch]],
-            )
-            for agency, reference, pk in cursor.fetchall():
-                found[(agency, reference)] = pk
-    return found
-
-
-# Validation is pure Python and dominates an import; above this many rows it is spread over
-# the machine's cores (forked workers that never touch the database).
-PARALLEL_THRESHOLD = 20_000
+# Rows per batch: validated in a thread, then written with COPY while the thread validates
+# the next. A batch is about 2 MB of rows in memory.
 CHUNK = 5_000
+
+
+class _Rejected(Exception):
+    """Raised into the bulk intake when the file has an invalid row: everything rolls back."""
 
 
 def _clean_chunk(chunk, incident_types):
@@ -527,24 +348,56 @@ def _clean_chunk(chunk, incident_types):
     return out
 
 
-def _validate(rows, incident_types, bar):
-    chunks = [rows[start : start + CHUNK] for start in range(0, len(rows), CHUNK)]
-    workers = min(os.cpu_count() or 1, 4)
-    if len(rows) < PARALLEL_THRESHOLD or workers < 2:
-        results = (_clean_chunk(chunk, incident_types) for chunk in chunks)
-        for done in results:
-            if bar is not None:
-                bar.update(len(done))
-            yield from done
-        return
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_clean_chunk, chunk, incident_types) for chunk in chunks]
-        for future in futures:
-            done = future.result()
-            if bar is not None:
-                bar.update(len(done))
-            yield from done
+class _Validator:
+    """Reads and validates the file in a thread, handing batches over in order.
+
+    The thread is pure Python and never touches the database; the writer waits on PostgreSQL
+    most of the time (psycopg releases the GIL then), so the two overlap on two cores, and no
+    row is pickled to another process and back (which cost the importer as much as the
+    validation itself; see docs/performance.md, "Issue 26: margins").
+    """
+
+    _DONE = object()
+
+    def __init__(self, rows: list[tuple[int, dict]], incident_types) -> None:
+        self._queue: queue.Queue = queue.Queue(maxsize=8)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(rows, incident_types), name="import-validate", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, rows, incident_types) -> None:
+        try:
+            for start in range(0, len(rows), CHUNK):
+                if not self._put(_clean_chunk(rows[start : start + CHUNK], incident_types)):
+                    return
+            self._put(self._DONE)
+        except BaseException as error:  # handed to the reader, which raises it
+            self._put(error)
+
+    def _put(self, item) -> bool:
+        """Hand ``item`` over; False when the reader has stopped (it will never take it)."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self):
+        try:
+            while True:
+                item = self._queue.get()
+                if item is self._DONE:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self._stop.set()
+            self._thread.join()
 
 
 def _progress(total: int | None, description: str, enabled: bool):
@@ -567,7 +420,8 @@ def import_referrals_file(
 
     Returns the result whether or not the file was accepted; nothing is written when
     ``result.ok`` is False. ``progress`` shows tqdm bars (the command turns it on for a TTY).
-    Publishes ``referral.received_bulk`` (referral_ids, actor, unit) once for the whole file.
+    The rows are received by ``referrals_receive_bulk`` (the referrals' bulk write path),
+    batch by batch as they are validated; an invalid row anywhere rolls the whole file back.
     """
     started = time.monotonic()
     source = Path(path)
@@ -581,8 +435,6 @@ def import_referrals_file(
         result.errors.append(RowError(0, "file", "no such file."))
         return result
     incident_types = active_incident_types()
-    now = timezone.now()
-    clean_rows: list[tuple[int, CleanReferral]] = []
     mark = time.monotonic()
 
     def lap(name: str) -> None:
@@ -593,131 +445,53 @@ def import_referrals_file(
     raw_rows = _read_rows(source, result.errors)
     result.rows = len(raw_rows)
     lap("read")
-    bar = _progress(len(raw_rows), "validating", progress)
+    problems: list[RowError] = []  # after the reading errors, as the file is checked
+
+    def batches():
+        """Clean batches while the file is still good; raises _Rejected at the end if not."""
+        bar = _progress(len(raw_rows), "importing", progress)
+        try:
+            for done in _Validator(raw_rows, incident_types):
+                batch = []
+                for line, clean, found in done:
+                    for field_name, message in found:
+                        problems.append(RowError(line, field_name or "row", message))
+                    if clean is not None:
+                        batch.append((line, clean))
+                if bar is not None:
+                    bar.update(len(done))
+                if not result.errors and not problems:
+                    yield batch
+        finally:
+            if bar is not None:
+                bar.close()
+        if not result.errors and not problems and result.rows == 0:
+            problems.append(RowError(1, "file", "no referrals in the file."))
+        if result.errors or problems:
+            raise _Rejected
+
+    rows = batches()
     try:
-        for line, clean, problems in _validate(raw_rows, incident_types, bar):
-            for field_name, message in problems:
-                result.errors.append(RowError(line, field_name or "row", message))
-            if clean is not None:
-                clean_rows.append((line, clean))
+        if dry_run:
+            outcome = referrals_bulk_preview(batches=rows)
+        else:
+            outcome = referrals_receive_bulk(
+                actor=actor, unit=unit, batches=rows, source=source.name
+            )
+    except _Rejected:
+        result.errors.extend(problems)
+        result.seconds = time.monotonic() - started
+        return result
     finally:
-        if bar is not None:
-            bar.close()
-    lap("validate")
-    if not result.errors and result.rows == 0:
-        result.errors.append(RowError(1, "file", "no referrals in the file."))
-    if result.errors:
-        result.seconds = time.monotonic() - started
-        return result
-
-    first_line: dict[tuple[str, str], int] = {}
-    fresh: list[tuple[int, CleanReferral]] = []
-    in_file_duplicates: list[tuple[int, CleanReferral, int]] = []
-    for line, clean in clean_rows:
-        key = clean.source_key
-        if key in first_line:
-            in_file_duplicates.append((line, clean, first_line[key]))
-        else:
-            first_line[key] = line
-            fresh.append((line, clean))
-    existing = _existing(list(first_line))
-    to_import: list[tuple[int, CleanReferral]] = []
-    db_duplicates: list[tuple[int, CleanReferral, int]] = []
-    for line, clean in fresh:
-        original = existing.get(clean.source_key)
-        if original is None:
-            to_import.append((line, clean))
-        else:
-            db_duplicates.append((line, clean, original))
-            result.duplicates.append(
-                DuplicateRow(
-                    line,
-                    clean.source_agency,
-                    clean.source_reference,
-                    f"already recorded (referral {original})",
-                )
-            )
-    for line, clean, earlier in in_file_duplicates:
-        result.duplicates.append(
-            DuplicateRow(
-                line, clean.source_agency, clean.source_reference, f"repeats line {earlier}"
-            )
-        )
-    result.duplicates.sort(key=lambda duplicate: duplicate.line)
-    lap("duplicates")
-    result.imported = len(to_import)
-    result.identifiers = sum(len(clean.identifiers) for _, clean in to_import)
-    if dry_run:
-        result.seconds = time.monotonic() - started
-        return result
-
-    with transaction.atomic():
-        referrals = [clean for _, clean in to_import]
-        bar = _progress(len(referrals), "writing", progress)
-        ids: list[int] = []
-        if referrals:
-            ids, result.identifiers = _write(referrals, unit=unit, actor=actor, progress=bar)
-        if bar is not None:
-            bar.close()
-        lap("write")
-        result.referral_ids = ids
-        id_by_key = {clean.source_key: pk for (_, clean), pk in zip(to_import, ids, strict=True)}
-        arrivals = [
-            DuplicateArrival(
-                referral_id=original,
-                arrived_at=now,
-                channel=IntakeChannel.IMPORT,
-                received_at=clean.received_at,
-                recorded_by=actor,
-                unit=unit,
-            )
-            for _, clean, original in db_duplicates
-        ] + [
-            DuplicateArrival(
-                referral_id=id_by_key.get(clean.source_key) or existing[clean.source_key],
-                arrived_at=now,
-                channel=IntakeChannel.IMPORT,
-                received_at=clean.received_at,
-                recorded_by=actor,
-                unit=unit,
-            )
-            for _, clean, _ in in_file_duplicates
-        ]
-        DuplicateArrival.objects.bulk_create(arrivals, batch_size=5000)
-        if ids:
-            pairs = list(
-                dict.fromkeys((i.kind, i.normal) for r in referrals for i in r.identifiers)
-            )
-            matches = deconfliction.deconflict_many(
-                actor=actor, pairs=pairs, context_label=f"import {source.name}"
-            )
-            result.deconfliction_matches = _record_match_counts(ids, matches)
-        lap("deconflict")
-        audit_record(
-            actor=actor,
-            action="referral.import",
-            object_type=Referral._meta.label_lower,
-            details={
-                "file": source.name,
-                "unit": unit.code,
-                "rows": result.rows,
-                "imported": result.imported,
-                "identifiers": result.identifiers,
-                "duplicates": len(result.duplicates),
-                "first_id": min(ids) if ids else None,
-                "last_id": max(ids) if ids else None,
-            },
-        )
-        if ids:
-            events.publish("referral.received_bulk", referral_ids=ids, actor=actor, unit=unit)
-    lap("commit")
+        rows.close()  # stops the validating thread if the write failed half way
+    lap("validate and write")
+    result.imported = outcome.imported
+    result.identifiers = outcome.identifiers
+    result.referral_ids = outcome.referral_ids
+    result.deconfliction_matches = outcome.deconfliction_matches
+    result.duplicates = [
+        DuplicateRow(d.line, d.source_agency, d.source_reference, d.reason)
+        for d in outcome.duplicates
+    ]
     result.seconds = time.monotonic() - started
     return result
-
-
-def dump_rows_jsonl(rows: list[dict[str, Any]]) -> str:
-    """JSON Lines text for ``rows`` (used by the example generator and the tests)."""
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return buffer.getvalue()

@@ -50,7 +50,11 @@ class Referral(TimeStampedModel):
     the source's own grading is kept beside it as text, since sources grade differently.
     """
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="referrals")
+    # db_index=False on unit and case: indexes of Meta.indexes lead with them (referral_case_idx
+    # is the same index), so a second one would only cost every intake a write (issue 26).
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="referrals", db_index=False
+    )
     source_kind = models.CharField(max_length=20, choices=SourceKind.choices)
     source_agency = models.CharField(max_length=200)
     source_reference = models.CharField(max_length=200)
@@ -89,7 +93,12 @@ class Referral(TimeStampedModel):
     referred_out_to = models.CharField(max_length=200, blank=True)
     referred_out_reference = models.CharField(max_length=200, blank=True)
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -210,7 +219,10 @@ class ReferralIdentifier(ProtectedIdentifierMixin, TimeStampedModel):
 
     objects = ProtectedIdentifierQuerySet.as_manager()
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="identifiers")
+    # No index of its own: referral_identifier_ref_idx (referral, id) leads with it (issue 26).
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="identifiers", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=IdentifierKind.choices)
     raw_ct = models.BinaryField()
     normal_ct = models.BinaryField()

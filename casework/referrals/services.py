@@ -30,10 +30,10 @@ from casework.privacy.services import data_key_cipher
 
 from . import deconfliction
 from .choices import OPEN_STATUSES, IntakeChannel, ReferralStatus, TriageOutcome
-from .clocks import triage_due
+from .clocks import TriageClock, triage_clock, triage_due
 from .models import DuplicateArrival, IncidentType, Referral, ReferralIdentifier
 from .selectors import referrals_visible_to
-from .validation import CleanIdentifier, clean_identifier, clean_referral
+from .validation import CleanIdentifier, CleanReferral, clean_identifier, clean_referral
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,67 @@ def _require_open(referral: Referral) -> None:
         )
 
 
+def referral_row(
+    clean: CleanReferral,
+    *,
+    unit_id: int,
+    actor_id: int | None,
+    channel: str,
+    triage_due: TriageClock,
+) -> dict[str, Any]:
+    """The stored values of a new referral, by field ``attname``.
+
+    The one row builder of intake: ``referral_receive`` creates the model from it and
+    ``referrals_receive_bulk`` copies it into the table, so a referral reads the same whichever
+    way it arrived. ``triage_due`` is the unit's triage clock, read once by the caller
+    (``clocks.triage_clock``): the due time is computed here, in Python, for both paths.
+    """
+    return {
+        "unit_id": unit_id,
+        "source_kind": clean.source_kind,
+        "source_agency": clean.source_agency,
+        "source_reference": clean.source_reference,
+        "received_at": clean.received_at,
+        "incident_at": clean.incident_at,
+        "incident_type_id": clean.incident_type_id,
+        "jurisdiction": clean.jurisdiction,
+        "priority": clean.priority,
+        "source_priority": clean.source_priority,
+        "escalation_requested": clean.escalation_requested,
+        "summary": clean.summary,
+        "channel": channel,
+        "triage_due_at": triage_due(clean.received_at, clean.priority),
+        "created_by_id": actor_id,
+    }
+
+
+def identifier_row(item: CleanIdentifier, *, referral_id: int, cipher) -> dict[str, Any]:
+    """The stored values of one referral identifier, by field ``attname`` (both intake paths):
+    the values encrypted under the referral's data key (``cipher``), bound to the referral, and
+    their keyed fingerprints (``casework.privacy``)."""
+    protected = protect_identifier(
+        columns=ReferralIdentifier.privacy_columns(),
+        owner=f"{ReferralIdentifier.privacy_scope}:{referral_id}",
+        aead=cipher,
+        kind=item.kind,
+        raw=item.raw,
+        normal=item.normal,
+        service=item.service,
+    )
+    return {
+        "kind": item.kind,
+        "raw_ct": protected.raw_ct,
+        "normal_ct": protected.normal_ct,
+        "fingerprint": protected.fingerprint,
+        "name_fingerprint": protected.name_fingerprint,
+        "service": item.service,
+        "device_kind": item.device_kind,
+        "ip_event": item.ip_event,
+        "observed_at": item.observed_at,
+        "port": item.port,
+    }
+
+
 def _identifier_rows(referral: Referral, identifiers: Sequence[CleanIdentifier]) -> list:
     """Rows ready to insert: values encrypted under the referral's data key, fingerprinted."""
     if not identifiers:
@@ -92,27 +153,8 @@ def _identifier_rows(referral: Referral, identifiers: Sequence[CleanIdentifier])
     cipher = data_key_cipher(KeyScope.REFERRAL, referral.pk)
     rows = []
     for item in identifiers:
-        protected = protect_identifier(
-            columns=ReferralIdentifier.privacy_columns(),
-            owner=f"referral:{referral.pk}",
-            aead=cipher,
-            kind=item.kind,
-            raw=item.raw,
-            normal=item.normal,
-            service=item.service,
-        )
         row = ReferralIdentifier(
-            referral=referral,
-            kind=item.kind,
-            raw_ct=protected.raw_ct,
-            normal_ct=protected.normal_ct,
-            fingerprint=protected.fingerprint,
-            name_fingerprint=protected.name_fingerprint,
-            service=item.service,
-            device_kind=item.device_kind,
-            ip_event=item.ip_event,
-            observed_at=item.observed_at,
-            port=item.port,
+            referral=referral, **identifier_row(item, referral_id=referral.pk, cipher=cipher)
         )
         row.__dict__["_privacy_revealed"] = (item.raw, item.normal)  # known: no decrypting back
         rows.append(row)
@@ -176,25 +218,17 @@ def referral_receive(
     if original is None:
         try:
             with transaction.atomic():
-                referral = Referral.objects.create(
-                    unit=unit,
-                    source_kind=clean.source_kind,
-                    source_agency=clean.source_agency,
-                    source_reference=clean.source_reference,
-                    received_at=clean.received_at,
-                    incident_at=clean.incident_at,
-                    incident_type_id=clean.incident_type_id,
-                    jurisdiction=clean.jurisdiction,
-                    priority=clean.priority,
-                    source_priority=clean.source_priority,
-                    escalation_requested=clean.escalation_requested,
-                    summary=clean.summary,
-                    channel=channel,
-                    triage_due_at=triage_due(
-                        unit=unit, received_at=clean.received_at, priority=clean.priority
-                    ),
-                    created_by=actor,
+                referral = Referral(
+                    **referral_row(
+                        clean,
+                        unit_id=unit.pk,
+                        actor_id=actor.pk,
+                        channel=channel,
+                        triage_due=triage_clock(unit=unit),
+                    )
                 )
+                referral.unit, referral.created_by = unit, actor  # already loaded: no query
+                referral.save(force_insert=True)
         except IntegrityError:
             # Another arrival of the same report won the race: this one is its duplicate.
             original = Referral.objects.get(

@@ -97,3 +97,15 @@ def test_the_bytes_are_computed_by_the_database_whatever_the_client_sends(invest
         canonical=b'{"forged":true}',
     )
     assert json.loads(_bytes(event))["action"] == "test.forged_bytes"
+
+
+def test_a_client_cannot_pass_its_text_off_as_a_captured_events(investigator):
+    """Only an insert from a trigger keeps the text it brings; a client's, even one marked as
+    the database's own, is replaced by the bytes of what it inserted."""
+    event = AuditEvent.objects.create(
+        occurred_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        action="test.forged_bytes",
+        source="database",
+        canonical=b'{"forged":true}',
+    )
+    assert json.loads(_bytes(event))["action"] == "test.forged_bytes"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
+import rfc8785
 from django.core.management import call_command
+from django.db import connection
 
 from casework.audit.models import AuditEvent, AuditSeal
 from casework.audit.sealing import seal_all
@@ -202,3 +204,61 @@ def test_event_count_is_what_was_checked(ledger):
     result = verify_ledger()
     assert result.events_checked == AuditSeal.objects.count() >= len(ledger)
     assert AuditEvent.objects.count() >= result.events_checked
+
+
+def _capture_path_insert(changes_in_bytes: dict) -> int:
+    """Insert an event the way a change-capture function does: from a trigger (depth 2 at the
+    ledger's BEFORE INSERT check), source 'database', with the text it rendered. The columns
+    say ``{"status": ["open", "closed"]}``; the bytes say ``changes_in_bytes``. Only someone
+    with DDL rights can add such a trigger; the test database's owner can."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('audit_auditevent', 'id'))")
+        event_id = cursor.fetchone()[0]
+        document = {
+            "v": 1, "id": event_id, "occurred_at": "2026-01-01T00:00:00.000000Z",
+            "actor_id": None, "actor_username": "", "action": "record.change",
+            "outcome": "succeeded", "object_type": "test.capture", "object_id": "1",
+            "case_id": None, "request_id": "", "ip_address": None, "user_agent": "",
+            "reason": "", "changes": changes_in_bytes, "details": {}, "source": "database",
+        }  # fmt: skip
+        text = rfc8785.dumps(document).decode()
+        cursor.execute("CREATE TEMP TABLE capture_path (n int)")
+        cursor.execute(
+            "CREATE FUNCTION pg_temp.capture_path() RETURNS trigger LANGUAGE plpgsql AS $fn$"
+            " BEGIN INSERT INTO audit_auditevent (id, occurred_at, actor_id, actor_username,"
+            " action, outcome, object_type, object_id, case_id, request_id, ip_address,"
+            " user_agent, reason, changes, details, source, canonical) VALUES ("
+            f" {event_id}, '2026-01-01T00:00:00Z', NULL, '', 'record.change', 'succeeded',"
+            " 'test.capture', '1', NULL, '', NULL, '', '',"
+            """ '{"status": ["open", "closed"]}', '{}', 'database',"""
+            f" convert_to('{text}', 'UTF8')); RETURN NULL; END $fn$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER capture_path AFTER INSERT ON pg_temp.capture_path"
+            " FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.capture_path()"
+        )
+        try:
+            cursor.execute("INSERT INTO pg_temp.capture_path VALUES (1)")
+        finally:
+            cursor.execute("DROP TABLE pg_temp.capture_path")
+            cursor.execute("DROP FUNCTION pg_temp.capture_path()")
+        stored = bytes(AuditEvent.objects.get(pk=event_id).canonical)
+    assert stored == text.encode()  # the capture path's text is kept as it was handed over
+    return event_id
+
+
+def test_a_captured_event_keeps_its_text_and_verifies_when_it_says_what_the_row_says(ledger):
+    _capture_path_insert({"status": ["open", "closed"]})
+    seal_all(sign=True)
+    assert verify_ledger().ok
+
+
+def test_it_names_a_captured_event_whose_text_disagrees_with_its_columns(ledger):
+    """The ledger keeps a capture function's text without re-reading it (ADR 0001, decision
+    8): the verifier is what recomputes it from the columns."""
+    event_id = _capture_path_insert({"status": ["open", "open"]})
+    seal_all(sign=True)
+    result = verify_ledger()
+    assert ("edited", event_id) in _kinds(result)
+    assert "changes" in str(result.problems)
+    _command_fails()

@@ -10,7 +10,7 @@ tampering cases are in test_tampering.py.
 from __future__ import annotations
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from casework.audit import verification
 from casework.audit.models import AuditEvent
@@ -259,3 +259,31 @@ def test_inside_a_callers_transaction_it_sees_the_callers_own_writes(investigato
         cursor.execute("SET LOCAL session_replication_role = DEFAULT")
     after = verify_ledger()
     assert [(p.kind, p.event_id) for p in after.problems] == [("edited", events[1].pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_stream_and_the_fetched_batches_find_the_same_problems(
+    ledger, superuser_cursor, monkeypatch
+):
+    """The seals arrive in chunks while PostgreSQL produces the next ones (libpq 17 and later)
+    or in batches fetched from a server-side cursor (older libpq): the same problems either
+    way, and a stream stopped part way leaves the connection usable."""
+    monkeypatch.setattr(verification, "_CHUNK", 2)
+    monkeypatch.setattr(verification, "_BATCH", 2)
+    changed = ledger[1]
+    superuser_cursor.execute(
+        "UPDATE audit_auditevent SET canonical = convert_to('{}', 'UTF8') WHERE id = %s",
+        [changed.pk],
+    )
+    superuser_cursor.execute("DELETE FROM audit_auditseal WHERE event_id = %s", [ledger[3].pk])
+    found = {}
+    for libpq in (180000, 160000):
+        monkeypatch.setattr(verification.psycopg.pq, "version", lambda libpq=libpq: libpq)
+        found[libpq] = [(p.kind, p.event_id, p.message) for p in verify_ledger().problems]
+        with transaction.atomic(), verification._streamed_rows() as rows:
+            assert next(iter(rows))[0] == 0  # then stopped: the rest drained, or cursor closed
+        assert AuditEvent.objects.filter(pk=changed.pk).exists()
+    assert found[180000] == found[160000]
+    assert {("changed", changed.pk), ("inserted", ledger[3].pk)} <= {
+        (kind, event_id) for kind, event_id, _ in found[180000]
+    }

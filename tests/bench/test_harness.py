@@ -63,4 +63,14 @@ def test_it_measures_a_fresh_database_and_writes_results(tmp_path):
         assert entry["unit"] == "ms p95" and entry["baseline"] > 0
         assert entry["target"]["value"] > 0 and entry["details"]["queries"] >= 1
     overhead = next(s for s in scenarios if s["scenario"] == "audit.write_overhead")
-    assert overhead["target"] == {"value": 20, "source": "issue 7", "below": True}
+    assert overhead["target"] == {"value": 10, "source": "issue 26", "below": True}
+
+    # Issue 26's write-side figures, each beside its baseline in the same run.
+    by_name = {s["scenario"]: s for s in scenarios}
+    imported = by_name["referrals.import"]
+    assert imported["status"] != "not-built" and imported["baseline"] > 0
+    assert imported["target"] == {"value": 30, "source": "issue 26", "below": True}
+    share = by_name["audit.verify.share"]
+    assert share["target"] == {"value": 30, "source": "issue 26", "below": False}
+    assert 0 < share["value"] <= 100 and by_name["audit.verify"]["baseline"] > 0
+    assert by_name["deadlines.sweep"]["target"]["value"] == 2

@@ -176,20 +176,25 @@ def test_the_documented_examples_match_the_schema_and_import(north):
         assert result.ok and result.imported == len(lines), result.error_lines()
 
 
-def test_large_files_are_validated_in_parallel_with_the_same_result(tmp_path, north, monkeypatch):
+def test_a_bad_row_in_a_later_batch_undoes_the_batches_already_written(
+    tmp_path, north, monkeypatch
+):
     from casework.referrals import importing
 
-    monkeypatch.setattr(importing, "PARALLEL_THRESHOLD", 1)
-    monkeypatch.setattr(importing, "CHUNK", 2)
+    monkeypatch.setattr(importing, "CHUNK", 2)  # rows 1-4 are written before row 5 is read
     rows = [synthetic_row(n) for n in range(1, 8)]
     rows[4]["priority"] = "P0"
     path = _jsonl(tmp_path, rows)
-    result = import_referrals_file(path, unit=north, actor=None, dry_run=True)
-    assert [(e.line, e.field) for e in result.errors] == [(5, "priority")]
+    for dry_run in (True, False):
+        result = import_referrals_file(path, unit=north, actor=None, dry_run=dry_run)
+        assert [(e.line, e.field) for e in result.errors] == [(5, "priority")]
+    assert not Referral.objects.exists()
+    assert not ReferralIdentifier.objects.exists()
     del rows[4]
     path = _jsonl(tmp_path, rows, name="ok.jsonl")
     result = import_referrals_file(path, unit=north, actor=None, dry_run=False)
     assert result.ok and result.imported == 6
+    assert sorted(result.referral_ids) == sorted(Referral.objects.values_list("id", flat=True))
 
 
 def test_an_unreadable_file_is_a_located_error_not_a_traceback(tmp_path, north, monkeypatch):
@@ -213,3 +218,28 @@ def test_every_line_that_is_not_utf8_is_named(tmp_path, north):
         (2, "row"),
         (4, "row"),
     ]
+
+
+def test_a_write_that_fails_half_way_leaves_nothing_and_no_thread_behind(
+    tmp_path, north, monkeypatch
+):
+    import threading
+
+    from casework.referrals import bulk, importing
+
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    calls = []
+    real_copy = bulk.copy_rows
+
+    def failing_copy(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) > 2:  # the second batch's referrals
+            raise RuntimeError("the database went away")
+        return real_copy(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "copy_rows", failing_copy)
+    path = _jsonl(tmp_path, [synthetic_row(n) for n in range(1, 30)])
+    with pytest.raises(RuntimeError):
+        import_referrals_file(path, unit=north, actor=None)
+    assert not Referral.objects.exists()
+    assert not any(t.name == "import-validate" for t in threading.enumerate())
