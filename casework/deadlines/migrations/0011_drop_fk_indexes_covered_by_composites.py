@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
         ('accounts', '0004_service_accounts_and_api_tokens'),
         ('cases', '0008_merge_and_transfer'),
         ("deadlines", "0010_kinds_retention_and_hash_set_acknowledgement"),
-        ('referrals', '0007_drop_fk_indexes_covered_by_composites'),
+        ("referrals", "0012_drop_fk_indexes_covered_by_composites"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
