@@ -24,24 +24,21 @@ IMPORT_TARGET_ROWS = 100_000
 
 @contextmanager
 def _without_encryption():
-    """The import with ``protect_identifiers`` and the data keys replaced by no-ops: what the
+    """The import with ``protect_identifier`` and the data keys replaced by no-ops: what the
     same rows cost before values were encrypted (the baseline; rolled back afterwards)."""
     from casework.privacy.crypto import ProtectedIdentifier
-    from casework.referrals import importing
+    from casework.referrals import bulk, services
 
-    def identity(*, columns, rows):
-        return [
-            ProtectedIdentifier(raw.encode(), normal.encode(), normal.encode()[:32], None)
-            for _, _, _, raw, normal, _ in rows
-        ]
+    def identity(*, columns, owner, aead, kind, raw, normal, service=""):
+        return ProtectedIdentifier(raw.encode(), normal.encode(), normal.encode()[:32], None)
 
-    saved = importing.protect_identifiers, importing.data_keys_ensure
-    importing.protect_identifiers = identity
-    importing.data_keys_ensure = lambda scope, ids: dict.fromkeys(ids)
+    saved = services.protect_identifier, bulk.data_keys_ensure
+    services.protect_identifier = identity
+    bulk.data_keys_ensure = lambda scope, ids: dict.fromkeys(ids)
     try:
         yield
     finally:
-        importing.protect_identifiers, importing.data_keys_ensure = saved
+        services.protect_identifier, bulk.data_keys_ensure = saved
 
 
 def _import_seconds(run: Run, path: Path) -> float:
@@ -65,7 +62,7 @@ def _import_seconds(run: Run, path: Path) -> float:
 
 @scenario("privacy.import", issue="19")
 def import_with_encryption(run: Run) -> list[Result]:
-    import_or_not_built("casework.privacy.crypto", "protect_identifiers")
+    import_or_not_built("casework.privacy.crypto", "protect_identifier")
     synthetic_row = import_or_not_built("casework.referrals.synthetic", "synthetic_row")
     count = run.scale.import_referrals
     prefix = f"PRIV{timezone.now():%Y%m%d%H%M%S}"
