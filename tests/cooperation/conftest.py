@@ -122,31 +122,64 @@ def shared_case(investigator, teammate, sharing_north):
     return make_case(lead=investigator, assignees=[teammate], title="Synthetic case north")
 
 
-@pytest.fixture
-def west(tmp_path):
-    database = f"{django_settings.DATABASES['default']['NAME']}_west"
+def _west_environment(directory, database: str) -> dict[str, str]:
     socket_dir = django_settings.DATABASES["default"]["OPTIONS"]["host"]
-    admin = f"postgresql://postgres@/postgres?host={quote(socket_dir, safe='')}"
-    with psycopg.connect(admin, autocommit=True) as maintenance:
-        maintenance.execute(f'DROP DATABASE IF EXISTS "{database}"')
-        maintenance.execute(f'CREATE DATABASE "{database}"')
-    group = tmp_path / "west-group-keys"
+    group = directory / "west-group-keys"
     group.write_text(f"group-1 {base64.b64encode(GROUP_SECRET).decode()}\n")
-    url = f"postgresql://postgres@/{database}?host={quote(socket_dir, safe='')}"
-    environment = {
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "CASEWORK"))},
-        "DATABASE_URL": url,
+        "DATABASE_URL": f"postgresql://postgres@/{database}?host={quote(socket_dir, safe='')}",
         "CASEWORK_COOP_ISSUER": WEST_ISSUER,
         "CASEWORK_COOP_AGENCY": "Synthetic Police West",
-        "CASEWORK_COOP_SIGNING_KEY_FILE": str(tmp_path / "west-key.pem"),
+        "CASEWORK_COOP_SIGNING_KEY_FILE": str(directory / "west-key.pem"),
         "CASEWORK_COOP_GROUP_KEYS_FILE": str(group),
-        "CASEWORK_AUDIT_SIGNING_KEY_FILE": str(tmp_path / "west-audit.pem"),
-        "CASEWORK_BROKER_DIR": str(tmp_path / "west-broker"),
+        "CASEWORK_AUDIT_SIGNING_KEY_FILE": str(directory / "west-audit.pem"),
+        "CASEWORK_BROKER_DIR": str(directory / "west-broker"),
         "CASEWORK_EMAIL_BACKEND": "memory",
-        "CASEWORK_COOP_PARTNER_TOKENS_FILE": str(tmp_path / "west-tokens"),
+        "CASEWORK_COOP_PARTNER_TOKENS_FILE": str(directory / "west-tokens"),
         "CASEWORK_COOP_HTTP_TIMEOUT_SECONDS": "20",
         "PYTHONPATH": str(django_settings.BASE_DIR),
     }
+
+
+def _maintenance() -> str:
+    socket_dir = django_settings.DATABASES["default"]["OPTIONS"]["host"]
+    return f"postgresql://postgres@/postgres?host={quote(socket_dir, safe='')}"
+
+
+@pytest.fixture(scope="session")
+def west_template(django_db_setup, tmp_path_factory):
+    """West's database migrated once per run; each test's West is a copy of it (seconds, not
+    the minute a migration from scratch takes)."""
+    database = f"{django_settings.DATABASES['default']['NAME']}_west_template"
+    with psycopg.connect(_maintenance(), autocommit=True) as maintenance:
+        maintenance.execute(f'DROP DATABASE IF EXISTS "{database}"')
+        maintenance.execute(f'CREATE DATABASE "{database}"')
+    migrated = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"],
+        env=_west_environment(tmp_path_factory.mktemp("west-template"), database),
+        cwd=str(django_settings.BASE_DIR),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert migrated.returncode == 0, migrated.stderr[-3000:]
+    try:
+        yield database
+    finally:
+        with psycopg.connect(_maintenance(), autocommit=True) as maintenance:
+            maintenance.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture
+def west(tmp_path, west_template):
+    database = f"{django_settings.DATABASES['default']['NAME']}_west"
+    admin = _maintenance()
+    with psycopg.connect(admin, autocommit=True) as maintenance:
+        maintenance.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        maintenance.execute(f'CREATE DATABASE "{database}" TEMPLATE "{west_template}"')
+    environment = _west_environment(tmp_path, database)
+    url = environment["DATABASE_URL"]
     root = str(django_settings.BASE_DIR)
 
     def run(*args: str) -> dict:
@@ -161,15 +194,6 @@ def west(tmp_path):
         assert done.returncode == 0, done.stderr[-3000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
 
-    migrated = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input"],
-        env=environment,
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert migrated.returncode == 0, migrated.stderr[-3000:]
     servers: list[subprocess.Popen] = []
 
     def serve() -> str:
