@@ -95,6 +95,7 @@ def _request(
     installation: PartnerInstallation, path: str, *, method: str = "GET", data=None, length=None
 ):
     """Open one request to the partner's API (the caller closes the response)."""
+    address = _address(installation, path)
     token = partner_token(installation.issuer)
     if not token:
         raise SyncFailure(
@@ -109,9 +110,7 @@ def _request(
         headers["Content-Type"] = SET_CONTENT_TYPE
     if length is not None:
         headers["Content-Length"] = str(length)
-    request = urllib.request.Request(
-        _address(installation, path), data=data, method=method, headers=headers
-    )
+    request = urllib.request.Request(address, data=data, method=method, headers=headers)
     try:
         return urllib.request.urlopen(
             request,
@@ -224,9 +223,10 @@ def pointers_sync(*, installation: PartnerInstallation | None = None) -> list[Sy
     return results
 
 
-def confirmation_send(*, hit_id: int) -> None:
+def confirmation_send(*, hit_id: int, last_attempt: bool = False) -> None:
     """Send our signed confirmation of a hit to the partner's installation. Raises
-    ``SyncFailure`` (audited when nothing will come of trying again)."""
+    ``SyncFailure``, audited when nothing will come of trying again (a refusal, or the
+    ``last_attempt``)."""
     from .models import PointerHit
 
     hit = PointerHit.objects.select_related("installation").get(pk=hit_id)
@@ -237,6 +237,6 @@ def confirmation_send(*, hit_id: int) -> None:
         ):
             pass
     except SyncFailure as failure:
-        if not failure.retry:
+        if last_attempt or not failure.retry:
             _audit_failure(installation=hit.installation, step="confirm", reason=failure.message)
         raise

@@ -13,12 +13,14 @@ logger = logging.getLogger(__name__)
 def send_confirmation(self, hit_id: int) -> None:
     """Tell the partner's installation we confirmed a hit (``…/cooperation/confirmations/``).
 
-    Tried again with a growing wait while the partner cannot be reached or answers 5xx; a
-    refusal (4xx) is logged and audited once, and not tried again."""
+    Tried again with a growing wait (1 minute, doubling: about 4 hours over 8 tries) while the
+    partner cannot be reached or answers 5xx; a refusal (4xx), or the last try failing, is
+    logged and audited once (``pointers.sync``, step *confirm*), and the task ends."""
+    last_attempt = self.request.retries >= self.max_retries
     try:
-        client.confirmation_send(hit_id=hit_id)
+        client.confirmation_send(hit_id=hit_id, last_attempt=last_attempt)
     except client.SyncFailure as failure:
-        if failure.retry:
+        if failure.retry and not last_attempt:
             raise self.retry(countdown=60 * 2**self.request.retries) from None
         logger.warning("confirmation of hit %s not recorded by the partner", hit_id)
 
