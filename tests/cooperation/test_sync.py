@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from casework.audit.models import AuditEvent
 from casework.cases.services import case_identifier_add
@@ -115,6 +118,25 @@ def test_a_tampered_set_from_the_api_is_refused_whole(linked, stub, sharing_nort
     assert not PartnerPointer.objects.exists()
     assert [request[0] for request in stub.requests] == ["GET"]  # nothing pushed after a refusal
     assert _failures()[0]["step"] == "fetch"
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    status=st.sampled_from([200, 204, 301, 400, 401, 403, 404, 406, 413, 429, 500, 502, 503]),
+    body=st.one_of(
+        st.binary(max_size=600),
+        st.dictionaries(st.text(max_size=8), st.text(max_size=400), max_size=3).map(
+            lambda problem: json.dumps(problem).encode()
+        ),
+    ),
+)
+def test_whatever_a_partner_answers_is_a_failure_in_words_or_an_intact_set(
+    linked, stub, sharing_north, status, body
+):
+    stub.answer = (status, body)
+    (result,) = client.pointers_sync()
+    assert result.error and "\x00" not in result.error and len(result.error) < 1000
+    assert not PartnerPointer.objects.exists()
 
 
 def test_a_set_signed_by_another_key_is_refused(linked, stub, sharing_north):
