@@ -80,29 +80,33 @@ def _figures(user, shared=False):
     return {result.key: result for result in page.figures}
 
 
+NORTH_MARCH = {
+    "month": "Mar 2026",
+    "seized": 5,
+    "submitted": 3,
+    "within": 2,
+    "share_within": 0.4,
+    "median_days": 3.0,
+}
+NORTH_ICSE = {
+    "destination": "INTERPOL ICSE",
+    "sharings": 2,
+    "sets": 2,
+    "acknowledged": 2,
+    "median_ack_days": 3.0,
+}
+
+
 def test_time_to_submission_matches_the_hand_count(register, supervisor):
     table = _figures(supervisor)["hash_set_submission"].table
     march, april = table.rows
-    assert march == {
-        "month": "Mar 2026",
-        "seized": 5,
-        "submitted": 3,
-        "within": 2,
-        "share_within": 0.4,
-        "median_days": 3.0,
-    }
+    assert march == NORTH_MARCH
     assert april["seized"] == 0 and april["median_days"] is None
 
 
 def test_sets_shared_per_destination_match_the_hand_count(register, supervisor):
     rows = {row["destination"]: row for row in _figures(supervisor)["hash_sets_shared"].table.rows}
-    assert rows["INTERPOL ICSE"] == {
-        "destination": "INTERPOL ICSE",
-        "sharings": 2,
-        "sets": 2,
-        "acknowledged": 2,
-        "median_ack_days": 3.0,
-    }
+    assert rows["INTERPOL ICSE"] == NORTH_ICSE
     assert rows["National database"]["sharings"] == 1
     assert rows["Another agency's database"]["sharings"] == 1
     assert rows["Project VIC–style partner"]["sharings"] == 0
@@ -143,15 +147,7 @@ def test_an_administrator_sees_one_row_per_unit_and_month(register, administrato
         ("South Unit", "Apr 2026"),
     ]
     north_march, _, south_march, south_april = table.rows
-    assert north_march == {
-        "unit": "North Unit",
-        "month": "Mar 2026",
-        "seized": 5,
-        "submitted": 3,
-        "within": 2,
-        "share_within": 0.4,
-        "median_days": 3.0,
-    }
+    assert north_march == {"unit": "North Unit", **NORTH_MARCH}
     assert south_march == {
         "unit": "South Unit",
         "month": "Mar 2026",
@@ -170,14 +166,7 @@ def test_an_administrator_sees_sets_shared_per_unit_and_destination(register, ad
         for row in _figures(administrator)["hash_sets_shared"].table.rows
     }
     assert len(rows) == 8  # two units with sharings, four destinations each
-    assert rows["North Unit", "INTERPOL ICSE"] == {
-        "unit": "North Unit",
-        "destination": "INTERPOL ICSE",
-        "sharings": 2,
-        "sets": 2,
-        "acknowledged": 2,
-        "median_ack_days": 3.0,
-    }
+    assert rows["North Unit", "INTERPOL ICSE"] == {"unit": "North Unit", **NORTH_ICSE}
     assert rows["South Unit", "INTERPOL ICSE"] == {
         "unit": "South Unit",
         "destination": "INTERPOL ICSE",
