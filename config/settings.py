@@ -23,6 +23,7 @@ from .required import (
     base_url,
     broker_url,
     cooperation_key_file,
+    cooperation_sync,
     email_backend,
     email_file_path,
     privacy_keys,
@@ -495,6 +496,9 @@ COOP_PARTNER_TOKENS_FILE = env_str("CASEWORK_COOP_PARTNER_TOKENS_FILE", "")
 # answer, and how often beat fetches their sets and pushes ours (0: never, the default).
 COOP_HTTP_TIMEOUT_SECONDS = env_int("CASEWORK_COOP_HTTP_TIMEOUT_SECONDS", 30, minimum=1)
 COOP_SYNC_MINUTES = env_int("CASEWORK_COOP_SYNC_MINUTES", 0, minimum=0)
+cooperation_sync(
+    minutes=COOP_SYNC_MINUTES, issuer=COOP_ISSUER, tokens_file=COOP_PARTNER_TOKENS_FILE
+)
 if COOP_SYNC_MINUTES:
     CELERY_BEAT_SCHEDULE["pointers-sync"] = {
         "task": "casework.cooperation.sync",

@@ -250,6 +250,7 @@ VARIABLES: tuple[Variable, ...] = (
         "`0` (off)",
         "every how many minutes beat fetches each partner's pointer set over its API and pushes "
         "ours (`pointers-sync`); 0 leaves it to `manage.py pointers_sync`",
+        "needs `CASEWORK_COOP_ISSUER` and `CASEWORK_COOP_PARTNER_TOKENS_FILE` when set",
     ),
     Variable(
         "CASEWORK_API_TOKEN",

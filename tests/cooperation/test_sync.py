@@ -256,6 +256,7 @@ def test_the_beat_entry_is_off_unless_configured(minutes, scheduled):
     environment = {k: v for k, v in os.environ.items() if k != "CASEWORK_COOP_SYNC_MINUTES"}
     if minutes:
         environment["CASEWORK_COOP_SYNC_MINUTES"] = minutes
+        environment["CASEWORK_COOP_PARTNER_TOKENS_FILE"] = "/nonexistent/partner-tokens"
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True
     )
