@@ -8,13 +8,17 @@ what arrives is verified exactly as a file is: refused whole unless signed by a 
 non-revoked key of *that* partner. The token we present says which installation calls; it is
 read from ``CASEWORK_COOP_PARTNER_TOKENS_FILE`` and never logged or audited.
 
+Redirects are not followed: urllib would hand our token to whatever host a redirect names (and
+over plain HTTP); a partner that moved changes its address on *Partner keys*.
+
 Failures never reach a person as a 500: each is logged, audited (``pointers.sync`` with outcome
-*failed* and the reason) and reported to the caller (command line, beat task) as a
+*refused* and the reason) and reported to the caller (command line, beat task) as a
 ``SyncFailure``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import ssl
 import tempfile
@@ -61,6 +65,17 @@ class SyncResult:
     hits: int | None = None
     sent: int | None = None
     error: str = ""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # the 3xx is raised as an HTTPError: "answered 302"
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(
+        _NoRedirect, urllib.request.HTTPSHandler(context=ssl.create_default_context())
+    )
 
 
 def partner_token(issuer: str) -> str:
@@ -112,11 +127,7 @@ def _request(
         headers["Content-Length"] = str(length)
     request = urllib.request.Request(address, data=data, method=method, headers=headers)
     try:
-        return urllib.request.urlopen(
-            request,
-            timeout=settings.COOP_HTTP_TIMEOUT_SECONDS,
-            context=ssl.create_default_context(),
-        )
+        return _opener().open(request, timeout=settings.COOP_HTTP_TIMEOUT_SECONDS)
     except urllib.error.HTTPError as error:
         detail = _problem_text(error)
         error.close()
@@ -135,8 +146,6 @@ def _request(
 
 def _problem_text(error: urllib.error.HTTPError) -> str:
     """The partner's problem ``detail`` (at most a line of it), never the whole body."""
-    import json
-
     try:
         body = json.loads(error.read(4096).decode("utf-8"))
     except (ValueError, UnicodeDecodeError, OSError):

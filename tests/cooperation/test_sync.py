@@ -38,6 +38,7 @@ class StubPartner(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.answer: tuple[int, bytes] = (200, b"")
+        self.location = ""
         self.requests: list[tuple[str, str, dict, bytes]] = []
 
     @property
@@ -55,6 +56,8 @@ class _Handler(BaseHTTPRequestHandler):
         kind = "application/x-ndjson" if status == 200 else "application/problem+json"
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(content)))
+        if self.server.location:
+            self.send_header("Location", self.server.location)
         self.end_headers()
         self.wfile.write(content)
 
@@ -176,6 +179,20 @@ def test_an_address_nobody_answers_is_a_sentence(linked, settings, sharing_north
     assert "cannot be reached" in result.error
 
 
+def test_a_redirect_is_not_followed_with_our_token(linked, stub, sharing_north):
+    elsewhere = StubPartner()
+    thread = threading.Thread(target=elsewhere.serve_forever, daemon=True)
+    thread.start()
+    try:
+        stub.answer, stub.location = (302, b""), elsewhere.url + "/collect/"
+        (result,) = client.pointers_sync()
+    finally:
+        elsewhere.shutdown()
+        elsewhere.server_close()
+    assert "answered 302" in result.error
+    assert elsewhere.requests == []
+
+
 def test_without_a_token_nothing_is_sent(linked, stub, settings, tmp_path):
     settings.COOP_PARTNER_TOKENS_FILE = ""
     (result,) = client.pointers_sync()
@@ -263,3 +280,56 @@ def test_the_beat_entry_is_off_unless_configured(minutes, scheduled):
     assert done.returncode == 0, done.stderr
     expected = "('casework.cooperation.sync', 900.0)" if scheduled else "None"
     assert done.stdout.strip() == expected
+
+
+def _self_signed(tmp_path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 signed by nobody the system trusts."""
+    from datetime import UTC, datetime, timedelta
+    from ipaddress import IPv4Address
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "partner.crt", tmp_path / "partner.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def test_a_partner_certificate_nobody_vouches_for_is_refused(linked, stub, tmp_path):
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*_self_signed(tmp_path))
+    stub.socket = context.wrap_socket(stub.socket, server_side=True)
+    installation = linked.installation
+    installation.url = stub.url.replace("http://", "https://")
+    installation.save()
+    (result,) = client.pointers_sync()
+    assert "cannot be reached" in result.error and "CERTIFICATE_VERIFY_FAILED" in result.error
+    assert stub.requests == []  # the token never left
