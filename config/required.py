@@ -114,6 +114,23 @@ def cooperation_key_file(value: str | None, *, name: str, production: bool) -> s
     return value
 
 
+def cooperation_sync(*, minutes: int, issuer: str, tokens_file: str) -> None:
+    """A sync on a clock needs us to take part and a token for each partner: without them
+    every run would fail, and the failures would only show in the audit trail."""
+    if not minutes:
+        return
+    if not issuer:
+        raise ConfigurationError(
+            "CASEWORK_COOP_SYNC_MINUTES is set but CASEWORK_COOP_ISSUER is not: this "
+            "installation does not share pointers (docs/cooperation.md)."
+        )
+    if not tokens_file:
+        raise ConfigurationError(
+            "CASEWORK_COOP_SYNC_MINUTES is set but CASEWORK_COOP_PARTNER_TOKENS_FILE is not: "
+            "there is no token to present to partners' APIs (docs/cooperation.md)."
+        )
+
+
 def privacy_keys(*, kek: str | None, fingerprint_key: str | None, production: bool) -> None:
     """Production holds both privacy keys; development makes them under var/privacy/."""
     if not production:

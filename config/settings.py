@@ -23,6 +23,7 @@ from .required import (
     base_url,
     broker_url,
     cooperation_key_file,
+    cooperation_sync,
     email_backend,
     email_file_path,
     privacy_keys,
@@ -491,6 +492,20 @@ COOP_GROUP_KEYS_FILE = cooperation_key_file(
 )
 # Tokens our installation presents to partners' APIs: one '<issuer> <token>' a line.
 COOP_PARTNER_TOKENS_FILE = env_str("CASEWORK_COOP_PARTNER_TOKENS_FILE", "")
+# Exchange over partners' APIs (casework/cooperation/client.py): how long to wait for a partner's
+# answer, and how often beat fetches their sets and pushes ours (0: never, the default).
+COOP_HTTP_TIMEOUT_SECONDS = env_int("CASEWORK_COOP_HTTP_TIMEOUT_SECONDS", 30, minimum=1)
+COOP_SYNC_MINUTES = env_int("CASEWORK_COOP_SYNC_MINUTES", 0, minimum=0)
+cooperation_sync(
+    minutes=COOP_SYNC_MINUTES, issuer=COOP_ISSUER, tokens_file=COOP_PARTNER_TOKENS_FILE
+)
+if COOP_SYNC_MINUTES:
+    CELERY_BEAT_SCHEDULE["pointers-sync"] = {
+        "task": "casework.cooperation.sync",
+        "schedule": timedelta(minutes=COOP_SYNC_MINUTES),
+        # A sync still queued when the next is due is dropped: the next one does the same work.
+        "options": {"expires": COOP_SYNC_MINUTES * 60},
+    }
 
 LOGGING = {
     "version": 1,

@@ -241,6 +241,18 @@ VARIABLES: tuple[Variable, ...] = (
         "API tokens we present to partners' installations, `<issuer> <token>` a line",
     ),
     Variable(
+        "CASEWORK_COOP_HTTP_TIMEOUT_SECONDS",
+        "`30`",
+        "seconds to wait for a partner installation's API (connecting, and between two reads)",
+    ),
+    Variable(
+        "CASEWORK_COOP_SYNC_MINUTES",
+        "`0` (off)",
+        "every how many minutes beat fetches each partner's pointer set over its API and pushes "
+        "ours (`pointers-sync`); 0 leaves it to `manage.py pointers_sync`",
+        "needs `CASEWORK_COOP_ISSUER` and `CASEWORK_COOP_PARTNER_TOKENS_FILE` when set",
+    ),
+    Variable(
         "CASEWORK_API_TOKEN",
         "none",
         "read by the standalone verifier (`python -m casework.audit.verify`) on the expert's "

@@ -1,37 +1,32 @@
 from __future__ import annotations
 
-import urllib.request
-from pathlib import Path
+import logging
 
 from celery import shared_task
-from django.conf import settings
 
-from .models import PointerHit
+from . import client
 
-
-def _partner_token(issuer: str) -> str:
-    path = settings.COOP_PARTNER_TOKENS_FILE
-    if not path:
-        return ""
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[0] == issuer:
-            return parts[1]
-    return ""
+logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=60, max_retries=8)
-def send_confirmation(hit_id: int) -> None:
-    """Tell the partner's installation we confirmed a hit (``…/cooperation/confirmations/``)."""
-    from .services import confirmation_message
+@shared_task(bind=True, acks_late=True, max_retries=8)
+def send_confirmation(self, hit_id: int) -> None:
+    """Tell the partner's installation we confirmed a hit (``…/cooperation/confirmations/``).
 
-    hit = PointerHit.objects.select_related("installation").get(pk=hit_id)
-    token = _partner_token(hit.installation.issuer)
-    request = urllib.request.Request(
-        hit.installation.url.rstrip("/") + "/api/v1/cooperation/confirmations/",
-        data=confirmation_message(hit),
-        method="POST",
-        headers={"Content-Type": "application/x-ndjson", "Authorization": f"Token {token}"},
-    )
-    with urllib.request.urlopen(request, timeout=30):
-        pass
+    Tried again with a growing wait (1 minute, doubling: about 4 hours over 8 tries) while the
+    partner cannot be reached or answers 5xx; a refusal (4xx), or the last try failing, is
+    logged and audited once (``pointers.sync``, step *confirm*), and the task ends."""
+    last_attempt = self.request.retries >= self.max_retries
+    try:
+        client.confirmation_send(hit_id=hit_id, last_attempt=last_attempt)
+    except client.SyncFailure as failure:
+        if failure.retry and not last_attempt:
+            raise self.retry(countdown=60 * 2**self.request.retries) from None
+        logger.warning("confirmation of hit %s not recorded by the partner", hit_id)
+
+
+@shared_task(name="casework.cooperation.sync", acks_late=True)
+def sync_pointers() -> list[str]:
+    """The beat entry ``pointers-sync`` (off unless ``CASEWORK_COOP_SYNC_MINUTES``): fetch
+    each partner's set and push ours. Idempotent: a set fetched twice replaces itself."""
+    return [result.error or f"{result.issuer}: ok" for result in client.pointers_sync()]

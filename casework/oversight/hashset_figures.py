@@ -13,6 +13,12 @@ dashboard's registry so that its page and its benchmark do not pay for them:
 
 The page has the dashboard's "for sharing outside the unit" switch: the same small-count
 suppression (``selectors.format_cell``) as the period reports.
+
+Over every unit (an administrator's "All units") each table has one row per unit and month (or
+per unit and destination), never one aggregate: the commitment is kept, or not, by a unit, and a
+national total would hide the unit that is late behind the ones that are early. Units with no
+record in the period are left out (twenty units of zeros would bury the ones that matter);
+each cell is suppressed on its own under the sharing switch.
 """
 
 from __future__ import annotations
@@ -34,6 +40,26 @@ def _period(scope: Scope, field: str) -> Q:
 
 def _days(seconds: float | None) -> float | None:
     return round(seconds / DAY, 1) if seconds is not None else None
+
+
+def _per_unit(scope: Scope) -> bool:
+    return scope.every_unit
+
+
+def _units(scope: Scope, found_keys) -> list[tuple[int | None, str]]:
+    """The rows' units, by name: those found over every unit (one query, only when some
+    were), else one unnamed group (the scope's unit or units as one)."""
+    from casework.accounts.models import Unit
+
+    if not _per_unit(scope):
+        return [(None, "")]
+    ids = {unit_id for unit_id, _ in found_keys}
+    if not ids:
+        return []
+    return list(Unit.objects.filter(pk__in=ids).order_by("name").values_list("pk", "name"))
+
+
+UNIT_COLUMN = Column("unit", "Unit", LABEL)
 
 
 def seizure_to_submission(scope: Scope) -> Table:
@@ -59,11 +85,12 @@ def seizure_to_submission(scope: Scope) -> Table:
         .order_by("due_at")
         .values("due_at")[:1]
     )
+    per_unit = _per_unit(scope)
     rows_by_month = (
         EvidenceItem.objects.filter(scope.evidence(), _period(scope, "seized_at"))
         .annotate(first_submitted=Subquery(first_submission), due=Subquery(clock_due))
         .annotate(month=TruncMonth("seized_at", tzinfo=scope.zone))
-        .values("month")
+        .values("month", *(["case__unit"] if per_unit else []))
         .annotate(
             seized=CountRows(),
             submitted=CountRows(filter=Q(first_submitted__isnull=False)),
@@ -72,23 +99,30 @@ def seizure_to_submission(scope: Scope) -> Table:
         )
         .order_by()
     )
-    found = {row["month"].astimezone(scope.zone).date(): row for row in rows_by_month}
+    found = {
+        (row.get("case__unit"), row["month"].astimezone(scope.zone).date()): row
+        for row in rows_by_month
+    }
     rows = []
-    for month in month_starts(scope.first_day, scope.last_day):
-        values = found.get(month, {})
-        seized = values.get("seized", 0)
-        within = values.get("within", 0)
-        rows.append(
-            {
-                "month": f"{month:%b %Y}",
-                "seized": seized,
-                "submitted": values.get("submitted", 0),
-                "within": within,
-                "share_within": (within / seized) if seized else None,
-                "median_days": _days(values.get("median")),
-            }
-        )
+    units = _units(scope, found)
+    for unit_id, unit_name in units:
+        for month in month_starts(scope.first_day, scope.last_day):
+            values = found.get((unit_id, month), {})
+            seized = values.get("seized", 0)
+            within = values.get("within", 0)
+            rows.append(
+                ({"unit": unit_name} if per_unit else {})
+                | {
+                    "month": f"{month:%b %Y}",
+                    "seized": seized,
+                    "submitted": values.get("submitted", 0),
+                    "within": within,
+                    "share_within": (within / seized) if seized else None,
+                    "median_days": _days(values.get("median")),
+                }
+            )
     columns = [
+        *([UNIT_COLUMN] if per_unit else []),
         Column("month", "Month of seizure", LABEL),
         Column("seized", "Items seized"),
         Column("submitted", "Of those, submitted"),
@@ -107,10 +141,11 @@ def shared_per_destination(scope: Scope) -> Table:
     visible = scope.restrict(
         hash_set_visibility_q(scope.user, prefix="hash_set__"), unit_path="hash_set__case__unit"
     )
+    per_unit = _per_unit(scope)
     found = {
-        row["destination"]: row
+        (row.get("hash_set__case__unit"), row["destination"]): row
         for row in HashSetSharing.objects.filter(visible, _period(scope, "shared_at"))
-        .values("destination")
+        .values("destination", *(["hash_set__case__unit"] if per_unit else []))
         .annotate(
             sharings=CountRows(),
             sets=Count("hash_set", distinct=True),
@@ -120,18 +155,22 @@ def shared_per_destination(scope: Scope) -> Table:
         .order_by()
     }
     rows = []
-    for destination in Destination:
-        values = found.get(destination.value, {})
-        rows.append(
-            {
-                "destination": destination.label,
-                "sharings": values.get("sharings", 0),
-                "sets": values.get("sets", 0),
-                "acknowledged": values.get("acknowledged", 0),
-                "median_ack_days": _days(values.get("median")),
-            }
-        )
+    units = _units(scope, found)
+    for unit_id, unit_name in units:
+        for destination in Destination:
+            values = found.get((unit_id, destination.value), {})
+            rows.append(
+                ({"unit": unit_name} if per_unit else {})
+                | {
+                    "destination": destination.label,
+                    "sharings": values.get("sharings", 0),
+                    "sets": values.get("sets", 0),
+                    "acknowledged": values.get("acknowledged", 0),
+                    "median_ack_days": _days(values.get("median")),
+                }
+            )
     columns = [
+        *([UNIT_COLUMN] if per_unit else []),
         Column("destination", "Shared with", LABEL),
         Column("sharings", "Sharings"),
         Column("sets", "Sets"),
@@ -181,6 +220,12 @@ class HashSetFigures:
     scope: Scope
     figures: list[FigureResult]
     shared: bool
+
+    @property
+    def per_unit(self) -> bool:
+        """One row per unit: the tables carry a unit column, and no chart is drawn (a bar per
+        unit and month is no chart; the table gives every value)."""
+        return _per_unit(self.scope)
 
 
 def hash_set_figures(

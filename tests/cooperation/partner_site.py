@@ -2,8 +2,9 @@
 database: ``python -m tests.cooperation.partner_site COMMAND [ARGS]``; prints JSON.
 
 Commands: ``seed`` (a unit that shares, a lead, a case holding a shared and a private
-identifier), ``trust ISSUER PUBLIC_KEY`` (register the other installation), ``export PATH``,
-``import PATH`` (prints the refusal as ``{"refused": "…"}``), ``hits``.
+identifier), ``trust ISSUER PUBLIC_KEY [URL]`` (register the other installation; with its API
+address, also a service account for it, whose token is printed), ``export PATH``, ``import
+PATH`` and ``sync`` (each prints a refusal as ``{"refused": "…"}``), ``hits``.
 """
 
 from __future__ import annotations
@@ -48,15 +49,25 @@ def main(argv: list[str]) -> dict:
             case_identifier_add(actor=lead, case=case, kind=kind, raw=raw)
         return {"case_number": case.number, "public_key": conf.public_key_base64()}
     if command == "trust":
-        issuer, public_key = args
+        issuer, public_key, *url = args
+        admin = User.objects.get(username="admin.west")
         agency = Agency.objects.create(name="Synthetic Police North", country="GB", kind="police")
+        account, secret = None, ""
+        if url:
+            from casework.accounts import service_accounts
+
+            account, secret = service_accounts.service_account_create(
+                name="north-installation", role="auditor", unit=None, actor=admin
+            )
         key_services.partner_installation_register(
-            actor=User.objects.get(username="admin.west"),
+            actor=admin,
             agency=agency,
             issuer=issuer,
             public_key=public_key,
+            url=url[0] if url else "",
+            service_account=account.user if account else None,
         )
-        return {"trusted": issuer}
+        return {"trusted": issuer, "token": secret}
     if command == "export":
         call_command("pointers_export", args[0], stdout=open(os.devnull, "w"))  # noqa: SIM115
         return {"exported": args[0]}
@@ -66,10 +77,17 @@ def main(argv: list[str]) -> dict:
         except CommandError as error:
             return {"refused": str(error)}
         return {"imported": args[0]}
+    if command == "sync":
+        try:
+            call_command("pointers_sync", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        except CommandError as error:
+            return {"refused": str(error)}
+        return {"synced": True}
     if command == "hits":
         return {
             "hits": [
                 {"case": hit.case.number, "contact": hit.contact_name, "agency": hit.agency}
+                | ({"partner_confirmed": True} if hit.partner_confirmed_at else {})
                 for hit in PointerHit.objects.select_related("case")
             ]
         }

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from casework.cooperation import conf
 from config.env import ConfigurationError
-from config.required import cooperation_key_file
+from config.required import cooperation_key_file, cooperation_sync
 
 
 def test_production_that_shares_pointers_must_name_its_key_files():
@@ -28,3 +28,12 @@ def test_an_installation_without_an_issuer_does_not_share(settings):
     settings.COOP_ISSUER = ""
     with pytest.raises(ImproperlyConfigured, match="CASEWORK_COOP_ISSUER"):
         conf.issuer()
+
+
+def test_a_sync_on_a_clock_needs_an_issuer_and_partner_tokens():
+    cooperation_sync(minutes=0, issuer="", tokens_file="")  # off: nothing needed
+    with pytest.raises(ConfigurationError, match="CASEWORK_COOP_ISSUER is not"):
+        cooperation_sync(minutes=60, issuer="", tokens_file="/keys/tokens")
+    with pytest.raises(ConfigurationError, match="CASEWORK_COOP_PARTNER_TOKENS_FILE is not"):
+        cooperation_sync(minutes=60, issuer="north.casework.invalid", tokens_file="")
+    cooperation_sync(minutes=60, issuer="north.casework.invalid", tokens_file="/keys/tokens")

@@ -9,16 +9,11 @@ unsigned and (after revocation) a revoked partner's set are refused.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import subprocess
-import sys
-from urllib.parse import quote
 
 import psycopg
 import pytest
-from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -29,14 +24,13 @@ from casework.cooperation.models import PartnerPointer, PointerHit
 from casework.partners import key_services
 from casework.partners.models import Agency
 
-from .conftest import GROUP_SECRET
+from .conftest import WEST_ISSUER
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(900)]
 
 SHARED = ("email", "shared_4417@example.com")
 NORTH_ONLY = ("email", "north_only_9921@example.com")
 WEST_ONLY = ("screen_name", "west_only_3310")
-WEST_ISSUER = "west.casework.invalid"
 
 
 def _text_columns(cursor) -> list[tuple[str, str]]:
@@ -58,60 +52,6 @@ def _tables_holding(cursor, needle: str) -> list[str]:
         if cursor.fetchone():
             found.append(f"{table}.{column}")
     return found
-
-
-@pytest.fixture
-def west(tmp_path):
-    database = f"{django_settings.DATABASES['default']['NAME']}_west"
-    socket_dir = django_settings.DATABASES["default"]["OPTIONS"]["host"]
-    admin = f"postgresql://postgres@/postgres?host={quote(socket_dir, safe='')}"
-    with psycopg.connect(admin, autocommit=True) as maintenance:
-        maintenance.execute(f'DROP DATABASE IF EXISTS "{database}"')
-        maintenance.execute(f'CREATE DATABASE "{database}"')
-    group = tmp_path / "west-group-keys"
-    group.write_text(f"group-1 {base64.b64encode(GROUP_SECRET).decode()}\n")
-    url = f"postgresql://postgres@/{database}?host={quote(socket_dir, safe='')}"
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "CASEWORK"))},
-        "DATABASE_URL": url,
-        "CASEWORK_COOP_ISSUER": WEST_ISSUER,
-        "CASEWORK_COOP_AGENCY": "Synthetic Police West",
-        "CASEWORK_COOP_SIGNING_KEY_FILE": str(tmp_path / "west-key.pem"),
-        "CASEWORK_COOP_GROUP_KEYS_FILE": str(group),
-        "CASEWORK_AUDIT_SIGNING_KEY_FILE": str(tmp_path / "west-audit.pem"),
-        "CASEWORK_BROKER_DIR": str(tmp_path / "west-broker"),
-        "CASEWORK_EMAIL_BACKEND": "memory",
-        "PYTHONPATH": str(django_settings.BASE_DIR),
-    }
-    root = str(django_settings.BASE_DIR)
-
-    def run(*args: str) -> dict:
-        done = subprocess.run(
-            [sys.executable, "-m", "tests.cooperation.partner_site", *args],
-            env=environment,
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return json.loads(done.stdout.strip().splitlines()[-1])
-
-    migrated = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input"],
-        env=environment,
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert migrated.returncode == 0, migrated.stderr[-3000:]
-    run.url = url
-    try:
-        yield run
-    finally:
-        with psycopg.connect(admin, autocommit=True) as maintenance:
-            maintenance.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def test_two_installations_deconflict_without_disclosing(

@@ -81,3 +81,21 @@ def test_an_investigator_registers_and_shares_a_set_and_the_supervisor_reads_the
     assert "Hash sets shared per destination" in page.content()
     assert axe_findings(page) == []
     shoot_both(page, "hash-set-figures")
+
+
+def test_an_administrator_reads_the_figures_per_unit_on_a_laptop_and_a_phone(
+    page, sign_in_as, investigator, outsider, administrator
+):
+    store = make_store(admin=administrator)
+    for lead, title in ((investigator, "Synthetic case 0043"), (outsider, "Synthetic case 0044")):
+        item = make_item(case=make_case(lead=lead, title=title), store=store, actor=lead)
+        share(hash_set=make_hash_set(item=item, actor=lead), actor=lead, destination="icse")
+
+    sign_in_as("admin")
+    page.goto("/oversight/hash-sets/?shared=1")
+    table = page.locator("#table-hash_set_submission")
+    assert table.get_by_role("rowheader", name="North Unit").count() >= 1
+    assert table.get_by_role("rowheader", name="South Unit").count() >= 1
+    assert page.get_by_text("One row per unit that had a record in the period.").count() == 2
+    assert axe_findings(page) == []
+    shoot_both(page, "hash-set-figures-per-unit")
