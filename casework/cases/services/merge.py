@@ -28,6 +28,7 @@ from casework.core.validation import clean_text
 from casework.privacy.crypto import protect_identifier
 from casework.privacy.models import KeyScope
 from casework.privacy.services import data_key_cipher
+from casework.privacy.texts import protect_texts, reprotect_texts
 
 from ..choices import CaseStatus, ClosureOutcome, ClosureRequestStatus
 from ..models import (
@@ -87,11 +88,19 @@ def _move_identifiers(duplicate: Case, original: Case) -> tuple[int, int]:
 
 def _move_subjects(duplicate: Case, original: Case) -> int:
     offset = CaseSubject.objects.filter(case=original).aggregate(last=Max("sequence"))["last"] or 0
-    moved = CaseSubject.objects.filter(case=duplicate).update(
-        case=original, sequence=F("sequence") + offset
+    # Descriptions and references are encrypted again under the original's key, so they are
+    # read, and later shredded, with the original (docs/privacy.md).
+    subjects = list(CaseSubject.objects.filter(case=duplicate))
+    reprotect_texts(subjects, to_owner_id=original.pk)
+    for subject in subjects:
+        subject.sequence += offset
+    CaseSubject.objects.bulk_update(subjects, ["case", "sequence", "description_ct"])
+    victims = list(VictimRecord.objects.filter(case=duplicate))
+    reprotect_texts(victims, to_owner_id=original.pk)
+    VictimRecord.objects.bulk_update(
+        victims, ["case", "icse_reference_ct", "national_reference_ct"]
     )
-    VictimRecord.objects.filter(case=duplicate).update(case=original)
-    return moved
+    return len(subjects)
 
 
 def _copy_notes(duplicate: Case, original: Case) -> int:
@@ -107,9 +116,10 @@ def _copy_notes(duplicate: Case, original: Case) -> int:
             CaseNote(
                 case=original,
                 author_id=n.author_id,
-                body=n.body,
                 corrects_id=new_ids.get(n.corrects_id),
                 created_at=n.created_at,
+                # The copy is encrypted under the original's key; the duplicate keeps its own.
+                **protect_texts(CaseNote, original.pk, body=n.body),
             )
             for n in ready
         )
