@@ -446,7 +446,6 @@ class CaseNote(ProtectedTextMixin, models.Model):
 
     privacy_scope = "case"
     privacy_owner_attr = "case_id"
-    objects = ProtectedTextQuerySet.as_manager()
     body = ProtectedText("body_ct")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
@@ -456,6 +455,8 @@ class CaseNote(ProtectedTextMixin, models.Model):
         "self", on_delete=models.PROTECT, related_name="corrections", null=True, blank=True
     )
     created_at = models.DateTimeField(db_index=True)
+
+    objects = ProtectedTextQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

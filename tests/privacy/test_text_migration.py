@@ -6,7 +6,7 @@ test undoes it)."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from casework.cases import services
 from casework.cases.models import CaseSubject
@@ -49,3 +49,42 @@ def test_it_encrypts_existing_texts_in_batches_and_back(investigator):
         cursor.execute("SELECT id, description FROM cases_casesubject ORDER BY id")
         back = cursor.fetchall()
     assert back == [(s.pk, s.description) for s in subjects]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_three_migration_steps_run_forwards_and_back(investigator):
+    """cases.0013–0015 on rows written before them: notes (append-only) included."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    case = make_case(lead=investigator)
+    services.case_note_add(actor=investigator, case=case, body="Synthetic note before")
+    subject = services.case_subject_add(
+        actor=investigator, case=case, role="victim", description="Synthetic before"
+    )
+    services.victim_record_update(
+        actor=investigator, victim=subject.victim_record, icse_reference="ICSE-SYN-B"
+    )
+    before, after = (
+        [("cases", "0012_drop_plaintext_identifier_values")],
+        [("cases", "0015_drop_plaintext_text_values")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT body FROM cases_casenote WHERE case_id = %s", [case.pk])
+            assert cursor.fetchone() == ("Synthetic note before",)
+            cursor.execute("SELECT icse_reference FROM cases_victimrecord")
+            assert cursor.fetchone() == ("ICSE-SYN-B",)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+    from casework.cases.models import CaseNote, VictimRecord
+
+    assert CaseNote.objects.get(case=case).body == "Synthetic note before"
+    assert CaseSubject.objects.get(case=case).description == "Synthetic before"
+    assert VictimRecord.objects.get(case=case).icse_reference == "ICSE-SYN-B"
+    # and the notes are append-only again
+    with connection.cursor() as cursor, pytest.raises(DatabaseError, match="append-only"):
+        cursor.execute("UPDATE cases_casenote SET created_at = now()")

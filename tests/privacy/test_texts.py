@@ -88,9 +88,7 @@ def test_the_ledger_learns_which_reference_changed_not_its_value(investigator):
     assert "NAT-SYN-77" not in str(event.changes) + str(event.details)
 
 
-def test_a_merge_encrypts_the_duplicates_texts_under_the_originals_key(
-    investigator, supervisor
-):
+def test_a_merge_encrypts_the_duplicates_texts_under_the_originals_key(investigator, supervisor):
     original = make_case(lead=investigator)
     duplicate = make_case(lead=investigator)
     services.case_note_add(actor=investigator, case=duplicate, body="Synthetic merged note")

@@ -15,7 +15,7 @@ its own log unchanged.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
