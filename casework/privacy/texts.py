@@ -104,14 +104,18 @@ class ProtectedTextMixin:
         }
 
 
-def protect_texts(model, owner_id: int, **texts: str) -> dict[str, bytes | None]:
+def protect_texts(
+    model, owner_id: int, *, aead: AESGCM | None = None, **texts: str
+) -> dict[str, bytes | None]:
     """The ciphertext fields for ``texts`` (clear name -> text) of a ``model`` row of
     ``owner_id``, ready to pass to ``create``/``update``: ``{"body_ct": b"…"}``. Refused
-    (DomainError) when the owner's data was disposed of."""
+    (DomainError) when the owner's data was disposed of. Callers writing many rows of one
+    owner pass its ``aead`` (``data_key_cipher``) so the key is read once."""
     from .services import data_key_cipher
 
     names = model.protected_texts()
-    aead = data_key_cipher(model.privacy_scope, owner_id) if any(texts.values()) else None
+    if aead is None and any(texts.values()):
+        aead = data_key_cipher(model.privacy_scope, owner_id)
     owner = f"{model.privacy_scope}:{owner_id}"
     return {
         names[name]: encrypt_text(aead, model, names[name], owner, text) if text else None
@@ -127,12 +131,15 @@ def reprotect_texts(rows, *, to_owner_id: int) -> None:
     rows = list(rows)
     if not rows:
         return
+    from .services import data_key_cipher
+
     model = type(rows[0])
     names = model.protected_texts()
+    aead = data_key_cipher(model.privacy_scope, to_owner_id)
     for row in rows:
         clear = {name: getattr(row, name) for name in names}
         clear = {name: ("" if text == DISPOSED else text) for name, text in clear.items()}
-        for field, ciphertext in protect_texts(model, to_owner_id, **clear).items():
+        for field, ciphertext in protect_texts(model, to_owner_id, aead=aead, **clear).items():
             setattr(row, field, ciphertext)
         setattr(row, model.privacy_owner_attr, to_owner_id)
         row.__dict__.pop("_privacy_cipher", None)

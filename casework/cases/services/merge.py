@@ -105,6 +105,7 @@ def _move_subjects(duplicate: Case, original: Case) -> int:
 
 def _copy_notes(duplicate: Case, original: Case) -> int:
     notes = list(CaseNote.objects.filter(case=duplicate).order_by("created_at", "id"))
+    aead = data_key_cipher(KeyScope.CASE, original.pk) if notes else None
     new_ids: dict[int, int] = {}
     pending = notes
     # A correction is inserted after the note it corrects, so it can point at the copy.
@@ -119,7 +120,7 @@ def _copy_notes(duplicate: Case, original: Case) -> int:
                 corrects_id=new_ids.get(n.corrects_id),
                 created_at=n.created_at,
                 # The copy is encrypted under the original's key; the duplicate keeps its own.
-                **protect_texts(CaseNote, original.pk, body=n.body),
+                **protect_texts(CaseNote, original.pk, aead=aead, body=n.body),
             )
             for n in ready
         )
