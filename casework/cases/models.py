@@ -419,13 +419,25 @@ class VictimRecord(ProtectedTextMixin, TimeStampedModel):
         return f"Victim record of {self.subject}"
 
 
-class SafeguardingAction(TimeStampedModel):
-    """Something done to protect a victim (a referral to social services, a visit…)."""
+class SafeguardingAction(ProtectedTextMixin, TimeStampedModel):
+    """Something done to protect a victim (a referral to social services, a visit…).
+
+    The words are encrypted under the case's data key: they say where a child was placed or
+    who was visited. ``case`` repeats the victim record's case so that a page of actions finds
+    its key without a join (and a merge or a disposal finds the actions of a case directly).
+    """
+
+    privacy_scope = "case"
+    privacy_owner_attr = "case_id"
+    objects = ProtectedTextQuerySet.as_manager()
+    action = ProtectedText("action_ct")
 
     victim = models.ForeignKey(
         VictimRecord, on_delete=models.CASCADE, related_name="safeguarding_actions"
     )
-    action = models.CharField(max_length=300)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    # At most 300 characters, never empty.
+    action_ct = models.BinaryField()
     taken_at = models.DateTimeField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

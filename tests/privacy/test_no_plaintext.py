@@ -21,6 +21,7 @@ from casework.cases.services import (
     case_note_add,
     case_subject_add,
     victim_record_update,
+    victim_safeguarding_add,
 )
 from tests.cases.factories import make_case
 from tests.referrals.factories import make_referral
@@ -136,6 +137,7 @@ TEXTS = {
     "icse_reference": "ICSE-ZQ-8c21",
     "national_reference": "NAT-ZQ-8c21",
     "note": "Synthetic call with zq_note_8c21",
+    "safeguarding": "Synthetic visit zq_safe_8c21",
 }
 
 
@@ -151,6 +153,9 @@ def test_it_keeps_no_protected_text_in_clear_anywhere(investigator, outsider, cl
         national_reference=TEXTS["national_reference"],
     )
     case_note_add(actor=investigator, case=case, body=TEXTS["note"])
+    victim_safeguarding_add(
+        actor=investigator, victim=subject.victim_record, action=TEXTS["safeguarding"]
+    )
 
     # The case's people read them in clear: pages and the API.
     client, api = client_for(investigator), api_for(investigator)
@@ -159,6 +164,7 @@ def test_it_keeps_no_protected_text_in_clear_anywhere(investigator, outsider, cl
     victims = client.post(f"/cases/{case.number}/victims/", {"reason": "Checking references"})
     assert TEXTS["icse_reference"] in victims.content.decode()
     assert TEXTS["national_reference"] in victims.content.decode()
+    assert TEXTS["safeguarding"] in victims.content.decode()
     notes = api.get(f"/api/v1/cases/{case.number}/notes/").json()["results"]
     assert [n["body"] for n in notes] == [TEXTS["note"]]
     subjects = api.get(f"/api/v1/cases/{case.number}/subjects/").json()

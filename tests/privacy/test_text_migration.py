@@ -53,7 +53,8 @@ def test_it_encrypts_existing_texts_in_batches_and_back(investigator):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_three_migration_steps_run_forwards_and_back(investigator):
-    """cases.0013–0015 on rows written before them: notes (append-only) included."""
+    """cases.0013–0018 on rows written before them: notes (append-only) and safeguarding
+    actions (whose case is filled from their victim record) included."""
     from django.db.migrations.executor import MigrationExecutor
 
     case = make_case(lead=investigator)
@@ -64,10 +65,10 @@ def test_the_three_migration_steps_run_forwards_and_back(investigator):
     services.victim_record_update(
         actor=investigator, victim=subject.victim_record, icse_reference="ICSE-SYN-B"
     )
-    before, after = (
-        [("cases", "0012_drop_plaintext_identifier_values")],
-        [("cases", "0015_drop_plaintext_text_values")],
+    services.victim_safeguarding_add(
+        actor=investigator, victim=subject.victim_record, action="Synthetic visit before"
     )
+    before = [("cases", "0012_drop_plaintext_identifier_values")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     try:
@@ -76,15 +77,19 @@ def test_the_three_migration_steps_run_forwards_and_back(investigator):
             assert cursor.fetchone() == ("Synthetic note before",)
             cursor.execute("SELECT icse_reference FROM cases_victimrecord")
             assert cursor.fetchone() == ("ICSE-SYN-B",)
+            cursor.execute("SELECT action FROM cases_safeguardingaction")
+            assert cursor.fetchone() == ("Synthetic visit before",)
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
-        executor.migrate(after)
-    from casework.cases.models import CaseNote, VictimRecord
+        executor.migrate(executor.loader.graph.leaf_nodes())  # every step, to the latest
+    from casework.cases.models import CaseNote, SafeguardingAction, VictimRecord
 
     assert CaseNote.objects.get(case=case).body == "Synthetic note before"
     assert CaseSubject.objects.get(case=case).description == "Synthetic before"
     assert VictimRecord.objects.get(case=case).icse_reference == "ICSE-SYN-B"
+    action = SafeguardingAction.objects.get(victim__case=case)
+    assert (action.case_id, action.action) == (case.pk, "Synthetic visit before")
     # and the notes are append-only again
     with connection.cursor() as cursor, pytest.raises(DatabaseError, match="append-only"):
         cursor.execute("UPDATE cases_casenote SET created_at = now()")

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from casework.cases import services
-from casework.cases.models import CaseNote, CaseSubject, VictimRecord
+from casework.cases.models import CaseNote, CaseSubject, SafeguardingAction, VictimRecord
 from casework.core.errors import DomainError
 from casework.privacy.crypto import DISPOSED, UNREADABLE
 from casework.privacy.services import data_key_destroy
@@ -98,12 +98,17 @@ def test_a_merge_encrypts_the_duplicates_texts_under_the_originals_key(investiga
     services.victim_record_update(
         actor=investigator, victim=subject.victim_record, icse_reference="ICSE-SYN-M"
     )
+    services.victim_safeguarding_add(
+        actor=investigator, victim=subject.victim_record, action="Synthetic merged visit"
+    )
     services.case_merge(
         actor=supervisor, duplicate=duplicate, original=original, reason="Same referral"
     )
     assert [n.body for n in CaseNote.objects.filter(case=original)] == ["Synthetic merged note"]
     assert CaseSubject.objects.get(case=original).description == "Synthetic merged person"
     assert VictimRecord.objects.get(case=original).icse_reference == "ICSE-SYN-M"
+    action = SafeguardingAction.objects.get(victim__subject=subject)
+    assert (action.case_id, action.action) == (original.pk, "Synthetic merged visit")
     # Shredding the original now shreds what came from the duplicate.
     data_key_destroy(actor=supervisor, case=original, reason="Disposal approved")
     assert CaseSubject.objects.get(case=original).description == DISPOSED

@@ -52,6 +52,7 @@ SECRETS = {
     "subject": "Holder of zq_subject_5501",
     "icse": "ICSE-ZQ-5501",
     "national": "NAT-ZQ-5501",
+    "safeguarding": "Visited zq_safe_5501",
     "task": "Call zq_task_5501",
     "communication": "Spoke about zq_comm_5501",
     "deadline_note": "Hearing for zq_deadline_5501",
@@ -59,7 +60,15 @@ SECRETS = {
     "closure_reason": "Closed for zq_closure_5501",
 }
 # The values docs/privacy.md says are encrypted under the case's (or referral's) data key.
-ENCRYPTED = ("identifier", "referral_identifier", "note", "subject", "icse", "national")
+ENCRYPTED = (
+    "identifier",
+    "referral_identifier",
+    "note",
+    "subject",
+    "icse",
+    "national",
+    "safeguarding",
+)
 LEDGER_PREFIX = "audit_"
 
 
@@ -111,6 +120,7 @@ def _build_case(investigator, supervisor, administrator):
         icse_reference=SECRETS["icse"],
         national_reference=SECRETS["national"],
     )
+    cases.victim_safeguarding_add(actor=investigator, victim=victim, action=SECRETS["safeguarding"])
     task = cases.case_task_add(actor=investigator, case=case, title=SECRETS["task"])
     cases.case_task_complete(actor=investigator, task=task)
     make_communication(

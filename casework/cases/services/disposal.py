@@ -63,9 +63,8 @@ def case_dispose_personal_data(*, actor: User, case: Case) -> dict[str, int]:
     removed["victim_references"] = VictimRecord.objects.filter(
         Q(icse_reference_ct__isnull=False) | Q(national_reference_ct__isnull=False), case=case
     ).count()
-    removed["safeguarding_actions"] = blank_text(
-        SafeguardingAction.objects.filter(victim__case=case), ["action"]
-    )
+    # Encrypted: left as ciphertext, unreadable once the case's data key is destroyed.
+    removed["safeguarding_actions"] = SafeguardingAction.objects.filter(case=case).count()
     removed["tasks"] = blank_text(CaseTask.objects.filter(case=case), ["title"])
     removed["closure_requests"] = blank_text(
         CaseClosureRequest.objects.filter(case=case), ["reason", "decision_note"]

@@ -39,6 +39,7 @@ from ..models import (
     CaseNote,
     CaseSubject,
     CaseTask,
+    SafeguardingAction,
     VictimRecord,
 )
 from ..selectors import VIEW_PERMISSION, is_unit_supervisor
@@ -100,6 +101,9 @@ def _move_subjects(duplicate: Case, original: Case) -> int:
     VictimRecord.objects.bulk_update(
         victims, ["case", "icse_reference_ct", "national_reference_ct"]
     )
+    actions = list(SafeguardingAction.objects.filter(case=duplicate))
+    reprotect_texts(actions, to_owner_id=original.pk)
+    SafeguardingAction.objects.bulk_update(actions, ["case", "action_ct"])
     return len(subjects)
 
 

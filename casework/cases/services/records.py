@@ -141,14 +141,19 @@ def victim_safeguarding_add(
             "A safeguarding action is recorded once it has been taken.", field="taken_at"
         )
     record = SafeguardingAction.objects.create(
-        victim=victim, action=action, taken_at=taken_at, recorded_by=actor
+        victim=victim,
+        case_id=victim.case_id,
+        taken_at=taken_at,
+        recorded_by=actor,
+        **protect_texts(SafeguardingAction, victim.case_id, action=action),
     )
     audit_record(
         actor=actor,
         action="victim.safeguarding",
         target=victim,
         case_id=victim.case_id,
-        details={"action": action, "taken_at": taken_at.isoformat()},
+        # The words are encrypted; the ledger keeps when, not what.
+        details={"taken_at": taken_at.isoformat()},
     )
     return record
 
