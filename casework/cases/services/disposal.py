@@ -5,8 +5,8 @@ What goes: the title, summary and closure reason; every identifier (rows deleted
 deconfliction no longer finds the case); subjects' descriptions; victims' database references
 (their ciphertext stays, unreadable once the retention app has the case's data key destroyed
 in this same transaction, so oversight still counts victims with a reference);
-safeguarding actions' words (ciphertext, likewise); notes (rows deleted: they are append-only against changes, not
-against disposal); task titles; closure requests' reasons and carried items; transfers' titles
+safeguarding actions' words (ciphertext, likewise); notes (rows deleted: they are append-only
+against changes, not against disposal); task titles; closure requests' reasons and carried items; transfers' titles
 and reasons. What stays, for the unit's figures and the audit trail: the rows themselves, the
 number, unit, priority, status, outcome, dates, people of the unit who worked it, victims'
 identification and safeguarding dates. ``docs/retention.md`` has the table.
