@@ -2,14 +2,14 @@
 supervisors agreed, inside its transaction.
 
 What goes: the title, summary and closure reason; every identifier (rows deleted, so
-deconfliction no longer finds the case); subjects' descriptions; victims' database references
-(their ciphertext stays, unreadable once the retention app has the case's data key destroyed
-in this same transaction, so oversight still counts victims with a reference);
-safeguarding actions' words (ciphertext, likewise); notes (rows deleted: they are append-only
-against changes, not against disposal); task titles; closure requests' reasons and carried items; transfers' titles
-and reasons. What stays, for the unit's figures and the audit trail: the rows themselves, the
-number, unit, priority, status, outcome, dates, people of the unit who worked it, victims'
-identification and safeguarding dates. ``docs/retention.md`` has the table.
+deconfliction no longer finds the case); subjects' descriptions; notes (rows deleted: they are
+append-only against changes, not against disposal); task titles; closure requests' reasons and
+carried items; transfers' titles and reasons. Victims' database references and safeguarding
+actions keep their ciphertext, unreadable once the retention app has the case's data key
+destroyed in this same transaction (so oversight still counts victims with a reference). What
+stays, for the unit's figures and the audit trail: the rows themselves, the number, unit,
+priority, status, outcome, dates, people of the unit who worked it, victims' identification
+and safeguarding dates. ``docs/retention.md`` has the table.
 """
 
 from __future__ import annotations
