@@ -114,6 +114,7 @@ def _fill(case, lead, *, shared: int) -> None:
     from casework.cases.models import CaseIdentifier, CaseNote, CaseSubject, CaseTask
     from casework.privacy.crypto import protect_identifier
     from casework.privacy.services import data_key_cipher
+    from casework.privacy.texts import protect_texts
 
     now = timezone.now()
     cipher = data_key_cipher("case", case.pk)
@@ -144,7 +145,12 @@ def _fill(case, lead, *, shared: int) -> None:
         for n in range(MERGE_EACH)
     )
     CaseNote.objects.bulk_create(
-        CaseNote(case=case, author=lead, body=f"Synthetic note {n}", created_at=now)
+        CaseNote(
+            case=case,
+            author=lead,
+            created_at=now,
+            **protect_texts(CaseNote, case.pk, aead=cipher, body=f"Synthetic note {n}"),
+        )
         for n in range(MERGE_EACH)
     )
     CaseTask.objects.bulk_create(

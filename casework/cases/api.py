@@ -309,6 +309,8 @@ def _normal_form(data: dict) -> str:
 
 class CaseSubjectSerializer(CaseworkModelSerializer):
     pseudonym = serializers.CharField(read_only=True)
+    # Decrypted for the reader (casework.privacy.texts); "[disposed]" once shredded.
+    description = serializers.CharField(read_only=True)
 
     class Meta:
         model = CaseSubject
@@ -324,6 +326,7 @@ class CaseSubjectInputSerializer(CaseworkSerializer):
 
 class CaseNoteSerializer(CaseworkModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    body = serializers.CharField(read_only=True)
 
     class Meta:
         model = CaseNote

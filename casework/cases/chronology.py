@@ -318,7 +318,11 @@ def _phrase(
             return f"opened the victim records{reason}", url
         if action == "victim.safeguarding":
             return "recorded a safeguarding action for a victim", url
-        fields = ", ".join(sorted(event.changes)) if isinstance(event.changes, dict) else ""
+        names = set(event.changes) if isinstance(event.changes, dict) else set()
+        if isinstance(event.details, dict):
+            # References are encrypted: the event names them, without their values.
+            names.update(event.details.get("references_changed") or ())
+        fields = ", ".join(sorted(names))
         return f"updated a victim record ({fields})" if fields else "updated a victim record", url
     if action.startswith("deadline."):
         kind = (row or {}).get("kind") or _change(event, "kind") or ""

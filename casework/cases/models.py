@@ -15,6 +15,7 @@ from casework.core.identifiers import (
 from casework.core.models import TimeStampedModel
 from casework.core.trigrams import trigram_index_expression
 from casework.privacy.identifiers import ProtectedIdentifierMixin, ProtectedIdentifierQuerySet
+from casework.privacy.texts import ProtectedText, ProtectedTextMixin, ProtectedTextQuerySet
 
 from .choices import (
     CaseStatus,
@@ -328,19 +329,24 @@ def pseudonym_for(sequence: int) -> str:
     return f"Subject {letters}"
 
 
-class CaseSubject(TimeStampedModel):
+class CaseSubject(ProtectedTextMixin, TimeStampedModel):
     """A person in a case (suspect, victim, witness), shown by pseudonym ("Subject A").
 
     Pages, lists and notices name people by pseudonym only; identifying details of a victim
-    live in the protected ``VictimRecord``.
+    live in the protected ``VictimRecord``. The description often repeats an identifier or
+    describes the person, so it is encrypted under the case's data key (``casework.privacy``).
     """
+
+    privacy_scope = "case"
+    privacy_owner_attr = "case_id"
+    objects = ProtectedTextQuerySet.as_manager()
+    description = ProtectedText("description_ct")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="subjects")
     sequence = models.PositiveIntegerField()
     role = models.CharField(max_length=12, choices=SubjectRole.choices)
-    description = models.CharField(
-        max_length=300, blank=True, help_text="Neutral, e.g. 'Holder of account user_8812'."
-    )
+    # "Neutral, e.g. 'Holder of account user_8812'", at most 300 characters; NULL when empty.
+    description_ct = models.BinaryField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -359,13 +365,21 @@ class CaseSubject(TimeStampedModel):
         return pseudonym_for(self.sequence)
 
 
-class VictimRecord(TimeStampedModel):
+class VictimRecord(ProtectedTextMixin, TimeStampedModel):
     """The protected record of a victim: identification, database references, safeguarding.
 
     Seen only by the case's lead, its assignees and the unit's supervisors (not by an
     administrator granted the case), and every view is audited with the stated reason
-    (``casework.cases.selectors.victim_record_view``).
+    (``casework.cases.selectors.victim_record_view``). The ICSE and national references are
+    encrypted under the case's data key: with access to those databases they lead to the
+    person. The identification status and its dates stay plain: oversight counts them.
     """
+
+    privacy_scope = "case"
+    privacy_owner_attr = "case_id"
+    objects = ProtectedTextQuerySet.as_manager()
+    icse_reference = ProtectedText("icse_reference_ct")
+    national_reference = ProtectedText("national_reference_ct")
 
     subject = models.OneToOneField(
         CaseSubject, on_delete=models.CASCADE, related_name="victim_record"
@@ -376,8 +390,9 @@ class VictimRecord(TimeStampedModel):
         choices=VictimIdentification.choices,
         default=VictimIdentification.UNIDENTIFIED,
     )
-    icse_reference = models.CharField("ICSE reference", max_length=100, blank=True)
-    national_reference = models.CharField("National database reference", max_length=100, blank=True)
+    # At most 100 characters each; NULL when empty (oversight counts "with an ICSE reference").
+    icse_reference_ct = models.BinaryField(null=True, blank=True)
+    national_reference_ct = models.BinaryField(null=True, blank=True)
     identified_at = models.DateTimeField(null=True, blank=True)
     safeguarded_at = models.DateTimeField(null=True, blank=True)
 
@@ -404,13 +419,25 @@ class VictimRecord(TimeStampedModel):
         return f"Victim record of {self.subject}"
 
 
-class SafeguardingAction(TimeStampedModel):
-    """Something done to protect a victim (a referral to social services, a visit…)."""
+class SafeguardingAction(ProtectedTextMixin, TimeStampedModel):
+    """Something done to protect a victim (a referral to social services, a visit…).
+
+    The words are encrypted under the case's data key: they say where a child was placed or
+    who was visited. ``case`` repeats the victim record's case so that a page of actions finds
+    its key without a join (and a merge or a disposal finds the actions of a case directly).
+    """
+
+    privacy_scope = "case"
+    privacy_owner_attr = "case_id"
+    objects = ProtectedTextQuerySet.as_manager()
+    action = ProtectedText("action_ct")
 
     victim = models.ForeignKey(
         VictimRecord, on_delete=models.CASCADE, related_name="safeguarding_actions"
     )
-    action = models.CharField(max_length=300)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    # At most 300 characters, never empty.
+    action_ct = models.BinaryField()
     taken_at = models.DateTimeField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -423,17 +450,25 @@ class SafeguardingAction(TimeStampedModel):
         return self.action
 
 
-class CaseNote(models.Model):
+class CaseNote(ProtectedTextMixin, models.Model):
     """An entry in the case's log. Append-only: a database trigger refuses UPDATE, and a
-    correction is a new note whose ``corrects`` points at the note it replaces."""
+    correction is a new note whose ``corrects`` points at the note it replaces. The body is
+    encrypted under the case's data key: notes record calls, visits and what people said, so
+    they name people far more often than the guidance says they should."""
+
+    privacy_scope = "case"
+    privacy_owner_attr = "case_id"
+    body = ProtectedText("body_ct")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
+    body_ct = models.BinaryField()
     corrects = models.ForeignKey(
         "self", on_delete=models.PROTECT, related_name="corrections", null=True, blank=True
     )
     created_at = models.DateTimeField(db_index=True)
+
+    objects = ProtectedTextQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -408,7 +408,11 @@ def victims(scope: Scope) -> Table:
         visible.filter(_period(scope, "identified_at"))
         .annotate(month=TruncMonth("identified_at", tzinfo=scope.zone))
         .values("month")
-        .annotate(identified=CountRows(), with_icse=CountRows(filter=~Q(icse_reference="")))
+        .annotate(
+            identified=CountRows(),
+            # An encrypted reference is NULL when empty: countable without the key.
+            with_icse=CountRows(filter=Q(icse_reference_ct__isnull=False)),
+        )
         .order_by()
     )
     safeguarded = (

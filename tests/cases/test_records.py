@@ -28,7 +28,7 @@ def test_pseudonyms_go_past_z():
 def test_notes_are_append_only_in_the_database(north_case, investigator):
     note = services.case_note_add(actor=investigator, case=north_case, body="Synthetic note one")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        CaseNote.objects.filter(pk=note.pk).update(body="Rewritten")
+        CaseNote.objects.filter(pk=note.pk).update(body_ct=b"Rewritten")
     correction = services.case_note_add(
         actor=investigator, case=north_case, body="Synthetic correction", corrects=note
     )

@@ -52,3 +52,19 @@ def test_every_value_comes_back_as_it_went_in(raw, normal, owner):
 @given(stored=st.binary(max_size=200), aad=st.binary(max_size=50))
 def test_damaged_ciphertext_reads_as_unreadable_and_never_raises(stored, aad):
     assert decrypt(CIPHER, stored, aad) == UNREADABLE
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=2000), owner=st.integers(1, 2**62))
+def test_every_text_comes_back_as_it_went_in_and_only_for_its_case(text, owner):
+    from casework.cases.models import CaseNote
+    from casework.privacy.texts import decrypt_text, encrypt_text
+
+    stored = encrypt_text(CIPHER, CaseNote, "body_ct", f"case:{owner}", text)
+    if not text:
+        assert stored is None
+        return
+    if len(text.encode()) >= 8:
+        assert text.encode() not in stored
+    assert decrypt_text(CIPHER, CaseNote, "body_ct", f"case:{owner}", stored) == text
+    assert decrypt_text(CIPHER, CaseNote, "body_ct", f"case:{owner + 1}", stored) == UNREADABLE

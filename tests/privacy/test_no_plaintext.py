@@ -1,6 +1,8 @@
 """An identifier added through the services is nowhere in clear: not in any text, varchar,
 jsonb or bytea column of any table (ledger included), not in a pg_dump, not as a plain
-SHA-256; yet deconfliction and search still find it by value."""
+SHA-256; yet deconfliction and search still find it by value. The same holds for the free
+text docs/privacy.md lists as encrypted (subjects' descriptions, victims' references, notes),
+which the case's people still read in clear on the pages and in the API."""
 
 from __future__ import annotations
 
@@ -14,7 +16,13 @@ import pytest
 from django.db import connection
 
 from casework.cases.deconfliction import identifier_deconflict
-from casework.cases.services import case_identifier_add
+from casework.cases.services import (
+    case_identifier_add,
+    case_note_add,
+    case_subject_add,
+    victim_record_update,
+    victim_safeguarding_add,
+)
 from tests.cases.factories import make_case
 from tests.referrals.factories import make_referral
 
@@ -122,3 +130,50 @@ def test_it_keeps_no_identifier_value_in_clear_anywhere(
     dump = _pg_dump().lower()
     for needle in _needles():
         assert needle.lower() not in dump, needle
+
+
+TEXTS = {
+    "description": "Holder of account zq_desc_8c21",
+    "icse_reference": "ICSE-ZQ-8c21",
+    "national_reference": "NAT-ZQ-8c21",
+    "note": "Synthetic call with zq_note_8c21",
+    "safeguarding": "Synthetic visit zq_safe_8c21",
+}
+
+
+def test_it_keeps_no_protected_text_in_clear_anywhere(investigator, outsider, client_for, api_for):
+    case = make_case(lead=investigator, title="Synthetic case texts")
+    subject = case_subject_add(
+        actor=investigator, case=case, role="victim", description=TEXTS["description"]
+    )
+    victim_record_update(
+        actor=investigator,
+        victim=subject.victim_record,
+        icse_reference=TEXTS["icse_reference"],
+        national_reference=TEXTS["national_reference"],
+    )
+    case_note_add(actor=investigator, case=case, body=TEXTS["note"])
+    victim_safeguarding_add(
+        actor=investigator, victim=subject.victim_record, action=TEXTS["safeguarding"]
+    )
+
+    # The case's people read them in clear: pages and the API.
+    client, api = client_for(investigator), api_for(investigator)
+    assert TEXTS["description"] in client.get(f"/cases/{case.number}/subjects/").content.decode()
+    assert TEXTS["note"] in client.get(f"/cases/{case.number}/notes/").content.decode()
+    victims = client.post(f"/cases/{case.number}/victims/", {"reason": "Checking references"})
+    assert TEXTS["icse_reference"] in victims.content.decode()
+    assert TEXTS["national_reference"] in victims.content.decode()
+    assert TEXTS["safeguarding"] in victims.content.decode()
+    notes = api.get(f"/api/v1/cases/{case.number}/notes/").json()["results"]
+    assert [n["body"] for n in notes] == [TEXTS["note"]]
+    subjects = api.get(f"/api/v1/cases/{case.number}/subjects/").json()
+    assert [s["description"] for s in subjects] == [TEXTS["description"]]
+    # Someone who may not see the case gets a 404, not the text.
+    assert client_for(outsider).get(f"/cases/{case.number}/notes/").status_code == 404
+
+    for name, text in TEXTS.items():
+        assert _found_in_columns(text) == [], name
+    dump = _pg_dump().lower()
+    for name, text in TEXTS.items():
+        assert text.lower() not in dump, name

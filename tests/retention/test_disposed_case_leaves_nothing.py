@@ -3,9 +3,11 @@ the unit's oversight figures are unchanged, the ledger verifies and its events' 
 proofs still verify.
 
 Committed data (``transaction=True``): ``pg_dump`` reads the database from another connection.
-The ledger is the one place plaintext stays on this branch (its change capture records the
-values disposed of); that part is expected to fail until issue 19 items 1-3 make the ledger
-hold ciphertext, and is marked so (strict: it must be un-marked when it starts passing).
+Outside the ledger every personal value is gone (blanked, deleted, or encrypted under the
+destroyed key). The ledger can never be changed, so it holds only what docs/privacy.md lists
+as encrypted (``ENCRYPTED``): there change capture copied ciphertext, now unreadable. The
+operational free text (titles, summaries, reasons) is blanked in the tables but stays in the
+ledger; docs/privacy.md says why.
 """
 
 from __future__ import annotations
@@ -49,12 +51,24 @@ SECRETS = {
     "note": "Synthetic note naming zq_note_5501",
     "subject": "Holder of zq_subject_5501",
     "icse": "ICSE-ZQ-5501",
+    "national": "NAT-ZQ-5501",
+    "safeguarding": "Visited zq_safe_5501",
     "task": "Call zq_task_5501",
     "communication": "Spoke about zq_comm_5501",
     "deadline_note": "Hearing for zq_deadline_5501",
     "review_notes": "Reviewed zq_review_5501",
     "closure_reason": "Closed for zq_closure_5501",
 }
+# The values docs/privacy.md says are encrypted under the case's (or referral's) data key.
+ENCRYPTED = (
+    "identifier",
+    "referral_identifier",
+    "note",
+    "subject",
+    "icse",
+    "national",
+    "safeguarding",
+)
 LEDGER_PREFIX = "audit_"
 
 
@@ -104,7 +118,9 @@ def _build_case(investigator, supervisor, administrator):
         victim=victim,
         identification="identified",
         icse_reference=SECRETS["icse"],
+        national_reference=SECRETS["national"],
     )
+    cases.victim_safeguarding_add(actor=investigator, victim=victim, action=SECRETS["safeguarding"])
     task = cases.case_task_add(actor=investigator, case=case, title=SECRETS["task"])
     cases.case_task_complete(actor=investigator, task=task)
     make_communication(
@@ -166,7 +182,7 @@ def _text_columns(*, ledger: bool) -> list[tuple[str, str, str]]:
     return [row for row in rows if row[0].startswith(LEDGER_PREFIX) == ledger]
 
 
-def _found_in_tables(*, ledger: bool) -> list[str]:
+def _found_in_tables(*, ledger: bool, names=tuple(SECRETS)) -> list[str]:
     found = []
     with connection.cursor() as cursor:
         for table, column, data_type in _text_columns(ledger=ledger):
@@ -176,7 +192,8 @@ def _found_in_tables(*, ledger: bool) -> list[str]:
                 if data_type == "bytea"
                 else f'strpos("{column}"::text, %s) > 0'
             )
-            for name, secret in SECRETS.items():
+            for name in names:
+                secret = SECRETS[name]
                 cursor.execute(f'SELECT 1 FROM "{table}" WHERE {match} LIMIT 1', [secret])
                 if cursor.fetchone():
                     found.append(f"{table}.{column}: {name}")
@@ -205,11 +222,18 @@ def test_no_personal_value_of_a_disposed_case_remains_outside_the_ledger(dispose
     assert [name for name, secret in SECRETS.items() if secret in dump] == []
 
 
-@pytest.mark.xfail(strict=True, reason="needs issue 19 items 1-3: ledger holds ciphertext")
 def test_no_personal_value_of_a_disposed_case_remains_in_the_ledger(disposed):
-    assert _found_in_tables(ledger=True) == []
+    assert _found_in_tables(ledger=True, names=ENCRYPTED) == []
     dump = _pg_dump(ledger=True)
-    assert [name for name, secret in SECRETS.items() if secret in dump] == []
+    assert [name for name in ENCRYPTED if SECRETS[name] in dump] == []
+
+
+def test_the_disposed_cases_encrypted_texts_read_disposed(disposed):
+    from casework.cases.models import CaseSubject, VictimRecord
+
+    victim = VictimRecord.objects.get(case=disposed.case)
+    assert (victim.icse_reference, victim.national_reference) == ("[disposed]", "[disposed]")
+    assert [s.description for s in CaseSubject.objects.filter(case=disposed.case)] == [""]
 
 
 def test_oversight_figures_are_unchanged_by_the_disposal(disposed):

@@ -2,17 +2,20 @@
 supervisors agreed, inside its transaction.
 
 What goes: the title, summary and closure reason; every identifier (rows deleted, so
-deconfliction no longer finds the case); subjects' descriptions; victims' database references;
-safeguarding actions' words; notes (rows deleted: they are append-only against changes, not
-against disposal); task titles; closure requests' reasons and carried items; transfers' titles
-and reasons. What stays, for the unit's figures and the audit trail: the rows themselves, the
-number, unit, priority, status, outcome, dates, people of the unit who worked it, victims'
-identification and safeguarding dates. ``docs/retention.md`` has the table.
+deconfliction no longer finds the case); subjects' descriptions; notes (rows deleted: they are
+append-only against changes, not against disposal); task titles; closure requests' reasons and
+carried items; transfers' titles and reasons. Victims' database references and safeguarding
+actions keep their ciphertext, unreadable once the retention app has the case's data key
+destroyed in this same transaction (so oversight still counts victims with a reference). What
+stays, for the unit's figures and the audit trail: the rows themselves, the number, unit,
+priority, status, outcome, dates, people of the unit who worked it, victims' identification
+and safeguarding dates. ``docs/retention.md`` has the table.
 """
 
 from __future__ import annotations
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from casework.accounts.models import User
@@ -51,15 +54,17 @@ def case_dispose_personal_data(*, actor: User, case: Case) -> dict[str, int]:
         cursor.execute("DELETE FROM cases_casenote WHERE case_id = %s", [case.pk])
         removed["notes"] = cursor.rowcount
     removed["subjects"] = (
-        CaseSubject.objects.filter(case=case).exclude(description="").update(description="")
+        CaseSubject.objects.filter(case=case)
+        .filter(description_ct__isnull=False)
+        .update(description_ct=None)
     )
-    # Replaced, not emptied: oversight counts victims "with an ICSE reference".
-    removed["victim_references"] = blank_text(
-        VictimRecord.objects.filter(case=case), ["icse_reference", "national_reference"]
-    )
-    removed["safeguarding_actions"] = blank_text(
-        SafeguardingAction.objects.filter(victim__case=case), ["action"]
-    )
+    # Kept as ciphertext, which the destroyed data key makes unreadable ("[disposed]"):
+    # oversight counts victims "with an ICSE reference" (a ciphertext is there).
+    removed["victim_references"] = VictimRecord.objects.filter(
+        Q(icse_reference_ct__isnull=False) | Q(national_reference_ct__isnull=False), case=case
+    ).count()
+    # Encrypted: left as ciphertext, unreadable once the case's data key is destroyed.
+    removed["safeguarding_actions"] = SafeguardingAction.objects.filter(case=case).count()
     removed["tasks"] = blank_text(CaseTask.objects.filter(case=case), ["title"])
     removed["closure_requests"] = blank_text(
         CaseClosureRequest.objects.filter(case=case), ["reason", "decision_note"]

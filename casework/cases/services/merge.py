@@ -15,7 +15,7 @@ its own log unchanged.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
@@ -28,6 +28,7 @@ from casework.core.validation import clean_text
 from casework.privacy.crypto import protect_identifier
 from casework.privacy.models import KeyScope
 from casework.privacy.services import data_key_cipher
+from casework.privacy.texts import protect_texts, reprotect_texts
 
 from ..choices import CaseStatus, ClosureOutcome, ClosureRequestStatus
 from ..models import (
@@ -38,6 +39,7 @@ from ..models import (
     CaseNote,
     CaseSubject,
     CaseTask,
+    SafeguardingAction,
     VictimRecord,
 )
 from ..selectors import VIEW_PERMISSION, is_unit_supervisor
@@ -87,15 +89,27 @@ def _move_identifiers(duplicate: Case, original: Case) -> tuple[int, int]:
 
 def _move_subjects(duplicate: Case, original: Case) -> int:
     offset = CaseSubject.objects.filter(case=original).aggregate(last=Max("sequence"))["last"] or 0
-    moved = CaseSubject.objects.filter(case=duplicate).update(
-        case=original, sequence=F("sequence") + offset
+    # Descriptions and references are encrypted again under the original's key, so they are
+    # read, and later shredded, with the original (docs/privacy.md).
+    subjects = list(CaseSubject.objects.filter(case=duplicate))
+    reprotect_texts(subjects, to_owner_id=original.pk)
+    for subject in subjects:
+        subject.sequence += offset
+    CaseSubject.objects.bulk_update(subjects, ["case", "sequence", "description_ct"])
+    victims = list(VictimRecord.objects.filter(case=duplicate))
+    reprotect_texts(victims, to_owner_id=original.pk)
+    VictimRecord.objects.bulk_update(
+        victims, ["case", "icse_reference_ct", "national_reference_ct"]
     )
-    VictimRecord.objects.filter(case=duplicate).update(case=original)
-    return moved
+    actions = list(SafeguardingAction.objects.filter(case=duplicate))
+    reprotect_texts(actions, to_owner_id=original.pk)
+    SafeguardingAction.objects.bulk_update(actions, ["case", "action_ct"])
+    return len(subjects)
 
 
 def _copy_notes(duplicate: Case, original: Case) -> int:
     notes = list(CaseNote.objects.filter(case=duplicate).order_by("created_at", "id"))
+    aead = data_key_cipher(KeyScope.CASE, original.pk) if notes else None
     new_ids: dict[int, int] = {}
     pending = notes
     # A correction is inserted after the note it corrects, so it can point at the copy.
@@ -107,9 +121,10 @@ def _copy_notes(duplicate: Case, original: Case) -> int:
             CaseNote(
                 case=original,
                 author_id=n.author_id,
-                body=n.body,
                 corrects_id=new_ids.get(n.corrects_id),
                 created_at=n.created_at,
+                # The copy is encrypted under the original's key; the duplicate keeps its own.
+                **protect_texts(CaseNote, original.pk, aead=aead, body=n.body),
             )
             for n in ready
         )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from casework.accounts.models import User
 from casework.audit.services import audit_record
 from casework.core.errors import DomainError, NotFound
+from casework.privacy.texts import protect_texts
 
 from ..choices import SubjectRole, VictimIdentification
 from ..models import (
@@ -44,7 +45,11 @@ def case_subject_add(*, actor: User, case: Case, role: str, description: str = "
         raise DomainError("Keep the description under 300 characters.", field="description")
     last = CaseSubject.objects.filter(case=case).aggregate(last=Max("sequence"))["last"] or 0
     subject = CaseSubject.objects.create(
-        case=case, sequence=last + 1, role=role, description=description, created_by=actor
+        case=case,
+        sequence=last + 1,
+        role=role,
+        created_by=actor,
+        **protect_texts(CaseSubject, case.pk, description=description),
     )
     if role == SubjectRole.VICTIM:
         VictimRecord.objects.create(subject=subject, case=case)
@@ -80,6 +85,7 @@ def victim_record_update(
     _require_victim_access(actor, victim)
     require_not_closed(victim.case)
     changes: dict[str, list] = {}
+    changed_references: list[str] = []
     now = timezone.now()
     if identification is not None and identification != victim.identification:
         if identification not in VictimIdentification.values:
@@ -99,9 +105,13 @@ def victim_record_update(
         if value is not None and value.strip() != getattr(victim, field):
             if len(value.strip()) > 100:
                 raise DomainError("A reference has at most 100 characters.", field=field)
-            changes[field] = [getattr(victim, field), value.strip()]
-            setattr(victim, field, value.strip())
-    if changes:
+            # The ledger learns that a reference changed, never the reference (encrypted).
+            changed_references.append(field)
+            for name, ciphertext in protect_texts(
+                VictimRecord, victim.case_id, **{field: value.strip()}
+            ).items():
+                setattr(victim, name, ciphertext)
+    if changes or changed_references:
         victim.save()
         audit_record(
             actor=actor,
@@ -109,6 +119,7 @@ def victim_record_update(
             target=victim,
             case_id=victim.case_id,
             changes=changes,
+            details={"references_changed": changed_references} if changed_references else None,
         )
     return victim
 
@@ -130,14 +141,19 @@ def victim_safeguarding_add(
             "A safeguarding action is recorded once it has been taken.", field="taken_at"
         )
     record = SafeguardingAction.objects.create(
-        victim=victim, action=action, taken_at=taken_at, recorded_by=actor
+        victim=victim,
+        case_id=victim.case_id,
+        taken_at=taken_at,
+        recorded_by=actor,
+        **protect_texts(SafeguardingAction, victim.case_id, action=action),
     )
     audit_record(
         actor=actor,
         action="victim.safeguarding",
         target=victim,
         case_id=victim.case_id,
-        details={"action": action, "taken_at": taken_at.isoformat()},
+        # The words are encrypted; the ledger keeps when, not what.
+        details={"taken_at": taken_at.isoformat()},
     )
     return record
 
@@ -158,7 +174,11 @@ def case_note_add(
     if corrects is not None and corrects.case_id != case.pk:
         raise DomainError("A correction must point at a note of the same case.", field="corrects")
     note = CaseNote.objects.create(
-        case=case, author=actor, body=body, corrects=corrects, created_at=timezone.now()
+        case=case,
+        author=actor,
+        corrects=corrects,
+        created_at=timezone.now(),
+        **protect_texts(CaseNote, case.pk, body=body),
     )
     audit_record(
         actor=actor,
