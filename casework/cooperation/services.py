@@ -91,6 +91,10 @@ def _case_identifiers_for_export(*, missing_under: str | None = None) -> Iterato
         missing = "AND (op.identifier_id IS NULL OR op.fingerprint_key_id <> %s)"
         params = [missing_under]
     with connection.cursor() as cursor:
+        # Every row is read, so plan for all of them, not PostgreSQL's default first tenth: the
+        # fast-start plan re-reads the outgoing pointers for each identifier, and the export
+        # writes into that table as it goes (quadratic; over 25 minutes at 10M identifiers).
+        cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
         cursor.execute(
             "DECLARE coop_export NO SCROLL CURSOR FOR " + _EXPORT_SQL.format(missing=missing),
             params,
