@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from casework.cases.models import CaseIdentifier
 from casework.core.errors import NotFound
 from casework.partners.key_models import PartnerInstallation
+from casework.privacy.selectors import attach_ciphers
 
 from .models import PointerExchange, PointerHit
 
@@ -78,6 +80,10 @@ def case_section(*, user, case):
         PointerHit.objects.filter(case=case)
         .select_related("identifier", "installation__agency")
         .order_by("-created_at", "-pk")[:20]
+    )
+    # The identifiers' values are shown: their cases' data keys in one query, not one a hit.
+    attach_ciphers(
+        [hit.identifier for hit in hits], scope=CaseIdentifier.privacy_scope, owner_attr="case_id"
     )
     open_hits = sum(1 for hit in hits if hit.confirmed_at is None)
     facts = (
