@@ -163,8 +163,18 @@ def main(argv: list[str] | None = None) -> int:
             if prefixes and not any(entry.name.startswith(p) for p in prefixes):
                 continue
             started = time.perf_counter()
-            results.extend(run_scenario(entry, run))
+            measured = run_scenario(entry, run)
+            results.extend(measured)
             say(f"  {entry.name:<28} {time.perf_counter() - started:6.1f} s")
+            say(report.table(measured))
+            report.write(
+                args.output,
+                scale=scale.name,
+                results=results,
+                generation=generation,
+                started=started_at,
+                complete=False,
+            )
         say("")
         say(f"Casework benchmark, {scale.name} scale, {started_at:%Y-%m-%d %H:%M} UTC")
         say(report.table(results))

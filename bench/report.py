@@ -101,14 +101,20 @@ def write(
     results: list[Result],
     generation: list[dict[str, Any]] | None,
     started: datetime,
+    complete: bool = True,
 ) -> None:
+    """Write the run's document; called after every scenario with ``complete=False`` so a run
+    that dies (out of memory, a killed backend) keeps every figure measured before it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "date": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds") if complete else None,
         "scale": scale,
         "machine": machine(),
         "generation": generation,
         "scenarios": [r.as_json() for r in results],
     }
-    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    # Written beside and renamed over: a crash while writing leaves the previous document whole.
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    partial.replace(path)

@@ -28,7 +28,6 @@ def test_it_measures_a_fresh_database_and_writes_results(tmp_path):
             database,
             "--output",
             str(output),
-            "--drop",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -36,11 +35,76 @@ def test_it_measures_a_fresh_database_and_writes_results(tmp_path):
         timeout=500,
         check=False,
     )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    assert "Scenario" in completed.stdout and "Status" in completed.stdout
+    try:
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        assert "Scenario" in completed.stdout and "Status" in completed.stdout
+        check_results(json.loads(output.read_text()))
+        check_a_run_that_dies_keeps_what_it_measured(database, tmp_path / "died.json")
+    finally:
+        subprocess.run([sys.executable, "-c", DROP.format(database=database)], cwd=ROOT, check=True)
 
-    results = json.loads(output.read_text())
-    assert results["scale"] == "tiny"
+
+DROP = """
+import django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+from bench import database
+database.use("{database}")
+database.drop("{database}")
+"""
+
+# The process dies (as an out-of-memory kill would: no exception, no cleanup) in the second
+# scenario it measures.
+DIES_IN_SECOND_SCENARIO = """
+import os, sys
+import bench.__main__ as harness
+set_up = harness.setup_django
+
+def setup_django():
+    set_up()
+    from bench.scenarios import REGISTRY
+    second = next(e for e in REGISTRY if e.name == "audit.write_overhead")
+    second.function = lambda run: os._exit(9)
+
+harness.setup_django = setup_django
+harness.main(sys.argv[1:])
+"""
+
+
+def check_a_run_that_dies_keeps_what_it_measured(database: str, output: Path) -> None:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            DIES_IN_SECOND_SCENARIO,
+            "--scale",
+            "tiny",
+            "--database",
+            database,
+            "--reuse",
+            "--only",
+            "cases.visibility,audit.write_overhead",
+            "--output",
+            str(output),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 9, completed.stderr[-3000:]
+    kept = json.loads(output.read_text())
+    assert kept["finished"] is None  # says it is not a whole run
+    assert {s["scenario"] for s in kept["scenarios"]} == {
+        "cases.visibility.page",
+        "cases.visibility.count",
+    }
+    assert all(s["value"] is not None for s in kept["scenarios"])
+
+
+def check_results(results: dict) -> None:
+    assert results["scale"] == "tiny" and results["finished"]
     assert results["machine"]["cores"] and results["machine"]["postgresql"]
     loaded = {entry["table"]: entry for entry in results["generation"]}
     assert loaded["cases.Case"]["rows"] == 60
