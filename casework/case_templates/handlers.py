@@ -11,21 +11,22 @@ from casework.core import events
 from . import services
 
 
-@events.subscribe("case.opened")
-def apply_case_template(*, case, actor=None, template_id=None, incident_type_id=None, **_) -> None:
+@events.subscribe(events.CaseOpened)
+def apply_case_template(event: events.CaseOpened) -> None:
     version = services.template_version_for_case(
-        template_id=template_id, incident_type_id=incident_type_id
+        template_id=event.template_id, incident_type_id=event.incident_type_id
     )
     if version is not None:
-        services.case_template_apply(actor=actor, case=case, version=version)
+        services.case_template_apply(actor=event.actor, case=event.case, version=version)
 
 
-@events.subscribe("request.sent")
-def tick_on_request_sent(*, request, actor=None, **_) -> None:
+@events.subscribe(events.RequestSent)
+def tick_on_request_sent(event: events.RequestSent) -> None:
+    request = event.request
     if request.case_id is None:
         return
     services.checklist_items_tick(
-        actor=actor,
+        actor=event.actor,
         case_id=request.case_id,
         evidence=f"request:{request.kind}",
         evidence_type="request",
@@ -34,13 +35,11 @@ def tick_on_request_sent(*, request, actor=None, **_) -> None:
     )
 
 
-@events.subscribe("evidence.seized")
-@events.subscribe("evidence.submitted")
-def tick_on_custody_event(*, item, actor=None, custody_event=None, **_) -> None:
-    if custody_event is None:
-        return
+@events.subscribe(events.EvidenceSeized, events.EvidenceSubmitted)
+def tick_on_custody_event(event: events.EvidenceSeized | events.EvidenceSubmitted) -> None:
+    item, custody_event = event.item, event.custody_event
     services.checklist_items_tick(
-        actor=actor,
+        actor=event.actor,
         case_id=item.case_id,
         evidence=f"custody:{custody_event.kind}",
         evidence_type="custody",
@@ -49,12 +48,13 @@ def tick_on_custody_event(*, item, actor=None, custody_event=None, **_) -> None:
     )
 
 
-@events.subscribe("deadline.met")
-def tick_on_deadline_met(*, deadline, actor=None, **_) -> None:
+@events.subscribe(events.DeadlineMet)
+def tick_on_deadline_met(event: events.DeadlineMet) -> None:
+    deadline = event.deadline
     if deadline.case_id is None:
         return
     services.checklist_items_tick(
-        actor=actor,
+        actor=event.actor,
         case_id=deadline.case_id,
         evidence=f"deadline:{deadline.kind}",
         evidence_type="deadline",
@@ -63,6 +63,8 @@ def tick_on_deadline_met(*, deadline, actor=None, **_) -> None:
     )
 
 
-@events.subscribe("case.merged")
-def move_checklist(*, duplicate, original, actor=None, **_) -> None:
-    services.checklist_items_move_case(actor=actor, duplicate=duplicate, original=original)
+@events.subscribe(events.CaseMerged)
+def move_checklist(event: events.CaseMerged) -> None:
+    services.checklist_items_move_case(
+        actor=event.actor, duplicate=event.duplicate, original=event.original
+    )

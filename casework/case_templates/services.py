@@ -309,7 +309,7 @@ def _with_template(template: CaseTemplate) -> CaseTemplateVersion:
 @transaction.atomic
 def case_template_apply(*, actor, case: Case, version: CaseTemplateVersion) -> CaseTemplateUse:
     """Give a newly opened case the version's tasks, clocks and checklist, and record which
-    version it was. Called when the case opens (``case.opened``), in that transaction: a clock
+    version it was. Called when the case opens (``CaseOpened``), in that transaction: a clock
     that cannot start rolls the opening back rather than leaving a case without its steps."""
     # One template per case: the one-to-one on ``CaseTemplateUse.case`` refuses a second.
     template = version.template
@@ -464,7 +464,7 @@ def checklist_items_tick(
 
 @transaction.atomic
 def checklist_items_move_case(*, actor, duplicate, original) -> int:
-    """A merge (``case.merged``): the duplicate's checklist items join the original's, after
+    """A merge (``CaseMerged``): the duplicate's checklist items join the original's, after
     them; the duplicate keeps the record of the template version it was opened with."""
     offset = (
         ChecklistItem.objects.filter(case=original).aggregate(last=Max("position"))["last"] or 0

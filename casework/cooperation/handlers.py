@@ -8,13 +8,13 @@ from . import services
 from .models import PartnerContact
 
 
-@events.subscribe("identifier.added")
-def match_new_identifier(*, identifier, actor, **_) -> None:
-    services.identifier_match_partners(actor=actor, identifier=identifier)
+@events.subscribe(events.IdentifierAdded)
+def match_new_identifier(event: events.IdentifierAdded) -> None:
+    services.identifier_match_partners(actor=event.actor, identifier=event.identifier)
 
 
-@events.subscribe("partner.revoked")
-def forget_revoked_partner(*, installation, actor=None, **_) -> None:
+@events.subscribe(events.PartnerRevoked)
+def forget_revoked_partner(event: events.PartnerRevoked) -> None:
     # Their pointers go with the partnership (their contacts cascade to their pointers); hits
     # already recorded stay: they are our case's history.
-    PartnerContact.objects.filter(installation=installation).delete()
+    PartnerContact.objects.filter(installation=event.installation).delete()

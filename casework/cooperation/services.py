@@ -591,7 +591,7 @@ def partner_pointers_for(kind: str, normal_value: str) -> list[tuple]:
 def identifier_match_partners(*, actor, identifier: CaseIdentifier) -> int:
     """A new identifier on an open case of an opted-in unit: look it up in partners' sets.
 
-    Runs inside ``case_identifier_add``'s transaction (``identifier.added`` event); an
+    Runs inside ``case_identifier_add``'s transaction (``IdentifierAdded`` event); an
     identifier of a unit that does not share is not looked up either (sharing is mutual)."""
     case = identifier.case
     if case.is_closed or not case.unit_id:

@@ -1,4 +1,5 @@
-"""API conventions shared by every app: problem details (RFC 9457) and keyset pagination."""
+"""API conventions shared by every app: problem details (RFC 9457), keyset pagination and the
+reading of query parameters (the FilterSets built on them are in ``core.filters``)."""
 
 from __future__ import annotations
 

@@ -320,7 +320,7 @@ def item_create(
 ) -> EvidenceItem:
     """Record a seized item and the first link of its chain (``seized``, held by the seizer).
 
-    Publishes ``evidence.seized``: the hash-set register starts the national database / ICSE
+    Publishes ``EvidenceSeized``: the hash-set register starts the national database / ICSE
     submission clock from it.
     """
     _require_case_worker(actor, case)
@@ -428,15 +428,16 @@ def item_create(
     )
     # Subscribers (the hash-set register's submission clock) add the clocks they started, so
     # the confirmation can say which clock started.
-    item.started_clocks = []
-    events.publish("evidence.seized", item=item, actor=actor, custody_event=event)
+    seized = events.publish(events.EvidenceSeized(item=item, actor=actor, custody_event=event))
+    # Kept on the returned object so the confirmation can say which clocks started.
+    item.started_clocks = seized.started_clocks
     return item
 
 
 @transaction.atomic
 def item_submission_note(*, actor: User, item: EvidenceItem, submitted_at: datetime) -> bool:
     """Keep the item's first submission time when the hash-set register records a sharing to
-    the national database or ICSE (its ``hash_set.submitted`` event); True when it changed.
+    the national database or ICSE (its ``HashSetSubmitted`` event); True when it changed.
     The chain of custody is not touched: a hash set leaving is not the item changing hands."""
     locked = EvidenceItem.objects.select_for_update().get(pk=item.pk)
     if locked.submitted_at is not None and locked.submitted_at <= submitted_at:
@@ -767,7 +768,7 @@ def _append(
     if kind == EventKind.SUBMITTED:
         # The submission clock is the hash-set register's now (casework.hashsets): it is met by
         # recording the sharing to the national database or ICSE there, not by this event.
-        events.publish("evidence.submitted", item=item, actor=actor, custody_event=event)
+        events.publish(events.EvidenceSubmitted(item=item, actor=actor, custody_event=event))
     return event
 
 
@@ -1058,7 +1059,7 @@ def signoff_refuse(*, actor: User, sign_off: CustodySignOff, reason: str = "") -
 
 @transaction.atomic
 def evidence_items_move_case(*, actor, duplicate, original) -> int:
-    """A merge (``case.merged``): the duplicate's evidence references belong to the original;
+    """A merge (``CaseMerged``): the duplicate's evidence references belong to the original;
     their chains of custody are untouched."""
     moved = EvidenceItem.objects.filter(case=duplicate).update(case=original)
     audit_record(

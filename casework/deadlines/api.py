@@ -6,21 +6,23 @@ its case. Errors are problem details; lists use keyset pagination ordered by due
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.accounts.models import User
 from casework.cases.selectors import case_get_for
-from casework.core.api import (
-    CreatedCursorPagination,
-    query_choice,
-    query_choices,
-    query_text,
-)
+from casework.core.api import CreatedCursorPagination
 from casework.core.errors import DomainError
+from casework.core.filters import (
+    ChoiceFilter,
+    ChoicesFilter,
+    QueryFilterSet,
+    SelectorListView,
+    TextFilter,
+    WhenFilter,
+)
 from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 from casework.referrals.selectors import referral_get_for
 
@@ -140,50 +142,33 @@ class DeadlineRuleSerializer(CaseworkModelSerializer):
 DEADLINE_SCOPES = ["mine", "unit", "visible"]
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter(
-            "scope",
-            str,
-            enum=DEADLINE_SCOPES,
-            description="mine (default), unit (supervisors), visible (everything I may see)",
-        ),
-        OpenApiParameter(
-            "state", str, description="States (repeat or separate with commas).", many=True
-        ),
-        OpenApiParameter(
-            "kind", str, description="Kinds (repeat or separate with commas).", many=True
-        ),
-        OpenApiParameter("case", str, description="Case number."),
-        OpenApiParameter("due_before", OpenApiTypes.DATETIME),
-        OpenApiParameter("due_after", OpenApiTypes.DATETIME),
-    ]
-)
-class DeadlineListView(generics.ListCreateAPIView):
+class DeadlineFilter(QueryFilterSet):
+    scope = ChoiceFilter(
+        choices=DEADLINE_SCOPES,
+        default="mine",
+        help_text="mine (default), unit (supervisors), visible (everything I may see)",
+    )
+    state = ChoicesFilter(choices=DeadlineState.values, help_text="States (repeat or commas).")
+    kind = ChoicesFilter(choices=DeadlineKind.values, help_text="Kinds (repeat or commas).")
+    case = TextFilter(help_text="Case number.")
+    due_before = WhenFilter()
+    due_after = WhenFilter()
+
+    class Meta:
+        model = Deadline
+        fields: list[str] = []
+
+
+class DeadlineListView(SelectorListView, generics.CreateAPIView):
     """Deadlines I may see, by due time; create one on a case or a referral."""
 
     serializer_class = DeadlineSerializer
     pagination_class = DueCursorPagination
+    filterset_class = DeadlineFilter
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
-            return Deadline.objects.none()
-        params = self.request.query_params
-        dates = {}
-        for name in ("due_before", "due_after"):
-            if query_text(params, name):
-                field = serializers.DateTimeField()
-                try:
-                    dates[name] = field.to_internal_value(params[name])
-                except serializers.ValidationError as error:
-                    raise DomainError(str(error.detail[0]), field=name) from error
+    def select(self, *, user, state, kind, case, **filters):
         return selectors.deadlines_filtered(
-            user=self.request.user,
-            scope=query_choice(params, "scope", DEADLINE_SCOPES, default="mine"),
-            states=query_choices(params, "state", DeadlineState.values),
-            kinds=query_choices(params, "kind", DeadlineKind.values),
-            case_number=query_text(params, "case"),
-            **dates,
+            user=user, states=state, kinds=kind, case_number=case, **filters
         )
 
     @extend_schema(request=DeadlineCreateSerializer, responses={201: DeadlineSerializer})

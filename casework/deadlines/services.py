@@ -531,7 +531,7 @@ def deadline_meet(*, actor, deadline: Deadline) -> Deadline:
         details={"late": before == DeadlineState.MISSED},
     )
     _start_next_period(actor=actor, deadline=deadline)
-    events.publish("deadline.met", deadline=deadline, actor=actor)
+    events.publish(events.DeadlineMet(deadline=deadline, actor=actor))
     return deadline
 
 
@@ -575,7 +575,7 @@ def deadline_meet_by_hand(*, actor, deadline: Deadline, reason: str = "") -> Dea
         details={"late": late, "by_hand": True, "reason": reason},
     )
     _start_next_period(actor=actor, deadline=deadline)
-    events.publish("deadline.met", deadline=deadline, actor=actor)
+    events.publish(events.DeadlineMet(deadline=deadline, actor=actor))
     return deadline
 
 
@@ -1118,7 +1118,7 @@ def calendar_feed_token_revoke(*, actor) -> bool:
 
 @transaction.atomic
 def deadlines_move_case(*, actor, duplicate, original) -> int:
-    """A merge (``case.merged``): the duplicate's clocks run on the original, with their
+    """A merge (``CaseMerged``): the duplicate's clocks run on the original, with their
     owners and due times; its periodic review ends (the original has its own). Returns how
     many moved."""
     for review in Deadline.objects.select_for_update().filter(

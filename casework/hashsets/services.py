@@ -349,11 +349,9 @@ def hash_set_share(
             kinds=[SUBMISSION_KIND],
         )
         events.publish(
-            "hash_set.submitted",
-            item=hash_set.item,
-            sharing=sharing,
-            submitted_at=shared_at,
-            actor=actor,
+            events.HashSetSubmitted(
+                item=hash_set.item, sharing=sharing, submitted_at=shared_at, actor=actor
+            )
         )
     sharing.clocks_met = met
     sharing.started_clock = None

@@ -113,7 +113,7 @@ def case_link_remove(*, actor, link: CaseLink, case: Case) -> None:
 
 @transaction.atomic
 def case_links_move_case(*, actor, duplicate, original) -> int:
-    """A merge (``case.merged``): the duplicate's links now join the original; a link between
+    """A merge (``CaseMerged``): the duplicate's links now join the original; a link between
     the two, or to a case the original is already linked to, is dropped."""
     links = list(
         CaseLink.objects.select_for_update().filter(Q(from_case=duplicate) | Q(to_case=duplicate))

@@ -1,8 +1,7 @@
-"""Which clocks a request starts, and the one adapter to the deadlines app.
-
-Partners depends on deadlines, never the reverse. Sending a request starts its clocks through
-``casework.deadlines.services.deadline_start`` (source ``partners.request`` and the request's
-id); answering meets them through ``deadlines_meet``. Which deadline kinds run follows from what
+"""Which clocks a request starts and which of its status changes stop them: the partners
+app's rules, applied by the deadlines app when it hears ``RequestSent`` and ``RequestProgressed``
+(``casework.deadlines.handlers``; deadlines depends on partners, never the reverse), with source
+``partners.request`` and the request's id. Which deadline kinds run follows from what
 was asked and under which legal basis: a US preservation letter runs 90 days (its reminders say
 when to renew; renewing is extending that clock in the deadlines app), an EU production order
 has its own response window, an emergency one a far shorter one, a takedown notice waits for
@@ -11,19 +10,7 @@ removal to be confirmed, a referral out for acknowledgement.
 
 from __future__ import annotations
 
-import logging
-
 from .choices import Direction, LegalBasis, RequestKind, RequestStatus
-
-try:
-    # Started through ``deadline_start_automatic``: it adopts an open clock of the same kind on
-    # the same record instead of starting a second one.
-    from casework.deadlines.services import deadline_start_automatic as deadline_start
-    from casework.deadlines.services import deadlines_meet
-except ImportError:  # pragma: no cover - the deadlines app's services are not installed
-    deadline_start = deadlines_meet = None
-
-logger = logging.getLogger(__name__)
 
 SOURCE_TYPE = "partners.request"
 
@@ -90,41 +77,3 @@ def deadline_kinds_met_by(*, request, new_status: str) -> list[str] | None:
     ):
         return None
     return []
-
-
-def start_request_deadlines(*, actor, request) -> list:
-    """Adapter: start the request's clocks in the deadlines app (or adopt an open one of the
-    same kind on the same record); returns what happened, for the confirmation."""
-    if deadline_start is None:  # pragma: no cover
-        logger.warning("deadlines app unavailable: no clocks started for request %s", request.pk)
-        return []
-    started = []
-    for kind in deadline_kinds_for(
-        kind=request.kind, legal_basis=request.legal_basis, direction=request.direction
-    ):
-        started.append(
-            deadline_start(
-                actor=actor,
-                kind=kind,
-                case=request.case,
-                referral=request.referral,
-                source_type=SOURCE_TYPE,
-                source_id=str(request.pk),
-                starts_at=request.sent_at,
-                owner=actor,
-                jurisdiction=jurisdiction_for(request),
-                note=f"{request.get_kind_display()} to {request.agency.name}",
-            )
-        )
-    return started
-
-
-def meet_request_deadlines(*, actor, request, kinds: list[str] | None) -> int:
-    """Adapter: stop the request's clocks (``kinds=None``: all of them)."""
-    if kinds == []:
-        return 0
-    if deadlines_meet is None:  # pragma: no cover
-        return 0
-    return deadlines_meet(
-        actor=actor, source_type=SOURCE_TYPE, source_id=str(request.pk), kinds=kinds
-    )

@@ -7,6 +7,8 @@ from casework.core import events
 from . import services
 
 
-@events.subscribe("case.merged")
-def move_partner_records(*, duplicate, original, actor=None, **_) -> None:
-    services.partner_records_move_case(actor=actor, duplicate=duplicate, original=original)
+@events.subscribe(events.CaseMerged)
+def move_partner_records(event: events.CaseMerged) -> None:
+    services.partner_records_move_case(
+        actor=event.actor, duplicate=event.duplicate, original=event.original
+    )

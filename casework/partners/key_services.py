@@ -177,5 +177,5 @@ def partner_installation_revoke(
         reason=reason,
         details={"issuer": installation.issuer},
     )
-    events.publish("partner.revoked", installation=installation, actor=actor)
+    events.publish(events.PartnerRevoked(installation=installation, actor=actor))
     return installation

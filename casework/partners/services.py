@@ -22,7 +22,6 @@ from casework.core import events
 from casework.core.errors import ConflictError, DomainError, NotFound
 from casework.referrals.selectors import referrals_visible_to
 
-from . import clocks
 from .choices import (
     ANSWER_STATUSES,
     REQUEST_TRANSITIONS,
@@ -544,9 +543,9 @@ def request_send(
         request.external_reference = external_reference.strip()
     request.save()
     _status_audit(actor=actor, request=request, before=before, changes=changes)
+    sent = events.publish(events.RequestSent(request=request, actor=actor))
     # Kept on the returned object so the confirmation can say which clocks started.
-    request.started_clocks = clocks.start_request_deadlines(actor=actor, request=request)
-    events.publish("request.sent", request=request, actor=actor)
+    request.started_clocks = sent.started_clocks
     return request
 
 
@@ -576,10 +575,8 @@ def request_acknowledge(
         request.external_reference = external_reference.strip()
     request.save()
     _status_audit(actor=actor, request=request, before=before, changes=changes)
-    clocks.meet_request_deadlines(
-        actor=actor,
-        request=request,
-        kinds=clocks.deadline_kinds_met_by(request=request, new_status=RequestStatus.ACKNOWLEDGED),
+    events.publish(
+        events.RequestProgressed(request=request, actor=actor, status=RequestStatus.ACKNOWLEDGED)
     )
     return request
 
@@ -622,12 +619,7 @@ def request_answer(
         request.external_reference = external_reference.strip()
     request.save()
     _status_audit(actor=actor, request=request, before=before, changes=changes, note=note)
-    clocks.meet_request_deadlines(
-        actor=actor,
-        request=request,
-        kinds=clocks.deadline_kinds_met_by(request=request, new_status=outcome),
-    )
-    events.publish("request.answered", request=request, actor=actor)
+    events.publish(events.RequestProgressed(request=request, actor=actor, status=outcome))
     return request
 
 
@@ -653,11 +645,7 @@ def request_close(
     request.save()
     _status_audit(actor=actor, request=request, before=before, changes={}, note=note)
     if before != RequestStatus.DRAFT:
-        clocks.meet_request_deadlines(
-            actor=actor,
-            request=request,
-            kinds=clocks.deadline_kinds_met_by(request=request, new_status=status),
-        )
+        events.publish(events.RequestProgressed(request=request, actor=actor, status=status))
     return request
 
 
@@ -764,7 +752,7 @@ __all__ = [
 
 @transaction.atomic
 def partner_records_move_case(*, actor, duplicate, original) -> dict[str, int]:
-    """A merge (``case.merged``): the duplicate's requests and communications belong to the
+    """A merge (``CaseMerged``): the duplicate's requests and communications belong to the
     original from now on."""
     moved = {
         "requests": PartnerRequest.objects.filter(case=duplicate).update(case=original),

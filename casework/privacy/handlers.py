@@ -1,4 +1,4 @@
-"""Crypto-shredding on disposal: the retention app publishes ``record.disposed`` inside its
+"""Crypto-shredding on disposal: the retention app publishes ``RecordDisposed`` inside its
 disposal transaction; destroying the data key there makes the disposal and the shredding one
 atomic act (a refusal here rolls the disposal back)."""
 
@@ -9,11 +9,11 @@ from casework.core import events
 from .services import data_key_destroy
 
 
-@events.subscribe("record.disposed")
-def on_record_disposed(*, actor, disposal, case=None, referral=None, **_ignored) -> None:
+@events.subscribe(events.RecordDisposed)
+def on_record_disposed(event: events.RecordDisposed) -> None:
     data_key_destroy(
-        actor=actor,
-        case=case,
-        referral=referral,
-        reason=f"Disposal {getattr(disposal, 'pk', disposal)}",
+        actor=event.actor,
+        case=event.case,
+        referral=event.referral,
+        reason=f"Disposal {getattr(event.disposal, 'pk', event.disposal)}",
     )

@@ -234,7 +234,7 @@ def referrals_receive_bulk(
     and written before the next is asked for, so a caller that validates lazily overlaps its
     work with PostgreSQL's. An exception raised by ``batches`` rolls everything back (a file
     with an invalid row is all or nothing). ``actor`` is None for the system (a command run
-    without ``--actor``). Publishes ``referral.received_bulk`` (referral_ids, actor, unit) once,
+    without ``--actor``). Publishes ``ReferralsReceivedBulk`` once,
     and writes one ``referral.import`` audit event naming ``source``.
     """
     writer = _RowWriter(unit=unit, actor=actor, channel=channel)
@@ -287,7 +287,7 @@ def referrals_receive_bulk(
         },
     )
     if ids:
-        events.publish("referral.received_bulk", referral_ids=ids, actor=actor, unit=unit)
+        events.publish(events.ReferralsReceivedBulk(referral_ids=ids, actor=actor, unit=unit))
     return result
 
 

@@ -25,7 +25,7 @@ OPEN_STATUSES: frozenset[str] = frozenset({ReferralStatus.NEW, ReferralStatus.IN
 
 
 class TriageOutcome(models.TextChoices):
-    """What ``referral.triaged`` reports as ``outcome``."""
+    """What ``ReferralTriaged`` reports as ``outcome``."""
 
     ACCEPTED = "accepted", "Accepted into a case"
     DECLINED = "declined", "Declined"

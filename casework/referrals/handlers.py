@@ -7,6 +7,8 @@ from casework.core import events
 from . import services
 
 
-@events.subscribe("case.merged")
-def move_referrals(*, duplicate, original, actor=None, **_) -> None:
-    services.referrals_move_case(actor=actor, duplicate=duplicate, original=original)
+@events.subscribe(events.CaseMerged)
+def move_referrals(event: events.CaseMerged) -> None:
+    services.referrals_move_case(
+        actor=event.actor, duplicate=event.duplicate, original=event.original
+    )

@@ -1,7 +1,7 @@
 """State changes of referrals: intake, duplicates, identifiers and triage.
 
 Each function is one transaction, validates first, writes its audit event and publishes the
-domain event the deadlines app listens to (``referral.received``, ``referral.triaged``).
+domain event the deadlines app listens to (``ReferralReceived``, ``ReferralTriaged``).
 Triage moves: new -> in triage -> accepted (into a new or an existing case) / declined (with a
 reason) / referred out (to a partner agency); the three outcomes are final.
 """
@@ -256,7 +256,7 @@ def referral_receive(
         details={"channel": channel, "identifiers": len(rows)},
     )
     _deconflict_rows(actor, referral, rows)
-    events.publish("referral.received", referral=referral, actor=actor)
+    events.publish(events.ReferralReceived(referral=referral, actor=actor))
     return ReceiveResult(referral=referral, duplicate=False)
 
 
@@ -337,7 +337,7 @@ def referral_prioritise(*, actor: User, referral: Referral, priority: str) -> Re
         target=referral,
         changes={"priority": [before, priority]},
     )
-    events.publish("referral.reprioritised", referral=referral, actor=actor)
+    events.publish(events.ReferralReprioritised(referral=referral, actor=actor))
     return referral
 
 
@@ -396,7 +396,7 @@ def referral_accept(
         details={"identifiers_copied": copied},
     )
     events.publish(
-        "referral.triaged", referral=referral, actor=actor, outcome=TriageOutcome.ACCEPTED
+        events.ReferralTriaged(referral=referral, actor=actor, outcome=TriageOutcome.ACCEPTED)
     )
     return referral
 
@@ -421,7 +421,7 @@ def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referra
         details={"reason": reason},
     )
     events.publish(
-        "referral.triaged", referral=referral, actor=actor, outcome=TriageOutcome.DECLINED
+        events.ReferralTriaged(referral=referral, actor=actor, outcome=TriageOutcome.DECLINED)
     )
     return referral
 
@@ -455,14 +455,14 @@ def referral_mark_referred_out(
         details={"agency": agency_name, "reference": referral.referred_out_reference},
     )
     events.publish(
-        "referral.triaged", referral=referral, actor=actor, outcome=TriageOutcome.REFERRED_OUT
+        events.ReferralTriaged(referral=referral, actor=actor, outcome=TriageOutcome.REFERRED_OUT)
     )
     return referral
 
 
 @transaction.atomic
 def referrals_move_case(*, actor, duplicate, original) -> int:
-    """A merge (``case.merged``): referrals accepted into the duplicate follow the original."""
+    """A merge (``CaseMerged``): referrals accepted into the duplicate follow the original."""
     moved = Referral.objects.filter(case=duplicate).update(case=original)
     audit_record(
         actor=actor,

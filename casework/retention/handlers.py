@@ -11,20 +11,20 @@ from casework.referrals.choices import TriageOutcome
 from . import services
 
 
-@events.subscribe("case.closed")
-def schedule_case_review(*, case, actor=None, **_) -> None:
-    services.retention_review_schedule(actor=actor, case=case)
+@events.subscribe(events.CaseClosed)
+def schedule_case_review(event: events.CaseClosed) -> None:
+    services.retention_review_schedule(actor=event.actor, case=event.case)
 
 
-@events.subscribe("case.merged")
-def schedule_merged_duplicate_review(*, duplicate, actor=None, **_) -> None:
+@events.subscribe(events.CaseMerged)
+def schedule_merged_duplicate_review(event: events.CaseMerged) -> None:
     # The duplicate is closed as merged, its content moved to the original: what stays on it
     # (its number, copies of its notes) is reviewed under the "merged" rule.
-    services.retention_review_schedule(actor=actor, case=duplicate)
+    services.retention_review_schedule(actor=event.actor, case=event.duplicate)
 
 
-@events.subscribe("referral.triaged")
-def schedule_referral_review(*, referral, outcome, actor=None, **_) -> None:
+@events.subscribe(events.ReferralTriaged)
+def schedule_referral_review(event: events.ReferralTriaged) -> None:
     # An accepted referral is part of its case from now on, reviewed and disposed with it.
-    if outcome in (TriageOutcome.DECLINED, TriageOutcome.REFERRED_OUT):
-        services.retention_review_schedule(actor=actor, referral=referral)
+    if event.outcome in (TriageOutcome.DECLINED, TriageOutcome.REFERRED_OUT):
+        services.retention_review_schedule(actor=event.actor, referral=event.referral)

@@ -253,7 +253,7 @@ def retention_review_schedule(
     """Start the first review of a record that just left active work (a case closed, a
     referral declined or referred out), due after the current rule's period. Nothing when the
     rule is switched off, a hold stands (the hold's lifting starts the review) or a review is
-    already due. Called by the handlers of ``case.closed`` and ``referral.triaged``, and by
+    already due. Called by the handlers of ``CaseClosed`` and ``ReferralTriaged``, and by
     ``retention_backfill`` for records that left work before retention existed, with
     ``not_before`` so that years of old records do not all fall due, overdue, on one day."""
     scope = _in_retention(case, referral)
@@ -539,7 +539,7 @@ def _dispose_referral(actor, referral: Referral) -> dict[str, int]:
 def disposal_approve(*, actor: User, request: DisposalRequest, note: str = "") -> Tombstone:
     """A second supervisor of the unit approves a disposal: in this one transaction the
     personal fields of the record and of everything under it are removed or blanked by the
-    owning apps, a tombstone is left, and ``record.disposed`` is published (the data key of
+    owning apps, a tombstone is left, and ``RecordDisposed`` is published (the data key of
     the record is destroyed by its subscriber)."""
     require_person(actor, "approve a disposal")
     request = (
@@ -608,9 +608,9 @@ def disposal_approve(*, actor: User, request: DisposalRequest, note: str = "") -
         },
     )
     if case is not None:
-        events.publish("record.disposed", case=case, actor=actor, disposal=request)
+        events.publish(events.RecordDisposed(case=case, actor=actor, disposal=request))
     else:
-        events.publish("record.disposed", referral=referral, actor=actor, disposal=request)
+        events.publish(events.RecordDisposed(referral=referral, actor=actor, disposal=request))
     return tombstone
 
 

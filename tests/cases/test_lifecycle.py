@@ -41,7 +41,7 @@ def test_a_supervisor_approves_a_closure_and_case_closed_is_published(
     north_case, investigator, supervisor
 ):
     heard = []
-    handler = events.subscribe("case.closed")(lambda case, actor, **_: heard.append((case, actor)))
+    handler = events.subscribe(events.CaseClosed)(lambda e: heard.append((e.case, e.actor)))
     try:
         services.case_close_request(
             actor=investigator,
@@ -51,7 +51,7 @@ def test_a_supervisor_approves_a_closure_and_case_closed_is_published(
         )
         services.case_close_approve(actor=supervisor, case=north_case)
     finally:
-        events._subscribers["case.closed"].remove(handler)
+        events._subscribers[events.CaseClosed].remove(handler)
     north_case.refresh_from_db()
     assert north_case.status == "closed" and north_case.closed_at is not None
     assert north_case.closure_outcome == "victims_safeguarded"
@@ -116,11 +116,11 @@ def test_case_opened_is_published(investigator):
     from tests.cases.factories import make_case
 
     heard = []
-    handler = events.subscribe("case.opened")(lambda case, actor, **_: heard.append(case))
+    handler = events.subscribe(events.CaseOpened)(lambda e: heard.append(e.case))
     try:
         case = make_case(lead=investigator)
     finally:
-        events._subscribers["case.opened"].remove(handler)
+        events._subscribers[events.CaseOpened].remove(handler)
     assert heard == [case]
 
 

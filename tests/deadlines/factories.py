@@ -22,4 +22,4 @@ def close_case(case, *, actor=None) -> None:
 
     Case.objects.filter(pk=case.pk).update(status="closed", closed_at=timezone.now())
     case.refresh_from_db()
-    events.publish("case.closed", case=case, actor=actor or case.lead)
+    events.publish(events.CaseClosed(case=case, actor=actor or case.lead))

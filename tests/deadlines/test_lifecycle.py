@@ -130,7 +130,9 @@ def test_triage_of_a_referral_meets_its_clock(investigator, north_referral):
     from casework.core import events
 
     triage = Deadline.objects.get(referral=north_referral, kind="referral_triage")
-    events.publish("referral.triaged", referral=north_referral, actor=investigator, outcome="x")
+    events.publish(
+        events.ReferralTriaged(referral=north_referral, actor=investigator, outcome="accepted")
+    )
     triage.refresh_from_db()
     assert triage.state == "met"
 

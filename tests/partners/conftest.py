@@ -29,7 +29,7 @@ def case(investigator, teammate):
 @pytest.fixture
 def clock_calls(monkeypatch):
     """Records what the partners app asks of the deadlines app (start / meet)."""
-    from casework.partners import clocks
+    from casework.deadlines import services as clocks
 
     calls: dict[str, list] = {"start": [], "meet": []}
 
@@ -41,6 +41,6 @@ def clock_calls(monkeypatch):
         calls["meet"].append(kwargs)
         return 1
 
-    monkeypatch.setattr(clocks, "deadline_start", start)
+    monkeypatch.setattr(clocks, "deadline_start_automatic", start)
     monkeypatch.setattr(clocks, "deadlines_meet", meet)
     return calls

@@ -27,11 +27,11 @@ def test_a_new_request_is_a_draft_with_no_clock(investigator, case, agency, cloc
 def test_sending_a_us_preservation_starts_its_expiry_clock(investigator, case, agency, clock_calls):
     request = make_request(actor=investigator, agency=agency, case=case, legal_basis="us_2703f")
     sent = []
-    events.subscribe("request.sent")(handler := lambda **kw: sent.append(kw))
+    events.subscribe(events.RequestSent)(handler := sent.append)
     try:
         services.request_send(actor=investigator, request=request, external_reference="LE-77")
     finally:
-        events._subscribers["request.sent"].remove(handler)
+        events._subscribers[events.RequestSent].remove(handler)
     request.refresh_from_db()
     assert request.status == RequestStatus.SENT
     assert request.external_reference == "LE-77"
@@ -42,7 +42,7 @@ def test_sending_a_us_preservation_starts_its_expiry_clock(investigator, case, a
     assert first["source_id"] == str(request.pk)
     assert first["case"] == case
     assert first["starts_at"] == request.sent_at
-    assert sent[0]["request"].pk == request.pk
+    assert sent[0].request.pk == request.pk
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_a_final_answer_meets_the_clocks_and_a_partial_one_does_not(
     investigator, case, agency, clock_calls
 ):
     answered = []
-    events.subscribe("request.answered")(handler := lambda **kw: answered.append(kw))
+    events.subscribe(events.RequestProgressed)(handler := answered.append)
     try:
         with time_machine.travel(timezone.now() - timedelta(days=10), tick=False):
             request = make_request(actor=investigator, agency=agency, case=case)
@@ -113,7 +113,7 @@ def test_a_final_answer_meets_the_clocks_and_a_partial_one_does_not(
             actor=investigator, request=request, outcome="fulfilled", note="Data received"
         )
     finally:
-        events._subscribers["request.answered"].remove(handler)
+        events._subscribers[events.RequestProgressed].remove(handler)
     request.refresh_from_db()
     assert request.status == RequestStatus.FULFILLED
     assert request.answered_at == partial_at  # response time counts from the first answer

@@ -50,7 +50,7 @@ def test_a_destroyed_case_key_leaves_a_placeholder_everywhere(investigator, clie
 
 def test_record_disposed_destroys_the_referrals_key(investigator):
     referral = make_referral(actor=investigator)
-    events.publish("record.disposed", referral=referral, actor=investigator, disposal=None)
+    events.publish(events.RecordDisposed(referral=referral, actor=investigator, disposal=None))
     assert DataKey.objects.get(scope="referral", owner_id=referral.pk).destroyed_at is not None
     assert referral.identifiers.get().raw == DISPOSED
 

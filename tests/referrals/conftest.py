@@ -12,10 +12,10 @@ import pytest
 from casework.core import events
 
 REFERRAL_EVENTS = (
-    "referral.received",
-    "referral.received_bulk",
-    "referral.triaged",
-    "referral.reprioritised",
+    events.ReferralReceived,
+    events.ReferralsReceivedBulk,
+    events.ReferralTriaged,
+    events.ReferralReprioritised,
 )
 
 
@@ -31,12 +31,12 @@ def _only_own_event_handlers():
 
 @pytest.fixture
 def published():
-    """``published(name)`` -> list that collects the payloads of that event during the test."""
-    collected: dict[str, list] = {}
+    """``published(kind)`` -> list that collects the events of that kind during the test."""
+    collected: dict[type, list] = {}
 
-    def record(name: str) -> list:
-        bucket = collected.setdefault(name, [])
-        events.subscribe(name)(lambda **payload: bucket.append(payload))
+    def record(kind: type[events.Event]) -> list:
+        bucket = collected.setdefault(kind, [])
+        events.subscribe(kind)(bucket.append)
         return bucket
 
     return record

@@ -47,8 +47,8 @@ ROWS = [
 @pytest.fixture
 def with_triage_clocks():
     """The deadlines app's handlers, which the referrals tests set aside, for these tests."""
-    events.subscribe("referral.received")(deadline_handlers.start_triage_clock)
-    events.subscribe("referral.received_bulk")(deadline_handlers.start_triage_clocks_for_import)
+    events.subscribe(events.ReferralReceived)(deadline_handlers.start_triage_clock)
+    events.subscribe(events.ReferralsReceivedBulk)(deadline_handlers.start_triage_clocks_for_import)
 
 
 class _Undo(Exception):

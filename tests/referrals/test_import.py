@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from casework.audit.models import AuditEvent
+from casework.core import events
 from casework.core.csv import neutralise
 from casework.referrals.importing import import_referrals_file
 from casework.referrals.models import DuplicateArrival, Referral, ReferralIdentifier
@@ -23,7 +24,7 @@ def _jsonl(tmp_path, rows, name="referrals.jsonl"):
 
 
 def test_it_imports_a_json_lines_file(tmp_path, north, investigator, published):
-    bulk = published("referral.received_bulk")
+    bulk = published(events.ReferralsReceivedBulk)
     path = tmp_path / "in.jsonl"
     write_jsonl(path, 20)
     result = import_referrals_file(path, unit=north, actor=investigator, dry_run=False)
@@ -34,7 +35,7 @@ def test_it_imports_a_json_lines_file(tmp_path, north, investigator, published):
     referral = Referral.objects.get(source_reference="SYN-0000001")
     assert referral.triage_due_at is not None and referral.created_by == investigator
     assert referral.identifiers.get(kind="email").normal == "user_1@example.invalid"
-    assert sorted(bulk[0]["referral_ids"]) == sorted(result.referral_ids)
+    assert sorted(bulk[0].referral_ids) == sorted(result.referral_ids)
     assert AuditEvent.objects.get(action="referral.import").details["imported"] == 20
 
 

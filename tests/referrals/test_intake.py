@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from casework.audit.models import AuditEvent
+from casework.core import events
 from casework.core.errors import DomainError
 from casework.referrals import services
 from casework.referrals.models import DuplicateArrival, IncidentType, Referral
@@ -58,9 +59,9 @@ def test_it_records_a_referral_with_normalised_identifiers_and_a_triage_clock(in
 
 
 def test_it_publishes_referral_received(investigator, published):
-    seen = published("referral.received")
+    seen = published(events.ReferralReceived)
     referral = make_referral(actor=investigator)
-    assert seen == [{"referral": referral, "actor": investigator}]
+    assert seen == [events.ReferralReceived(referral=referral, actor=investigator)]
 
 
 def test_a_second_arrival_is_linked_to_the_original_not_stored_twice(investigator, teammate):

@@ -6,6 +6,7 @@ import pytest
 
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case
+from casework.core import events
 from casework.core.errors import DomainError, NotFound
 from casework.referrals import services
 from casework.referrals.models import Referral
@@ -26,7 +27,7 @@ def test_it_moves_a_new_referral_into_triage(investigator):
 
 
 def test_accepting_into_a_new_case_opens_it_and_copies_identifiers(investigator, published):
-    triaged = published("referral.triaged")
+    triaged = published(events.ReferralTriaged)
     referral = make_referral(
         actor=investigator,
         priority="P1",
@@ -42,7 +43,9 @@ def test_accepting_into_a_new_case_opens_it_and_copies_identifiers(investigator,
     assert case.unit == investigator.unit and case.lead == investigator and case.priority == "P1"
     held = {(i.kind, i.normal_value) for i in case.identifiers.all()}
     assert held == {("email", "someone@example.invalid"), ("ip_address", "192.0.2.1")}
-    assert triaged == [{"referral": referral, "actor": investigator, "outcome": "accepted"}]
+    assert triaged == [
+        events.ReferralTriaged(referral=referral, actor=investigator, outcome="accepted")
+    ]
     assert AuditEvent.objects.filter(action="referral.accept", case_id=case.pk).exists()
 
 
@@ -77,7 +80,7 @@ def test_once_accepted_a_referral_follows_its_case(investigator, teammate, super
 
 
 def test_declining_needs_a_reason(investigator, published):
-    triaged = published("referral.triaged")
+    triaged = published(events.ReferralTriaged)
     referral = make_referral(actor=investigator)
     with pytest.raises(DomainError) as caught:
         services.referral_decline(actor=investigator, referral=referral, reason="  ")
@@ -86,11 +89,11 @@ def test_declining_needs_a_reason(investigator, published):
         actor=investigator, referral=referral, reason="No offence disclosed."
     )
     assert referral.status == "declined" and referral.decline_reason == "No offence disclosed."
-    assert triaged[0]["outcome"] == "declined"
+    assert triaged[0].outcome == "declined"
 
 
 def test_referring_out_ends_triage(investigator, published):
-    triaged = published("referral.triaged")
+    triaged = published(events.ReferralTriaged)
     referral = make_referral(actor=investigator)
     referral = services.referral_mark_referred_out(
         actor=investigator, referral=referral, agency_name="Example Foreign Police", reference="X-1"
@@ -100,7 +103,7 @@ def test_referring_out_ends_triage(investigator, published):
         "Example Foreign Police",
         "X-1",
     )
-    assert triaged[0]["outcome"] == "referred_out"
+    assert triaged[0].outcome == "referred_out"
 
 
 @pytest.mark.parametrize("outcome", ["accept", "decline", "refer_out"])
@@ -130,7 +133,7 @@ def test_an_outsider_cannot_triage(investigator, outsider):
 
 
 def test_reprioritising_restarts_the_clock_from_receipt(investigator, published):
-    seen = published("referral.reprioritised")
+    seen = published(events.ReferralReprioritised)
     referral = make_referral(actor=investigator, priority="P4")
     referral = services.referral_prioritise(actor=investigator, referral=referral, priority="P1")
     assert referral.triage_due_at - referral.received_at == timedelta(hours=24)  # the P1 rule

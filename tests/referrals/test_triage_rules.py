@@ -92,7 +92,7 @@ def test_editing_the_rule_changes_the_clock_an_imported_referral_gets(tmp_path, 
 
 
 def test_the_imported_clock_and_its_deadline_agree(tmp_path, north):
-    events.subscribe("referral.received_bulk")(handlers.start_triage_clocks_for_import)
+    events.subscribe(events.ReferralsReceivedBulk)(handlers.start_triage_clocks_for_import)
     _shorten_p4_to_five_hours()
     imported = list(_import(tmp_path, north, [_row(1, "P4"), _row(2, "P1")]))
     deadlines = {d.referral_id: d for d in Deadline.objects.filter(kind="referral_triage")}

@@ -131,17 +131,15 @@ def test_a_second_supervisor_approves_and_record_disposed_is_published(
         actor=supervisor, review=_review(closed_case), reason="Period passed"
     )
     heard = []
-    handler = events.subscribe("record.disposed")(lambda **payload: heard.append(payload))
+    handler = events.subscribe(events.RecordDisposed)(heard.append)
     try:
         tombstone = services.disposal_approve(actor=second_supervisor, request=request)
     finally:
-        events._subscribers["record.disposed"].remove(handler)
+        events._subscribers[events.RecordDisposed].remove(handler)
     assert heard == [
-        {
-            "case": Case.objects.get(pk=closed_case.pk),
-            "actor": second_supervisor,
-            "disposal": request,
-        }
+        events.RecordDisposed(
+            case=Case.objects.get(pk=closed_case.pk), actor=second_supervisor, disposal=request
+        )
     ]
     assert tombstone.label == closed_case.number and tombstone.record_kind == "case"
     assert (tombstone.requested_by, tombstone.approved_by) == (supervisor, second_supervisor)

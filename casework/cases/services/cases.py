@@ -63,7 +63,7 @@ def case_open(
     """Open a case in ``unit`` with the next gap-free number; the lead gets access.
 
     ``template_id`` (a case template chosen by hand) and ``incident_type_id`` (the incident
-    type of the referral the case comes from) travel with ``case.opened``: the case templates
+    type of the referral the case comes from) travel with ``CaseOpened``: the case templates
     app, which sits above cases, applies the template they name in this transaction."""
     title = title.strip()
     if not title:
@@ -95,11 +95,9 @@ def case_open(
         changes={"number": [None, number], "title": [None, title], "lead": [None, lead.username]},
     )
     events.publish(
-        "case.opened",
-        case=case,
-        actor=actor,
-        template_id=template_id,
-        incident_type_id=incident_type_id,
+        events.CaseOpened(
+            case=case, actor=actor, template_id=template_id, incident_type_id=incident_type_id
+        )
     )
     return case
 
@@ -245,7 +243,7 @@ def case_change_lead(*, actor: User, case: Case, lead: User) -> Case:
         case_id=case.pk,
         changes={"lead": [previous.get_username(), lead.get_username()]},
     )
-    events.publish("case.lead_changed", case=case, previous=previous, actor=actor)
+    events.publish(events.CaseLeadChanged(case=case, previous=previous, actor=actor))
     return case
 
 
@@ -347,7 +345,7 @@ def _require_deciding_supervisor(actor: User, case: Case, request: CaseClosureRe
 @transaction.atomic
 def case_close_approve(*, actor: User, case: Case, note: str = "") -> Case:
     """A supervisor of the unit approves the pending closure: the case is closed with the
-    request's reason and outcome, and ``case.closed`` is published."""
+    request's reason and outcome, and ``CaseClosed`` is published."""
     require_case_worker(actor, case)
     lock_case(case)
     require_not_closed(case)
@@ -399,7 +397,7 @@ def case_close_approve(*, actor: User, case: Case, note: str = "") -> Case:
             "carried": request.carried,
         },
     )
-    events.publish("case.closed", case=case, actor=actor, carried=request.carried)
+    events.publish(events.CaseClosed(case=case, actor=actor, carried=request.carried))
     return case
 
 

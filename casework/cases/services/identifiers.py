@@ -107,7 +107,5 @@ def case_identifier_add(
         context_label=f"case {case.number}",
     )
     identifier.matches = matches
-    events.publish("identifier.added", identifier=identifier, actor=actor)
-    if matches:
-        events.publish("identifier.matched", identifier=identifier, matches=matches, actor=actor)
+    events.publish(events.IdentifierAdded(identifier=identifier, actor=actor))
     return identifier

@@ -3,7 +3,7 @@
 The duplicate's identifiers, subjects (with their victim records), tasks and notes move to the
 original here; what other apps keep under a case (deadlines, partner requests and
 communications, evidence items, referrals, checklists, links) moves in their own services,
-called through ``case.merged`` in this same transaction, so a refusal anywhere rolls the whole
+called through ``CaseMerged`` in this same transaction, so a refusal anywhere rolls the whole
 merge back. The duplicate stays, closed as "merged", so that its number still finds the case
 and its page leads to the original.
 
@@ -205,7 +205,7 @@ def case_merge(*, actor: User, duplicate: Case, original: Case, reason: str) -> 
             "updated_at",
         ]
     )
-    events.publish("case.merged", duplicate=duplicate, original=original, actor=actor)
+    events.publish(events.CaseMerged(duplicate=duplicate, original=original, actor=actor))
     audit_record(
         actor=actor,
         action="case.merge",

@@ -245,7 +245,7 @@ def case_tasks_add_bulk(
     """Add many unassigned tasks at once (a case template's, as the case opens): one INSERT
     and one audit event naming ``source`` and every title, rather than one of each per task.
 
-    No access check: it runs inside ``case_open`` (through ``case.opened``), whose actor may
+    No access check: it runs inside ``case_open`` (through ``CaseOpened``), whose actor may
     open a case for another lead without seeing it afterwards; ``case_open`` checked them."""
     require_not_closed(case)
     rows = []

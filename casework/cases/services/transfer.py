@@ -118,7 +118,7 @@ def case_transfer_accept(*, actor: User, transfer: CaseTransfer, lead: User) -> 
     transfer.decided_by, transfer.decided_at, transfer.new_lead = actor, timezone.now(), lead
     transfer.save(update_fields=["status", "decided_by", "decided_at", "new_lead", "updated_at"])
     events.publish(
-        "case.transferred", case=case, previous_lead=previous_lead, team=team, actor=actor
+        events.CaseTransferred(case=case, previous_lead=previous_lead, team=team, actor=actor)
     )
     details = {
         "from_unit": transfer.from_unit_id,
