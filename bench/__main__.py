@@ -70,6 +70,13 @@ def setup_django() -> None:
     # The test client's host name, and mail kept in memory: reminders sent while measuring
     # must not reach anyone.
     setup_test_environment()
+    # But templates render as in production: the test environment's instrumented renderer
+    # sends a signal on every template and include, and the test client copies the whole
+    # context each time (for ``response.context``), which no served page pays.
+    from django.template import Template
+    from django.test.utils import _TestState
+
+    Template._render = _TestState.saved_data.template_render
     # Tasks queued by the services under test stay in this process: the shared broker's
     # workers serve the application database, where these ids do not exist.
     from config.celery import app
