@@ -66,16 +66,21 @@ def import_with_encryption(run: Run) -> list[Result]:
     synthetic_row = import_or_not_built("casework.referrals.synthetic", "synthetic_row")
     count = run.scale.import_referrals
     prefix = f"PRIV{timezone.now():%Y%m%d%H%M%S}"
+    spacing = min(timedelta(minutes=1), (timezone.now() - EPOCH_END) / (count + 1))
     with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "referrals.jsonl"
-        spacing = min(timedelta(minutes=1), (timezone.now() - EPOCH_END) / (count + 1))
-        with path.open("w", encoding="utf-8") as handle:
-            for n in range(1, count + 1):
-                row = synthetic_row(n, base=EPOCH_END, prefix=prefix, spacing=spacing)
-                handle.write(json.dumps(row) + "\n")
+        # Two files of the same rows under different references: the first import, rolled
+        # back, leaves dead index entries that the second would otherwise probe key by key.
+        paths = []
+        for run_prefix in (f"{prefix}P", f"{prefix}E"):
+            path = Path(directory) / f"{run_prefix}.jsonl"
+            with path.open("w", encoding="utf-8") as handle:
+                for n in range(1, count + 1):
+                    row = synthetic_row(n, base=EPOCH_END, prefix=run_prefix, spacing=spacing)
+                    handle.write(json.dumps(row) + "\n")
+            paths.append(path)
         with _without_encryption():
-            plain = _import_seconds(run, path)
-        encrypted = _import_seconds(run, path)
+            plain = _import_seconds(run, paths[0])
+        encrypted = _import_seconds(run, paths[1])
     per = IMPORT_TARGET_ROWS / count
     return [
         Result(

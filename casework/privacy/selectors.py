@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.db.models.expressions import RawSQL
 
 from .keys import current_kek
 from .models import DataKey
@@ -22,9 +23,10 @@ def ciphers_for(scope: str, owner_ids: Iterable[int]) -> dict[int, AESGCM | None
     if not ids:
         return found
     kek = current_kek()
-    rows = DataKey.objects.filter(scope=scope, owner_id__in=ids).values_list(
-        "owner_id", "wrapped_key"
-    )
+    # One array parameter, not a placeholder per id: an import reads thousands at once.
+    rows = DataKey.objects.filter(
+        scope=scope, owner_id__in=RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    ).values_list("owner_id", "wrapped_key")
     for owner_id, wrapped in rows:
         if wrapped is None:
             continue

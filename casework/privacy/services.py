@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from casework.audit.services import audit_record
@@ -20,6 +20,7 @@ from .models import DataKey, KeyCheck, KeyScope
 from .selectors import ciphers_for
 
 CHECK_PLAINTEXT = b"casework key check v1"
+_DATA_KEYS = DataKey._meta.db_table
 CHECK_OWNER = "key-check"
 
 
@@ -52,31 +53,39 @@ def key_check_ensure() -> None:
 def data_keys_ensure(scope: str, owner_ids: Iterable[int]) -> dict[int, AESGCM | None]:
     """The cipher of each owner's data key, making the keys that do not exist yet (one insert
     for all of them; concurrent callers agree through the unique constraint). A destroyed key
-    stays destroyed: its owner maps to ``None`` and nothing can be written under it."""
+    stays destroyed: its owner maps to ``None`` and nothing can be written under it.
+
+    A bulk import makes a key per referral, so the ids travel as one array parameter each way
+    (a query with a placeholder per id costs more to build than to run), and the keys this call
+    made are used as made instead of being read back and unwrapped.
+    """
     ids = sorted({int(i) for i in owner_ids})
     if not ids:
         return {}
     key_check_ensure()
     kek = current_kek()
-    existing = set(
-        DataKey.objects.filter(scope=scope, owner_id__in=ids).values_list("owner_id", flat=True)
-    )
-    missing = [i for i in ids if i not in existing]
-    if missing:
-        DataKey.objects.bulk_create(
-            [
-                DataKey(
-                    scope=scope,
-                    owner_id=owner_id,
-                    wrapped_key=kek.wrap(os.urandom(KEY_BYTES), owner=f"{scope}:{owner_id}"),
-                    kek_id=kek.key_id,
-                )
-                for owner_id in missing
-            ],
-            batch_size=5000,
-            ignore_conflicts=True,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT owner_id FROM {_DATA_KEYS} WHERE scope = %s AND owner_id = ANY(%s)",
+            [scope, ids],
         )
-    return ciphers_for(scope, ids)
+        existing = {row[0] for row in cursor.fetchall()}
+    missing = [i for i in ids if i not in existing]
+    made: dict[int, AESGCM | None] = {}
+    if missing:
+        keys = {owner_id: os.urandom(KEY_BYTES) for owner_id in missing}
+        wrapped = [kek.wrap(keys[owner_id], owner=f"{scope}:{owner_id}") for owner_id in missing]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {_DATA_KEYS} (scope, owner_id, wrapped_key, kek_id, created_at,"
+                " destroyed_reason) SELECT %s, owner_id, wrapped_key, %s, now(), ''"
+                " FROM unnest(%s::bigint[], %s::bytea[]) AS made(owner_id, wrapped_key)"
+                " ON CONFLICT ON CONSTRAINT data_key_owner DO NOTHING RETURNING owner_id",
+                [scope, kek.key_id, missing, wrapped],
+            )
+            made = {row[0]: AESGCM(keys[row[0]]) for row in cursor.fetchall()}
+    # Keys that existed, and any a concurrent caller made first: read and unwrapped.
+    return {**ciphers_for(scope, [i for i in ids if i not in made]), **made}
 
 
 def data_key_cipher(scope: str, owner_id: int) -> AESGCM:
