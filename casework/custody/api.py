@@ -10,7 +10,7 @@ import json
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound as DRFNotFound
 from rest_framework.response import Response
@@ -19,8 +19,9 @@ from rest_framework.views import APIView
 from casework.accounts.choices import Role
 from casework.accounts.models import User
 from casework.cases.selectors import case_get_for
-from casework.core.api import CreatedCursorPagination, query_boolean, query_text
+from casework.core.api import CreatedCursorPagination
 from casework.core.errors import DomainError
+from casework.core.filters import BooleanFilter, QueryFilterSet, SelectorListView, TextFilter
 from casework.core.serializers import (
     CaseworkModelSerializer,
     CaseworkSerializer,
@@ -294,29 +295,26 @@ class StoreListView(APIView):
         return Response(EvidenceStoreSerializer(store).data, status=status.HTTP_201_CREATED)
 
 
-class ItemListView(generics.GenericAPIView):
+class ItemFilter(QueryFilterSet):
+    case = TextFilter(help_text="Only this case (its number)")
+    hash_mismatch = BooleanFilter(help_text="Only flagged items")
+
+    class Meta:
+        model = EvidenceItem
+        fields: list[str] = []
+
+
+class ItemListView(SelectorListView, generics.CreateAPIView):
     """Evidence items of the cases you can see, optionally of one case or only mismatches."""
 
     serializer_class = EvidenceItemSerializer
     pagination_class = CreatedCursorPagination
+    filterset_class = ItemFilter
 
-    def get_queryset(self):
-        params = self.request.query_params
-        case_number = query_text(params, "case")
-        case = case_get_for(user=self.request.user, number=case_number) if case_number else None
-        mismatch = bool(query_boolean(params, "hash_mismatch"))
-        return selectors.item_list(user=self.request.user, case=case, mismatch_only=mismatch)
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("case", str, description="Only this case (its number)"),
-            OpenApiParameter("hash_mismatch", bool, description="Only flagged items"),
-        ],
-        responses=EvidenceItemSerializer(many=True),
-    )
-    def get(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(EvidenceItemSerializer(page, many=True).data)
+    def select(self, *, user, case, hash_mismatch):
+        # A case one may not see answers 404, as it does everywhere else.
+        case = case_get_for(user=user, number=case) if case else None
+        return selectors.item_list(user=user, case=case, mismatch_only=bool(hash_mismatch))
 
     @extend_schema(
         request=EvidenceItemInputSerializer, responses={201: EvidenceItemCreatedSerializer}

@@ -118,132 +118,23 @@ def court_bundle_export(*, user, case: Case, via: str = "web") -> CourtBundle:
     if checkpoint is None:
         raise DomainError("The audit log has no signed checkpoint yet: try again in a minute.")
     signed = notes.parse(checkpoint.signed_note)[0]
-    scope = chronology.case_event_scope(case)
-    rows = [
-        (event_id, position, bytes(canonical))
-        for event_id, position, canonical in AuditEvent.objects.filter(
-            scope, seal__position__lt=signed.size
-        )
-        .order_by("seal__position")
-        .values_list("pk", "seal__position", "canonical")
-        .iterator(chunk_size=2000)
-    ]
-    proven = case_proofs.prove_events(rows, checkpoint)
-
-    _, items = case_items_with_chains(user=user, number=case.number)
-    context = report_context(user=user, case=case, items=items, checkpoint=checkpoint)
-    unproven = [
-        f"exhibit {report.item.exhibit_number} #{row.event.sequence}"
-        for report in context["reports"]
-        for row in report.rows
-        if row.audit is None or not row.audit.covered
-    ]
-    if unproven:
-        raise DomainError(
-            "Custody events were recorded while the bundle was built and are not in the signed "
-            f"checkpoint yet ({', '.join(unproven[:5])}): build the bundle again in a minute."
-        )
-    verifier = keys.verifier_key()
-    key_name, key_id, _ = notes.parse_verifier_key(verifier)
-    html = render_to_string("custody/report.html", {**context, "standalone": True})
-    # Read offline, away from the site: the report's stylesheet goes into the file itself
-    # (templates carry no inline style, for the site's Content-Security-Policy).
-    html = html.replace("</head>", f"<style>\n{_report_css()}</style>\n</head>", 1)
-    pdf = render_pdf(
-        title=context["title"],
-        subtitle=f"{case.number} · {case.unit.name} · lead {case.lead.get_username()}",
-        reports=context["reports"],
-        generated=context["generated"],
-        generated_by=context["generated_by"],
-        checkpoint=context["checkpoint"],
-        verify_command=context["verify_command"],
-    )
-    # Every told event, however many: the verifier holds the chronology to the rule exactly.
-    told = list(chronology.chronology_events(case=case).filter(seal__position__lt=signed.size))
-    entries = chronology.describe(user=user, case=case, events=told)
-    chronology_csv = "".join(
-        csv_lines(
-            chronology.EXPORT_HEADER,
-            (chronology.export_row(entry) for entry in entries),
-        )
-    )
-    referral_ids = sorted(case.referrals.values_list("pk", flat=True))
-    generated = timezone.now()
-    readme = render_to_string(
-        README_TEMPLATE,
-        {
-            "case": case,
-            "generated": generated,
-            "generated_by": user.get_username(),
-            "events": len(proven),
-            "tree_size": signed.size,
-            "root": context["checkpoint"].root,
-            "origin": signed.origin,
-            "key_name": key_name,
-            "key_id": key_id.hex(),
-            "verify_command": context["verify_command"],
-        },
-    )
+    proven = _proven_events(case, checkpoint, tree_size=signed.size)
+    items, context = _proven_report(user=user, case=case, checkpoint=checkpoint)
+    log = _LogFacts.of(signed, root=context["checkpoint"].root)
 
     files = _Files()
-    files.add("README.txt", readme)
-    files.add("checkpoint.txt", context["checkpoint"].note)
-    files.add("log.key", verifier + "\n")
-    files.add("custody-report.html", html)
-    files.add("custody-report.pdf", pdf)
-    files.add("chronology.csv", chronology_csv)
-    files.add("case-uco.jsonld", json.dumps(case_uco_document(case, items), indent=2))
-    events = []
-    for event in proven:
-        data, proof = f"events/{event.event_id}.json", f"proofs/{event.event_id}.json"
-        files.add(data, event.canonical)
-        # No indent: with one, json falls back to its pure-Python encoder (seconds per bundle).
-        files.add(proof, json.dumps(event.proof, ensure_ascii=False))
-        events.append(
-            {"id": event.event_id, "leaf_index": event.position, "file": data, "proof": proof}
-        )
-    manifest = {
-        "format": verify_bundle.BUNDLE_FORMAT,
-        "case": {
-            "id": case.pk,
-            "number": case.number,
-            "unit": case.unit.name,
-            "referral_ids": referral_ids,
-        },
-        "generated_at": generated.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "generated_by": user.get_username(),
-        "log": {
-            "origin": signed.origin,
-            "checkpoint": "checkpoint.txt",
-            "tree_size": signed.size,
-            "root": context["checkpoint"].root,
-            "key": "log.key",
-            "key_name": key_name,
-            "key_id": key_id.hex(),
-        },
-        "event_count": len(events),
-        "events": events,
-        "listings": {
-            "chronology.csv": {"column": "audit_event_id", "rule": chronology.chronology_rule()},
-            "custody-report.html": {"rule": CUSTODY_RULE},
-        },
-        "files": files.listing(),
-    }
+    generated = _add_documents(
+        files, user=user, case=case, items=items, context=context, log=log, events=len(proven)
+    )
+    events = _add_events(files, proven)
+    manifest = _manifest(
+        user=user, case=case, generated=generated, log=log, events=events, files=files
+    )
     # One line per event and per file: readable, and written by json's C encoder (an indent
     # would switch to the pure-Python one, a second for a large case).
     manifest_bytes = _manifest_text(manifest).encode()
     statement = case_proofs.sign_statement(subject=case.number, content=manifest_bytes)
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        zf.writestr(verify_bundle.MANIFEST, manifest_bytes)
-        zf.writestr(verify_bundle.SIGNATURE, statement)
-        for path, data in files.entries:
-            # Stored, not deflated: a PDF is compressed already, and thousands of small event
-            # and proof files cost a compressor each (most of the build's time) to save half.
-            stored = path.endswith(".pdf") or path.startswith(("events/", "proofs/"))
-            compress = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            zf.writestr(path, data, compress_type=compress)
+    content = _zip(manifest_bytes, statement, files)
     digest = hashlib.sha256(manifest_bytes).hexdigest()
     audit_record(
         actor=user,
@@ -259,11 +150,186 @@ def court_bundle_export(*, user, case: Case, via: str = "web") -> CourtBundle:
     )
     return CourtBundle(
         filename=f"{case.number}-court-bundle.zip",
-        content=buffer.getvalue(),
+        content=content,
         manifest_sha256=digest,
         events=len(events),
         tree_size=signed.size,
     )
+
+
+@dataclass(frozen=True)
+class _LogFacts:
+    """What the README and the manifest say about the log the bundle is proven against."""
+
+    origin: str
+    tree_size: int
+    root: str
+    verifier: str
+    key_name: str
+    key_id: str
+
+    @classmethod
+    def of(cls, signed, *, root: str) -> _LogFacts:
+        verifier = keys.verifier_key()
+        key_name, key_id, _ = notes.parse_verifier_key(verifier)
+        return cls(
+            origin=signed.origin,
+            tree_size=signed.size,
+            root=root,
+            verifier=verifier,
+            key_name=key_name,
+            key_id=key_id.hex(),
+        )
+
+
+def _proven_events(case: Case, checkpoint, *, tree_size: int) -> list:
+    """Every audit event of the case the checkpoint covers, with its inclusion proof."""
+    scope = chronology.case_event_scope(case)
+    rows = [
+        (event_id, position, bytes(canonical))
+        for event_id, position, canonical in AuditEvent.objects.filter(
+            scope, seal__position__lt=tree_size
+        )
+        .order_by("seal__position")
+        .values_list("pk", "seal__position", "canonical")
+        .iterator(chunk_size=2000)
+    ]
+    return case_proofs.prove_events(rows, checkpoint)
+
+
+def _proven_report(*, user, case: Case, checkpoint) -> tuple[list, dict]:
+    """The case's items and custody report context, refused while a custody event is not yet
+    under the checkpoint (the report would name an audit event the bundle cannot prove)."""
+    _, items = case_items_with_chains(user=user, number=case.number)
+    context = report_context(user=user, case=case, items=items, checkpoint=checkpoint)
+    unproven = [
+        f"exhibit {report.item.exhibit_number} #{row.event.sequence}"
+        for report in context["reports"]
+        for row in report.rows
+        if row.audit is None or not row.audit.covered
+    ]
+    if unproven:
+        raise DomainError(
+            "Custody events were recorded while the bundle was built and are not in the signed "
+            f"checkpoint yet ({', '.join(unproven[:5])}): build the bundle again in a minute."
+        )
+    return items, context
+
+
+def _add_documents(
+    files: _Files, *, user, case: Case, items: list, context: dict, log: _LogFacts, events: int
+):
+    """The README, checkpoint, key and the documents a reader opens; returns when it was made."""
+    html = render_to_string("custody/report.html", {**context, "standalone": True})
+    # Read offline, away from the site: the report's stylesheet goes into the file itself
+    # (templates carry no inline style, for the site's Content-Security-Policy).
+    html = html.replace("</head>", f"<style>\n{_report_css()}</style>\n</head>", 1)
+    pdf = render_pdf(
+        title=context["title"],
+        subtitle=f"{case.number} · {case.unit.name} · lead {case.lead.get_username()}",
+        reports=context["reports"],
+        generated=context["generated"],
+        generated_by=context["generated_by"],
+        checkpoint=context["checkpoint"],
+        verify_command=context["verify_command"],
+    )
+    chronology_csv = _chronology_csv(user=user, case=case, tree_size=log.tree_size)
+    generated = timezone.now()
+    readme = render_to_string(
+        README_TEMPLATE,
+        {
+            "case": case,
+            "generated": generated,
+            "generated_by": user.get_username(),
+            "events": events,
+            "tree_size": log.tree_size,
+            "root": log.root,
+            "origin": log.origin,
+            "key_name": log.key_name,
+            "key_id": log.key_id,
+            "verify_command": context["verify_command"],
+        },
+    )
+    files.add("README.txt", readme)
+    files.add("checkpoint.txt", context["checkpoint"].note)
+    files.add("log.key", log.verifier + "\n")
+    files.add("custody-report.html", html)
+    files.add("custody-report.pdf", pdf)
+    files.add("chronology.csv", chronology_csv)
+    files.add("case-uco.jsonld", json.dumps(case_uco_document(case, items), indent=2))
+    return generated
+
+
+def _chronology_csv(*, user, case: Case, tree_size: int) -> str:
+    # Every told event, however many: the verifier holds the chronology to the rule exactly.
+    told = list(chronology.chronology_events(case=case).filter(seal__position__lt=tree_size))
+    entries = chronology.describe(user=user, case=case, events=told)
+    return "".join(
+        csv_lines(
+            chronology.EXPORT_HEADER,
+            (chronology.export_row(entry) for entry in entries),
+        )
+    )
+
+
+def _add_events(files: _Files, proven: list) -> list[dict]:
+    """Each audit event as the bytes the log hashed, and its proof; their manifest entries."""
+    events = []
+    for event in proven:
+        data, proof = f"events/{event.event_id}.json", f"proofs/{event.event_id}.json"
+        files.add(data, event.canonical)
+        # No indent: with one, json falls back to its pure-Python encoder (seconds per bundle).
+        files.add(proof, json.dumps(event.proof, ensure_ascii=False))
+        events.append(
+            {"id": event.event_id, "leaf_index": event.position, "file": data, "proof": proof}
+        )
+    return events
+
+
+def _manifest(
+    *, user, case: Case, generated, log: _LogFacts, events: list[dict], files: _Files
+) -> dict:
+    return {
+        "format": verify_bundle.BUNDLE_FORMAT,
+        "case": {
+            "id": case.pk,
+            "number": case.number,
+            "unit": case.unit.name,
+            "referral_ids": sorted(case.referrals.values_list("pk", flat=True)),
+        },
+        "generated_at": generated.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "generated_by": user.get_username(),
+        "log": {
+            "origin": log.origin,
+            "checkpoint": "checkpoint.txt",
+            "tree_size": log.tree_size,
+            "root": log.root,
+            "key": "log.key",
+            "key_name": log.key_name,
+            "key_id": log.key_id,
+        },
+        "event_count": len(events),
+        "events": events,
+        "listings": {
+            "chronology.csv": {"column": "audit_event_id", "rule": chronology.chronology_rule()},
+            "custody-report.html": {"rule": CUSTODY_RULE},
+        },
+        "files": files.listing(),
+    }
+
+
+def _zip(manifest_bytes: bytes, statement, files: _Files) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr(verify_bundle.MANIFEST, manifest_bytes)
+        zf.writestr(verify_bundle.SIGNATURE, statement)
+        for path, data in files.entries:
+            # Stored, not deflated: a PDF is compressed already, and thousands of small event
+            # and proof files cost a compressor each (most of the build's time) to save half.
+            stored = path.endswith(".pdf") or path.startswith(("events/", "proofs/"))
+            compress = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            zf.writestr(path, data, compress_type=compress)
+    return buffer.getvalue()
 
 
 def _manifest_text(manifest: dict) -> str:

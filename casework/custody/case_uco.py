@@ -186,6 +186,8 @@ def _event_nodes(
     previous_record: str | None,
     previous_action: str | None,
 ) -> tuple[str, str]:
+    """One custody event as a provenance record and the investigative action that made it,
+    informed by the previous action (the chain, in CASE's terms)."""
     record_id = graph.add(
         {
             "@id": _id("provenance-record", str(event.pk)),
@@ -211,6 +213,14 @@ def _event_nodes(
     }
     if event.ended_at:
         action["uco-action:endTime"] = _time(event.ended_at)
+    _add_people(graph, action, event)
+    _add_circumstances(graph, action, event, previous_action)
+    _add_details(action, event)
+    _add_confirmations(graph, action, event)
+    return record_id, graph.add(action)
+
+
+def _add_people(graph: _Graph, action: dict[str, Any], event: CustodyEvent) -> None:
     performer = graph.person(event.released_by or event.received_by or event.recorded_by)
     if performer:
         action["uco-action:performer"] = _ref(performer)
@@ -221,6 +231,12 @@ def _event_nodes(
     ]
     if participants:
         action["uco-action:participant"] = [_ref(p) for p in participants]
+
+
+def _add_circumstances(
+    graph: _Graph, action: dict[str, Any], event: CustodyEvent, previous_action: str | None
+) -> None:
+    """Where, with what tool, after which action and on what authority."""
     location = graph.location(event.place)
     if location:
         action["uco-action:location"] = [_ref(location)]
@@ -240,6 +256,10 @@ def _event_nodes(
     authorization = graph.authorization(event.authority)
     if authorization:
         action["casework:authorization"] = _ref(authorization)
+
+
+def _add_details(action: dict[str, Any], event: CustodyEvent) -> None:
+    """Casework's own terms for what CASE has no property for (only those the event has)."""
     extensions = {
         "casework:purpose": event.purpose,
         "casework:externalParty": event.external_party,
@@ -264,6 +284,10 @@ def _event_nodes(
         value = getattr(event, name)
         if value is not None:
             action[term] = value
+
+
+def _add_confirmations(graph: _Graph, action: dict[str, Any], event: CustodyEvent) -> None:
+    """The receiver's acknowledgement, the event a correction corrects, a verified hash."""
     ack = getattr(event, "acknowledgement", None) if event.received_by_id else None
     if ack is not None:
         action["casework:acknowledgedBy"] = _ref(graph.person(ack.acknowledged_by))
@@ -279,7 +303,6 @@ def _event_nodes(
             "uco-types:hashMethod": UCO_HASH_METHOD[event.hash_algorithm],
             "uco-types:hashValue": {"@type": "xsd:hexBinary", "@value": event.hash_value.upper()},
         }
-    return record_id, graph.add(action)
 
 
 def case_uco_document(case: Case, items: Iterable[EvidenceItem]) -> dict[str, Any]:

@@ -88,6 +88,18 @@ def _handover(item, *, actor, frm, to, days_ago, kind="transferred", **extra):
 
 def _north_full_chain(*, store, case, users) -> int:
     inv, inv2, sup = users["inv.north"], users["inv2.north"], users["sup.north"]
+    phone = _north_phone(store=store, case=case, inv=inv, inv2=inv2)
+    if phone is None:
+        return 0
+    _north_phone_image(store=store, case=case, inv=inv, phone=phone)
+    # A hand-over that the receiver has yet to acknowledge (shows on their home page).
+    _handover(phone, actor=inv, frm=inv2, to=sup, days_ago=1, place="Supervisor's safe")
+    return 2
+
+
+def _north_phone(*, store, case, inv, inv2):
+    """A phone seized, stored, examined (unsealed, resealed) and returned to the store; None
+    when the demo has it already."""
     phone = _item(
         store=store,
         case=case,
@@ -104,7 +116,7 @@ def _north_full_chain(*, store, case, users) -> int:
         hashes=[],
     )
     if phone is None:
-        return 0
+        return None
     _handover(
         phone,
         actor=inv2,
@@ -155,6 +167,11 @@ def _north_full_chain(*, store, case, users) -> int:
         place="North Unit property store",
         seal_numbers=["BAG-000102"],
     )
+    return phone
+
+
+def _north_phone_image(*, store, case, inv, phone) -> None:
+    """The phone's extraction: verified against the store's hash and submitted to ICSE."""
     image = _item(
         store=store,
         case=case,
@@ -189,9 +206,6 @@ def _north_full_chain(*, store, case, users) -> int:
         count_known=12,
         count_series_matched=1,
     )
-    # A hand-over that the receiver has yet to acknowledge (shows on their home page).
-    _handover(phone, actor=inv, frm=inv2, to=sup, days_ago=1, place="Supervisor's safe")
-    return 2
 
 
 def _north_mismatch(*, store, case, users) -> int:

@@ -22,6 +22,7 @@ from casework.core.forms import CaseworkForm, CaseworkModelForm
 
 from .choices import FINAL_KINDS, EventKind, HashAlgorithm, ItemKind, SealState
 from .models import CustodyEvent, EvidenceItem, EvidenceStore
+from .selectors import stores_for_choice
 
 LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -142,8 +143,6 @@ class ItemForm(LocalTimeMixin, CaseworkForm):
         kwargs["initial"].setdefault("time_zone", default_zone(user))
         kwargs["initial"].setdefault("seized_by", user.pk)
         super().__init__(*args, **kwargs)
-        from .selectors import stores_for_choice
-
         self.fields["store"].queryset = stores_for_choice()
         self.fields["root_item"].queryset = EvidenceItem.objects.filter(case=case).order_by(
             "exhibit_number"

@@ -123,7 +123,18 @@ def _proof_section(pdf: FPDF, checkpoint: Checkpoint, verify_command: str) -> No
 
 
 def _item_section(pdf: FPDF, report: ItemReport) -> None:
-    item = report.item
+    _item_facts(pdf, report.item)
+    _item_hashes(pdf, report.item)
+    _chain_table(pdf, report)
+    pdf.ln(1)
+    pdf.set_font(SANS, "B", 9)
+    pdf.cell(0, 5, "Gaps and findings", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(SANS, size=8)
+    for gap in report.gaps or ["None found."]:
+        pdf.multi_cell(0, 4.5, _t(f"- {gap}"), new_x="LMARGIN", new_y="NEXT")
+
+
+def _item_facts(pdf: FPDF, item) -> None:
     pdf.ln(4)
     pdf.set_font(SANS, "B", 12)
     heading = f"Exhibit {item.exhibit_number} - {item.get_kind_display()}"
@@ -157,6 +168,9 @@ def _item_section(pdf: FPDF, report: ItemReport) -> None:
         pdf.cell(40, 4.5, _t(label))
         pdf.set_font(SANS, size=8)
         pdf.multi_cell(0, 4.5, _t(value), new_x="LMARGIN", new_y="NEXT")
+
+
+def _item_hashes(pdf: FPDF, item) -> None:
     pdf.ln(1)
     pdf.set_font(SANS, "B", 9)
     pdf.cell(0, 5, "Hash values (from the evidence store)", new_x="LMARGIN", new_y="NEXT")
@@ -176,6 +190,9 @@ def _item_section(pdf: FPDF, report: ItemReport) -> None:
         )
     if not hashes:
         pdf.multi_cell(0, 4, "none recorded", new_x="LMARGIN", new_y="NEXT")
+
+
+def _chain_table(pdf: FPDF, report: ItemReport) -> None:
     pdf.ln(1)
     pdf.set_font(SANS, "B", 9)
     pdf.cell(0, 5, "Chain of custody", new_x="LMARGIN", new_y="NEXT")
@@ -201,53 +218,7 @@ def _item_section(pdf: FPDF, report: ItemReport) -> None:
             header.cell(name)
         for row in report.rows:
             event = row.event
-            details = "; ".join(
-                filter(
-                    None,
-                    [
-                        event.place,
-                        event.external_party and f"party: {event.external_party}",
-                        event.purpose and f"purpose: {event.purpose}",
-                        event.kind == "transferred"
-                        and event.transfer_reason
-                        and f"reason for the transfer: {event.transfer_reason}",
-                        event.authority and f"authority: {event.authority}",
-                        event.transport_method
-                        and f"transport: {event.transport_method} {event.tracking_number}".strip(),
-                        event.tool_name and f"tool: {event.tool_name} {event.tool_version}",
-                        event.seal_state
-                        and f"{event.get_seal_state_display()}"
-                        + (f" ({', '.join(event.seal_numbers)})" if event.seal_numbers else ""),
-                        event.condition_on_receipt and f"condition: {event.condition_on_receipt}",
-                        event.hash_algorithm
-                        and f"{event.get_hash_algorithm_display()} computed: {event.hash_value}",
-                        event.hash_result and f"result: {event.get_hash_result_display().upper()}",
-                        event.submission_reference
-                        and f"submission ref. {event.submission_reference}"
-                        + (
-                            f", hash set {event.hash_set_identifier}"
-                            if event.hash_set_identifier
-                            else ""
-                        )
-                        + (
-                            f"; new {event.count_new}, known {_count(event.count_known)}, "
-                            f"series matched {_count(event.count_series_matched)}"
-                            if event.count_new is not None
-                            else ""
-                        ),
-                        event.change_made
-                        and f"unavoidable change: {event.change_made} - by "
-                        f"{_person(event.change_made_by)}, because {event.change_reason}",
-                        event.corrects_id and f"corrects #{event.corrects.sequence}",
-                        event.note,
-                        row.corrected_by
-                        and "corrected by " + ", ".join(f"#{n}" for n in row.corrected_by),
-                        row.audit
-                        and f"audit event #{row.audit.event_id}"
-                        + ("" if row.audit.covered else " (not yet in the signed checkpoint)"),
-                    ],
-                )
-            )
+            details = _event_details(row)
             line = table.row()
             line.cell(str(event.sequence))
             line.cell(_t(event.get_kind_display()))
@@ -259,12 +230,53 @@ def _item_section(pdf: FPDF, report: ItemReport) -> None:
             line.cell(_t(details))
             line.cell(_t(row.acknowledged))
             line.cell(_t(row.signatures))
-    pdf.ln(1)
-    pdf.set_font(SANS, "B", 9)
-    pdf.cell(0, 5, "Gaps and findings", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(SANS, size=8)
-    for gap in report.gaps or ["None found."]:
-        pdf.multi_cell(0, 4.5, _t(f"- {gap}"), new_x="LMARGIN", new_y="NEXT")
+
+
+def _event_details(row) -> str:
+    """Everything an event says beyond who and when, in one cell."""
+    event = row.event
+    return "; ".join(
+        filter(
+            None,
+            [
+                event.place,
+                event.external_party and f"party: {event.external_party}",
+                event.purpose and f"purpose: {event.purpose}",
+                event.kind == "transferred"
+                and event.transfer_reason
+                and f"reason for the transfer: {event.transfer_reason}",
+                event.authority and f"authority: {event.authority}",
+                event.transport_method
+                and f"transport: {event.transport_method} {event.tracking_number}".strip(),
+                event.tool_name and f"tool: {event.tool_name} {event.tool_version}",
+                event.seal_state
+                and f"{event.get_seal_state_display()}"
+                + (f" ({', '.join(event.seal_numbers)})" if event.seal_numbers else ""),
+                event.condition_on_receipt and f"condition: {event.condition_on_receipt}",
+                event.hash_algorithm
+                and f"{event.get_hash_algorithm_display()} computed: {event.hash_value}",
+                event.hash_result and f"result: {event.get_hash_result_display().upper()}",
+                event.submission_reference
+                and f"submission ref. {event.submission_reference}"
+                + (f", hash set {event.hash_set_identifier}" if event.hash_set_identifier else "")
+                + (
+                    f"; new {event.count_new}, known {_count(event.count_known)}, "
+                    f"series matched {_count(event.count_series_matched)}"
+                    if event.count_new is not None
+                    else ""
+                ),
+                event.change_made
+                and f"unavoidable change: {event.change_made} - by "
+                f"{_person(event.change_made_by)}, because {event.change_reason}",
+                event.corrects_id and f"corrects #{event.corrects.sequence}",
+                event.note,
+                row.corrected_by and "corrected by " + ", ".join(f"#{n}" for n in row.corrected_by),
+                row.audit
+                and f"audit event #{row.audit.event_id}"
+                + ("" if row.audit.covered else " (not yet in the signed checkpoint)"),
+            ],
+        )
+    )
 
 
 def _count(value) -> str:

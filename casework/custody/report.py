@@ -17,6 +17,9 @@ from datetime import timezone as dt_timezone
 from django.db.models import Q
 from django.utils import timezone
 
+from casework.audit import case_proofs, keys, notes
+from casework.audit.models import AuditEvent
+
 from .choices import HANDOVER_KINDS, EventKind, HashResult, SealState
 from .models import CustodyEvent, EvidenceItem
 
@@ -161,9 +164,6 @@ def audit_checkpoint(checkpoint=None) -> Checkpoint:
 
     Without a signed checkpoint yet, the latest audit event id is shown instead.
     """
-    from casework.audit import case_proofs, keys, notes
-    from casework.audit.models import AuditEvent
-
     latest = checkpoint or case_proofs.latest_signed_checkpoint()
     if latest is None:
         last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
@@ -196,8 +196,6 @@ def custody_audit_links(items: list[EvidenceItem], tree_size: int) -> dict[int, 
     A seizure is recorded with its item (``evidence_item.create``), every later event by
     ``custody_event.create``; one query through the ledger's (object type, object id) index.
     """
-    from casework.audit.models import AuditEvent
-
     seizures = {str(item.pk): e.pk for item in items for e in item.events.all() if e.sequence == 1}
     later = [str(e.pk) for item in items for e in item.events.all() if e.sequence > 1]
     rows = AuditEvent.objects.filter(

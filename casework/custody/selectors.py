@@ -22,7 +22,13 @@ from django.urls import reverse
 from casework.audit.services import audit_record
 from casework.cases.closure import OpenItem
 from casework.cases.models import Case
-from casework.cases.selectors import case_get_for, case_visibility_q, view_details
+from casework.cases.selectors import (
+    CaseFact,
+    CaseSection,
+    case_get_for,
+    case_visibility_q,
+    view_details,
+)
 from casework.core.errors import NotFound
 
 from .choices import ItemState
@@ -217,8 +223,6 @@ def case_section(*, user, case):
     """The case page's evidence: a short list with each exhibit's holder, and the findings a
     closing investigator must face (hash mismatches, hand-overs not acknowledged); the full
     chain and its gaps are in the custody report."""
-    from casework.cases.selectors import CaseFact, CaseSection
-
     # The page read ``case`` through the case selector for ``user``, and an exhibit of a case
     # the user may see is one the user may see (``evidence_visibility_q``), so the case alone
     # selects them. The counts ride on the list as window counts over all the case's items.

@@ -241,3 +241,29 @@ def test_an_item_filter_that_means_nothing_is_a_400(api_for, item, investigator,
     response = api_for(investigator).get(reverse("custody-api:items"), params)
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == field
+
+
+def test_the_item_list_filters_by_case_and_by_hash_mismatch(api_for, case, store, investigator):
+    flagged, plain = make_item(case=case, store=store), make_item(case=case, store=store)
+    services.custody_event_record(
+        actor=investigator,
+        item=flagged,
+        kind="hash_verified",
+        started_at=timezone.now() - timedelta(hours=1),
+        hash_algorithm="sha256",
+        hash_value="0" * 64,
+        tool_name="Synthetic hasher",
+        tool_version="2.1",
+    )
+    api = api_for(investigator)
+
+    def listed(query: str) -> set[str]:
+        response = api.get(reverse("custody-api:items") + query)
+        assert response.status_code == 200, response.content
+        return {row["exhibit_number"] for row in response.json()["results"]}
+
+    both = {flagged.exhibit_number, plain.exhibit_number}
+    assert listed(f"?case={case.number}") == both
+    assert listed(f"?case={case.number}&hash_mismatch=true") == {flagged.exhibit_number}
+    assert listed("?hash_mismatch=false") == both
+    assert api.get(reverse("custody-api:items") + "?case=NORTH-1999-9999").status_code == 404

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
+from casework.custody import selectors
+
 register = template.Library()
 
 
@@ -21,8 +23,6 @@ def hash_mismatch_badge(item):
 @register.simple_tag(takes_context=True)
 def custody_summary(context):
     """Counts for the home panel, through the selectors (so they respect need-to-know)."""
-    from casework.custody import selectors
-
     user = context["request"].user
     if not user.has_role("investigator", "supervisor"):
         return None
