@@ -1,6 +1,7 @@
 """Blanking free text when a record is disposed of (retention), shared by the owning apps.
 
-Each app's disposal service lists its own text fields and calls ``blank_text``; the rows stay
+Each app's disposal service lists its own text fields and calls ``blank_text`` (or
+``casework.audit.disposal.blank_text_audited``, which audits what went); the rows stay
 (oversight counts them, foreign keys point at them) and only what may name a person goes.
 A field that must not be empty (a declined referral's reason, a waived clock's reason) gets
 ``REMOVED`` instead of nothing, so the database's own rules still hold.
@@ -26,17 +27,3 @@ def blank_text(queryset: QuerySet, fields: Iterable[str]) -> int:
             queryset.exclude(**{name: ""}).exclude(**{name: REMOVED}).update(**{name: REMOVED})
         )
     return changed
-
-
-def blank_text_audited(
-    *, actor, action: str, record, case_id: int | None, rows: dict[str, tuple[QuerySet, list[str]]]
-) -> dict[str, int]:
-    """``blank_text`` over each ``rows`` entry (label: queryset and fields), then one audit
-    event ``action`` on ``record`` with the counts, never the values; the counts."""
-    from casework.audit.services import audit_record
-
-    removed = {label: blank_text(queryset, fields) for label, (queryset, fields) in rows.items()}
-    audit_record(
-        actor=actor, action=action, target=record, case_id=case_id, details={"removed": removed}
-    )
-    return removed

@@ -8,6 +8,7 @@ view); hours and days are decimals, shares fractions from 0 to 1.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,12 +16,58 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.core.api import query_choices, query_text
 from casework.core.errors import DomainError
+from casework.core.filters import ChoicesFilter, QueryFilterSet, TextFilter
 from casework.core.serializers import CaseworkSerializer
 
 from . import selectors
-from .registry import all_figures
+from .figures import all_figures
+
+
+class DayFilter(TextFilter):
+    """A calendar day, YYYY-MM-DD: checked as text by ``QueryFilterSet``, then read as a day by
+    ``FiguresFilter.clean`` (``core.filters`` has no filter for a day without a time)."""
+
+
+class FiguresFilter(QueryFilterSet):
+    start = DayFilter(help_text="First day (default: 13 weeks ago)")
+    end = DayFilter(help_text="Last day (default: today)")
+    figure = ChoicesFilter(
+        choices=[one.key for one in all_figures()],
+        help_text="Only these figures (their keys; repeat or separate with commas)",
+    )
+    unit = TextFilter(max_length=20, help_text="Unit code (administrators)")
+
+    @classmethod
+    def clean(cls, params) -> dict[str, Any]:
+        values = super().clean(params)
+        for name, declared in cls.base_filters.items():
+            if isinstance(declared, DayFilter):
+                values[name] = _day(values[name], name)
+        return values
+
+
+def _day(value: str, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise DomainError("Give a date as YYYY-MM-DD.", field=field) from error
+
+
+def _schema_parameters(filterset: type[QueryFilterSet]) -> list[OpenApiParameter]:
+    # The figures are one answer, not a list: drf-spectacular reads a FilterSet's parameters
+    # for list views only, so this one's are spelled out from its filters.
+    return [
+        OpenApiParameter(
+            name,
+            OpenApiTypes.DATE if isinstance(declared, DayFilter) else OpenApiTypes.STR,
+            many=isinstance(declared, ChoicesFilter),
+            description=declared.extra.get("help_text", ""),
+        )
+        for name, declared in filterset.base_filters.items()
+    ]
 
 
 class ColumnSerializer(CaseworkSerializer):
@@ -46,45 +93,21 @@ class DashboardSerializer(CaseworkSerializer):
     figures = FigureSerializer(many=True)
 
 
-def _date(value: str | None, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise DomainError("Give a date as YYYY-MM-DD.", field=field) from error
-
-
 class FiguresView(APIView):
     @extend_schema(
         summary="The unit dashboard's figures",
-        parameters=[
-            OpenApiParameter("unit", OpenApiTypes.STR, description="Unit code (administrators)"),
-            OpenApiParameter(
-                "start", OpenApiTypes.DATE, description="First day (default: 13 weeks ago)"
-            ),
-            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day (default: today)"),
-            OpenApiParameter(
-                "figure",
-                OpenApiTypes.STR,
-                many=True,
-                description="Only these figures (their keys; repeat or separate with commas)",
-            ),
-        ],
+        parameters=_schema_parameters(FiguresFilter),
         responses=DashboardSerializer,
     )
     def get(self, request):
+        filters = FiguresFilter.clean(request.query_params)
         first, last = selectors.default_period()
-        start = _date(request.query_params.get("start"), "start") or first
-        end = _date(request.query_params.get("end"), "end") or last
-        params = request.query_params
-        keys = query_choices(params, "figure", [f.key for f in all_figures()]) or None
         board = selectors.dashboard(
             user=request.user,
-            unit=query_text(params, "unit", max_length=20) or None,
-            period_start=start,
-            period_end=end,
-            keys=keys,
+            unit=filters["unit"] or None,
+            period_start=filters["start"] or first,
+            period_end=filters["end"] or last,
+            keys=filters["figure"] or None,
         )
         payload = {
             "unit": board.scope.unit_label,

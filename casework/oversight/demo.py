@@ -14,24 +14,34 @@ Idempotent: a second run finds its feed's referrals and stops. Synthetic and neu
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from unittest import mock
 
 from django.utils import timezone
 
+from casework.accounts.models import Unit, User
+from casework.case_templates import services as template_services
+from casework.cases import services as cases
+from casework.cases.closure import case_open_items
+from casework.cases.services import cases as case_writes
+from casework.cases.services import records as record_writes
+from casework.custody import services as custody
+from casework.custody.models import EvidenceStore
+from casework.deadlines import services as deadline_services
+from casework.partners import services as partners
+from casework.partners.selectors import agencies_search
+from casework.referrals import services as referrals
+from casework.referrals.models import Referral
+
 FEED = "Synthetic history feed"
 WEEKS = 52
-# Modules whose services stamp "now" themselves; only they see the historical clock.
-CLOCKED_MODULES = (
-    "casework.referrals.services",
-    "casework.cases.services.cases",
-    "casework.cases.services.records",
-    "casework.deadlines.services",
-    "casework.case_templates.services",
-)
+# Modules whose services stamp "now" themselves; only they (with their submodules, should one
+# become a package) see the historical clock.
+CLOCKED_MODULES = (referrals, case_writes, record_writes, deadline_services, template_services)
 SOURCES = ("industry", "industry", "industry", "hotline", "public", "foreign_le", "interpol")
 PRIORITIES = ("P1", "P2", "P2", "P3", "P3", "P3", "P4")
 # Typical hours from arrival to the end of triage, per priority (some run past the clock).
@@ -45,32 +55,31 @@ TEMPLATED_TYPE = "online-enticement"
 @contextmanager
 def _clock(when: datetime) -> Iterator[None]:
     """Make ``timezone.now()`` return ``when`` inside the clocked services' modules only."""
-    import importlib
-
     fake = SimpleNamespace(**{name: getattr(timezone, name) for name in dir(timezone)})
     fake.now = lambda: when
     with ExitStack() as stack:
-        for path in CLOCKED_MODULES:
-            try:
-                module = importlib.import_module(path)
-            except ImportError:
-                continue
+        for module in _clocked_modules():
             if hasattr(module, "timezone"):
                 stack.enter_context(mock.patch.object(module, "timezone", fake))
         yield
 
 
-def _users():
-    from casework.accounts.models import Unit, User
+def _clocked_modules() -> list[ModuleType]:
+    names = tuple(module.__name__ for module in CLOCKED_MODULES)
+    return [
+        module
+        for name, module in list(sys.modules.items())
+        if name in names or name.startswith(tuple(f"{clocked}." for clocked in names))
+    ]
 
+
+def _users():
     units = {unit.code: unit for unit in Unit.objects.filter(code__in=["north", "south"])}
     people = {user.username: user for user in User.objects.filter(is_active=True)}
     return units, people
 
 
 def seed(*, stdout) -> None:
-    from casework.referrals.models import Referral
-
     if Referral.objects.filter(source_agency=FEED).exists():
         stdout.write("oversight: synthetic history already there")
         return
@@ -111,26 +120,18 @@ def seed(*, stdout) -> None:
 
 
 def _store(admin):
-    try:
-        from casework.custody import services
-        from casework.custody.models import EvidenceStore
-    except ImportError:  # custody not installed: no evidence in the history
-        return None
     existing = EvidenceStore.objects.filter(name="Synthetic history store").first()
-    return existing or services.store_create(
+    return existing or custody.store_create(
         actor=admin, name="Synthetic history store", identifier_pattern=r"^HIST-\d{7}$"
     )
 
 
 def _agencies(actor):
-    from casework.partners import services
-    from casework.partners.selectors import agencies_search
-
     agencies = list(agencies_search(user=actor).order_by("name")[:4])
     if agencies:
         return agencies
     return [
-        services.agency_create(
+        partners.agency_create(
             actor=actor, name=f"Example Police Service {n}", country=country, kind="police"
         )
         for n, country in ((1, "FR"), (2, "DE"), (3, "NL"))
@@ -138,8 +139,6 @@ def _agencies(actor):
 
 
 def _unit_history(*, unit, team, supervisor, store, start, now, per_week: tuple, rng) -> dict:
-    from casework.referrals import services as referrals
-
     made = {"referrals": 0, "cases": 0}
     agencies = _agencies(team[0])
     for week in range(WEEKS):
@@ -149,45 +148,18 @@ def _unit_history(*, unit, team, supervisor, store, start, now, per_week: tuple,
             )
             if received >= now - timedelta(hours=1):
                 continue
-            intake = team[(week + slot) % len(team)]
-            priority = rng.choice(PRIORITIES)
-            referral = referrals.referral_receive(
-                actor=intake,
+            referral, triaged = _arrival(
                 unit=unit,
-                data={
-                    "source_kind": rng.choice(SOURCES),
-                    "source_agency": FEED,
-                    "source_reference": f"HIST-{unit.code.upper()}-{week:02d}{slot:02d}",
-                    "received_at": received,
-                    "priority": priority,
-                    "summary": f"Synthetic referral {week:02d}{slot:02d}.",
-                    # Every third of a type with a demo case template (casework.case_templates
-                    # seeds it first): accepted, its case opens with the template's checklist.
-                    **({"incident_type": TEMPLATED_TYPE} if (week + slot) % 3 == 0 else {}),
-                },
-            ).referral
+                intake=team[(week + slot) % len(team)],
+                tag=f"{week:02d}{slot:02d}",
+                # Every third of a type with a demo case template (casework.case_templates
+                # seeds it first): accepted, its case opens with the template's checklist.
+                templated=(week + slot) % 3 == 0,
+                received=received,
+                now=now,
+                rng=rng,
+            )
             made["referrals"] += 1
-            low, high = TRIAGE_HOURS[priority]
-            triaged = received + timedelta(hours=rng.uniform(low, high))
-            if triaged >= now:
-                continue  # still in the backlog
-            roll = rng.random()
-            with _clock(triaged):
-                if roll < 0.4:
-                    referral = referrals.referral_accept(
-                        actor=intake,
-                        referral=referral,
-                        title=f"Synthetic case {unit.code} {week:02d}{slot:02d}",
-                        lead=intake,
-                    )
-                elif roll < 0.85:
-                    referrals.referral_decline(
-                        actor=intake, referral=referral, reason="No further action (synthetic)"
-                    )
-                else:
-                    referrals.referral_mark_referred_out(
-                        actor=intake, referral=referral, agency_name="Example Police Service"
-                    )
             if referral.case_id is not None:
                 made["cases"] += 1
                 _case_history(
@@ -200,10 +172,57 @@ def _unit_history(*, unit, team, supervisor, store, start, now, per_week: tuple,
                     now=now,
                     rng=rng,
                 )
-    # A few recent arrivals still waiting for triage: the backlog is never empty in the demo.
-    for n, days in enumerate((1, 4, 9)):
+    made["referrals"] += _waiting(unit=unit, actor=team[0], now=now)
+    return made
+
+
+def _arrival(*, unit, intake, tag: str, templated: bool, received, now, rng):
+    """One referral received at ``received`` and, unless it is still in the backlog, triaged:
+    accepted into a case, declined or referred out. Returns it and when its triage ended."""
+    priority = rng.choice(PRIORITIES)
+    referral = referrals.referral_receive(
+        actor=intake,
+        unit=unit,
+        data={
+            "source_kind": rng.choice(SOURCES),
+            "source_agency": FEED,
+            "source_reference": f"HIST-{unit.code.upper()}-{tag}",
+            "received_at": received,
+            "priority": priority,
+            "summary": f"Synthetic referral {tag}.",
+            **({"incident_type": TEMPLATED_TYPE} if templated else {}),
+        },
+    ).referral
+    low, high = TRIAGE_HOURS[priority]
+    triaged = received + timedelta(hours=rng.uniform(low, high))
+    if triaged >= now:
+        return referral, None  # still in the backlog
+    roll = rng.random()
+    with _clock(triaged):
+        if roll < 0.4:
+            referral = referrals.referral_accept(
+                actor=intake,
+                referral=referral,
+                title=f"Synthetic case {unit.code} {tag}",
+                lead=intake,
+            )
+        elif roll < 0.85:
+            referrals.referral_decline(
+                actor=intake, referral=referral, reason="No further action (synthetic)"
+            )
+        else:
+            referrals.referral_mark_referred_out(
+                actor=intake, referral=referral, agency_name="Example Police Service"
+            )
+    return referral, triaged
+
+
+def _waiting(*, unit, actor, now) -> int:
+    """A few recent arrivals still waiting for triage: the backlog is never empty in the demo."""
+    ages = (1, 4, 9)
+    for n, days in enumerate(ages):
         referrals.referral_receive(
-            actor=team[0],
+            actor=actor,
             unit=unit,
             data={
                 "source_kind": SOURCES[n],
@@ -214,15 +233,11 @@ def _unit_history(*, unit, team, supervisor, store, start, now, per_week: tuple,
                 "summary": f"Synthetic referral waiting {n}.",
             },
         )
-        made["referrals"] += 1
-    return made
+    return len(ages)
 
 
 def _case_history(*, case, team, supervisor, store, agencies, opened, now, rng) -> None:
     """Work on one case after it opened: assignees, victims, requests, evidence, closure."""
-    from casework.cases import services as cases
-    from casework.cases.closure import case_open_items
-
     lead = case.lead
     others = [person for person in team if person.pk != lead.pk]
     if others and rng.random() < 0.5:
@@ -231,7 +246,7 @@ def _case_history(*, case, team, supervisor, store, agencies, opened, now, rng) 
         _victims(case=case, lead=lead, opened=opened, now=now, rng=rng)
     if rng.random() < 0.5:
         _request(case=case, lead=lead, agencies=agencies, opened=opened, now=now, rng=rng)
-    if store is not None and rng.random() < 0.45:
+    if rng.random() < 0.45:
         _evidence(case=case, lead=lead, store=store, opened=opened, now=now, rng=rng)
     age = now - opened
     if age > timedelta(days=45) and rng.random() < 0.6:
@@ -256,8 +271,6 @@ def _case_history(*, case, team, supervisor, store, agencies, opened, now, rng) 
 
 
 def _victims(*, case, lead, opened, now, rng) -> None:
-    from casework.cases import services as cases
-
     for n in range(rng.randint(1, 2)):
         subject = cases.case_subject_add(
             actor=lead, case=case, role="victim", description=f"Synthetic person {n + 1}"
@@ -281,8 +294,6 @@ def _victims(*, case, lead, opened, now, rng) -> None:
 
 
 def _request(*, case, lead, agencies, opened, now, rng) -> None:
-    from casework.partners import services as partners
-
     request = partners.request_create(
         actor=lead,
         agency=rng.choice(agencies),
@@ -304,8 +315,6 @@ def _request(*, case, lead, agencies, opened, now, rng) -> None:
 
 
 def _evidence(*, case, lead, store, opened, now, rng) -> None:
-    from casework.custody import services as custody
-
     seized = opened + timedelta(hours=rng.randint(4, 200))
     if seized >= now:
         return

@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from casework.core.forms import CaseworkForm
 
+from .selectors import default_period
+
 PRESETS = (
     ("4w", "Last 4 weeks"),
     ("13w", "Last 13 weeks"),
@@ -47,8 +49,6 @@ class PeriodForm(CaseworkForm):
 
     def period(self):
         """(first day, last day); the preset wins unless "dates below" is chosen."""
-        from .selectors import default_period
-
         data = self.cleaned_data if self.is_valid() else {}
         preset = data.get("preset") or ("custom" if data.get("start") else DEFAULT_PRESET)
         if preset == "custom" and data.get("start"):

@@ -29,17 +29,18 @@ from datetime import date
 from django.db.models import CharField, Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Cast, TruncMonth
 
+from casework.accounts.models import Unit
+from casework.custody.models import EvidenceItem
+from casework.deadlines.models import Deadline
+from casework.hashsets.choices import SUBMISSION_DESTINATIONS, Destination
+from casework.hashsets.models import HashSetSharing
+from casework.hashsets.selectors import hash_set_visibility_q
+from casework.hashsets.services import ITEM_SOURCE, SUBMISSION_KIND
+
+from .figures.common import as_days, in_period
 from .registry import LABEL, MEASURE, SHARE, Chart, Column, Figure, Scope, Table
 from .selectors import FigureResult, compute_figure, scope_for
-from .sql import DAY, CountRows, Percentile, month_starts, seconds_between
-
-
-def _period(scope: Scope, field: str) -> Q:
-    return Q(**{f"{field}__gte": scope.start, f"{field}__lt": scope.end})
-
-
-def _days(seconds: float | None) -> float | None:
-    return round(seconds / DAY, 1) if seconds is not None else None
+from .sql import CountRows, Percentile, month_starts, seconds_between
 
 
 def _per_unit(scope: Scope) -> bool:
@@ -49,8 +50,6 @@ def _per_unit(scope: Scope) -> bool:
 def _units(scope: Scope, found_keys) -> list[tuple[int | None, str]]:
     """The rows' units, by name: those found over every unit (one query, only when some
     were), else one unnamed group (the scope's unit or units as one)."""
-    from casework.accounts.models import Unit
-
     if not _per_unit(scope):
         return [(None, "")]
     ids = {unit_id for unit_id, _ in found_keys}
@@ -63,12 +62,6 @@ UNIT_COLUMN = Column("unit", "Unit", LABEL)
 
 
 def seizure_to_submission(scope: Scope) -> Table:
-    from casework.custody.models import EvidenceItem
-    from casework.deadlines.models import Deadline
-    from casework.hashsets.choices import SUBMISSION_DESTINATIONS
-    from casework.hashsets.models import HashSetSharing
-    from casework.hashsets.services import ITEM_SOURCE, SUBMISSION_KIND
-
     first_submission = (
         HashSetSharing.objects.filter(
             hash_set__item=OuterRef("pk"), destination__in=list(SUBMISSION_DESTINATIONS)
@@ -87,7 +80,7 @@ def seizure_to_submission(scope: Scope) -> Table:
     )
     per_unit = _per_unit(scope)
     rows_by_month = (
-        EvidenceItem.objects.filter(scope.evidence(), _period(scope, "seized_at"))
+        EvidenceItem.objects.filter(scope.evidence(), in_period(scope, "seized_at"))
         .annotate(first_submitted=Subquery(first_submission), due=Subquery(clock_due))
         .annotate(month=TruncMonth("seized_at", tzinfo=scope.zone))
         .values("month", *(["case__unit"] if per_unit else []))
@@ -118,7 +111,7 @@ def seizure_to_submission(scope: Scope) -> Table:
                     "submitted": values.get("submitted", 0),
                     "within": within,
                     "share_within": (within / seized) if seized else None,
-                    "median_days": _days(values.get("median")),
+                    "median_days": as_days(values.get("median")),
                 }
             )
     columns = [
@@ -134,17 +127,13 @@ def seizure_to_submission(scope: Scope) -> Table:
 
 
 def shared_per_destination(scope: Scope) -> Table:
-    from casework.hashsets.choices import Destination
-    from casework.hashsets.models import HashSetSharing
-    from casework.hashsets.selectors import hash_set_visibility_q
-
     visible = scope.restrict(
         hash_set_visibility_q(scope.user, prefix="hash_set__"), unit_path="hash_set__case__unit"
     )
     per_unit = _per_unit(scope)
     found = {
         (row.get("hash_set__case__unit"), row["destination"]): row
-        for row in HashSetSharing.objects.filter(visible, _period(scope, "shared_at"))
+        for row in HashSetSharing.objects.filter(visible, in_period(scope, "shared_at"))
         .values("destination", *(["hash_set__case__unit"] if per_unit else []))
         .annotate(
             sharings=CountRows(),
@@ -166,7 +155,7 @@ def shared_per_destination(scope: Scope) -> Table:
                     "sharings": values.get("sharings", 0),
                     "sets": values.get("sets", 0),
                     "acknowledged": values.get("acknowledged", 0),
-                    "median_ack_days": _days(values.get("median")),
+                    "median_ack_days": as_days(values.get("median")),
                 }
             )
     columns = [

@@ -27,6 +27,14 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 
+from casework.cases.models import Case
+from casework.cases.selectors import case_visibility_q, victim_visibility_q
+from casework.custody.selectors import evidence_visibility_q
+from casework.deadlines.selectors import deadline_visibility_q
+from casework.partners.selectors import under_record_visibility_q
+from casework.referrals.models import Referral
+from casework.referrals.selectors import referral_visibility_q
+
 # --- the scope --------------------------------------------------------------------------------
 
 
@@ -90,35 +98,23 @@ class Scope:
     # a national unit the join made PostgreSQL hash every case of every unit (issue 26).
 
     def cases(self, prefix: str = "") -> Q:
-        from casework.cases.selectors import case_visibility_q
-
         return self.restrict(
             case_visibility_q(self.user, prefix=prefix, semi_join=True),
             unit_path=f"{prefix}unit",
         )
 
     def victims(self) -> Q:
-        from casework.cases.selectors import victim_visibility_q
-
         return self.restrict(
             victim_visibility_q(self.user, prefix="case__"), unit_path="case__unit"
         )
 
     def referrals(self) -> Q:
-        from casework.referrals.selectors import referral_visibility_q
-
         return self.restrict(referral_visibility_q(self.user, semi_join=True), unit_path="unit")
 
     def deadlines(self) -> Q:
-        from casework.deadlines.selectors import deadline_visibility_q
-
         return self.restrict(deadline_visibility_q(self.user, semi_join=True), unit_path="unit")
 
     def partner_requests(self) -> Q:
-        from casework.cases.models import Case
-        from casework.partners.selectors import under_record_visibility_q
-        from casework.referrals.models import Referral
-
         if self.every_unit:
             return Q()
         # The case's unit as a set of the unit's case ids, the referral's by its key: joined
@@ -133,10 +129,6 @@ class Scope:
         return on_unit & under_record_visibility_q(self.user, semi_join=True)
 
     def evidence(self) -> Q:
-        try:
-            from casework.custody.selectors import evidence_visibility_q
-        except ImportError:  # pragma: no cover - custody without its selector
-            return self.cases("case__")
         return self.restrict(evidence_visibility_q(self.user), unit_path="case__unit")
 
 
@@ -199,6 +191,8 @@ class Figure:
     page_rows: int | None = None
 
 
+# Filled when ``casework.oversight.figures`` is imported (each of its modules registers its
+# figures here); ``figures.all_figures`` lists them in the dashboard's order.
 FIGURES: dict[str, Figure] = {}
 
 
@@ -230,12 +224,6 @@ def figure(
         return compute
 
     return register
-
-
-def all_figures() -> list[Figure]:
-    from . import figures  # noqa: F401 - registers the figures
-
-    return sorted(FIGURES.values(), key=lambda one: (one.order, one.key))
 
 
 def missing_source(figure: Figure) -> str | None:

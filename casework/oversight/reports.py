@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.utils import timezone
+from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from casework.core.csv import neutralise
 from casework.core.errors import DomainError
@@ -172,9 +174,6 @@ def _latin(text: str) -> str:
 
 def report_pdf(report: PeriodReport) -> bytes:
     """The report as a PDF: title, marking, then per figure its definition and its table."""
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_title(_latin(report.title))
     pdf.set_creator("Casework")

@@ -1,4 +1,4 @@
-"""The one adapter between case reviews and the deadlines app.
+"""How a case review drives the deadlines app's review clock (oversight sits above deadlines).
 
 The deadlines app already runs a repeating ``case_review`` clock on every open case (started when
 the case opens, restarted for the rule's period each time it is met). A review recorded here
@@ -13,28 +13,23 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from casework.deadlines.choices import ACTIVE_STATES, DeadlineState
+from casework.deadlines.selectors import deadlines_for_case
+from casework.deadlines.services import deadline_meet, deadline_reschedule, deadline_start
+
 SOURCE_TYPE = "oversight.casereview"
 KIND = "case_review"
 
 
-def schedule_next_review(*, actor, case, review_id: int, due_at: datetime) -> UUID | None:
-    """Meet the running review clock and set the next one due at ``due_at``; its reference.
-
-    None when the deadlines app is not installed (reviews are then recorded without a clock).
-    """
-    try:
-        from casework.deadlines import services
-        from casework.deadlines.choices import ACTIVE_STATES, DeadlineState
-        from casework.deadlines.selectors import deadlines_for_case
-    except ImportError:  # pragma: no cover - deadlines not installed
-        return None
+def schedule_next_review(*, actor, case, review_id: int, due_at: datetime) -> UUID:
+    """Meet the running review clock and set the next one due at ``due_at``; its reference."""
 
     def review_clocks():
         return deadlines_for_case(user=actor, case=case).filter(kind=KIND)
 
     running = list(review_clocks().filter(state__in=list(ACTIVE_STATES)).order_by("pk"))
     for deadline in running:
-        services.deadline_meet(actor=actor, deadline=deadline)
+        deadline_meet(actor=actor, deadline=deadline)
     restarted = (
         review_clocks()
         .filter(state=DeadlineState.OPEN)
@@ -43,14 +38,14 @@ def schedule_next_review(*, actor, case, review_id: int, due_at: datetime) -> UU
         .first()
     )
     if restarted is not None:
-        deadline = services.deadline_reschedule(
+        deadline = deadline_reschedule(
             actor=actor,
             deadline=restarted,
             due_at=due_at,
             reason=f"Next review date set by the supervisor in case review {review_id}.",
         )
         return deadline.reference
-    deadline = services.deadline_start(
+    deadline = deadline_start(
         actor=actor,
         kind=KIND,
         case=case,

@@ -21,9 +21,15 @@ from django.utils import timezone
 
 from casework.accounts.choices import Role
 from casework.accounts.models import Unit
+from casework.cases.choices import CaseStatus
+from casework.cases.selectors import cases_visible_to, closure_queue_for
 from casework.core.errors import DomainError, NotFound
+from casework.deadlines.choices import ACTIVE_STATES
+from casework.deadlines.selectors import deadlines_visible_to
 
 from . import charts
+from .figures import all_figures
+from .models import CaseReview
 from .registry import (
     COUNT,
     LABEL,
@@ -34,7 +40,6 @@ from .registry import (
     Link,
     Scope,
     Table,
-    all_figures,
     missing_source,
 )
 
@@ -367,29 +372,14 @@ def review_cases(*, user) -> QuerySet:
     """Open cases of the supervisor's unit with their last review and next review due."""
     if not is_unit_supervisor(user):
         raise NotFound("No such page.")
-    from casework.cases.choices import CaseStatus
-    from casework.cases.selectors import cases_visible_to
-
-    from .models import CaseReview
-
     # The next review is the running review clock in the deadlines app (rescheduled by each
-    # review); without that app, the date chosen in the last review.
-    try:
-        from casework.deadlines.choices import ACTIVE_STATES
-        from casework.deadlines.selectors import deadlines_visible_to
-
-        next_due = (
-            deadlines_visible_to(user)
-            .filter(case=OuterRef("pk"), kind="case_review", state__in=list(ACTIVE_STATES))
-            .order_by("due_at")
-            .values("due_at")[:1]
-        )
-    except ImportError:  # pragma: no cover - deadlines not installed
-        next_due = (
-            CaseReview.objects.filter(case=OuterRef("pk"))
-            .order_by("-reviewed_at", "-id")
-            .values("next_review_at")[:1]
-        )
+    # review, see ``review_clock``).
+    next_due = (
+        deadlines_visible_to(user)
+        .filter(case=OuterRef("pk"), kind="case_review", state__in=list(ACTIVE_STATES))
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
     return (
         cases_visible_to(user)
         .filter(unit_id=user.unit_id)
@@ -404,8 +394,6 @@ def review_cases(*, user) -> QuerySet:
 
 
 def reviews_of(*, user, case) -> QuerySet:
-    from .models import CaseReview
-
     if not is_unit_supervisor(user) or case.unit_id != user.unit_id:
         raise NotFound("No such case that you can see.")
     return CaseReview.objects.filter(case=case).select_related("reviewed_by")
@@ -416,6 +404,4 @@ def pending_closures(*, user) -> QuerySet:
     approved or rejected on the cases app's pages)."""
     if not is_unit_supervisor(user):
         raise NotFound("No such page.")
-    from casework.cases.selectors import closure_queue_for
-
     return closure_queue_for(user)

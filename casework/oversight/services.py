@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework.audit.services import audit_record
+from casework.cases.selectors import case_is_visible, is_unit_supervisor
 from casework.core.errors import DomainError, NotFound
 
 from .models import CaseReview
@@ -30,8 +31,6 @@ def case_review_record(
     decisions: str = "",
 ) -> CaseReview:
     """A supervisor of the case's unit records a review of an open case and the next date."""
-    from casework.cases.selectors import case_is_visible, is_unit_supervisor
-
     if not case_is_visible(user=actor, case=case):
         raise NotFound("No such case that you can see.")
     if not is_unit_supervisor(actor, case.unit_id):

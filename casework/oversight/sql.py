@@ -7,9 +7,9 @@ or a 90th percentile a single pass in PostgreSQL instead of a sort in Python.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from django.db.models import Aggregate, F, FloatField, Func, IntegerField, Value
+from django.db import connection
+from django.db.models import Aggregate, DateTimeField, F, FloatField, Func, IntegerField, Value
 
 
 class CountRows(Aggregate):
@@ -56,8 +56,6 @@ def seconds_between(later, earlier) -> Func:
 
 
 def seconds_since(moment: datetime, earlier: str) -> Func:
-    from django.db.models import DateTimeField
-
     return seconds_between(Value(moment, output_field=DateTimeField()), earlier)
 
 
@@ -69,8 +67,6 @@ def with_total(queryset, group: str, measures: dict[str, str]) -> tuple[dict, di
     cannot be derived from the groups' medians. ``measures`` maps names to SQL aggregates over
     the columns the queryset selects. Returns (rows by group value, total row).
     """
-    from django.db import connection
-
     # No ORDER BY inside: the model's default ordering would sort every row once more.
     inner, params = queryset.order_by().query.sql_with_params()
     selected = ", ".join(f"{sql} AS {name}" for name, sql in measures.items())
@@ -107,11 +103,3 @@ def month_starts(first: date, last: date) -> list[date]:
         months.append(month)
         month = (month + timedelta(days=32)).replace(day=1)
     return months
-
-
-def local_date(value: datetime | date | None, zone: ZoneInfo) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(zone).date()
-    return value

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -16,8 +16,9 @@ from casework.cases.selectors import case_get_for
 from casework.core.errors import DomainError, NotFound
 
 from . import reports, selectors, services
+from .figures import all_figures
 from .forms import CaseReviewForm, PeriodForm, ReportForm
-from .registry import all_figures
+from .hashset_figures import hash_set_figures
 
 
 def _require_oversight(request: HttpRequest) -> None:
@@ -74,8 +75,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def hash_sets(request: HttpRequest) -> HttpResponse:
     """The hash-set register's figures (``hashset_figures``), with the sharing switch."""
-    from .hashset_figures import hash_set_figures
-
     _require_oversight(request)
     form = _period_form(request)
     first, last = form.period()
@@ -208,8 +207,6 @@ def reviews(request: HttpRequest) -> HttpResponse:
 
 
 def _closure_queue_url() -> str | None:
-    from django.urls import NoReverseMatch
-
     for name in ("cases:closures", "cases:closure-queue", "cases:closure-requests"):
         try:
             return reverse(name)
@@ -219,8 +216,6 @@ def _closure_queue_url() -> str | None:
 
 
 def case_url(case) -> str | None:
-    from django.urls import NoReverseMatch
-
     for name in ("cases:detail", "cases:case"):
         try:
             return reverse(name, args=[case.number])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 
-from casework.core.disposal import blank_text_audited
+from casework.audit.disposal import blank_text_audited
 
 from .models import Communication, PartnerRequest
 

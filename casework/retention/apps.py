@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 from casework.core.navigation import NavItem
 
@@ -18,19 +19,7 @@ class RetentionConfig(AppConfig):
     ]
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        # Here and not at the top: the handlers import the models, which need the app registry.
+        from . import handlers
 
-        from . import handlers  # noqa: F401 - review clocks follow closures and triage
-
-        post_migrate.connect(_ensure_default_rules, sender=self)
-
-
-def _ensure_default_rules(sender, using="default", **kwargs) -> None:
-    # A flushed database (transactional tests) has lost the migration's rows.
-    from django.db import connections
-
-    from .defaults import install_default_rules
-    from .models import RetentionRule
-
-    if RetentionRule._meta.db_table in connections[using].introspection.table_names():
-        install_default_rules(RetentionRule, only_if_empty=True)
+        post_migrate.connect(handlers.ensure_default_rules, sender=self)

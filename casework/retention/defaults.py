@@ -25,9 +25,9 @@ RULES = [
 ]
 
 
-def install_default_rules(rule_model=None, *, only_if_empty: bool = False) -> int:
-    if rule_model is None:
-        from .models import RetentionRule as rule_model
+def install_default_rules(rule_model, *, only_if_empty: bool = False) -> int:
+    """Add the shipped rules missing from ``rule_model`` (the migration's historical model, or
+    the current one); how many were added."""
     if only_if_empty and rule_model.objects.exists():
         return 0
     added = 0

@@ -24,7 +24,7 @@ def test_an_invalid_filter_is_a_400_naming_it(api_for, supervisor, params, field
 
 
 def test_known_figures_are_chosen_by_key(api_for, supervisor):
-    from casework.oversight.registry import all_figures
+    from casework.oversight.figures import all_figures
 
     key = all_figures()[0].key
     body = api_for(supervisor).get(URL, {"figure": key}).json()

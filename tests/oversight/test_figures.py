@@ -162,9 +162,9 @@ def test_a_supervisor_cannot_ask_for_another_unit(history, supervisor):
 
 
 def test_a_figure_whose_source_is_missing_says_so(supervisor, monkeypatch):
-    from casework.oversight import registry
+    from casework.oversight import figures, registry
 
-    registry.all_figures()
+    figures.all_figures()
     figure = registry.FIGURES["seizure_to_submission"]
     monkeypatch.setitem(
         registry.FIGURES,

@@ -26,7 +26,8 @@ from casework.cases.selectors import VIEW_PERMISSION, case_visibility_q
 from casework.deadlines.models import Deadline
 from casework.deadlines.selectors import deadline_visibility_q
 from casework.oversight import selectors
-from casework.oversight.registry import Scope, all_figures
+from casework.oversight.figures import all_figures
+from casework.oversight.registry import Scope
 from casework.partners.models import PartnerRequest
 from casework.partners.selectors import under_record_visibility_q
 from casework.referrals.models import Referral
