@@ -153,7 +153,7 @@ def checklist_rows(*, user, case: Case) -> list[ChecklistRow]:
     ]
 
 
-def case_section(*, user, case: Case):
+def case_section(*, user, case: Case) -> CaseSection:
     """The checklist panel of the case page: one query for a case opened without a template
     (it has no items), two with one (the items, then the version they came from)."""
     rows = checklist_rows(user=user, case=case)

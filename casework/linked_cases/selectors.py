@@ -197,7 +197,7 @@ def other_units(case: Case):
     return Unit.objects.exclude(pk=case.unit_id).order_by("name")
 
 
-def case_section(*, user, case: Case):
+def case_section(*, user, case: Case) -> CaseSection:
     supervises = is_unit_supervisor(user, case.unit_id)
     return CaseSection(
         order=40,
