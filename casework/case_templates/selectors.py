@@ -18,7 +18,7 @@ from django.utils import timezone
 from casework.accounts.choices import Role
 from casework.cases.closure import OpenItem
 from casework.cases.models import Case
-from casework.cases.selectors import case_visibility_q
+from casework.cases.selectors import CaseFact, CaseSection, case_visibility_q
 from casework.core.errors import NotFound
 
 from .choices import ChecklistState
@@ -153,11 +153,9 @@ def checklist_rows(*, user, case: Case) -> list[ChecklistRow]:
     ]
 
 
-def case_section(*, user, case: Case):
+def case_section(*, user, case: Case) -> CaseSection:
     """The checklist panel of the case page: one query for a case opened without a template
     (it has no items), two with one (the items, then the version they came from)."""
-    from casework.cases.selectors import CaseFact, CaseSection
-
     rows = checklist_rows(user=user, case=case)
     use = template_use_for(case) if rows else None
     open_rows = [row for row in rows if row.item.is_open]

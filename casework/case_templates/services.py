@@ -150,6 +150,61 @@ def case_template_save(
     Refuses (writing nothing) a name in use, a second active template for one incident type,
     a clock whose rule has no duration, an evidence kind Casework does not record."""
     _require_administrator(actor)
+    cleaned = _clean_template(
+        template=template,
+        name=name,
+        incident_type=incident_type,
+        active=active,
+        tasks=tasks,
+        clocks=clocks,
+        checklist=checklist,
+        note=note,
+    )
+    created = template is None
+    if created:
+        template = CaseTemplate(created_by=actor)
+    else:
+        template = CaseTemplate.objects.select_for_update().get(pk=template.pk)
+    changes = _set_template_fields(
+        template, name=cleaned["name"], incident_type=incident_type, active=active, created=created
+    )
+    current = (
+        CaseTemplateVersion.objects.prefetch_related("tasks", "clocks", "checklist_items").get(
+            pk=template.current_version_id
+        )
+        if template.current_version_id
+        else None
+    )
+    content = (
+        tuple((t.title, t.due_days) for t in cleaned["tasks"]),
+        tuple(rule.pk for rule in cleaned["clocks"]),
+        tuple((i.statement, i.evidence, i.due_days) for i in cleaned["checklist"]),
+    )
+    if current is None or _content(current) != content:
+        version = _write_version(actor=actor, template=template, cleaned=cleaned, after=current)
+        template.current_version = version
+        template.save(update_fields=["current_version", "updated_at"])
+        changes["version"] = [current.number if current else None, version.number]
+    if changes:
+        audit_record(
+            actor=actor,
+            action="case_template.create" if created else "case_template.update",
+            target=template,
+            changes=changes,
+            details={
+                "tasks": len(content[0]),
+                "clocks": len(content[1]),
+                "checklist": len(content[2]),
+                "note": cleaned["note"],
+            },
+        )
+    return template
+
+
+def _clean_template(
+    *, template, name, incident_type, active, tasks, clocks, checklist, note
+) -> dict:
+    """Every part checked and every problem reported together, before anything is written."""
     errors: list[FieldError] = []
     cleaned: dict = {}
     for key, check in (
@@ -184,34 +239,21 @@ def case_template_save(
             )
     if errors:
         raise DomainError(errors=errors)
+    return cleaned
 
-    created = template is None
-    if created:
-        template = CaseTemplate(created_by=actor)
-    else:
-        template = CaseTemplate.objects.select_for_update().get(pk=template.pk)
+
+def _set_template_fields(template, *, name, incident_type, active, created) -> dict:
+    """Saves the template's own fields; their changes, as the audit event records them."""
     before = {
         "name": template.name,
         "incident_type": str(template.incident_type) if template.incident_type_id else None,
         "active": template.active,
     }
-    template.name = cleaned["name"]
+    template.name = name
     template.incident_type = incident_type
     template.active = active
     template.save()
-    current = (
-        CaseTemplateVersion.objects.prefetch_related("tasks", "clocks", "checklist_items").get(
-            pk=template.current_version_id
-        )
-        if template.current_version_id
-        else None
-    )
-    content = (
-        tuple((t.title, t.due_days) for t in cleaned["tasks"]),
-        tuple(rule.pk for rule in cleaned["clocks"]),
-        tuple((i.statement, i.evidence, i.due_days) for i in cleaned["checklist"]),
-    )
-    changes = {
+    return {
         field: [before[field], value]
         for field, value in (
             ("name", template.name),
@@ -220,25 +262,6 @@ def case_template_save(
         )
         if created or before[field] != value
     }
-    if current is None or _content(current) != content:
-        version = _write_version(actor=actor, template=template, cleaned=cleaned, after=current)
-        template.current_version = version
-        template.save(update_fields=["current_version", "updated_at"])
-        changes["version"] = [current.number if current else None, version.number]
-    if changes:
-        audit_record(
-            actor=actor,
-            action="case_template.create" if created else "case_template.update",
-            target=template,
-            changes=changes,
-            details={
-                "tasks": len(content[0]),
-                "clocks": len(content[1]),
-                "checklist": len(content[2]),
-                "note": cleaned["note"],
-            },
-        )
-    return template
 
 
 def _write_version(*, actor, template, cleaned, after) -> CaseTemplateVersion:

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from django.core import signing
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 
+from casework.accounts.models import Unit
 from casework.cases.choices import TransferStatus
 from casework.cases.models import Case, CaseIdentifier, CaseTransfer
-from casework.cases.selectors import case_visibility_q, is_unit_supervisor
+from casework.cases.selectors import CaseSection, case_visibility_q, is_unit_supervisor
 from casework.core.errors import NotFound
 
 from .choices import REVERSE_LABELS, LinkKind
@@ -193,14 +194,10 @@ def transfer_get_for(*, user, pk: int) -> CaseTransfer:
 
 
 def other_units(case: Case):
-    from casework.accounts.models import Unit
-
     return Unit.objects.exclude(pk=case.unit_id).order_by("name")
 
 
-def case_section(*, user, case: Case):
-    from casework.cases.selectors import CaseSection
-
+def case_section(*, user, case: Case) -> CaseSection:
     supervises = is_unit_supervisor(user, case.unit_id)
     return CaseSection(
         order=40,

@@ -45,16 +45,7 @@ def case_identifier_add(
     require_not_closed(case)
     if subject is not None and subject.case_id != case.pk:
         raise DomainError("That subject belongs to another case.", field="subject")
-    if kind not in IdentifierKind.values:
-        raise DomainError(f"Unknown identifier kind {kind!r}.", field="kind")
-    if device_kind and device_kind not in DeviceIdKind.values:
-        raise DomainError(f"Unknown device id type {device_kind!r}.", field="device_kind")
-    if ip_event and ip_event not in IpEvent.values:
-        raise DomainError(f"Unknown IP event {ip_event!r}.", field="ip_event")
-    if kind != IdentifierKind.IP_ADDRESS and (ip_event or port is not None):
-        raise DomainError("Event and port belong to IP addresses only.", field="ip_event")
-    if port is not None and not 0 <= port <= 65535:
-        raise DomainError("A port is a number from 0 to 65535.", field="port")
+    _check_kinds(kind=kind, device_kind=device_kind, ip_event=ip_event, port=port)
     raw = (raw or "").strip()
     normal = normalise_identifier(kind, raw, service=service, device_kind=device_kind)
     if len(raw) > 500 or len(normal) > 500:
@@ -109,3 +100,16 @@ def case_identifier_add(
     identifier.matches = matches
     events.publish(events.IdentifierAdded(identifier=identifier, actor=actor))
     return identifier
+
+
+def _check_kinds(*, kind: str, device_kind: str, ip_event: str, port: int | None) -> None:
+    if kind not in IdentifierKind.values:
+        raise DomainError(f"Unknown identifier kind {kind!r}.", field="kind")
+    if device_kind and device_kind not in DeviceIdKind.values:
+        raise DomainError(f"Unknown device id type {device_kind!r}.", field="device_kind")
+    if ip_event and ip_event not in IpEvent.values:
+        raise DomainError(f"Unknown IP event {ip_event!r}.", field="ip_event")
+    if kind != IdentifierKind.IP_ADDRESS and (ip_event or port is not None):
+        raise DomainError("Event and port belong to IP addresses only.", field="ip_event")
+    if port is not None and not 0 <= port <= 65535:
+        raise DomainError("A port is a number from 0 to 65535.", field="port")
