@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from casework.accounts.models import Unit, User
 from casework.core.errors import DomainError
 
@@ -403,8 +405,6 @@ class _Validator:
 def _progress(total: int | None, description: str, enabled: bool):
     if not enabled:
         return None
-    from tqdm import tqdm
-
     return tqdm(total=total, desc=description, unit=" rows", leave=False)
 
 
