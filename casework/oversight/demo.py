@@ -29,7 +29,14 @@ CLOCKED_MODULES = (
     "casework.referrals.services",
     "casework.cases.services.cases",
     "casework.cases.services.records",
-    "casework.deadlines.services",
+    "casework.deadlines.services._common",
+    "casework.deadlines.services.bulk",
+    "casework.deadlines.services.extend",
+    "casework.deadlines.services.meet",
+    "casework.deadlines.services.ownership",
+    "casework.deadlines.services.reminders",
+    "casework.deadlines.services.start",
+    "casework.deadlines.services.sweep",
     "casework.case_templates.services",
 )
 SOURCES = ("industry", "industry", "industry", "hotline", "public", "foreign_le", "interpol")

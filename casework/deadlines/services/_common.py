@@ -13,6 +13,7 @@ from casework.referrals.services import referral_triage_due_set
 from ..choices import ACTIVE_STATES, DeadlineKind
 from ..clock import zone_for
 from ..models import Deadline
+from ..schedule import first_reminder_at
 
 DEFAULT_REMINDERS = "7d, 1d, 2h"
 
@@ -24,6 +25,17 @@ def aware(value: datetime, zone) -> datetime:
 def person_or_none(actor):
     """The user to record as who did it; None for the system."""
     return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def new_clock(*, actor, due_at: datetime, offsets: list[int], now: datetime, **fields) -> Deadline:
+    """A clock not yet saved, its first reminder reckoned as every start reckons it."""
+    return Deadline(
+        due_at=due_at,
+        reminder_offsets=offsets,
+        next_reminder_at=first_reminder_at(due_at, offsets, now),
+        created_by=person_or_none(actor),
+        **fields,
+    )
 
 
 def local(value: datetime, zone_name: str) -> str:

@@ -16,7 +16,7 @@ from ..clock import zone_for
 from ..models import Deadline, DeadlineRule
 from ..rules import due_from_rule, rule_for
 from ..schedule import first_reminder_at, offset_seconds
-from ._common import aware, close, keep_referral_in_step, person_or_none, require_active
+from ._common import aware, close, keep_referral_in_step, new_clock, require_active
 
 
 def _require_extendable(deadline: Deadline) -> None:
@@ -67,7 +67,11 @@ def _extension(*, actor, deadline: Deadline, new_due_at: datetime, reason: str) 
     offsets = list(deadline.reminder_offsets)
     if new_rule is not None:
         offsets = offset_seconds(new_rule.offsets)
-    return Deadline.objects.create(
+    extension = new_clock(
+        actor=actor,
+        due_at=new_due_at,
+        offsets=offsets,
+        now=timezone.now(),
         unit=deadline.unit,
         case=deadline.case,
         referral=deadline.referral,
@@ -79,14 +83,12 @@ def _extension(*, actor, deadline: Deadline, new_due_at: datetime, reason: str) 
         jurisdiction=deadline.jurisdiction,
         time_zone=deadline.time_zone,
         starts_at=deadline.starts_at,
-        due_at=new_due_at,
         owner=deadline.owner,
-        reminder_offsets=offsets,
-        next_reminder_at=first_reminder_at(new_due_at, offsets, timezone.now()),
         extension_count=0 if new_rule is not rule else deadline.extension_count + 1,
         reason=reason,
-        created_by=person_or_none(actor),
     )
+    extension.save(force_insert=True)
+    return extension
 
 
 @transaction.atomic

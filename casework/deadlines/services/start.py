@@ -20,8 +20,8 @@ from ..clock import default_zone, zone_for
 from ..models import Deadline, DeadlineRule
 from ..offsets import parse_offsets
 from ..rules import due_from_rule, rule_for
-from ..schedule import first_reminder_at, offset_seconds
-from ._common import DEFAULT_REMINDERS, aware, keep_referral_in_step, local, person_or_none
+from ..schedule import offset_seconds
+from ._common import DEFAULT_REMINDERS, aware, keep_referral_in_step, local, new_clock
 
 
 def _subject(*, kind: str, case, referral, unit):
@@ -138,7 +138,11 @@ def deadline_start(
         jurisdiction=jurisdiction,
     )
     offsets = offset_seconds(rule.offsets if rule is not None else parse_offsets(DEFAULT_REMINDERS))
-    deadline = Deadline.objects.create(
+    deadline = new_clock(
+        actor=actor,
+        due_at=due_at,
+        offsets=offsets,
+        now=now,
         unit=unit,
         case=case,
         referral=referral,
@@ -150,12 +154,9 @@ def deadline_start(
         jurisdiction=jurisdiction,
         time_zone=zone_name,
         starts_at=starts_at,
-        due_at=due_at,
         owner=owner,
-        reminder_offsets=offsets,
-        next_reminder_at=first_reminder_at(due_at, offsets, now),
-        created_by=person_or_none(actor),
     )
+    deadline.save(force_insert=True)
     _audit_start(actor=actor, deadline=deadline, source_type=source_type, source_id=source_id)
     if referral is not None and getattr(referral, "triage_due_at", None) != due_at:
         keep_referral_in_step(actor=actor, deadline=deadline, reason="Triage clock started.")
@@ -182,9 +183,12 @@ def deadlines_start_for_case(
         due_at = due_from_rule(
             rule=rule, starts_at=starts_at, zone=zone, jurisdiction=rule.jurisdiction
         )
-        offsets = offset_seconds(rule.offsets)
         rows.append(
-            Deadline(
+            new_clock(
+                actor=actor,
+                due_at=due_at,
+                offsets=offset_seconds(rule.offsets),
+                now=now,
                 unit_id=case.unit_id,
                 case=case,
                 source_type=source_type[:60],
@@ -195,11 +199,7 @@ def deadlines_start_for_case(
                 jurisdiction=rule.jurisdiction,
                 time_zone=zone_name,
                 starts_at=starts_at,
-                due_at=due_at,
                 owner=owner,
-                reminder_offsets=offsets,
-                next_reminder_at=first_reminder_at(due_at, offsets, now),
-                created_by=person_or_none(actor),
             )
         )
     if not rows:
