@@ -116,7 +116,3 @@ def _local_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
     # the change, which lands just after the gap (02:30 that does not exist becomes 03:30); an
     # ambiguous autumn time is its first occurrence.
     return datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
-
-
-def end_of_local_day(moment: datetime, zone: ZoneInfo) -> datetime:
-    return _local_to_utc(moment.astimezone(zone).date(), END_OF_DAY, zone)
