@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 
 from casework.core.navigation import NavItem
+from casework.referrals.clocks import use_triage_rules
+
+from .defaults import install_default_rules
 
 
 class DeadlinesConfig(AppConfig):
@@ -16,10 +21,7 @@ class DeadlinesConfig(AppConfig):
     home_panels = [(20, "deadlines/_home_panel.html")]
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
-        from casework.referrals.clocks import use_triage_rules
-
+        # Modules that define or read models load once the app registry is ready.
         from . import selectors
 
         # Listed on the case's closure checklist (casework.cases.closure).
@@ -38,9 +40,6 @@ class DeadlinesConfig(AppConfig):
 def _ensure_default_rules(sender, using="default", **kwargs) -> None:
     # A flushed database (transactional tests) has lost the migration's rows; without rules no
     # case could be opened (its review clock needs one). Only an empty table is refilled.
-    from django.db import connections
-
-    from .defaults import install_default_rules
     from .models import DeadlineRule
 
     if DeadlineRule._meta.db_table in connections[using].introspection.table_names():

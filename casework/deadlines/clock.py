@@ -14,6 +14,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
+from django.conf import settings
 
 END_OF_DAY = time(23, 59, 59)
 
@@ -26,6 +27,17 @@ def zone_for(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:  # pragma: no cover - defensive
         raise ValueError(f"Unknown time zone {name!r}.") from error
+
+
+def default_zone(owner, unit) -> tuple[str, ZoneInfo]:
+    """The zone a clock is reckoned in when none is named: the owner's, else the unit's, else
+    the site's; a bad stored value is skipped, not blamed on a caller who never named a zone."""
+    for name in (getattr(owner, "time_zone", ""), unit.time_zone, settings.TIME_ZONE, "UTC"):
+        try:
+            return name, zone_for(name)
+        except ValueError:
+            continue
+    raise AssertionError("UTC is always a known zone")  # pragma: no cover
 
 
 @lru_cache(maxsize=1)
@@ -104,7 +116,3 @@ def _local_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
     # the change, which lands just after the gap (02:30 that does not exist becomes 03:30); an
     # ambiguous autumn time is its first occurrence.
     return datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
-
-
-def end_of_local_day(moment: datetime, zone: ZoneInfo) -> datetime:
-    return _local_to_utc(moment.astimezone(zone).date(), END_OF_DAY, zone)

@@ -289,10 +289,9 @@ RULES = [
 ]
 
 
-def install_default_rules(rule_model=None, *, only_if_empty: bool = False) -> int:
-    """Add the default rules that are missing; returns how many were added."""
-    if rule_model is None:
-        from .models import DeadlineRule as rule_model
+def install_default_rules(rule_model, *, only_if_empty: bool = False) -> int:
+    """Add the default rules that are missing to ``rule_model`` (the migration's historical
+    model, or ``DeadlineRule``); returns how many were added."""
     if only_if_empty and rule_model.objects.exists():
         return 0
     added = 0

@@ -21,8 +21,8 @@ CASE_SOURCE = "case"
 @events.subscribe(events.ReferralReceived)
 def start_triage_clock(event: events.ReferralReceived) -> None:
     referral = event.referral
-    # The referrals app may compute the triage due time itself (``triage_due_at``); when it does,
-    # that time wins so that both apps show the same clock. Otherwise the priority rule decides;
+    # The referral's ``triage_due_at`` is the one stored triage due time (docs/deadlines.md):
+    # the clock starts at it. A referral written without one falls back to the priority rule;
     # an administrator who switched the rule off switched the clock off.
     due_at = getattr(referral, "triage_due_at", None)
     if (

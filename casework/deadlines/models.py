@@ -16,11 +16,13 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from casework.cases.choices import Priority
 from casework.core.models import TimeStampedModel
 
 from .choices import DayCount, DeadlineKind, DeadlineState, ReminderKind
+from .clock import holiday_calendar
 from .offsets import format_offsets, parse_offsets
 
 
@@ -121,8 +123,6 @@ class DeadlineRule(TimeStampedModel):
         return f"{scope} · {self.name}"
 
     def clean(self) -> None:
-        from .clock import holiday_calendar
-
         if self.holiday_country and holiday_calendar(self.holiday_country) is None:
             raise ValidationError(
                 {"holiday_country": f"No public-holiday calendar for {self.holiday_country!r}."}
@@ -308,8 +308,6 @@ class Deadline(TimeStampedModel):
 
     @property
     def is_overdue(self) -> bool:
-        from django.utils import timezone
-
         return self.state == DeadlineState.MISSED or (
             self.state == DeadlineState.OPEN and self.due_at <= timezone.now()
         )

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from casework.cases.choices import Priority
 
 from .choices import DayCount, DeadlineKind
-from .clock import compute_due, holiday_calendar
+from .clock import compute_due, default_zone, holiday_calendar
 from .models import DeadlineRule
 
 
@@ -68,9 +68,7 @@ def triage_clock(unit):
 
     Due times are reckoned as ``deadline_start`` reckons an ownerless clock (in the unit's zone);
     a priority whose rule is switched off (or has no duration) gets no clock."""
-    from .services import _default_zone  # services imports this module
-
-    _, zone = _default_zone(None, unit)
+    _, zone = default_zone(None, unit)
     rules = {p: rule_for(kind=DeadlineKind.REFERRAL_TRIAGE, priority=p) for p in Priority.values}
 
     def due(received_at: datetime, priority: str) -> datetime | None:

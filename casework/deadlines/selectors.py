@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from casework.accounts.choices import Role
 from casework.cases.closure import OpenItem
-from casework.cases.selectors import case_visibility_q
+from casework.cases.selectors import CaseFact, CaseSection, case_visibility_q
 from casework.core.errors import NotFound
 from casework.referrals.selectors import referral_visibility_q
 
@@ -340,8 +340,6 @@ def deadlines_home(*, user, now: datetime | None = None, size: int = 8) -> HomeD
 def case_section(*, user, case):
     """The case page's deadlines: open ones with time left first (soonest first), then the
     overdue ones (latest missed first); the header gets the next one and the overdue count."""
-    from casework.cases.selectors import CaseFact, CaseSection
-
     now = timezone.now()
     # The page read ``case`` through the case selector for ``user``, and a clock on a case the
     # user may see is one the user may see (``deadline_visibility_q``), so the case alone

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from casework.accounts.models import Unit, User
 from casework.core.errors import DomainError
 
@@ -403,8 +405,6 @@ class _Validator:
 def _progress(total: int | None, description: str, enabled: bool):
     if not enabled:
         return None
-    from tqdm import tqdm
-
     return tqdm(total=total, desc=description, unit=" rows", leave=False)
 
 
@@ -426,51 +426,18 @@ def import_referrals_file(
     started = time.monotonic()
     source = Path(path)
     result = ImportResult(path=str(path), dry_run=dry_run)
-    if isinstance(unit, str):
-        found = Unit.objects.filter(code=unit).first()
-        if found is None:
-            raise DomainError(f"No unit with code {unit!r}.", field="unit")
-        unit = found
+    unit = _unit_named(unit)
     if not source.is_file():
         result.errors.append(RowError(0, "file", "no such file."))
         return result
     incident_types = active_incident_types()
     mark = time.monotonic()
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        result.phases[name] = round(time.monotonic() - mark, 3)
-        mark = time.monotonic()
-
     raw_rows = _read_rows(source, result.errors)
     result.rows = len(raw_rows)
-    lap("read")
+    result.phases["read"] = round(time.monotonic() - mark, 3)
+    mark = time.monotonic()
     problems: list[RowError] = []  # after the reading errors, as the file is checked
-
-    def batches():
-        """Clean batches while the file is still good; raises _Rejected at the end if not."""
-        bar = _progress(len(raw_rows), "importing", progress)
-        try:
-            for done in _Validator(raw_rows, incident_types):
-                batch = []
-                for line, clean, found in done:
-                    for field_name, message in found:
-                        problems.append(RowError(line, field_name or "row", message))
-                    if clean is not None:
-                        batch.append((line, clean))
-                if bar is not None:
-                    bar.update(len(done))
-                if not result.errors and not problems:
-                    yield batch
-        finally:
-            if bar is not None:
-                bar.close()
-        if not result.errors and not problems and result.rows == 0:
-            problems.append(RowError(1, "file", "no referrals in the file."))
-        if result.errors or problems:
-            raise _Rejected
-
-    rows = batches()
+    rows = _clean_batches(raw_rows, incident_types, result, problems, progress=progress)
     try:
         if dry_run:
             outcome = referrals_bulk_preview(batches=rows)
@@ -484,7 +451,53 @@ def import_referrals_file(
         return result
     finally:
         rows.close()  # stops the validating thread if the write failed half way
-    lap("validate and write")
+    result.phases["validate and write"] = round(time.monotonic() - mark, 3)
+    _take_outcome(result, outcome)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _unit_named(unit: Unit | str) -> Unit:
+    if not isinstance(unit, str):
+        return unit
+    found = Unit.objects.filter(code=unit).first()
+    if found is None:
+        raise DomainError(f"No unit with code {unit!r}.", field="unit")
+    return found
+
+
+def _clean_batches(
+    raw_rows: list,
+    incident_types: dict[str, int],
+    result: ImportResult,
+    problems: list[RowError],
+    *,
+    progress: bool,
+) -> Iterator[list]:
+    """Clean batches while the file is still good; raises _Rejected at the end if not."""
+    bar = _progress(len(raw_rows), "importing", progress)
+    try:
+        for done in _Validator(raw_rows, incident_types):
+            batch = []
+            for line, clean, found in done:
+                for field_name, message in found:
+                    problems.append(RowError(line, field_name or "row", message))
+                if clean is not None:
+                    batch.append((line, clean))
+            if bar is not None:
+                bar.update(len(done))
+            if not result.errors and not problems:
+                yield batch
+    finally:
+        if bar is not None:
+            bar.close()
+    if not result.errors and not problems and result.rows == 0:
+        problems.append(RowError(1, "file", "no referrals in the file."))
+    if result.errors or problems:
+        raise _Rejected
+
+
+def _take_outcome(result: ImportResult, outcome) -> None:
     result.imported = outcome.imported
     result.identifiers = outcome.identifiers
     result.referral_ids = outcome.referral_ids
@@ -493,5 +506,3 @@ def import_referrals_file(
         DuplicateRow(d.line, d.source_agency, d.source_reference, d.reason)
         for d in outcome.duplicates
     ]
-    result.seconds = time.monotonic() - started
-    return result

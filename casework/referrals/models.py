@@ -16,6 +16,7 @@ from casework.core.trigrams import trigram_index_expression
 from casework.privacy.identifiers import ProtectedIdentifierMixin, ProtectedIdentifierQuerySet
 
 from .choices import OPEN_STATUSES, IntakeChannel, ReferralStatus, SourceKind
+from .clocks import triage_due
 
 
 class IncidentType(models.Model):
@@ -190,8 +191,6 @@ class Referral(TimeStampedModel):
         # Services set the clock; this only guards records created directly (fixtures, shell)
         # so that none sorts outside the queue's keyset.
         if self._state.adding and self.triage_due_at is None and self.received_at is not None:
-            from .clocks import triage_due
-
             self.triage_due_at = triage_due(
                 unit=self.unit, received_at=self.received_at, priority=self.priority
             )

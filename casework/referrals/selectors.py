@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from casework.accounts.choices import Role
@@ -255,8 +255,6 @@ def referral_page(
 
 def referral_status_counts(*, user) -> dict[str, int]:
     """Open referrals per status for the home panel (visible ones only)."""
-    from django.db.models import Count
-
     rows = (
         referrals_visible_to(user)
         .filter(status__in=sorted(OPEN_STATUSES))

@@ -19,6 +19,7 @@ from django.utils import timezone
 from casework.accounts.choices import Role
 from casework.accounts.models import Unit, User
 from casework.audit.services import audit_record
+from casework.cases import services as case_services
 from casework.cases.choices import Priority
 from casework.cases.models import Case
 from casework.cases.selectors import case_is_visible
@@ -341,6 +342,37 @@ def referral_prioritise(*, actor: User, referral: Referral, priority: str) -> Re
     return referral
 
 
+@transaction.atomic
+def referral_triage_due_set(
+    *, actor: User | None, referral_id: int, due_at: datetime, reason: str
+) -> bool:
+    """Move the referral's triage due time to where its triage clock now stands.
+
+    ``triage_due_at`` is the one stored triage due time (docs/deadlines.md): the queue orders
+    by it and the clock keeps it in step. This app reckons it on arrival and re-prioritisation;
+    when the clock's own time is decided in the deadlines app (extended, rescheduled), that app
+    calls this in the same transaction. Returns whether it changed; a time that already agrees
+    writes and audits nothing."""
+    before = (
+        Referral.objects.select_for_update()
+        .filter(pk=referral_id)
+        .values_list("triage_due_at", flat=True)
+        .get()
+    )
+    if before == due_at:
+        return False
+    Referral.objects.filter(pk=referral_id).update(triage_due_at=due_at, updated_at=timezone.now())
+    audit_record(
+        actor=actor,
+        action="referral.triage_due_set",
+        object_type=Referral._meta.label_lower,
+        object_id=str(referral_id),
+        changes={"triage_due_at": [before.isoformat() if before else None, due_at.isoformat()]},
+        details={"reason": reason},
+    )
+    return True
+
+
 def _finish(referral: Referral, *, actor: User, status: str, fields: list[str]) -> str:
     before = referral.status
     referral.status = status
@@ -362,8 +394,6 @@ def referral_accept(
     """Accept into ``case`` (which the actor must see, and which must be open) or, without one,
     into a new case of the referral's unit; the referral's identifiers are copied to the case,
     each deconflicted there. From now on the referral follows its case's access."""
-    from casework.cases import services as case_services
-
     referral = _locked_for_triage(actor, referral)
     _require_open(referral)
     if case is not None:

@@ -203,6 +203,38 @@ def clean_identifier(
         data.get("observed_at"), field_name=f"{prefix}.observed_at", errors=errors, not_future=True
     )
     port = parse_port(data.get("port"), field_name=f"{prefix}.port", errors=errors)
+    device_kind = _check_details(
+        kind, ip_event=ip_event, port=port, device_kind=device_kind, prefix=prefix, errors=errors
+    )
+    if raw is None or service is None or device_kind is None:
+        return None
+    normal = _normalised(
+        kind, raw, service=service, device_kind=device_kind, prefix=prefix, errors=errors
+    )
+    if normal is None or len(errors) > before:
+        return None
+    return CleanIdentifier(
+        kind=kind,
+        raw=raw,
+        normal=normal,
+        service=service,
+        device_kind=device_kind,
+        ip_event=ip_event or "",
+        observed_at=observed_at,
+        port=port,
+    )
+
+
+def _check_details(
+    kind: str,
+    *,
+    ip_event: str | None,
+    port: int | None,
+    device_kind: str | None,
+    prefix: str,
+    errors: list[FieldError],
+) -> str | None:
+    """Refuse details that do not belong to the identifier's kind; the device kind to keep."""
     if kind != _IP_ADDRESS and (ip_event or port is not None):
         errors.append(
             FieldError(f"{prefix}.ip_event", "Event and port belong to IP addresses only.")
@@ -228,27 +260,19 @@ def clean_identifier(
             )
         )
         device_kind = ""  # said once: not again by normalise_identifier
-    if raw is None or service is None or device_kind is None:
-        return None
+    return device_kind
+
+
+def _normalised(
+    kind: str, raw: str, *, service: str, device_kind: str, prefix: str, errors: list[FieldError]
+) -> str | None:
     try:
-        normal = normalise_identifier(kind, raw, service=service, device_kind=device_kind)
+        return normalise_identifier(kind, raw, service=service, device_kind=device_kind)
     except DomainError as error:
         for problem in error.errors:
             name = problem.field if problem.field in ("value", "device_kind", "kind") else "value"
             errors.append(FieldError(f"{prefix}.{name}", problem.message))
         return None
-    if len(errors) > before:
-        return None
-    return CleanIdentifier(
-        kind=kind,
-        raw=raw,
-        normal=normal,
-        service=service,
-        device_kind=device_kind,
-        ip_event=ip_event or "",
-        observed_at=observed_at,
-        port=port,
-    )
 
 
 def _incident_type(
@@ -299,6 +323,52 @@ def clean_referral(
     break a page once stored) gets past this function.
     """
     errors: list[FieldError] = []
+    source_kind, agency, reference = _source(data, errors)
+    received_at, incident_at = _times(data, errors)
+    priority = _priority(data, errors)
+    incident_type_id = _incident_type(
+        data.get("incident_type"), incident_types=incident_types, errors=errors
+    )
+    jurisdiction = _text(
+        data.get("jurisdiction"), field_name="jurisdiction", errors=errors, max_length=100
+    )
+    source_priority = _text(
+        data.get("source_priority"), field_name="source_priority", errors=errors, max_length=60
+    )
+    escalation = parse_bool(
+        data.get("escalation_requested"), field_name="escalation_requested", errors=errors
+    )
+    summary = _text(
+        data.get("summary"),
+        field_name="summary",
+        errors=errors,
+        max_length=MAX_SUMMARY,
+        multiline=True,
+    )
+    identifiers = _identifiers(data.get("identifiers") or [], errors)
+    if errors:
+        return None, errors
+    return (
+        CleanReferral(
+            source_kind=source_kind,
+            source_agency=agency,
+            source_reference=reference,
+            received_at=received_at,
+            priority=priority,
+            incident_at=incident_at,
+            incident_type_id=incident_type_id,
+            jurisdiction=jurisdiction,
+            source_priority=source_priority,
+            escalation_requested=escalation,
+            summary=summary,
+            identifiers=identifiers,
+        ),
+        [],
+    )
+
+
+def _source(data: Mapping[str, Any], errors: list[FieldError]):
+    """Who sent the referral: the kind of source, the agency and its own reference."""
     source_kind = _choice(data.get("source_kind"), field_name="source_kind", errors=errors)
     if source_kind is not None and source_kind not in SOURCE_KINDS:
         errors.append(
@@ -319,6 +389,11 @@ def clean_referral(
     )
     if reference == "":
         errors.append(FieldError("source_reference", "Give the source's own reference."))
+    return source_kind, agency, reference
+
+
+def _times(data: Mapping[str, Any], errors: list[FieldError]):
+    """When the referral was received (required) and when the incident happened (optional)."""
     received_at = parse_time(
         data.get("received_at"), field_name="received_at", errors=errors, not_future=True
     )
@@ -329,32 +404,21 @@ def clean_referral(
     )
     if incident_at is not None and received_at is not None and incident_at > received_at:
         errors.append(FieldError("incident_at", "The incident time is after the received time."))
+    return received_at, incident_at
+
+
+def _priority(data: Mapping[str, Any], errors: list[FieldError]) -> str | None:
     priority = _choice(data.get("priority"), field_name="priority", errors=errors)
     if priority is not None:
         priority = priority.upper() or "P3"
         if priority not in PRIORITIES:
             errors.append(FieldError("priority", f"{priority!r} is not a priority: use P1 to P4."))
-    incident_type_id = _incident_type(
-        data.get("incident_type"), incident_types=incident_types, errors=errors
-    )
-    jurisdiction = _text(
-        data.get("jurisdiction"), field_name="jurisdiction", errors=errors, max_length=100
-    )
-    source_priority = _text(
-        data.get("source_priority"), field_name="source_priority", errors=errors, max_length=60
-    )
-    escalation = parse_bool(
-        data.get("escalation_requested"), field_name="escalation_requested", errors=errors
-    )
-    summary = _text(
-        data.get("summary"),
-        field_name="summary",
-        errors=errors,
-        max_length=MAX_SUMMARY,
-        multiline=True,
-    )
+    return priority
+
+
+def _identifiers(raw_identifiers: Any, errors: list[FieldError]) -> list[CleanIdentifier]:
+    """The referral's identifiers, each cleaned; one given twice is kept once."""
     identifiers: list[CleanIdentifier] = []
-    raw_identifiers = data.get("identifiers") or []
     if not isinstance(raw_identifiers, list | tuple):
         errors.append(FieldError("identifiers", "Identifiers are a list."))
         raw_identifiers = []
@@ -371,22 +435,4 @@ def clean_referral(
             continue  # the same identifier twice in one report is recorded once
         seen.add((identifier.kind, identifier.normal))
         identifiers.append(identifier)
-    if errors:
-        return None, errors
-    return (
-        CleanReferral(
-            source_kind=source_kind,
-            source_agency=agency,
-            source_reference=reference,
-            received_at=received_at,
-            priority=priority,
-            incident_at=incident_at,
-            incident_type_id=incident_type_id,
-            jurisdiction=jurisdiction,
-            source_priority=source_priority,
-            escalation_requested=escalation,
-            summary=summary,
-            identifiers=identifiers,
-        ),
-        [],
-    )
+    return identifiers

@@ -12,6 +12,7 @@ from casework.audit.models import AuditEvent
 from casework.core.models import Notification
 from casework.deadlines import services
 from casework.deadlines.models import DeadlineReminder
+from casework.deadlines.services import sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,7 @@ def test_a_reminder_is_given_up_after_the_last_attempt(
         result = services.deadlines_sweep()
     escalation = DeadlineReminder.objects.get(deadline=clocks[1])
     DeadlineReminder.objects.filter(pk=escalation.pk).update(
-        attempts=services.MAX_SEND_ATTEMPTS, failed_at=NOW, failure="DataError: earlier"
+        attempts=sweep.MAX_SEND_ATTEMPTS, failed_at=NOW, failure="DataError: earlier"
     )
     later = sweep_at(NOW + timedelta(hours=4), django_capture_on_commit_callbacks)
     assert escalation.pk in result.reminder_ids

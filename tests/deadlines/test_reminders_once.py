@@ -19,6 +19,7 @@ from django.db import connections
 from casework.core.models import Notification
 from casework.deadlines import services
 from casework.deadlines.models import DeadlineReminder
+from casework.deadlines.services import sweep
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
@@ -77,7 +78,7 @@ def test_an_escalation_that_shifts_the_chunk_boundaries_doubles_nothing(
         court_date(investigator, north_case, NOW + timedelta(days=10, minutes=n)) for n in range(12)
     ]
     overdue = court_date(investigator, north_case, NOW + timedelta(days=8))
-    monkeypatch.setattr(services, "SEND_CHUNK", 7)
+    monkeypatch.setattr(sweep, "SEND_CHUNK", 7)
     moment = NOW + timedelta(days=9, hours=1)
     with time_machine.travel(moment, tick=False), django_capture_on_commit_callbacks(execute=True):
         result = services.deadlines_sweep()
@@ -100,7 +101,7 @@ def test_two_workers_sending_halves_of_one_message_at_once_send_it_once(
     ]
     moment = clocks[0].due_at - timedelta(days=1)
     # Claimed and committed; the sweep's own dispatch is left out, the two workers below send.
-    monkeypatch.setattr(services, "_dispatch", lambda chunks: None)
+    monkeypatch.setattr(sweep, "_dispatch", lambda chunks: None)
     claim_at(moment)
     # Each worker gets one half of every clock's rows: the nearest offset to one, the rest to
     # the other (the worst split a chunk boundary can make).

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from casework.core.templatetags.casework import when
 from casework.deadlines.choices import DeadlineKind, DeadlineState
 from casework.deadlines.selectors import deadlines_home
 
@@ -47,8 +48,6 @@ def deadline_rows(deadlines, show_owner=False, empty=""):
     lookups, reversed two URLs and looked its kind and state up in the choices (about 60 ms of
     a 200-row page on national data). The markup is the template's, row for row.
     """
-    from casework.core.templatetags.casework import when
-
     rows = []
     kinds, states = dict(DeadlineKind.choices), dict(DeadlineState.choices)
     detail = _url_around("deadlines:detail", "00000000-0000-0000-0000-000000000000")

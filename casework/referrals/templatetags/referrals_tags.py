@@ -9,6 +9,10 @@ from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
+from casework.accounts.choices import Role
+from casework.core.templatetags.casework import case_link, when
+from casework.referrals.selectors import referral_status_counts
+
 register = template.Library()
 
 
@@ -44,8 +48,6 @@ def referral_rows(referrals, now: datetime):
     for a page of 50 that was most of the page's time once its query took a millisecond
     (issue 26). One URL is reversed and its id swapped per row; every value is escaped as the
     template escaped it. ``tests/referrals/test_queue_rows.py`` compares the two."""
-    from casework.core.templatetags.casework import case_link, when
-
     marker = 999_999_999_999
     detail = reverse("referrals:detail", args=[marker]).split(str(marker))
     esc = conditional_escape
@@ -76,10 +78,6 @@ def referral_rows(referrals, now: datetime):
 @register.inclusion_tag("referrals/_home_panel_body.html", takes_context=True)
 def referrals_home_panel(context):
     """Open referrals of the user's unit, for investigators and supervisors only."""
-    from casework.accounts.choices import Role
-
-    from ..selectors import referral_status_counts
-
     user = context["request"].user
     if not user.is_authenticated or not user.has_role(Role.INVESTIGATOR, Role.SUPERVISOR):
         return {"show": False}

@@ -1,0 +1,97 @@
+"""What the deadlines services share: reading times, closing a clock, saying a time aloud, and
+keeping a referral's triage due time in step with its clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from casework.core.errors import ConflictError
+from casework.referrals.services import referral_triage_due_set
+
+from ..choices import ACTIVE_STATES, DeadlineKind
+from ..clock import zone_for
+from ..models import Deadline
+from ..schedule import first_reminder_at
+
+DEFAULT_REMINDERS = "7d, 1d, 2h"
+
+
+def aware(value: datetime, zone) -> datetime:
+    return value if timezone.is_aware(value) else value.replace(tzinfo=zone)
+
+
+def person_or_none(actor):
+    """The user to record as who did it; None for the system."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def new_clock(*, actor, due_at: datetime, offsets: list[int], now: datetime, **fields) -> Deadline:
+    """A clock not yet saved, its first reminder reckoned as every start reckons it."""
+    return Deadline(
+        due_at=due_at,
+        reminder_offsets=offsets,
+        next_reminder_at=first_reminder_at(due_at, offsets, now),
+        created_by=person_or_none(actor),
+        **fields,
+    )
+
+
+def local(value: datetime, zone_name: str) -> str:
+    try:
+        zone = zone_for(zone_name)
+    except ValueError:
+        zone = timezone.get_current_timezone()
+    return value.astimezone(zone).strftime("%d %b %Y %H:%M %Z")
+
+
+def words(delta_text: str) -> str:
+    # Django's timesince joins with no-break spaces; e-mail subjects read better with plain ones.
+    return delta_text.replace("\xa0", " ")
+
+
+def require_active(deadline: Deadline, verb: str) -> None:
+    if deadline.state not in ACTIVE_STATES:
+        raise ConflictError(
+            f"This deadline is already {deadline.get_state_display().lower()}: "
+            f"it cannot be {verb}.",
+            field="state",
+        )
+
+
+def close(
+    deadline: Deadline, *, actor, state: str, reason: str = "", extra: tuple[str, ...] = ()
+) -> None:
+    deadline.state = state
+    deadline.closed_at = timezone.now()
+    deadline.closed_by = person_or_none(actor)
+    deadline.next_reminder_at = None
+    if reason:
+        deadline.reason = reason
+    deadline.save(
+        update_fields=[
+            "state",
+            "closed_at",
+            "closed_by",
+            "next_reminder_at",
+            "reason",
+            "updated_at",
+            *extra,
+        ]
+    )
+
+
+def keep_referral_in_step(*, actor, deadline: Deadline, reason: str) -> None:
+    """A referral's triage clock whose due time was decided here (extended, rescheduled, or
+    started at a time of its own) takes the referral's ``triage_due_at`` along, through the
+    referrals service, in this transaction: the queue orders by that column and the sweep
+    reads the clock, and the two must tell one time (docs/deadlines.md, "One stored triage
+    due time"). Nothing is written when they already agree."""
+    if deadline.kind != DeadlineKind.REFERRAL_TRIAGE or deadline.referral_id is None:
+        return
+    referral_triage_due_set(
+        actor=actor, referral_id=deadline.referral_id, due_at=deadline.due_at, reason=reason
+    )
+    if Deadline.referral.is_cached(deadline):
+        deadline.referral.triage_due_at = deadline.due_at
