@@ -38,6 +38,7 @@ from casework.partners.key_models import PartnerInstallation
 from . import pointer_format as fmt
 from . import services
 from .choices import ExchangeChannel
+from .models import PointerHit
 
 logger = logging.getLogger(__name__)
 
@@ -236,8 +237,6 @@ def confirmation_send(*, hit_id: int, last_attempt: bool = False) -> None:
     """Send our signed confirmation of a hit to the partner's installation. Raises
     ``SyncFailure``, audited when nothing will come of trying again (a refusal, or the
     ``last_attempt``)."""
-    from .models import PointerHit
-
     hit = PointerHit.objects.select_related("installation").get(pk=hit_id)
     message = services.confirmation_message(hit)
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from casework.cases.models import CaseIdentifier
+from casework.cases.selectors import CaseFact, CaseSection
 from casework.core.errors import NotFound
 from casework.partners.key_models import PartnerInstallation
 from casework.privacy.selectors import attach_ciphers
@@ -74,8 +75,6 @@ def case_section(*, user, case):
     """The case page's hits in partner agencies' pointer sets: whom to call, never their case.
 
     ``case`` was read through ``case_view`` for ``user``: its hits are visible with it."""
-    from casework.cases.selectors import CaseFact, CaseSection
-
     hits = list(
         PointerHit.objects.filter(case=case)
         .select_related("identifier", "installation__agency")

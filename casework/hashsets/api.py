@@ -9,15 +9,17 @@ no file is uploaded anywhere. Casework keeps only the counts by category and the
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.pagination import BasePagination
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.cases.selectors import case_get_for
-from casework.core.api import query_choice, query_text
+from casework.core.api import query_text
 from casework.core.errors import DomainError
+from casework.core.filters import ChoiceFilter, QueryFilterSet, SelectorListView, TextFilter
 from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
 from casework.custody.models import EvidenceItem
 from casework.partners.models import Agency
@@ -124,11 +126,6 @@ class AcknowledgementInputSerializer(CaseworkSerializer):
     reference_received = serializers.CharField(max_length=120, required=False, allow_blank=True)
 
 
-class RegisterPageSerializer(CaseworkSerializer):
-    next = serializers.CharField(allow_blank=True)
-    results = HashSetSerializer(many=True)
-
-
 # --- the manifest body ---------------------------------------------------------------------
 
 
@@ -147,37 +144,63 @@ class ManifestBodyParser(BaseParser):
 # --- views ---------------------------------------------------------------------------------
 
 
-class RegisterView(APIView):
+class RegisterFilter(QueryFilterSet):
+    case = TextFilter(max_length=40, help_text="Only this case (its number)")
+    destination = ChoiceFilter(choices=Destination.values)
+    state = ChoiceFilter(
+        choices=[
+            selectors.RegisterState.NOT_SUBMITTED,
+            selectors.RegisterState.AWAITING_ACKNOWLEDGEMENT,
+        ]
+    )
+
+    class Meta:
+        model = HashSet
+        fields: list[str] = []
+
+
+class RegisterPagination(BasePagination):
+    """The register's own keyset on (made_at, id), shared with the web page: ``after`` is the
+    ``next`` of the previous page, a plain token rather than a URL."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        after = query_text(request.query_params, "after", max_length=80)
+        page, self.next_cursor = selectors.hash_set_register_page(queryset, after=after)
+        return page
+
+    def get_paginated_response(self, data):
+        return Response({"next": self.next_cursor, "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "properties": {"next": {"type": "string"}, "results": schema},
+            "required": ["next", "results"],
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "after",
+                "in": "query",
+                "required": False,
+                "description": "The `next` of the previous page",
+                "schema": {"type": "string"},
+            }
+        ]
+
+
+class RegisterView(SelectorListView):
     """The register of the cases you can see, newest first, one keyset page at a time."""
 
-    @extend_schema(
-        operation_id="hashsets_sets_list",
-        parameters=[
-            OpenApiParameter("case", str, description="Only this case (its number)"),
-            OpenApiParameter("destination", str, enum=Destination.values),
-            OpenApiParameter("state", str, enum=["not_submitted", "awaiting_acknowledgement"]),
-            OpenApiParameter("after", str, description="The `next` of the previous page"),
-        ],
-        responses=RegisterPageSerializer,
-    )
-    def get(self, request):
-        params = request.query_params
-        filters = selectors.RegisterFilters(
-            case_number=query_text(params, "case", max_length=40),
-            destination=query_choice(params, "destination", Destination.values),
-            state=query_choice(
-                params,
-                "state",
-                [
-                    selectors.RegisterState.NOT_SUBMITTED,
-                    selectors.RegisterState.AWAITING_ACKNOWLEDGEMENT,
-                ],
-            ),
+    serializer_class = HashSetSerializer
+    pagination_class = RegisterPagination
+    filterset_class = RegisterFilter
+
+    def select(self, *, user, case, **filters):
+        return selectors.hash_sets_filtered(
+            user=user, filters=selectors.RegisterFilters(case_number=case, **filters)
         )
-        sets, next_cursor = selectors.hash_set_register(
-            user=request.user, filters=filters, after=query_text(params, "after", max_length=80)
-        )
-        return Response({"next": next_cursor, "results": HashSetSerializer(sets, many=True).data})
 
     @extend_schema(request=HashSetInputSerializer, responses={201: HashSetDetailSerializer})
     def post(self, request):

@@ -90,6 +90,11 @@ class ManifestRefused(Exception):
         return "; ".join(f"line {p.line}: {p.field}: {p.message}" for p in self.problems)
 
 
+# A problem found while counting: (entry index or None for the top level, field path, message,
+# the entry's key to locate it by or None).
+_Problem = tuple[int | None, str, str, str | None]
+
+
 def _is_payload_name(name: str) -> bool:
     lowered = name.lower()
     return lowered in _PAYLOAD_NAMES or any(part in lowered for part in _PAYLOAD_PARTS)
@@ -159,7 +164,7 @@ def _key_line(text: str, entry, key: str) -> int:
     return _line_of(text, at if at >= 0 else start)
 
 
-def _refuse_at(text: str, problems: list[tuple[int | None, str, str, str | None]]):
+def _refuse_at(text: str, problems: list[_Problem]):
     """Raise with each (entry index, field path, message, key) located in the text."""
     try:
         document = _locating_loads(text)
@@ -184,6 +189,34 @@ def _reject_constant(name: str):
 
 def read_manifest(raw: bytes) -> ManifestCounts:
     """The counts by category and digest of a VICS manifest, or ``ManifestRefused``."""
+    text, document = _parse(raw)
+    top_payload: list[tuple[str, str]] = []
+    _payload_problems({k: v for k, v in document.items() if k != "value"}, "", top_payload)
+    problems: list[_Problem] = [
+        (None, path.lstrip("."), message, None) for path, message in top_payload
+    ]
+    counts: dict[str, int] = {}
+    algorithms: set[str] = set()
+    for index, entry in enumerate(document["value"]):
+        if len(problems) >= MAX_PROBLEMS:
+            break
+        category = _entry_category(index, entry, problems, algorithms)
+        if category is not None:
+            counts[category] = counts.get(category, 0) + 1
+    if problems:
+        _refuse_at(text, problems[:MAX_PROBLEMS])
+    if not counts:
+        raise ManifestRefused([ManifestProblem(1, "value", "the manifest lists no media entries.")])
+    return ManifestCounts(
+        sha256=hashlib.sha256(raw).hexdigest(),
+        counts=dict(sorted(counts.items(), key=lambda item: _category_order(item[0]))),
+        algorithms=sorted(algorithms),
+        size_bytes=len(raw),
+    )
+
+
+def _parse(raw: bytes) -> tuple[str, dict]:
+    """The manifest's text and its JSON document, an object with a ``value`` list."""
     if len(raw) > MAX_BYTES:
         raise ManifestRefused(
             [
@@ -195,7 +228,6 @@ def read_manifest(raw: bytes) -> ManifestCounts:
                 )
             ]
         )
-    digest = hashlib.sha256(raw).hexdigest()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -222,69 +254,65 @@ def read_manifest(raw: bytes) -> ManifestCounts:
                 )
             ]
         )
-    problems: list[tuple[int | None, str, str, str | None]] = []
-    top_payload: list[tuple[str, str]] = []
-    _payload_problems({k: v for k, v in document.items() if k != "value"}, "", top_payload)
-    problems.extend((None, path.lstrip("."), message, None) for path, message in top_payload)
-    counts: dict[str, int] = {}
-    algorithms: set[str] = set()
-    for index, entry in enumerate(document["value"]):
-        if len(problems) >= MAX_PROBLEMS:
-            break
-        path = f"value[{index}]"
-        if not isinstance(entry, dict):
-            problems.append((index, path, "each media entry is an object.", None))
+    return text, document
+
+
+def _entry_category(
+    index: int, entry, problems: list[_Problem], algorithms: set[str]
+) -> str | None:
+    """The category one media entry counts under, or None (its problems added to ``problems``,
+    the hash algorithms it carries to ``algorithms``)."""
+    path = f"value[{index}]"
+    if not isinstance(entry, dict):
+        problems.append((index, path, "each media entry is an object.", None))
+        return None
+    found: list[tuple[str, str]] = []
+    _payload_problems(entry, path, found)
+    for child, message in found:
+        key = child[len(path) + 1 :].split(".", 1)[0].split("[", 1)[0]
+        problems.append((index, child, message, key or None))
+    fields = {str(key).lower(): (key, value) for key, value in entry.items()}
+    hashed = _entry_hashes(index, path, fields, problems, algorithms)
+    if not hashed and not any(f"{path}." in p[1] for p in problems if p[0] == index):
+        problems.append((index, path, "the entry has no MD5 or SHA-1 hash.", None))
+    key, raw_category = fields.get("category", ("Category", None))
+    category = _category(raw_category)
+    if category is None:
+        problems.append(
+            (
+                index,
+                f"{path}.{key}",
+                f"a category is a whole number from 0 to {CATEGORY_MAX}.",
+                key,
+            )
+        )
+    return category
+
+
+def _entry_hashes(
+    index: int, path: str, fields: dict, problems: list[_Problem], algorithms: set[str]
+) -> bool:
+    """Whether the entry carries at least one well-formed hash (malformed ones are problems)."""
+    hashed = False
+    for name, length in _HASH_FIELDS.items():
+        if name not in fields:
             continue
-        found: list[tuple[str, str]] = []
-        _payload_problems(entry, path, found)
-        for child, message in found:
-            key = child[len(path) + 1 :].split(".", 1)[0].split("[", 1)[0]
-            problems.append((index, child, message, key or None))
-        fields = {str(key).lower(): (key, value) for key, value in entry.items()}
-        hashed = False
-        for name, length in _HASH_FIELDS.items():
-            if name not in fields:
-                continue
-            key, value = fields[name]
-            if value in (None, ""):
-                continue
-            if not isinstance(value, str) or len(value) != length or not _HEX.match(value):
-                problems.append(
-                    (
-                        index,
-                        f"{path}.{key}",
-                        f"a {name.upper()} hash is {length} hexadecimal characters.",
-                        key,
-                    )
-                )
-                continue
-            hashed = True
-            algorithms.add(name)
-        if not hashed and not any(f"{path}." in p[1] for p in problems if p[0] == index):
-            problems.append((index, path, "the entry has no MD5 or SHA-1 hash.", None))
-        key, raw_category = fields.get("category", ("Category", None))
-        category = _category(raw_category)
-        if category is None:
+        key, value = fields[name]
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str) or len(value) != length or not _HEX.match(value):
             problems.append(
                 (
                     index,
                     f"{path}.{key}",
-                    f"a category is a whole number from 0 to {CATEGORY_MAX}.",
+                    f"a {name.upper()} hash is {length} hexadecimal characters.",
                     key,
                 )
             )
             continue
-        counts[category] = counts.get(category, 0) + 1
-    if problems:
-        _refuse_at(text, problems[:MAX_PROBLEMS])
-    if not counts:
-        raise ManifestRefused([ManifestProblem(1, "value", "the manifest lists no media entries.")])
-    return ManifestCounts(
-        sha256=digest,
-        counts=dict(sorted(counts.items(), key=lambda item: _category_order(item[0]))),
-        algorithms=sorted(algorithms),
-        size_bytes=len(raw),
-    )
+        hashed = True
+        algorithms.add(name)
+    return hashed
 
 
 def _category_order(code: str) -> tuple[int, int]:

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from casework.audit.services import audit_record
 from casework.cases.models import Case
-from casework.cases.selectors import case_visibility_q, view_details
+from casework.cases.selectors import CaseFact, CaseSection, case_visibility_q, view_details
 from casework.core.errors import DomainError, NotFound
 
 from .choices import SUBMISSION_DESTINATIONS, Destination
@@ -82,12 +82,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     return _EPOCH + int(moment) * _MICROSECOND, int(pk)
 
 
-def hash_set_register(
-    *, user, filters: RegisterFilters = RegisterFilters(), after: str = "", limit: int = PAGE_SIZE
-) -> tuple[list[HashSet], str]:
-    """One page of the register, newest first, and the cursor of the next page ("" at the end).
-
-    Keyset pagination on (made_at, id): the hundredth page costs what the first does."""
+def hash_sets_filtered(*, user, filters: RegisterFilters = RegisterFilters()) -> QuerySet[HashSet]:
+    """The register's sets the user may see, narrowed by ``filters`` (unordered: a page orders)."""
     sets = hash_sets_visible_to(user).select_related("case", "item")
     if filters.case_number:
         sets = sets.filter(case__number=filters.case_number.strip().upper())
@@ -107,6 +103,15 @@ def hash_set_register(
         sets = sets.filter(_awaiting_q())
     elif filters.state:
         raise DomainError("Unknown state.", field="state")
+    return sets
+
+
+def hash_set_register_page(
+    sets: QuerySet[HashSet], *, after: str = "", limit: int = PAGE_SIZE
+) -> tuple[list[HashSet], str]:
+    """One page of ``sets``, newest first, and the cursor of the next page ("" at the end).
+
+    Keyset pagination on (made_at, id): the hundredth page costs what the first does."""
     if after:
         made_at, pk = decode_cursor(after)
         sets = sets.filter(Q(made_at__lt=made_at) | Q(made_at=made_at, pk__lt=pk))
@@ -115,6 +120,15 @@ def hash_set_register(
     page = page[:limit]
     _add_sharing_counts(page)
     return page, (encode_cursor(page[-1]) if more and page else "")
+
+
+def hash_set_register(
+    *, user, filters: RegisterFilters = RegisterFilters(), after: str = "", limit: int = PAGE_SIZE
+) -> tuple[list[HashSet], str]:
+    """One page of the register, newest first, and the cursor of the next page ("" at the end)."""
+    return hash_set_register_page(
+        hash_sets_filtered(user=user, filters=filters), after=after, limit=limit
+    )
 
 
 def _add_sharing_counts(sets: list[HashSet]) -> None:
@@ -193,8 +207,6 @@ def hash_sets_of_case(case: Case, *, limit: int) -> list[HashSet]:
 def case_section(*, user, case):
     """The case page's hash sets: the latest few, with what is still owed (a set not yet
     submitted, a sharing not acknowledged) as a header fact."""
-    from casework.cases.selectors import CaseFact, CaseSection
-
     shown = hash_sets_of_case(case, limit=6)
     totals = HashSet.objects.filter(case=case).aggregate(
         total=Count("pk", distinct=True),

@@ -275,6 +275,52 @@ def hash_set_manifest_import(*, actor, hash_set: HashSet, raw: bytes, source: st
 # --- sharings ----------------------------------------------------------------------------------
 
 
+def _sharing_destination(destination: str, agency):
+    """The agency a sharing names: required for a partner, dropped for a database."""
+    if destination not in Destination.values:
+        raise DomainError(
+            "Choose where the set went: " + ", ".join(Destination.labels) + ".",
+            field="destination",
+        )
+    if destination in AGENCY_DESTINATIONS and agency is None:
+        raise DomainError("Name the receiving agency from the partner directory.", field="agency")
+    return agency if destination in AGENCY_DESTINATIONS else None
+
+
+def _sharing_clocks(*, actor, sharing: HashSetSharing) -> None:
+    """A submission meets the seizure's submission clock; every sharing starts an
+    acknowledgement clock (unless an administrator switched its rule off). What moved is kept
+    on the sharing so the confirmation can say it."""
+    hash_set = sharing.hash_set
+    met = 0
+    if sharing.destination in SUBMISSION_DESTINATIONS:
+        met = deadlines_meet(
+            actor=actor,
+            source_type=ITEM_SOURCE,
+            source_id=str(hash_set.item_id),
+            kinds=[SUBMISSION_KIND],
+        )
+        events.publish(
+            events.HashSetSubmitted(
+                item=hash_set.item, sharing=sharing, submitted_at=sharing.shared_at, actor=actor
+            )
+        )
+    sharing.clocks_met = met
+    sharing.started_clock = None
+    if rule_for(kind=ACKNOWLEDGEMENT_KIND) is not None:
+        sharing.started_clock = deadline_start(
+            actor=actor,
+            kind=ACKNOWLEDGEMENT_KIND,
+            case=hash_set.case,
+            source_type=SHARING_SOURCE,
+            source_id=str(sharing.pk),
+            starts_at=sharing.shared_at,
+            owner=actor,
+            note=f"Acknowledgement of set {hash_set.set_identifier} by "
+            f"{sharing.destination_label}.",
+        )
+
+
 @transaction.atomic
 def hash_set_share(
     *,
@@ -293,15 +339,7 @@ def hash_set_share(
     require_person(actor, "record that a hash set was shared")
     case = hash_set.case
     _require_case_worker(actor, case)
-    if destination not in Destination.values:
-        raise DomainError(
-            "Choose where the set went: " + ", ".join(Destination.labels) + ".",
-            field="destination",
-        )
-    if destination in AGENCY_DESTINATIONS and agency is None:
-        raise DomainError("Name the receiving agency from the partner directory.", field="agency")
-    if destination not in AGENCY_DESTINATIONS:
-        agency = None
+    agency = _sharing_destination(destination, agency)
     shared_at = _time(shared_at, field="shared_at", label="the set was sent")
     if shared_at < hash_set.made_at:
         raise DomainError(
@@ -340,33 +378,7 @@ def hash_set_share(
             "reference_received": reference_received,
         },
     )
-    met = 0
-    if destination in SUBMISSION_DESTINATIONS:
-        met = deadlines_meet(
-            actor=actor,
-            source_type=ITEM_SOURCE,
-            source_id=str(hash_set.item_id),
-            kinds=[SUBMISSION_KIND],
-        )
-        events.publish(
-            events.HashSetSubmitted(
-                item=hash_set.item, sharing=sharing, submitted_at=shared_at, actor=actor
-            )
-        )
-    sharing.clocks_met = met
-    sharing.started_clock = None
-    if rule_for(kind=ACKNOWLEDGEMENT_KIND) is not None:
-        sharing.started_clock = deadline_start(
-            actor=actor,
-            kind=ACKNOWLEDGEMENT_KIND,
-            case=case,
-            source_type=SHARING_SOURCE,
-            source_id=str(sharing.pk),
-            starts_at=shared_at,
-            owner=actor,
-            note=f"Acknowledgement of set {hash_set.set_identifier} by "
-            f"{sharing.destination_label}.",
-        )
+    _sharing_clocks(actor=actor, sharing=sharing)
     return sharing
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from casework.accounts.models import User
 from casework.cases.models import Case
+from casework.cases.services import case_open
 from casework.referrals.models import Referral
 
 from . import services
@@ -229,8 +230,6 @@ def _demo_case(lead: User) -> Case:
     )
     if case is not None:
         return case
-    from casework.cases.services import case_open
-
     return case_open(
         actor=lead, unit=lead.unit, title="Synthetic case 0900 (partners demo)", lead=lead
     )

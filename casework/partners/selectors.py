@@ -31,9 +31,15 @@ from django.utils import timezone
 
 from casework.audit.services import audit_record
 from casework.cases.closure import OpenItem
-from casework.cases.selectors import case_referrals, case_visibility_q
+from casework.cases.selectors import (
+    CaseFact,
+    CaseSection,
+    case_get_for,
+    case_referrals,
+    case_visibility_q,
+)
 from casework.core.errors import NotFound
-from casework.referrals.selectors import referral_visibility_q
+from casework.referrals.selectors import referral_get_for, referral_visibility_q
 
 from .choices import OPEN_STATUSES, RequestKind, RequestStatus
 from .models import (
@@ -183,6 +189,29 @@ def communications_export(*, user, case=None, referral=None) -> list[Communicati
     return rows
 
 
+def _on_named_record(rows: QuerySet, *, user, case_number: str, referral_id: int | None):
+    """The API lists' ``?case=NUMBER`` and ``?referral=ID``: 404 when that record is not
+    visible (the case's own rows and those of the referrals accepted into it)."""
+    if case_number:
+        case = case_get_for(user=user, number=case_number)
+        rows = rows.filter(Q(case=case) | Q(referral__case=case))
+    if referral_id is not None:
+        rows = rows.filter(referral=referral_get_for(user=user, pk=referral_id))
+    return rows
+
+
+def communications_filtered(
+    *, user, case_number: str = "", referral_id: int | None = None
+) -> QuerySet[Communication]:
+    """The API list of communications, optionally of one case or referral."""
+    communications = communications_visible_to(user).select_related(
+        "agency", "contact", "case", "recorded_by"
+    )
+    return _on_named_record(
+        communications, user=user, case_number=case_number, referral_id=referral_id
+    )
+
+
 def requests_visible_to(user) -> QuerySet[PartnerRequest]:
     return PartnerRequest.objects.filter(under_record_visibility_q(user))
 
@@ -194,6 +223,29 @@ def requests_for(*, user, case=None, referral=None) -> QuerySet[PartnerRequest]:
     if referral is not None:
         requests = requests.filter(referral=referral)
     return requests.order_by("-created_at", "-id")
+
+
+def requests_filtered(
+    *,
+    user,
+    case_number: str = "",
+    referral_id: int | None = None,
+    status: str = "",
+    kind: str = "",
+    agency_id: int | None = None,
+) -> QuerySet[PartnerRequest]:
+    """The API list of requests, optionally of one record, status, kind or agency."""
+    requests = requests_visible_to(user).select_related("agency", "contact", "case")
+    requests = _on_named_record(
+        requests, user=user, case_number=case_number, referral_id=referral_id
+    )
+    if status:
+        requests = requests.filter(status=status)
+    if kind:
+        requests = requests.filter(kind=kind)
+    if agency_id is not None:
+        requests = requests.filter(agency_id=agency_id)
+    return requests
 
 
 def request_get_for(*, user, pk) -> PartnerRequest:
@@ -310,8 +362,6 @@ def case_open_items(*, case) -> list[OpenItem]:
 
 def case_section(*, user, case):
     """The case page's partner requests: the latest few, and how many are still waiting."""
-    from casework.cases.selectors import CaseFact, CaseSection
-
     # The page read ``case`` through the case selector for ``user``: a request on that case, or
     # on a referral accepted into it, is one the user may see (``under_record_visibility_q``),
     # so the case alone selects them. The waiting count rides on the list (a window count).

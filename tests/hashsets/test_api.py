@@ -111,3 +111,13 @@ def test_a_wrong_set_is_refused_at_its_field(api_for, case, item, investigator, 
     assert response.status_code == 400, response.content
     assert response.json()["errors"][0]["field"] == field, response.json()
     assert not HashSet.objects.exists()
+
+
+def test_the_schema_documents_the_registers_filters_and_page(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = schema["paths"]["/api/v1/hashsets/sets/"]["get"]
+    assert operation["operationId"] == "hashsets_sets_list"
+    assert {p["name"] for p in operation["parameters"]} == {"case", "destination", "state", "after"}
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][page.rsplit("/", 1)[1]]
+    assert set(page["properties"]) == {"next", "results"}

@@ -320,3 +320,14 @@ def test_the_schema_says_the_duty_contact_may_be_null(client):
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     duty = schema["components"]["schemas"]["Agency"]["properties"]["duty_contact"]
     assert {"type": "null"} in duty.get("oneOf", [])
+
+
+def test_the_schema_documents_each_lists_filters(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    def names(path: str) -> set[str]:
+        return {p["name"] for p in schema["paths"][f"{BASE}/{path}"]["get"]["parameters"]}
+
+    assert {"q", "country", "kind", "icse"} <= names("agencies/")
+    assert {"case", "referral"} <= names("communications/")
+    assert {"case", "referral", "status", "kind", "agency"} <= names("requests/")
