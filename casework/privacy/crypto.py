@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from casework.core.identifiers import SERVICE_QUALIFIED_KINDS, identifier_readings
+
 from .keys import fingerprint_key
 
 VERSION = b"\x01"
@@ -85,7 +87,6 @@ def name_fingerprint(kind: str, normal: str, service: str) -> bytes | None:
     """For a service-qualified name (``example-service:user_8812``), the fingerprint of the
     name alone read as the same kind, so a search for ``user_8812`` finds it under any service
     (what the index on the unqualified name did before values were encrypted)."""
-    from casework.core.identifiers import SERVICE_QUALIFIED_KINDS
 
     service = (service or "").strip()
     if kind not in SERVICE_QUALIFIED_KINDS or not service:
@@ -155,7 +156,6 @@ def searched_text(text: str) -> dict[str, object]:
     auditor holding an identifier's fingerprint finds who searched for it) and its length,
     never the text: what people search for is mostly an e-mail address, a phone number or a
     name, and the ledger can never forget it."""
-    from casework.core.identifiers import identifier_readings
 
     return {
         "q_fingerprints": [
