@@ -23,7 +23,6 @@ DOMAIN_APPS = (
     "case_templates",
     "linked_cases",
     "cooperation",
-    "audit",
     "oversight",
     "retention",
 )
@@ -55,6 +54,8 @@ api_patterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("system/heartbeat/", HeartbeatView.as_view(), name="api-heartbeat"),
     *_mounted("api_urls", ""),
+    # The audit trail's API (oversight's: it needs case visibility) at its old paths.
+    path("audit/", include("casework.oversight.audit_api_urls")),
     path("search/", include("casework.search.api_urls")),
     # Last: any other path under /api/v1/ answers a problem-details 404, not an HTML page.
     re_path(r"^[\s\S]*$", UnknownRouteView.as_view(), name="api-unknown"),
@@ -67,6 +68,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
     *_mounted("urls", ""),
+    # The audit workspace (oversight's) at its old paths and ``audit:`` URL names.
+    path("audit/", include("casework.oversight.audit_urls")),
     path("search/", include("casework.search.urls")),
     # The audit log as C2SP tlog-tiles serves it (checkpoint, tiles, key, witness).
     path("log/", include("casework.audit.log_urls")),

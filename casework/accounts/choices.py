@@ -1,12 +1,5 @@
 from __future__ import annotations
 
-from django.db import models
+from casework.core.roles import Role
 
-
-class Role(models.TextChoices):
-    """Roles are Django groups with these names (DESIGN.md, contracts)."""
-
-    INVESTIGATOR = "investigator", "Investigator"
-    SUPERVISOR = "supervisor", "Supervisor"
-    AUDITOR = "auditor", "Auditor"
-    ADMINISTRATOR = "administrator", "Administrator"
+__all__ = ["Role"]

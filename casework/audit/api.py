@@ -1,109 +1,23 @@
-"""The audit trail over the API: the same filters, access and auditing as the workspace."""
+"""The ledger's own API: the consistency proof, which carries hashes only, and the proof formats.
+
+The trail's search and an event's inclusion proof depend on who may read which case, which the
+ledger does not know: they are served by ``casework.oversight.trail_api`` under the same
+``/api/v1/audit/`` paths (``casework.oversight.audit_api_urls`` mounts this view there too).
+"""
 
 from __future__ import annotations
 
-import datetime
-
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import generics, serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound as NotFoundError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.core.api import CreatedCursorPagination, query_choice, query_integer, query_text
+from casework.core.api import query_integer
 from casework.core.errors import DomainError
-from casework.core.serializers import CaseworkModelSerializer, CaseworkSerializer
-from casework.core.validation import datetime_problem
+from casework.core.serializers import CaseworkSerializer
 
-from . import proofs, selectors
-from .models import AuditEvent
-from .services import audit_record
-
-
-class EventCursorPagination(CreatedCursorPagination):
-    ordering = ("-occurred_at", "-id")
-    page_size = 50
-
-
-class AuditEventSerializer(CaseworkModelSerializer):
-    changes = serializers.SerializerMethodField()
-    # Plain strings in the schema: other apps have fields of these names with other choices.
-    outcome = serializers.CharField(read_only=True, help_text="succeeded or refused")
-    source = serializers.CharField(read_only=True, help_text="service or database")
-
-    class Meta:
-        model = AuditEvent
-        fields = [
-            "id", "occurred_at", "actor_id", "actor_username", "action", "outcome",
-            "object_type", "object_id", "case_id", "request_id", "ip_address", "user_agent",
-            "reason", "changes", "details", "source",
-        ]  # fmt: skip
-
-    @extend_schema_field(serializers.DictField())
-    def get_changes(self, event: AuditEvent) -> dict:
-        return selectors.changes_shown_to(self.context["request"].user, event)
-
-
-OUTCOMES = ["succeeded", "refused"]
-FILTERS = [
-    OpenApiParameter("person", str, description="username of the actor"),
-    OpenApiParameter("case", str, description="case number"),
-    OpenApiParameter("object_type", str, description="record type, e.g. cases.case"),
-    OpenApiParameter("object_id", str),
-    OpenApiParameter("action", str, description="action or action prefix, e.g. auth."),
-    OpenApiParameter("outcome", str, enum=OUTCOMES),
-    OpenApiParameter("since", datetime.datetime),
-    OpenApiParameter("until", datetime.datetime),
-]
-
-
-def _when(value: str | None, name: str) -> datetime.datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        raise DomainError(f"{name} is not an ISO 8601 date and time.", field=name) from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
-    problem = datetime_problem(moment)
-    if problem:
-        raise DomainError(problem, field=name)
-    return moment
-
-
-class AuditEventListView(generics.ListAPIView):
-    """Auditors: every event; supervisors: the events of their unit's cases; others: 404."""
-
-    serializer_class = AuditEventSerializer
-    pagination_class = EventCursorPagination
-    queryset = AuditEvent.objects.none()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return AuditEvent.objects.none()
-        user = self.request.user
-        if not selectors.can_read_trail(user):
-            raise NotFoundError()
-        params = self.request.query_params
-        filters = selectors.EventFilters(
-            person=query_text(params, "person"),
-            case=query_text(params, "case"),
-            object_type=query_text(params, "object_type"),
-            object_id=query_text(params, "object_id"),
-            action=query_text(params, "action"),
-            outcome=query_choice(params, "outcome", OUTCOMES),
-            since=_when(query_text(params, "since"), "since"),
-            until=_when(query_text(params, "until"), "until"),
-        )
-        events = selectors.event_search(user=user, filters=filters)
-        audit_record(
-            actor=user, action="audit.search", details={**filters.as_details(), "via": "api"}
-        )
-        return events
-
-    @extend_schema(parameters=FILTERS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+from . import proofs
 
 
 class InclusionProofSerializer(CaseworkSerializer):
@@ -133,26 +47,6 @@ class ConsistencyProofSerializer(CaseworkSerializer):
     old_checkpoint = serializers.CharField(
         allow_null=True, help_text="the signed checkpoint of old_size, when one was signed"
     )
-
-
-class InclusionProofView(APIView):
-    """The inclusion proof of one audit event, in the file format
-    ``python -m casework.audit.verify`` reads. Auditors (events without case values),
-    supervisors (their unit's cases) and the case team (their case); others 404."""
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "size", int, description="size of a signed checkpoint (default: the latest)"
-            )
-        ],
-        responses=InclusionProofSerializer,
-    )
-    def get(self, request, event_id: int):
-        if event_id >= 1 << 63:  # beyond any event id PostgreSQL can hold
-            raise NotFoundError()
-        size = query_integer(request.query_params, "size")
-        return Response(proofs.event_proof_issue(actor=request.user, event_id=event_id, size=size))
 
 
 class ConsistencyProofView(APIView):

@@ -2,18 +2,14 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
-from casework.core.navigation import NavItem
-
 
 class AuditConfig(AppConfig):
+    """The ledger: events, capture, sealing, proofs, verification. Its readers' workspace (search,
+    flags, weekly reviews, the home panel) is oversight's."""
+
     name = "casework.audit"
     label = "audit"
     verbose_name = "Audit trail"
-    navigation = [
-        NavItem("Audit trail", "audit:events", frozenset({"auditor", "supervisor"}), 80),
-        NavItem("Audit flags", "audit:flags", frozenset({"auditor", "supervisor"}), 81),
-    ]
-    home_panels = [(10, "audit/_home_panel.html")]
 
     def ready(self) -> None:
         from django.db.backends.signals import connection_created

@@ -147,39 +147,6 @@ class AuditVerification(models.Model):
         return f"verification {self.ran_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'FAILED'}"
 
 
-class AuditReview(models.Model):
-    """The weekly audit review: someone responsible looked at the week's flags and says so.
-
-    One per reviewer and week (``week`` is the Monday). Append-only like the rest of the ledger:
-    a later finding is a new review, not an edit.
-    """
-
-    week = models.DateField()
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_reviews"
-    )
-    unit = models.ForeignKey(
-        "accounts.Unit",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="audit_reviews",
-    )
-    flags_seen = models.IntegerField(default=0)
-    findings = models.TextField()
-    created_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-week", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["week", "reviewer"], name="audit_review_once_a_week")
-        ]
-        indexes = [models.Index(fields=["unit", "week"], name="audit_review_unit_week_idx")]
-
-    def __str__(self) -> str:
-        return f"audit review of week {self.week:%Y-%m-%d} by {self.reviewer_id}"
-
-
 class AuditTreeNode(models.Model):
     """The hash of a perfect subtree of the Merkle tree, 256 leaves or more (height >= 8).
 

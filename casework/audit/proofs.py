@@ -6,11 +6,10 @@ consistency proof holds the path from an older tree size to a newer signed check
 proof exported last month can be carried forward to today's checkpoint.
 ``python -m casework.audit.verify`` checks both with the published verifier key alone.
 
-Who may have a proof: the file carries the event's exact bytes, values included (the proof is
-worthless without them). So the event must be one the reader may read in full: auditors for
-events that record no before/after values of a case (they see field names only, never case
-content), supervisors for their unit's cases, the case team for their case's events. Anyone
-else gets 404. Every proof handed out is itself an audit event.
+Who may have an inclusion proof depends on who may read the event's case, which the ledger
+does not know: ``casework.oversight.trail_proofs.event_proof_issue`` decides and hands it out.
+A consistency proof carries hashes only, so the roles decide (``consistency_proof_issue``).
+Every proof handed out is itself an audit event.
 
 Both are computed from the stored tree (``casework.audit.tree``): a few hundred rows however
 long the log, and checked against the signed root before they leave.
@@ -23,12 +22,13 @@ import json
 
 from django.db import connection, transaction
 
-from casework.accounts.choices import Role
 from casework.core.errors import DomainError, NotFound
+from casework.core.roles import Role
 
 from . import merkle, notes, tree
-from .models import AuditCheckpoint, AuditEvent
+from .models import AuditCheckpoint
 from .services import audit_record
+from .witness import checkpoint_note_with_cosignatures
 
 PROOF_FORMAT = "casework-audit-inclusion-proof/1"
 CONSISTENCY_FORMAT = "casework-audit-consistency-proof/1"
@@ -56,8 +56,6 @@ def signed_checkpoint(*, size: int | None = None, covering: int = 0) -> AuditChe
 def inclusion_proof_export(*, event_id: int, size: int | None = None) -> dict:
     """The proof for one sealed event against a signed checkpoint: the latest one covering it,
     or the one of ``size`` events."""
-    from .witness import checkpoint_note_with_cosignatures
-
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT e.canonical, s.position FROM audit_auditevent AS e "
@@ -102,8 +100,6 @@ def inclusion_proof_export(*, event_id: int, size: int | None = None) -> dict:
 def consistency_proof_export(*, old_size: int, new_size: int | None = None) -> dict:
     """Proof that the log of ``old_size`` events is a prefix of the signed checkpoint of
     ``new_size`` events (default: the latest)."""
-    from .witness import checkpoint_note_with_cosignatures
-
     new = signed_checkpoint(size=new_size)
     if not 0 <= old_size <= new.tree_size:
         raise DomainError(f"old must be between 0 and the new size {new.tree_size}.", field="old")
@@ -130,19 +126,6 @@ def consistency_proof_export(*, old_size: int, new_size: int | None = None) -> d
 # --- handing proofs out ------------------------------------------------------------------------
 
 
-def _may_have_proof_of(user, event: AuditEvent) -> bool:
-    """Need-to-know for a proof (see the module docstring): 404 for everyone else."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.has_role(Role.AUDITOR) and not (event.case_id and event.changes):
-        return True
-    if event.case_id is None:
-        return False
-    from casework.cases.selectors import cases_visible_to
-
-    return cases_visible_to(user).filter(pk=event.case_id).exists()
-
-
 def may_request_consistency(user) -> bool:
     return bool(
         user is not None
@@ -150,24 +133,6 @@ def may_request_consistency(user) -> bool:
         and user.is_active
         and user.has_role(Role.AUDITOR, Role.SUPERVISOR, Role.INVESTIGATOR)
     )
-
-
-@transaction.atomic
-def event_proof_issue(*, actor, event_id: int, size: int | None = None, via: str = "api") -> dict:
-    """An inclusion proof for ``actor``, recorded as ``audit.proof_export``."""
-    event = AuditEvent.objects.filter(pk=event_id).only("case_id", "changes").first()
-    if event is None or not _may_have_proof_of(actor, event):
-        raise NotFound("No such audit event that you may have the proof of.")
-    proof = inclusion_proof_export(event_id=event_id, size=size)
-    audit_record(
-        actor=actor,
-        action="audit.proof_export",
-        object_type="audit.auditevent",
-        object_id=str(event_id),
-        case_id=event.case_id,
-        details={"tree_size": proof["tree_size"], "via": via},
-    )
-    return proof
 
 
 @transaction.atomic

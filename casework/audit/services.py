@@ -12,7 +12,7 @@ import decimal
 import uuid
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -20,18 +20,19 @@ from casework.core import context
 
 from .choices import Outcome
 from .models import AuditEvent
+from .sealing import seal_pending
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """Make ``changes``/``details`` JSON: times in UTC with microseconds, no floats.
 
     The ledger's canonical bytes carry no binary floating point (RFC 8785 would print floats in
     a way that depends on their binary value), so floats and decimals become exact strings.
     """
     if isinstance(value, dict):
-        return {str(key): _json_safe(item) for key, item in value.items()}
+        return {str(key): json_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        items = [_json_safe(item) for item in value]
+        items = [json_safe(item) for item in value]
         return sorted(items, key=str) if isinstance(value, set | frozenset) else items
     if isinstance(value, bool) or value is None or isinstance(value, int | str):
         return value
@@ -92,8 +93,8 @@ def audit_record(
         ip_address=request.ip_address,
         user_agent=request.user_agent,
         reason=reason if reason is not None else request.reason,
-        changes=_json_safe(changes or {}),
-        details=_json_safe(details or {}),
+        changes=json_safe(changes or {}),
+        details=json_safe(details or {}),
     )
     # One prepared INSERT rather than ``objects.create``: every page view and every change
     # writes an event, and compiling the ORM's INSERT each time costs more than storing it.
@@ -137,69 +138,4 @@ def audit_seal_pending(*, limit: int = 200_000, sign: bool | None = None) -> dic
 
     A thin re-export for the task and the benchmark: see ``casework.audit.sealing``.
     """
-    from .sealing import seal_pending
-
     return seal_pending(limit=limit, sign=sign)
-
-
-@transaction.atomic
-def audit_review_record(*, actor, week: datetime.date, findings: str, flags_seen: int = 0):
-    """Record that ``actor`` reviewed the flags of the week starting ``week`` (a Monday)."""
-    from casework.accounts.choices import Role
-    from casework.core.errors import DomainError
-
-    from .models import AuditReview
-
-    if not actor.has_role(Role.AUDITOR, Role.SUPERVISOR):
-        raise DomainError("Only auditors and supervisors record audit reviews.", field="week")
-    if week.weekday() != 0:
-        raise DomainError("A review week starts on a Monday.", field="week")
-    if week > timezone.localdate():
-        raise DomainError("A week that has not started cannot be reviewed.", field="week")
-    findings = findings.strip()
-    if not findings:
-        raise DomainError(
-            "Write what you found, or 'Nothing to report' if nothing.", field="findings"
-        )
-    if AuditReview.objects.filter(week=week, reviewer=actor).exists():
-        raise DomainError("You have already recorded your review of that week.", field="week")
-    review = AuditReview.objects.create(
-        week=week,
-        reviewer=actor,
-        unit=None if actor.has_role(Role.AUDITOR) else actor.unit,
-        flags_seen=flags_seen,
-        findings=findings,
-        created_at=timezone.now(),
-    )
-    audit_record(
-        actor=actor,
-        action="audit.review",
-        target=review,
-        details={"week": week.isoformat(), "flags_seen": flags_seen},
-    )
-    if review.unit is not None:
-        _meet_weekly_review_clock(actor=actor, unit=review.unit)
-    return review
-
-
-def _meet_weekly_review_clock(*, actor, unit) -> None:
-    """A unit's review meets its ``audit_weekly_review`` clock (the deadlines app restarts the
-    periodic clock for the next week, and a week without a review becomes a missed deadline
-    that escalates). The first review of a unit without a clock starts one."""
-    from casework.deadlines import services as deadlines
-    from casework.deadlines.choices import ACTIVE_STATES, DeadlineKind
-    from casework.deadlines.models import Deadline
-
-    clock = (
-        Deadline.objects.filter(
-            unit=unit, kind=DeadlineKind.AUDIT_WEEKLY_REVIEW, state__in=ACTIVE_STATES
-        )
-        .order_by("due_at")
-        .first()
-    )
-    if clock is not None:
-        deadlines.deadline_meet(actor=actor, deadline=clock)
-    else:
-        deadlines.deadline_start(
-            actor=actor, kind=DeadlineKind.AUDIT_WEEKLY_REVIEW, unit=unit, owner=actor
-        )

@@ -38,6 +38,8 @@ LEDGER_TABLES = (
     "audit_auditverification",
 )
 # Added by later migrations (never change LEDGER_TABLES: migration 0003 reads it).
+# ``audit_auditreview`` (migration 0005) is now the table of oversight's ``AuditReview``: the
+# model moved, the table and its append-only guard stayed.
 LATER_LEDGER_TABLES = (
     "audit_auditreview",
     "audit_audittreenode",

@@ -14,4 +14,8 @@ class OversightConfig(AppConfig):
     navigation = [
         NavItem("Oversight", "oversight:dashboard", frozenset({"supervisor", "administrator"}), 80),
         NavItem("Case reviews", "oversight:reviews", frozenset({"supervisor"}), 81),
+        # The audit workspace (``audit_urls``), under the URL names it had in the ledger app.
+        NavItem("Audit trail", "audit:events", frozenset({"auditor", "supervisor"}), 80),
+        NavItem("Audit flags", "audit:flags", frozenset({"auditor", "supervisor"}), 81),
     ]
+    home_panels = [(10, "oversight/audit/_home_panel.html")]

@@ -41,3 +41,44 @@ class CaseReview(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Review of {self.case_id} on {self.reviewed_at:%Y-%m-%d}"
+
+
+class AuditReview(models.Model):
+    """The weekly audit review: someone responsible looked at the week's flags and says so.
+
+    One per reviewer and week (``week`` is the Monday). Append-only: a later finding is a new
+    review, not an edit. The table kept its name when the model moved here from the audit app
+    (migrations audit 0010 / oversight 0002 moved only Django's state), so the ledger's
+    append-only guard, installed by audit migration 0005, still refuses UPDATE and DELETE on it.
+    """
+
+    # Never captured row by row: ``audit_review_record`` records each review as its own
+    # ``audit.review`` event, as it did while the ledger (which captures none of its own
+    # tables) owned this model.
+    audit_capture = False
+
+    week = models.DateField()
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_reviews"
+    )
+    unit = models.ForeignKey(
+        "accounts.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_reviews",
+    )
+    flags_seen = models.IntegerField(default=0)
+    findings = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_auditreview"
+        ordering = ["-week", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["week", "reviewer"], name="audit_review_once_a_week")
+        ]
+        indexes = [models.Index(fields=["unit", "week"], name="audit_review_unit_week_idx")]
+
+    def __str__(self) -> str:
+        return f"audit review of week {self.week:%Y-%m-%d} by {self.reviewer_id}"

@@ -13,10 +13,10 @@ import pytest
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from casework.audit.selectors import flags_for
 from casework.cases import selectors as case_selectors
 from casework.cases import services as case_services
 from casework.custody import selectors as custody_selectors
+from casework.oversight.audit_flags import flags_for
 from tests.cases.factories import make_case
 from tests.custody.factories import make_item, make_store
 from tests.factories import UserFactory

@@ -15,8 +15,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from casework.audit import selectors
 from casework.audit.models import AuditEvent
+from casework.oversight import trail as selectors
 from tests.cases.factories import make_case
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.audit.models import AuditEvent, AuditReview
+from casework.audit.models import AuditEvent
 from casework.audit.services import audit_record, audit_seal_pending
+from casework.oversight.models import AuditReview
+from tests.audit.conftest import _audit_files  # noqa: F401 (the home panel's sealing signs)
 from tests.cases.factories import make_case
 
 pytestmark = pytest.mark.django_db

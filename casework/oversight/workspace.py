@@ -1,7 +1,8 @@
 """The audit workspace for auditors and supervisors: search, timelines, flags, export, reviews.
 
-Every view checks ``can_read_trail`` and reads through ``casework.audit.selectors``; searches
-and exports are themselves audited. A person or case outside the reader's reach answers 404.
+Every view checks ``can_read_trail`` and reads through ``trail`` (who may read which events);
+searches and exports are themselves audited. A person or case outside the reader's reach
+answers 404. Mounted at ``/audit/`` under the ``audit`` URL names (``audit_urls``).
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from casework.audit.services import audit_record, json_safe
 from casework.cases.models import Case
 from casework.core.csv import neutralise
 from casework.core.errors import DomainError
 
-from . import selectors
-from .forms import EventFilterForm, ReviewForm
-from .services import _json_safe, audit_record, audit_review_record
+from . import trail
+from .audit_flags import flags_for
+from .audit_reviews import audit_review_record, reviews_visible_to
+from .workspace_forms import EventFilterForm, ReviewForm
 
 CSV_COLUMNS = [
     "id", "occurred_at", "actor_id", "actor_username", "action", "outcome", "object_type",
@@ -34,14 +37,14 @@ CSV_COLUMNS = [
 
 
 def _require_reader(request: HttpRequest) -> None:
-    if not selectors.can_read_trail(request.user):
+    if not trail.can_read_trail(request.user):
         raise Http404("Not found.")
 
 
-def _filters(request: HttpRequest, **fixed) -> tuple[EventFilterForm, selectors.EventFilters]:
+def _filters(request: HttpRequest, **fixed) -> tuple[EventFilterForm, trail.EventFilters]:
     form = EventFilterForm({**request.GET.dict(), **fixed})
     data = form.cleaned_data if form.is_valid() else {}
-    filters = selectors.EventFilters(
+    filters = trail.EventFilters(
         person=data.get("person", ""),
         case=data.get("case", ""),
         object_type=data.get("object_type", ""),
@@ -72,7 +75,7 @@ def _rows(user, events) -> list[dict]:
         rows.append(
             {
                 "event": event,
-                "changes": selectors.changes_shown_to(user, event),
+                "changes": trail.changes_shown_to(user, event),
                 "iso": local.isoformat(),
                 "shown": local.strftime("%Y-%m-%d %H:%M:%S.%f"),
                 "person_url": people.get(name, ""),
@@ -82,11 +85,14 @@ def _rows(user, events) -> list[dict]:
     return rows
 
 
-def _page(request, *, title: str, template: str = "audit/search.html", **fixed) -> HttpResponse:
+SEARCH_TEMPLATE = "oversight/audit/search.html"
+
+
+def _page(request, *, title: str, template: str = SEARCH_TEMPLATE, **fixed) -> HttpResponse:
     _require_reader(request)
     form, filters = _filters(request, **fixed)
     try:
-        events, following = selectors.event_page(user=request.user, filters=filters)
+        events, following = trail.event_page(user=request.user, filters=filters)
     except DomainError as error:
         if error.status == 404:
             raise
@@ -109,7 +115,7 @@ def _page(request, *, title: str, template: str = "audit/search.html", **fixed) 
             "next_url": f"?{urlencode({**query, 'cursor': following})}" if following else "",
             "export_query": urlencode(query),
             "fixed": fixed,
-            "sees_values": selectors.sees_values(request.user),
+            "sees_values": trail.sees_values(request.user),
         },
     )
 
@@ -147,11 +153,11 @@ def _export_rows(request, filters):
     values (an auditor) gets the changed fields' names only, and ``ledger.redacted`` says so:
     that event cannot be re-hashed from the export."""
     events = (
-        selectors.event_search(user=request.user, filters=filters)
-        .select_related("seal")[: selectors.EXPORT_LIMIT]
+        trail.event_search(user=request.user, filters=filters)
+        .select_related("seal")[: trail.EXPORT_LIMIT]
         .iterator(chunk_size=2000)
     )
-    sees_values = selectors.sees_values(request.user)
+    sees_values = trail.sees_values(request.user)
     for event in events:
         document = json.loads(bytes(event.canonical)) if event.canonical else _document(event)
         ledger: dict = {"leaf_index": None, "leaf_hash": None}
@@ -159,14 +165,14 @@ def _export_rows(request, filters):
         if seal is not None:
             ledger = {"leaf_index": seal.position, "leaf_hash": bytes(seal.leaf_hash).hex()}
         if document.get("changes") and not sees_values:
-            document["changes"] = selectors.changes_shown_to(request.user, event)
+            document["changes"] = trail.changes_shown_to(request.user, event)
             ledger["redacted"] = ["changes"]
         yield event, {**document, "ledger": ledger}
 
 
 def _document(event) -> dict:
     """An event without canonical bytes (inserted behind the ledger's guard): its columns."""
-    return _json_safe(
+    return json_safe(
         {
             "v": None,
             "id": event.pk,
@@ -207,10 +213,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     filters.cursor = ""
-    selectors.event_search(user=request.user, filters=filters)  # 404 for a case out of reach
-    total = selectors.event_search(user=request.user, filters=filters)[
-        : selectors.EXPORT_LIMIT
-    ].count()
+    trail.event_search(user=request.user, filters=filters)  # 404 for a case out of reach
+    total = trail.event_search(user=request.user, filters=filters)[: trail.EXPORT_LIMIT].count()
     audit_record(
         actor=request.user,
         action="audit.export",
@@ -246,7 +250,7 @@ def flags(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
     until = timezone.now()
     since = until - datetime.timedelta(days=7)
-    found = selectors.flags_for(user=request.user, since=since, until=until)
+    found = flags_for(user=request.user, since=since, until=until)
     form = ReviewForm(request.POST or None, initial={"week": ReviewForm.last_monday()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -265,9 +269,9 @@ def flags(request: HttpRequest) -> HttpResponse:
             {k: v for k, v in flag.link.items() if v})}
         for flag in found
     ]  # fmt: skip
-    reviews = selectors.reviews_visible_to(request.user)[:12]
+    reviews = reviews_visible_to(request.user)[:12]
     return render(
         request,
-        "audit/flags.html",
+        "oversight/audit/flags.html",
         {"items": items, "since": since, "until": until, "form": form, "reviews": reviews},
     )

@@ -4,9 +4,8 @@ import datetime
 
 from django import forms
 
+from casework.audit.choices import Outcome
 from casework.core.forms import CaseworkForm
-
-from .choices import Outcome
 
 
 class EventFilterForm(CaseworkForm):
