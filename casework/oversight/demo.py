@@ -32,6 +32,7 @@ from casework.cases.services import records as record_writes
 from casework.custody import services as custody
 from casework.custody.models import EvidenceStore
 from casework.deadlines import services as deadline_services
+from casework.oversight.audit_reviews import seed_demo_review
 from casework.partners import services as partners
 from casework.partners.selectors import agencies_search
 from casework.referrals import services as referrals
@@ -80,6 +81,8 @@ def _users():
 
 
 def seed(*, stdout) -> None:
+    # The auditor's weekly review of last week (idempotent), before the audit seed seals.
+    seed_demo_review()
     if Referral.objects.filter(source_agency=FEED).exists():
         stdout.write("oversight: synthetic history already there")
         return
