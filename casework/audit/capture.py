@@ -314,29 +314,9 @@ def capture_function_name(table: str) -> str:
     return f"{name[:54]}_{digest}"
 
 
-def capture_function_body(
-    model: type[models.Model], columns: list[Column], *, sequence: str = LEDGER_SEQUENCE
-) -> str:
-    """One statement-level trigger function per table, generated from its columns.
-
-    Statement-level with transition tables, so a bulk write (COPY, ``bulk_create``, an
-    ``update()``) costs one INSERT … SELECT into the ledger, not a function call per row. The
-    ledger still gets one event per changed row, and the event's canonical text is rendered
-    here by plain concatenation (``changes`` member by member, in code-point order) and handed
-    to the ledger's canonical-bytes trigger, which keeps it as it is (``audit_event_fix_bytes``
-    in sql.py; ADR 0001, decision 8): the general canonicaliser would walk the JSON value by
-    value, a function call each. The text must therefore be exactly what
-    ``audit_event_canonical`` writes for the row (tests/audit/test_change_capture.py holds it to
-    that for every column type); ``verify_audit`` names any event where it is not.
-    """
-    meta = model._meta
-    label = meta.label_lower.replace("'", "''")
-    pk = _q(meta.pk.column)
-    case_column = _case_column(model)
-    case_of = (
-        (lambda alias: f"{alias}.{_q(case_column)}") if case_column else (lambda _: "NULL::bigint")
-    )
-    insert = """
+# One ledger event per row of the statement's transition table, its canonical text rendered
+# inline (see ``capture_function_body``).
+_LEDGER_INSERT = """
         INSERT INTO audit_auditevent (
             id, occurred_at, actor_id, actor_username, action, outcome, object_type, object_id,
             case_id, request_id, ip_address, user_agent, reason, changes, details, source,
@@ -352,32 +332,10 @@ def capture_function_body(
                    || after_time, 'UTF8')
           FROM (SELECT nextval('{sequence}'::regclass) AS id, clock_timestamp() AS at, s.*
                   FROM ({rows}) AS s {where}ORDER BY s.pk) AS r;"""
-    inserted = insert.format(
-        action="'record.create'",
-        sequence=sequence,
-        rows=f"SELECT n.{pk} AS pk, {case_of('n')} AS case_id, "
-        f"{_changes_sql(columns, 'INSERT')} AS doc FROM audit_new AS n",
-        where="",
-    )
-    deleted = insert.format(
-        action="'record.delete'",
-        sequence=sequence,
-        rows=f"SELECT o.{pk} AS pk, {case_of('o')} AS case_id, "
-        f"{_changes_sql(columns, 'DELETE')} AS doc FROM audit_old AS o",
-        where="",
-    )
-    # Rows are paired by primary key; a row whose key itself changed shows as one event for
-    # the old key (values to null) and one for the new key (null to values).
-    updated = insert.format(
-        action="'record.change'",
-        sequence=sequence,
-        rows=f"SELECT coalesce(n.{pk}, o.{pk}) AS pk, "
-        f"coalesce({case_of('n')}, {case_of('o')}) AS case_id, "
-        f"{_changes_sql(columns, 'UPDATE')} AS doc "
-        f"FROM audit_new AS n FULL JOIN audit_old AS o ON o.{pk} = n.{pk}",
-        where="WHERE s.doc <> '{}' ",
-    )
-    return f"""
+
+# The trigger function: the session's actor, request and reason read once per statement, the
+# members of the canonical text that every row shares built once, then one insert per operation.
+_CAPTURE_FUNCTION = """
 DECLARE
     label text := '{label}';
     actor_text text := nullif(current_setting('casework.actor_id', true), '');
@@ -413,6 +371,58 @@ BEGIN
     RETURN NULL;
 END
 """
+
+
+def capture_function_body(
+    model: type[models.Model], columns: list[Column], *, sequence: str = LEDGER_SEQUENCE
+) -> str:
+    """One statement-level trigger function per table, generated from its columns.
+
+    Statement-level with transition tables, so a bulk write (COPY, ``bulk_create``, an
+    ``update()``) costs one INSERT … SELECT into the ledger, not a function call per row. The
+    ledger still gets one event per changed row, and the event's canonical text is rendered
+    here by plain concatenation (``changes`` member by member, in code-point order) and handed
+    to the ledger's canonical-bytes trigger, which keeps it as it is (``audit_event_fix_bytes``
+    in sql.py; ADR 0001, decision 8): the general canonicaliser would walk the JSON value by
+    value, a function call each. The text must therefore be exactly what
+    ``audit_event_canonical`` writes for the row (tests/audit/test_change_capture.py holds it to
+    that for every column type); ``verify_audit`` names any event where it is not.
+    """
+    meta = model._meta
+    label = meta.label_lower.replace("'", "''")
+    pk = _q(meta.pk.column)
+    case_column = _case_column(model)
+    case_of = (
+        (lambda alias: f"{alias}.{_q(case_column)}") if case_column else (lambda _: "NULL::bigint")
+    )
+    inserted = _LEDGER_INSERT.format(
+        action="'record.create'",
+        sequence=sequence,
+        rows=f"SELECT n.{pk} AS pk, {case_of('n')} AS case_id, "
+        f"{_changes_sql(columns, 'INSERT')} AS doc FROM audit_new AS n",
+        where="",
+    )
+    deleted = _LEDGER_INSERT.format(
+        action="'record.delete'",
+        sequence=sequence,
+        rows=f"SELECT o.{pk} AS pk, {case_of('o')} AS case_id, "
+        f"{_changes_sql(columns, 'DELETE')} AS doc FROM audit_old AS o",
+        where="",
+    )
+    # Rows are paired by primary key; a row whose key itself changed shows as one event for
+    # the old key (values to null) and one for the new key (null to values).
+    updated = _LEDGER_INSERT.format(
+        action="'record.change'",
+        sequence=sequence,
+        rows=f"SELECT coalesce(n.{pk}, o.{pk}) AS pk, "
+        f"coalesce({case_of('n')}, {case_of('o')}) AS case_id, "
+        f"{_changes_sql(columns, 'UPDATE')} AS doc "
+        f"FROM audit_new AS n FULL JOIN audit_old AS o ON o.{pk} = n.{pk}",
+        where="WHERE s.doc <> '{}' ",
+    )
+    return _CAPTURE_FUNCTION.format(
+        label=label, inserted=inserted, updated=updated, deleted=deleted
+    )
 
 
 def capture_sql(

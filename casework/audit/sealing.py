@@ -93,76 +93,106 @@ def seal_pending(*, limit: int = 200_000, sign: bool | None = None) -> dict[str,
         low = last.sealed_below if last else 0
         cursor.execute(_PENDING, [low, max(below, low), limit])
         rows = cursor.fetchall()
-
-        if last is None:
-            frontier, chain = merkle.Frontier(), merkle.CHAIN_START
-        else:
-            frontier = merkle.Frontier(last.tree_size, (bytes.fromhex(h) for h in last.frontier))
-            chain = bytes(last.chain_head)
-            if last.tree_size - tree.stored_leaf_span() >= tree.TILE_WIDTH:
-                # Sealed before the tree's nodes were stored (an upgrade, or a bulk loader).
-                result["nodes_caught_up"] = tree.nodes_catch_up(last.tree_size)
-        seals = []
-        nodes: list[tuple[int, int, bytes]] = []
-        leaf_hash, chain_hash = merkle.leaf_hash, merkle.chain_hash
-        append = frontier.append_recording
-        for event_id, canonical in rows:
-            leaf = leaf_hash(bytes(canonical))
-            chain = chain_hash(chain, leaf)
-            seals.append((frontier.size, event_id, leaf, chain))
-            append(leaf, nodes)
+        frontier, chain = _resume(last, result)
+        seals, nodes, chain = _hash_in_order(rows, frontier, chain)
         complete = len(rows) < limit
         result["more"] = not complete
         result["tree_size"] = frontier.size
 
         now = timezone.now()
-        last_signed = AuditCheckpoint.objects.exclude(signed_note="").order_by("-id").first()
-        if sign is None:
-            sign = last_signed is None or (
-                (now - last_signed.created_at).total_seconds() >= conf.sign_interval_seconds()
-            )
+        sign = _signing_due(sign, now)
         unsigned_tip = last is not None and not last.signed_note
-        if not seals and not (sign and unsigned_tip):
-            result["seconds"] = time.monotonic() - started
-            return result
-
-        root = frontier.root()
-        origin = conf.log_origin()
-        note = ""
-        if sign:
-            body = notes.Checkpoint(origin=origin, size=frontier.size, root=root)
-            note = notes.sign(body, keys.signing_key(), name=origin)
-        checkpoint = AuditCheckpoint.objects.create(
-            created_at=now,
-            tree_size=frontier.size,
-            root_hash=root,
-            chain_head=chain,
-            frontier=[h.hex() for h in frontier.hashes],
-            sealed_below=max(below, low) if complete else low,
-            sealed_count=len(seals),
-            signed_note=note,
-            key_name=origin if note else "",
-            file_name=_file_name(now, frontier.size) if note else "",
-        )
-        if seals:
-            with cursor.copy(
-                "COPY audit_auditseal (position, event_id, leaf_hash, chain_hash, checkpoint_id) "
-                "FROM STDIN"
-            ) as copy:
-                for position, event_id, leaf, link in seals:
-                    copy.write_row((position, event_id, leaf, link, checkpoint.pk))
-            tree.store_nodes(nodes)
-        if note:
-            transaction.on_commit(lambda: write_checkpoint_file(checkpoint.file_name, note))
-            transaction.on_commit(lambda: _ask_witnesses(checkpoint.pk))
-        result.update(
-            sealed=len(seals),
-            signed=bool(note),
-            checkpoint_id=checkpoint.pk,
-            root=root.hex(),
-        )
+        if seals or (sign and unsigned_tip):
+            checkpoint = _checkpoint_write(
+                cursor,
+                frontier=frontier,
+                chain=chain,
+                seals=seals,
+                nodes=nodes,
+                sealed_below=max(below, low) if complete else low,
+                now=now,
+                sign=sign,
+            )
+            result.update(
+                sealed=len(seals),
+                signed=bool(checkpoint.signed_note),
+                checkpoint_id=checkpoint.pk,
+                root=bytes(checkpoint.root_hash).hex(),
+            )
     result["seconds"] = time.monotonic() - started
     return result
+
+
+def _resume(last: AuditCheckpoint | None, result: dict) -> tuple[merkle.Frontier, bytes]:
+    """The tree and the seal chain as the last checkpoint left them."""
+    if last is None:
+        return merkle.Frontier(), merkle.CHAIN_START
+    frontier = merkle.Frontier(last.tree_size, (bytes.fromhex(h) for h in last.frontier))
+    if last.tree_size - tree.stored_leaf_span() >= tree.TILE_WIDTH:
+        # Sealed before the tree's nodes were stored (an upgrade, or a bulk loader).
+        result["nodes_caught_up"] = tree.nodes_catch_up(last.tree_size)
+    return frontier, bytes(last.chain_head)
+
+
+def _hash_in_order(rows, frontier: merkle.Frontier, chain: bytes) -> tuple[list, list, bytes]:
+    """Each event's leaf and chain link, appended to ``frontier``; returns the seal rows, the
+    tree nodes completed on the way, and the new chain head."""
+    seals = []
+    nodes: list[tuple[int, int, bytes]] = []
+    leaf_hash, chain_hash = merkle.leaf_hash, merkle.chain_hash
+    append = frontier.append_recording
+    for event_id, canonical in rows:
+        leaf = leaf_hash(bytes(canonical))
+        chain = chain_hash(chain, leaf)
+        seals.append((frontier.size, event_id, leaf, chain))
+        append(leaf, nodes)
+    return seals, nodes, chain
+
+
+def _signing_due(sign: bool | None, now) -> bool:
+    if sign is not None:
+        return sign
+    last_signed = AuditCheckpoint.objects.exclude(signed_note="").order_by("-id").first()
+    return last_signed is None or (
+        (now - last_signed.created_at).total_seconds() >= conf.sign_interval_seconds()
+    )
+
+
+def _checkpoint_write(
+    cursor, *, frontier, chain, seals, nodes, sealed_below: int, now, sign: bool
+) -> AuditCheckpoint:
+    """The checkpoint row, its seals and tree nodes; a signed one is also written to a file and
+    shown to the witnesses once the transaction commits."""
+    root = frontier.root()
+    origin = conf.log_origin()
+    note = ""
+    if sign:
+        body = notes.Checkpoint(origin=origin, size=frontier.size, root=root)
+        note = notes.sign(body, keys.signing_key(), name=origin)
+    checkpoint = AuditCheckpoint.objects.create(
+        created_at=now,
+        tree_size=frontier.size,
+        root_hash=root,
+        chain_head=chain,
+        frontier=[h.hex() for h in frontier.hashes],
+        sealed_below=sealed_below,
+        sealed_count=len(seals),
+        signed_note=note,
+        key_name=origin if note else "",
+        file_name=_file_name(now, frontier.size) if note else "",
+    )
+    if seals:
+        with cursor.copy(
+            "COPY audit_auditseal (position, event_id, leaf_hash, chain_hash, checkpoint_id) "
+            "FROM STDIN"
+        ) as copy:
+            for position, event_id, leaf, link in seals:
+                copy.write_row((position, event_id, leaf, link, checkpoint.pk))
+        tree.store_nodes(nodes)
+    if note:
+        transaction.on_commit(lambda: write_checkpoint_file(checkpoint.file_name, note))
+        transaction.on_commit(lambda: _ask_witnesses(checkpoint.pk))
+    return checkpoint
 
 
 def seal_all(*, limit: int = 200_000, rounds: int = 50, sign: bool | None = None) -> dict:

@@ -36,10 +36,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -47,7 +46,15 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from psycopg import sql as pgsql
 
-from . import conf, keys, merkle, notes, sql
+from . import conf, keys, merkle, notes
+from .findings import (
+    Problem,
+    VerificationResult,
+    explain_breaks,
+    explain_edits,
+    explain_mismatches,
+    report_unsealed,
+)
 from .models import AuditCheckpoint, AuditVerification
 
 MAX_PROBLEMS_STORED = 1000
@@ -118,51 +125,6 @@ SELECT e.id, e.canonical IS NULL, e.txid < %s::text::xid8, e.occurred_at
  WHERE NOT EXISTS (SELECT 1 FROM audit_auditseal AS s WHERE s.event_id = e.id)
  ORDER BY e.id
 """
-
-
-@dataclass(frozen=True)
-class Problem:
-    kind: str  # changed, edited, removed, inserted, reordered, chain, checkpoint, truncated, tree
-    message: str
-    event_id: int | None = None
-    position: int | None = None
-
-    def as_dict(self) -> dict:
-        return {
-            "kind": self.kind,
-            "message": self.message,
-            "event_id": self.event_id,
-            "position": self.position,
-        }
-
-
-@dataclass
-class VerificationResult:
-    events_checked: int = 0
-    tree_size: int = 0
-    checkpoints_checked: int = 0
-    signed_checkpoints_checked: int = 0
-    pending: int = 0
-    oldest_pending_at: object = None
-    seconds: float = 0.0
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def counts(self) -> dict:
-        return {
-            "ok": self.ok,
-            "events_checked": self.events_checked,
-            "tree_size": self.tree_size,
-            "checkpoints_checked": self.checkpoints_checked,
-            "signed_checkpoints_checked": self.signed_checkpoints_checked,
-            "pending": self.pending,
-            "problems": len(self.problems),
-            "seconds": round(self.seconds, 3),
-            "events_per_second": int(self.events_checked / self.seconds) if self.seconds else 0,
-        }
 
 
 @dataclass
@@ -248,7 +210,7 @@ def verify_ledger(
             # everything runs here, one check after the other.
             mismatched = _stream(result, by_size)
             edited, unsealed = _sql_checks(connection.connection, horizon or 0)
-        _explain_edits(result, edited, mismatched)
+        explain_edits(result, edited, mismatched)
         largest = max(expected, key=lambda item: item.size, default=None)
         if largest is not None and largest.size > result.tree_size:
             result.problems.append(
@@ -260,7 +222,7 @@ def verify_ledger(
                     position=result.tree_size,
                 )
             )
-        _report_unsealed(result, unsealed)
+        report_unsealed(result, unsealed)
     result.seconds = time.monotonic() - started
     if record:
         record_verification(result)
@@ -373,8 +335,8 @@ def _stream(result: VerificationResult, by_size: dict) -> set[int]:
             if leaves in by_size:
                 _check_checkpoints(problems, by_size[leaves], frontier, chain)
     result.events_checked = result.tree_size = frontier.size
-    _explain_mismatches(result, mismatched, stored_leaf_at)
-    _explain_breaks(result, breaks)
+    explain_mismatches(result, mismatched, stored_leaf_at)
+    explain_breaks(result, breaks)
     _check_tree_nodes(result, nodes)
     return {event_id for _, event_id, _ in mismatched}
 
@@ -428,31 +390,6 @@ def _check_checkpoints(problems: list, expected: list, frontier, chain: bytes) -
             )
 
 
-def _explain_mismatches(result, mismatched, stored_leaf_at) -> None:
-    for position, event_id, leaf in mismatched:
-        origin = stored_leaf_at.get(leaf)
-        if origin is not None and origin[0] != position:
-            result.problems.append(
-                Problem(
-                    "reordered",
-                    f"event #{event_id} at position {position} now holds the event sealed at "
-                    f"position {origin[0]} (event #{origin[1]}): events were swapped or moved",
-                    event_id,
-                    position,
-                )
-            )
-        else:
-            result.problems.append(
-                Problem(
-                    "changed",
-                    f"event #{event_id} was changed after it was sealed at position {position} "
-                    "(its bytes no longer hash to the sealed leaf)",
-                    event_id,
-                    position,
-                )
-            )
-
-
 def _check_tree_nodes(result: VerificationResult, computed: list) -> None:
     """Check 7: the stored subtree hashes (what tiles and proofs are built from) are the ones
     the sealed leaves give. A wrong one forges nothing (proofs are checked against the signed
@@ -480,96 +417,6 @@ def _check_tree_nodes(result: VerificationResult, computed: list) -> None:
                 position=index << height,
             )
         )
-
-
-def _explain_breaks(result, breaks) -> None:
-    """A broken chain link: a seal row was edited, swapped, inserted or removed."""
-    for position, event_id, _previous, leaf, link in breaks:
-        moved_from = next(
-            (
-                other
-                for other, _, other_previous, _, _ in breaks
-                if other != position and hashlib.sha256(other_previous + leaf).digest() == link
-            ),
-            None,
-        )
-        if moved_from is not None:
-            message = (
-                f"the seal of event #{event_id} was moved from position {moved_from} to "
-                f"position {position}: entries were reordered"
-            )
-            kind = "reordered"
-        else:
-            message = (
-                f"the hash chain breaks at position {position} (event #{event_id}): a sealed "
-                "entry before or at it was inserted, removed or edited"
-            )
-            kind = "chain"
-        result.problems.append(Problem(kind, message, event_id, position))
-
-
-def _explain_edits(result, edited: list[int], already_named: set[int]) -> None:
-    """Name the columns that were edited behind an event's sealed bytes.
-
-    The row's document is its canonical text; when a column was emptied to NULL that text is
-    NULL too, and the plain JSON of the columns (``sql.EVENT_JSON``) shows which one.
-    """
-    ids = [event_id for event_id in edited if event_id not in already_named]
-    if not ids:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT e.id, e.canonical, "
-            f"coalesce(audit_event_canonical(e), ({sql.EVENT_JSON})::text) "
-            "FROM audit_auditevent AS e WHERE e.id = ANY(%s) ORDER BY e.id",
-            [ids],
-        )
-        for event_id, canonical, document in cursor.fetchall():
-            document = json.loads(document)
-            try:
-                sealed = json.loads(bytes(canonical))
-            except ValueError:
-                sealed = {}
-            fields = sorted(
-                key for key in set(document) | set(sealed) if document.get(key) != sealed.get(key)
-            )
-            detail = ", ".join(
-                f"{key}: sealed {sealed.get(key)!r}, now {document.get(key)!r}" for key in fields
-            )
-            result.problems.append(
-                Problem(
-                    "edited" if sealed.get("id") == event_id else "reordered",
-                    f"event #{event_id} was edited behind its sealed bytes ({detail})",
-                    event_id,
-                )
-            )
-
-
-def _report_unsealed(result: VerificationResult, unsealed: list[tuple]) -> None:
-    """Check 6: an unsealed event is pending, or was inserted behind the sealer's back."""
-    for event_id, no_bytes, behind, occurred_at in unsealed:
-        if no_bytes:
-            result.problems.append(
-                Problem(
-                    "inserted",
-                    f"event #{event_id} has no canonical bytes: it was inserted with the "
-                    "ledger's guard switched off",
-                    event_id,
-                )
-            )
-        elif behind:
-            result.problems.append(
-                Problem(
-                    "inserted",
-                    f"event #{event_id} was inserted behind the seal: its transaction is "
-                    "older than events already sealed, yet it was never sealed",
-                    event_id,
-                )
-            )
-        else:
-            result.pending += 1
-            if result.oldest_pending_at is None or occurred_at < result.oldest_pending_at:
-                result.oldest_pending_at = occurred_at
 
 
 def record_verification(result: VerificationResult) -> AuditVerification:
