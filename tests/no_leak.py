@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern
@@ -75,15 +75,22 @@ def body_of(response) -> str:
     return f"{response.get('Location', '')}\n{content.decode(errors='replace')}"
 
 
-# Values that change from one rendering to the next whatever the data: masked CSRF tokens and
-# hashes (64 letters and digits), and times of day.
+# What changes from one rendering to the next whatever the data: masked CSRF tokens and hashes
+# (64 letters and digits), times of day and "(2 minutes ago)", and the messages an earlier
+# request of the session left (read for secrets all the same: only the comparisons skip them).
 _VOLATILE = (
+    (
+        re.compile(r'<div class="cw-messages" role="status">.*?</p></div>\s*</div>\s*</div>', re.S),
+        "",
+    ),
     (re.compile(r"[A-Za-z0-9_-]{43,}"), "<token>"),
     (
         re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"),
         "<t>",
     ),
     (re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b"), "<t>"),
+    (re.compile(r"\((?:in )?\d+\s(?:second|minute)s?(?:\sago)?\)"), "(<ago>)"),
+    (re.compile(r"\s+"), " "),
 )
 
 
@@ -102,6 +109,7 @@ def swapped(text: str, swaps: dict[str, str]) -> str:
             (real, twin),
             (quote(real, safe=""), quote(twin, safe="")),
             (quote(real), quote(twin)),
+            (quote_plus(real), quote_plus(twin)),
         ):
             text = text.replace(form, twin_form)
     return text

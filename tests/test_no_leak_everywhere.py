@@ -196,6 +196,18 @@ LITERAL = {
     "api-unknown": "/api/v1/no-such-route/",
 }
 
+# Lists read again with the filters that widen them (every state, the whole unit, everything
+# one may see): South's records are in none of them.
+VARIANTS = {
+    "deadlines:mine": ["?state=all"],
+    "deadlines-api:deadlines": ["?scope=unit", "?scope=visible"],
+    "referrals:queue": ["?status=all"],
+    "cases-api:cases": ["?scope=unit"],
+}
+
+# Pages read once, not searched: what they say depends on no record.
+NOT_SEARCHED = {"api-schema", "api-docs"}
+
 NOT_WALKED = {
     "log:tile": "the transparency log's tiles are public by design (C2SP tlog-tiles): hashes "
     "of sealed entries, no text of any record (tests/audit/test_log_http.py)",
@@ -204,8 +216,15 @@ NOT_WALKED = {
 }
 
 # Routes where the auditor reads every unit's trail by design (the auditor sees who did what to
-# which case number, never the case's content): the numbers may show, the contents may not.
+# which case number, never the case's content): the numbers may show, the contents may not; and
+# what every change in the installation moves (the auditor's home shows the ledger's state: how
+# many events wait to be sealed); and the register of disposals, which the auditor reads for
+# every unit (tests/retention/test_pages_and_api.py).
 AUDITOR_READS = {
+    "home",
+    "retention:tombstones",
+    "retention-api:tombstones",
+    "retention:tombstone",
     "audit:events",
     "audit:export-csv",
     "audit:export-json",
@@ -218,6 +237,14 @@ AUDITOR_READS = {
     "cases:chronology-csv",
     "cases:chronology-pdf",
     "cases-api:chronology",
+}
+
+# Leaks this walk found, each failing until it is mended (then strict xfail fails: remove it).
+LEAKS = {
+    "case_templates:detail": "a template's page tells anyone signed in how many cases were "
+    "opened with each version, counting other units' cases (CaseTemplateVersion.case_count, "
+    "casework/case_templates/selectors.py): North's investigator sees 'Cases opened with it: "
+    "1' for South's case",
 }
 
 MISSING_ID = 2_000_000_007
@@ -249,6 +276,21 @@ def _of_kind(kind: str) -> list[Route]:
     return [route for route in ROUTES if _kind(route) == kind]
 
 
+def _params(*kinds: str) -> list:
+    """The routes of these kinds for ``parametrize``, a known leak marked as such."""
+    return [
+        pytest.param(
+            route,
+            id=route.key,
+            marks=[pytest.mark.xfail(strict=True, reason=LEAKS[route.key])]
+            if route.key in LEAKS
+            else [],
+        )
+        for kind in kinds
+        for route in _of_kind(kind)
+    ]
+
+
 # --- South's records -------------------------------------------------------------------------
 
 TAG = "zq7731"
@@ -273,7 +315,7 @@ class World:
     secrets: set[str] = field(default_factory=set)
     core: set[str] = field(default_factory=set)
     twins: dict[str, str] = field(default_factory=dict)
-    probes: list[tuple[str, str]] = field(default_factory=list)
+    probes: list[dict[str, str]] = field(default_factory=list)
     # (persona, address) -> (status, normalised body) before South's records existed.
     before: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
 
@@ -359,6 +401,17 @@ def _shared_records(world: World, partner_key: Ed25519PrivateKey) -> dict:
         agency=partner_agency,
         issuer="partner.casework.invalid",
         public_key=cooperation_conf.public_key_base64(partner_key),
+    )
+    # The partner's set is the installation's, imported before South holds the value it
+    # points at: South's hit then comes from South's own identifier (``_south_case``).
+    SharingUnit.objects.create(
+        unit=lead.unit, contact_name="South Desk", contact_email="desk@south.invalid"
+    )
+    cooperation.pointers_import(
+        actor=admin,
+        source=BytesIO(
+            Partner(key=partner_key, installation=None).set_bytes([("email", IDENTIFIER)])
+        ),
     )
     feeds = [
         deadlines.calendar_feed_token_issue(actor=users[persona])
@@ -516,8 +569,8 @@ def _south_links_and_retention(world: World, case) -> None:
     world.secrets |= {f"Appeal {TAG}", f"Court {TAG}", f"Period passed {TAG}"}
 
 
-def _south_accounts_and_partners(world: World, case, partner_key) -> None:
-    """South's service account, passkey and audit trail; a partner's set matching the case."""
+def _south_accounts(world: World, case) -> None:
+    """South's service account and passkey; the case's trail and its partner hit."""
     users = world.users
     lead, admin = users["lead"], users["admin"]
     account, _secret = service_accounts.service_account_create(
@@ -530,14 +583,6 @@ def _south_accounts_and_partners(world: World, case, partner_key) -> None:
         credential_id=os.urandom(32),
         public_key=os.urandom(77),
         sign_count=0,
-    )
-    SharingUnit.objects.create(
-        unit=lead.unit, contact_name="South Desk", contact_email="desk@south.invalid"
-    )
-    partner = Partner(key=partner_key, installation=None)
-    cooperation.pointers_import(
-        actor=users["south_supervisor"],
-        source=BytesIO(partner.set_bytes([("email", IDENTIFIER)])),
     )
     world.values.update(
         service_account=(account.name, "missing-feed"),
@@ -554,11 +599,13 @@ def _twins(world: World) -> None:
     for secret in (TITLE, IDENTIFIER, REFERRAL_IDENTIFIER):
         world.twins[secret] = secret.replace(TAG, TWIN_TAG)
     world.probes = [
-        ("q", number),
-        ("case", number),
-        ("q", IDENTIFIER),
-        ("q", REFERRAL_IDENTIFIER),
-        ("q", TITLE),
+        {"q": number},
+        {"case": number},
+        {"case": number, "scope": "visible"},
+        {"number": number},
+        {"q": IDENTIFIER},
+        {"q": REFERRAL_IDENTIFIER},
+        {"q": TITLE},
     ]
 
 
@@ -587,7 +634,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         referral = _south_referral(made)
         _south_work(made, shared, case, referral)
         _south_links_and_retention(made, case)
-        _south_accounts_and_partners(made, case, partner_key)
+        _south_accounts(made, case)
         _twins(made)
         yield made
         transaction.set_rollback(True)
@@ -597,7 +644,10 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def _page_addresses(world: World) -> list[tuple[Route, str]]:
-    addresses = [(route, LITERAL.get(route.key) or route.path({})) for route in _of_kind("page")]
+    addresses = []
+    for route in _of_kind("page"):
+        address = LITERAL.get(route.key) or route.path({})
+        addresses += [(route, address + query) for query in ["", *VARIANTS.get(route.key, [])]]
     for route in _of_kind("shared"):
         for values in world.shared[SHARED[route.key]]:
             addresses.append((route, route.path(values)))
@@ -647,12 +697,15 @@ def test_every_route_is_walked_or_listed():
         "Routes neither walked nor listed: name their records in RECORD_OF (or SHARED), or say "
         f"in NOT_WALKED why they cannot leak: {unplanned}"
     )
-    stale = (set(RECORD_OF) | set(SHARED) | set(LITERAL) | set(NOT_WALKED)) - set(keys)
+    listed = set(RECORD_OF) | set(SHARED) | set(LITERAL) | set(NOT_WALKED) | set(VARIANTS)
+    listed |= NOT_SEARCHED
+    listed |= set(LEAKS)
+    stale = listed - set(keys)
     assert not stale, f"Listed routes that no longer exist: {sorted(stale)}"
     assert set(AUDITOR_READS) <= set(keys)
 
 
-@pytest.mark.parametrize("route", _of_kind("record"), ids=lambda route: route.key)
+@pytest.mark.parametrize("route", _params("record"))
 def test_a_route_naming_a_record_answers_as_for_one_that_does_not_exist(world, route):
     fill = _fill(route)
     real_path = route.path({name: world.values[record][0] for name, record in fill.items()})
@@ -660,9 +713,13 @@ def test_a_route_naming_a_record_answers_as_for_one_that_does_not_exist(world, r
     swaps = {real_path: twin_path, **world.twins}
     for record in fill.values():
         real, twin = world.values[record]
-        if not isinstance(real, int):  # a uuid or a name, safe to swap wherever it shows
+        if isinstance(real, int):  # a bare number is swapped only as a part of an address
+            swaps[f"/{real}/"] = f"/{twin}/"
+        else:  # a uuid or a name, safe to swap wherever it shows
             swaps[str(real)] = str(twin)
     methods = ("get", "post", "patch") if route.is_api else ("get", "post")
+    if route.text.startswith("admin/"):
+        methods = ("get",)  # the admin site sends everyone but staff to sign in, any method
     for persona in PERSONAS:
         visitor = Visitor(world.users[persona])
         if persona == "auditor" and route.key in AUDITOR_READS:
@@ -670,17 +727,23 @@ def test_a_route_naming_a_record_answers_as_for_one_that_does_not_exist(world, r
             continue
         for method in methods:
             where = f"{persona} {method.upper()} {real_path}"
-            real, twin = visitor.ask(method, real_path), visitor.ask(method, twin_path)
+            real, real_next = _visit(visitor, method, real_path)
+            twin, twin_next = _visit(visitor, method, twin_path)
             _same(real, twin, swaps, world, where)
-            if real.status_code == 302 and "/accounts/sign-in/" not in real["Location"]:
-                # A GET on a form's address goes up to the page above it, whoever asks and
-                # whether or not the record exists; that page answers as for none too.
-                target = real["Location"]
-                real = visitor.ask("get", target)
-                twin = visitor.ask("get", swapped(target, swaps))
-                _same(real, twin, swaps, world, f"{where} -> {target}")
+            if real_next is not None:
+                _same(real_next, twin_next, swaps, world, f"{where} -> {real['Location']}")
             if method == "get":
                 assert real.status_code in (302, 403, 404, 405), f"{where}: {real.status_code}"
+
+
+def _visit(visitor: Visitor, method: str, path: str):
+    """The answer, and the page it sends one to: a GET on a form's address goes up to the page
+    above it (whoever asks, whether or not the record exists), which must answer as for none
+    too. Followed at once, so that the messages it shows are this request's."""
+    response = visitor.ask(method, path)
+    if response.status_code != 302 or "/sign-in/" in response["Location"]:
+        return response, None
+    return response, visitor.ask("get", response["Location"])
 
 
 def _auditor_reads(visitor: Visitor, path: str, world: World) -> None:
@@ -690,9 +753,7 @@ def _auditor_reads(visitor: Visitor, path: str, world: World) -> None:
     assert not leaked, f"auditor GET {path}: shows {leaked}"
 
 
-@pytest.mark.parametrize(
-    "route", _of_kind("page") + _of_kind("shared"), ids=lambda route: route.key
-)
+@pytest.mark.parametrize("route", _params("page", "shared"))
 def test_a_page_list_feed_or_search_shows_nothing_of_the_other_unit(world, route):
     addresses = [address for one, address in _page_addresses(world) if one == route]
     for persona in PERSONAS:
@@ -713,7 +774,7 @@ def test_a_page_list_feed_or_search_shows_nothing_of_the_other_unit(world, route
             assert now[1] == before[1], (
                 f"{where}: changed by South's records{difference(now[1], before[1])}"
             )
-            if response.status_code == 200 and route.key not in LITERAL:
+            if response.status_code == 200 and route.key not in set(LITERAL) | NOT_SEARCHED:
                 _probe(visitor, address, world, where)
 
 
@@ -721,9 +782,10 @@ def _probe(visitor: Visitor, address: str, world: World, where: str) -> None:
     """Search or filter the page for South's number and identifiers: the answer is the answer
     to a search for something that does not exist."""
     joiner = "&" if "?" in address else "?"
-    for parameter, secret in world.probes:
-        real_path = f"{address}{joiner}{urlencode({parameter: secret})}"
-        twin_path = f"{address}{joiner}{urlencode({parameter: world.twins[secret]})}"
+    for query in world.probes:
+        twin_query = {name: world.twins.get(value, value) for name, value in query.items()}
+        real_path = f"{address}{joiner}{urlencode(query)}"
+        twin_path = f"{address}{joiner}{urlencode(twin_query)}"
         real, twin = visitor.ask("get", real_path), visitor.ask("get", twin_path)
         swaps = {real_path: twin_path, **world.twins}
-        _same(real, twin, swaps, world, f"{where} ?{parameter}={secret}")
+        _same(real, twin, swaps, world, f"{where} {urlencode(query)}")
