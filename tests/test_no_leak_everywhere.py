@@ -796,3 +796,25 @@ def _probe(visitor: Visitor, address: str, world: World, where: str) -> None:
         real, twin = visitor.ask("get", real_path), visitor.ask("get", twin_path)
         swaps = {real_path: twin_path, **world.twins}
         _same(real, twin, swaps, world, f"{where} {urlencode(query)}")
+
+
+def test_the_texts_looked_for_are_what_south_itself_sees(world):
+    """The walk looks for the right texts: South's lead sees each on South's own pages (were
+    one stored or shown differently, its absence from North's answers would prove nothing)."""
+    lead = Visitor(world.users["lead"])
+    number = world.values["case"][0]
+    referral = world.values["referral"][0]
+    pages = {
+        f"/cases/{number}/": [number, TITLE],
+        f"/cases/{number}/identifiers/": [IDENTIFIER],
+        f"/cases/{number}/notes/": [NOTE],
+        f"/referrals/{referral}/": [REFERRAL_IDENTIFIER, REFERRAL_SUMMARY, REFERRAL_REFERENCE],
+        f"/custody/cases/{number}/": [f"SOUTHEXH-{TAG}"],
+        f"/partners/requests/{world.values['request'][0]}/": [f"Preserve account south_{TAG}"],
+        f"/hashsets/{world.values['hash_set'][0]}/": [f"HS-SOUTH-{TAG}"],
+    }
+    for address, texts in pages.items():
+        response = lead.ask("get", address)
+        assert response.status_code == 200, address
+        assert not set(texts) - set(_leaks(body_of(response), texts)), address
+    assert set().union(*pages.values()) <= world.secrets
