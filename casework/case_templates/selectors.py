@@ -72,10 +72,13 @@ def version_content(version: CaseTemplateVersion | None) -> CaseTemplateVersion 
     )
 
 
-def template_versions(template: CaseTemplate) -> QuerySet[CaseTemplateVersion]:
+def template_versions(*, user, template: CaseTemplate) -> QuerySet[CaseTemplateVersion]:
+    """The template's versions, newest first, each with how many of the cases ``user`` may see
+    were opened with it: templates are shared by every unit, their cases are not (a count of
+    all of them told anyone signed in that another unit had opened a case)."""
     return (
         template.versions.select_related("created_by")
-        .annotate(case_count=Count("uses"))
+        .annotate(case_count=Count("uses", filter=case_visibility_q(user, prefix="uses__case__")))
         .order_by("-number")
     )
 

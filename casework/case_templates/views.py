@@ -40,7 +40,9 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "template": template,
             "version": selectors.version_content(template.current_version),
-            "versions": list(selectors.template_versions(template)[:50]),
+            "versions": list(
+                selectors.template_versions(user=request.user, template=template)[:50]
+            ),
             "can_edit": selectors.can_edit_templates(request.user),
         },
     )
