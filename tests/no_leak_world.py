@@ -30,7 +30,7 @@ from casework.cooperation.models import PointerHit, SharingUnit
 from casework.custody import services as custody
 from casework.deadlines import services as deadlines
 from casework.linked_cases import services as linked_cases
-from casework.oversight.registry import all_figures
+from casework.oversight.figures import all_figures
 from casework.partners import key_services
 from casework.partners.models import Agency
 from casework.retention import services as retention
