@@ -7,10 +7,10 @@ event — one frozen dataclass below per kind of change — and the higher app *
 ``handlers.py``, imported by its ``AppConfig.ready()``. The publisher names no subscriber.
 
 Handlers run when the service publishes, inside its transaction, after its own writes. This is
-deliberate (ADR 0002): what a handler writes is part of the same change — a referral is never
-committed without its legal clock, a merge never moves half of a case, a disposal never leaves
-its data key behind — and it is audited in that transaction. A handler that refuses rolls the
-whole change back. Work with effects outside the database (mail, partner installations) is
+deliberate (ADR 0005): what a handler writes is part of the same change — a referral is never
+committed without its legal clock, a merge never moves half of a case, a checklist is ticked
+with the act that proves it — and it is audited in that transaction. A handler that refuses
+rolls the whole change back. Work with effects outside the database (mail, partner installations) is
 queued by the handler with ``transaction.on_commit`` so it happens only once the change is
 committed.
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeVar
 
 
@@ -168,17 +167,7 @@ class EvidenceSubmitted(Event):
     custody_event: Any
 
 
-@dataclass(frozen=True, kw_only=True)
-class HashSetSubmitted(Event):
-    """The hash-set register recorded a sharing (``sharing``) of a set made from ``item`` with
-    the national database or ICSE."""
-
-    item: Any
-    sharing: Any
-    submitted_at: datetime
-
-
-# Deadlines, retention -------------------------------------------------------------------------
+# Deadlines -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,16 +175,6 @@ class DeadlineMet(Event):
     """A clock was met, by the act it stands for or by hand."""
 
     deadline: Any
-
-
-@dataclass(frozen=True, kw_only=True)
-class RecordDisposed(Event):
-    """Two supervisors approved ``disposal`` and the owning apps blanked the record's personal
-    fields; privacy destroys its data key (crypto-shredding) in the same transaction."""
-
-    disposal: Any
-    case: Any = None
-    referral: Any = None
 
 
 E = TypeVar("E", bound=Event)

@@ -22,9 +22,9 @@ from casework.accounts.choices import Role
 from casework.accounts.selectors import require_person
 from casework.audit.services import audit_record
 from casework.cases.selectors import case_is_visible
-from casework.core import events
 from casework.core.errors import ConflictError, DomainError, FieldError
 from casework.core.validation import CLOCK_SKEW, INTEGER, text_problem
+from casework.custody.services import item_submission_note
 from casework.deadlines.choices import DeadlineKind
 from casework.deadlines.rules import rule_for
 from casework.deadlines.services import (
@@ -300,11 +300,9 @@ def _sharing_clocks(*, actor, sharing: HashSetSharing) -> None:
             source_id=str(hash_set.item_id),
             kinds=[SUBMISSION_KIND],
         )
-        events.publish(
-            events.HashSetSubmitted(
-                item=hash_set.item, sharing=sharing, submitted_at=sharing.shared_at, actor=actor
-            )
-        )
+        # The exhibit keeps its first submission time (the oversight figures and its page
+        # read it); the register is where every sharing is recorded.
+        item_submission_note(actor=actor, item=hash_set.item, submitted_at=sharing.shared_at)
     sharing.clocks_met = met
     sharing.started_clock = None
     if rule_for(kind=ACKNOWLEDGEMENT_KIND) is not None:

@@ -7,6 +7,3 @@ class PrivacyConfig(AppConfig):
     name = "casework.privacy"
     label = "privacy"
     verbose_name = "Privacy: keys and field encryption"
-
-    def ready(self) -> None:
-        from . import handlers  # noqa: F401 - subscribes to record.disposed

@@ -109,3 +109,29 @@ def test_handlers_live_in_the_subscribing_apps_handlers_module():
     for kind in events.event_kinds():
         for handler in events.subscribers(kind):
             assert handler.__module__.endswith(".handlers"), (kind.__name__, handler.__module__)
+
+
+def layer_of() -> dict[str, int]:
+    """App -> its layer in the import contract (0 = core, the bottom)."""
+    import tomllib
+
+    contract = tomllib.loads((SOURCE.parent / "pyproject.toml").read_text())
+    layers = contract["tool"]["importlinter"]["contracts"][0]["layers"]
+    ranks: dict[str, int] = {}
+    for rank, line in enumerate(reversed(layers)):
+        for module in line.split("|"):
+            ranks[module.strip().removeprefix("casework.")] = rank
+    return ranks
+
+
+def test_events_go_up_the_layers():
+    # A higher app that needs a lower one to act calls its service; an event is how a lower
+    # app reaches a higher one it may not import (docs/adr/0005).
+    ranks = layer_of()
+    published = published_in_source()
+    for kind in events.event_kinds():
+        publishers = {path.split("/")[0] for path in published[kind.__name__]}
+        for handler in events.subscribers(kind):
+            heard_in = handler.__module__.split(".")[1]
+            for publisher in publishers:
+                assert ranks[heard_in] > ranks[publisher], (kind.__name__, publisher, heard_in)

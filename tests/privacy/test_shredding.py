@@ -9,7 +9,6 @@ import pytest
 from casework.audit.models import AuditEvent
 from casework.cases.models import CaseIdentifier
 from casework.cases.services import case_identifier_add
-from casework.core import events
 from casework.core.errors import DomainError
 from casework.privacy.crypto import DISPOSED
 from casework.privacy.models import DataKey
@@ -48,9 +47,9 @@ def test_a_destroyed_case_key_leaves_a_placeholder_everywhere(investigator, clie
     assert AuditEvent.objects.filter(action="data_key.destroy").count() == 1
 
 
-def test_record_disposed_destroys_the_referrals_key(investigator):
+def test_destroying_a_referrals_key_makes_its_identifiers_unreadable(investigator):
     referral = make_referral(actor=investigator)
-    events.publish(events.RecordDisposed(referral=referral, actor=investigator, disposal=None))
+    data_key_destroy(actor=investigator, referral=referral, reason="Disposal 1")
     assert DataKey.objects.get(scope="referral", owner_id=referral.pk).destroyed_at is not None
     assert referral.identifiers.get().raw == DISPOSED
 

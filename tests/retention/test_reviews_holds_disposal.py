@@ -10,11 +10,11 @@ from django.utils import timezone
 from casework.accounts import service_accounts as sa
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case
-from casework.core import events
 from casework.core.errors import DomainError
 from casework.deadlines.acts import meeting_act
 from casework.deadlines.choices import DeadlineKind, DeadlineState
 from casework.deadlines.models import Deadline
+from casework.privacy.models import DataKey
 from casework.referrals import services as referrals
 from casework.retention import services
 from casework.retention.choices import DisposalStatus, ReviewStatus
@@ -124,23 +124,16 @@ def test_disposal_by_one_person_alone_is_refused(closed_case, supervisor):
     assert DisposalRequest.objects.get(pk=request.pk).status == DisposalStatus.PENDING
 
 
-def test_a_second_supervisor_approves_and_record_disposed_is_published(
+def test_a_second_supervisor_approves_and_the_data_key_is_destroyed(
     closed_case, supervisor, second_supervisor
 ):
     request = services.retention_review_dispose(
         actor=supervisor, review=_review(closed_case), reason="Period passed"
     )
-    heard = []
-    handler = events.subscribe(events.RecordDisposed)(heard.append)
-    try:
-        tombstone = services.disposal_approve(actor=second_supervisor, request=request)
-    finally:
-        events._subscribers[events.RecordDisposed].remove(handler)
-    assert heard == [
-        events.RecordDisposed(
-            case=Case.objects.get(pk=closed_case.pk), actor=second_supervisor, disposal=request
-        )
-    ]
+    tombstone = services.disposal_approve(actor=second_supervisor, request=request)
+    key = DataKey.objects.get(scope="case", owner_id=closed_case.pk)
+    assert key.destroyed_at is not None and key.wrapped_key is None
+    assert key.destroyed_reason == f"Disposal {request.pk}"
     assert tombstone.label == closed_case.number and tombstone.record_kind == "case"
     assert (tombstone.requested_by, tombstone.approved_by) == (supervisor, second_supervisor)
     assert tombstone.rule.review_months == 72 and tombstone.removed["identifiers"] == 1

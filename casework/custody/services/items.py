@@ -222,7 +222,7 @@ def _record_seizure(
 @transaction.atomic
 def item_submission_note(*, actor: User, item: EvidenceItem, submitted_at: datetime) -> bool:
     """Keep the item's first submission time when the hash-set register records a sharing to
-    the national database or ICSE (its ``HashSetSubmitted`` event); True when it changed.
+    the national database or ICSE (the register calls this); True when it changed.
     The chain of custody is not touched: a hash set leaving is not the item changing hands."""
     locked = EvidenceItem.objects.select_for_update().get(pk=item.pk)
     if locked.submitted_at is not None and locked.submitted_at <= submitted_at:

@@ -12,7 +12,6 @@ from casework.audit.services import audit_record
 from casework.case_templates.disposal import checklist_dispose_personal_data
 from casework.cases.models import Case
 from casework.cases.services import case_dispose_personal_data
-from casework.core import events
 from casework.core.errors import ConflictError, DomainError
 from casework.core.validation import clean_text
 from casework.custody.choices import ItemState
@@ -20,6 +19,7 @@ from casework.custody.models import EvidenceItem
 from casework.deadlines.disposal import deadlines_dispose_personal_data
 from casework.oversight.disposal import case_reviews_dispose_personal_data
 from casework.partners.disposal import partner_records_dispose_personal_data
+from casework.privacy.services import data_key_destroy
 from casework.referrals.disposal import referral_dispose_personal_data, referrals_dispose_for_case
 from casework.referrals.models import Referral
 
@@ -78,8 +78,8 @@ def _dispose_referral(actor, referral: Referral) -> dict[str, int]:
 def disposal_approve(*, actor: User, request: DisposalRequest, note: str = "") -> Tombstone:
     """A second supervisor of the unit approves a disposal: in this one transaction the
     personal fields of the record and of everything under it are removed or blanked by the
-    owning apps, a tombstone is left, and ``RecordDisposed`` is published (the data key of
-    the record is destroyed by its subscriber)."""
+    owning apps, a tombstone is left, and the record's data key is destroyed (crypto-shredding:
+    every copy of its ciphertext, in its tables and in the ledger, becomes unreadable)."""
     request = _approvable(actor, request)
     case, referral = request.case, request.referral
     note = clean_text(note, field="note", max_length=REASON_LIMIT, multiline=True)
@@ -126,10 +126,7 @@ def disposal_approve(*, actor: User, request: DisposalRequest, note: str = "") -
             "removed": removed,
         },
     )
-    if case is not None:
-        events.publish(events.RecordDisposed(case=case, actor=actor, disposal=request))
-    else:
-        events.publish(events.RecordDisposed(referral=referral, actor=actor, disposal=request))
+    data_key_destroy(actor=actor, case=case, referral=referral, reason=f"Disposal {request.pk}")
     return tombstone
 
 
