@@ -2,8 +2,9 @@
 
 Shape, relative to the generator's fixed "now" (``EPOCH_END``): 95% are open. Of the open ones,
 1% are due for their first reminder (due within the week, the 7-day reminder time passed, not yet
-claimed) and the rest are due later than a week, so no reminder is owed yet and
-``next_reminder_at`` is their 7-day reminder time, as ``deadline_start`` would have left it. The
+claimed) and the rest are due later than a week, so no reminder is owed yet and their
+``ReminderSchedule`` row holds their 7-day reminder time, as ``deadline_start`` would have left
+it. The
 other 5% are history: met, missed or waived (with a reason). Open clocks hang off open cases
 (case reviews, preservation, legal process) and off referrals waiting for triage; owners are the
 case's lead or an investigator of the referral's unit.
@@ -22,7 +23,7 @@ from ..loader import ModelCopy, deferred_indexes, next_id, reset_sequence
 from .base import Context
 
 NAME = "deadlines"
-REQUIRES = ("deadlines.Deadline",)
+REQUIRES = ("deadlines.Deadline", "deadlines.ReminderSchedule")
 
 OFFSETS = (7 * 86400, 86400, 2 * 3600)
 OFFSETS_TEXT = "{" + ",".join(str(s) for s in OFFSETS) + "}"
@@ -42,6 +43,8 @@ DUE_SHARE = 0.01
 def load(ctx: Context) -> None:
     rng, scale = ctx.rng, ctx.scale
     model = apps.get_model("deadlines.Deadline")
+    schedule_model = apps.get_model("deadlines.ReminderSchedule")
+    schedule: list[tuple] = []
     started = time.perf_counter()
     first = next_id(model)
     cases = ctx.cases
@@ -92,7 +95,7 @@ def load(ctx: Context) -> None:
                 else:
                     due = now + timedelta(seconds=8 * 86400 + random() * 180 * 86400)
                 row["due_at"] = due
-                row["next_reminder_at"] = due - timedelta(seconds=OFFSETS[0])
+                schedule.append((first + n, due - timedelta(seconds=OFFSETS[0])))
             else:
                 due = starts + timedelta(days=1 + int(random() * 90))
                 due = min(due, now - timedelta(hours=1))
@@ -126,7 +129,6 @@ def load(ctx: Context) -> None:
         "owner_id",
         "state",
         "reminder_offsets",
-        "next_reminder_at",
         "extension_count",
         "closed_at",
         "closed_by_id",
@@ -136,5 +138,7 @@ def load(ctx: Context) -> None:
     )
     with deferred_indexes(model, enabled=ctx.defer_indexes):
         loaded = ModelCopy.present(model, columns).load_dicts(rows())
+    with deferred_indexes(schedule_model, enabled=ctx.defer_indexes):
+        ModelCopy.present(schedule_model, ("deadline_id", "next_reminder_at")).load(schedule)
     reset_sequence(model)
     ctx.record("deadlines.Deadline", loaded, started)

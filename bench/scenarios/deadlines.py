@@ -77,13 +77,13 @@ def sweep(run: Run) -> list[Result]:
     a second sweep right after claims none (each reminder once). Rolled back afterwards, so the
     figure is the same on every run over the same data and nothing is sent."""
     deadlines_sweep = import_or_not_built("casework.deadlines.services", "deadlines_sweep")
-    from casework.deadlines.models import Deadline
+    from casework.deadlines.models import Deadline, ReminderSchedule
 
     open_count = Deadline.objects.filter(state="open").count()
     if not open_count:
         raise NotBuilt("no open deadlines in the benchmark data (generator not run?)")
-    due = Deadline.objects.filter(
-        state="open", next_reminder_at__lte=EPOCH_END, due_at__gt=EPOCH_END
+    due = ReminderSchedule.objects.filter(
+        deadline__state="open", next_reminder_at__lte=EPOCH_END, deadline__due_at__gt=EPOCH_END
     ).count()
     figures = {}
     try:

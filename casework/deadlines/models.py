@@ -158,8 +158,9 @@ class Deadline(TimeStampedModel):
     ``source_type``/``source_id`` name what set it (a partner request, an evidence item) as
     strings, not foreign keys, because partners and custody depend on deadlines, not the other
     way round. An extension closes this deadline as ``extended`` and links to the new one.
-    ``next_reminder_at`` is the earliest reminder not yet sent; the sweep finds due reminders
-    through a partial index on it instead of scanning every open clock.
+    When its next reminder falls is kept beside it, in ``ReminderSchedule``: the sweep moves
+    that time on every claim, and a narrow row of its own is what it rewrites then, not this
+    one with its many indexes (issue 26).
     """
 
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -210,7 +211,6 @@ class Deadline(TimeStampedModel):
     reminder_offsets = ArrayField(
         models.PositiveIntegerField(), default=list, blank=True, help_text="Seconds before due."
     )
-    next_reminder_at = models.DateTimeField(null=True, blank=True)
     extension_count = models.PositiveSmallIntegerField(default=0)
     extended_to = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="extended_from"
@@ -260,16 +260,12 @@ class Deadline(TimeStampedModel):
             ),
         ]
         indexes = [
-            # The sweep: overdue open clocks, and reminders due (partial: open clocks only).
+            # The sweep: overdue open clocks (partial: open clocks only). Reminders due are
+            # found through ``ReminderSchedule``.
             models.Index(
                 fields=["due_at"],
                 name="deadline_open_due_idx",
                 condition=Q(state=DeadlineState.OPEN),
-            ),
-            models.Index(
-                fields=["next_reminder_at"],
-                name="deadline_reminder_due_idx",
-                condition=Q(state=DeadlineState.OPEN, next_reminder_at__isnull=False),
             ),
             models.Index(fields=["owner", "state", "due_at"], name="deadline_owner_idx"),
             models.Index(fields=["unit", "state", "due_at"], name="deadline_unit_idx"),
@@ -324,6 +320,39 @@ class Deadline(TimeStampedModel):
     @property
     def offsets_label(self) -> str:
         return format_offsets([timedelta(seconds=s) for s in self.reminder_offsets])
+
+    @property
+    def next_reminder_at(self):
+        """When the next reminder falls, None when none is owed: read from the clock's
+        ``ReminderSchedule`` row (a query, unless ``select_related("reminder_schedule")``)."""
+        try:
+            return self.reminder_schedule.next_reminder_at
+        except ReminderSchedule.DoesNotExist:
+            return None
+
+
+class ReminderSchedule(models.Model):
+    """When an open clock's next reminder falls: the sweep's queue, one narrow row per clock.
+
+    A row exists while its clock is open and has a reminder ahead (or a catch-up reminder owed
+    now), and holds the earliest such time; starting a clock writes it, the sweep moves it on
+    as it claims reminders (deleting it after the last), and closing, missing or rescheduling
+    the clock deletes or rewrites it. It lives apart from ``Deadline`` for speed: every claim
+    moves this time, and a changed indexed column rewrites the whole row with an entry in each
+    of its indexes (seventeen on ``Deadline``; two here). ``schedule.first_reminder_at`` and
+    ``next_reminder_after`` are its rules (``tests/deadlines/test_sql_agrees.py``).
+    """
+
+    deadline = models.OneToOneField(
+        Deadline, on_delete=models.CASCADE, primary_key=True, related_name="reminder_schedule"
+    )
+    next_reminder_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["next_reminder_at"], name="reminder_schedule_due_idx")]
+
+    def __str__(self) -> str:
+        return f"Deadline {self.deadline_id}: next reminder {self.next_reminder_at:%Y-%m-%d %H:%M}"
 
 
 class DeadlineReminder(models.Model):

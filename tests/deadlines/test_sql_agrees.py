@@ -18,7 +18,7 @@ from django.db import transaction
 
 from casework.deadlines import schedule, services
 from casework.deadlines.choices import DeadlineState, ReminderKind
-from casework.deadlines.models import Deadline, DeadlineReminder, DeadlineRule
+from casework.deadlines.models import Deadline, DeadlineReminder, DeadlineRule, ReminderSchedule
 from casework.referrals.bulk import referrals_receive_bulk
 from casework.referrals.services import active_incident_types, referral_receive
 from casework.referrals.validation import clean_referral
@@ -136,10 +136,11 @@ def _court_dates(actor, case) -> list[Deadline]:
                 )
                 if offsets is not None:
                     deadline.reminder_offsets = offsets
-                    deadline.next_reminder_at = schedule.first_reminder_at(
-                        deadline.due_at, offsets, NOW
-                    )
-                    deadline.save(update_fields=["reminder_offsets", "next_reminder_at"])
+                    deadline.save(update_fields=["reminder_offsets"])
+                    ReminderSchedule.objects.filter(deadline=deadline).delete()
+                    first = schedule.first_reminder_at(deadline.due_at, offsets, NOW)
+                    if first is not None:
+                        ReminderSchedule.objects.create(deadline=deadline, next_reminder_at=first)
                 clocks.append(deadline)
     return clocks
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 from casework.core.errors import ConflictError
 from casework.referrals.services import referral_triage_due_set
 
-from ..choices import ACTIVE_STATES, DeadlineKind
+from ..choices import ACTIVE_STATES, DeadlineKind, DeadlineState
 from ..clock import zone_for
-from ..models import Deadline
+from ..models import Deadline, ReminderSchedule
 from ..schedule import first_reminder_at
 
 DEFAULT_REMINDERS = "7d, 1d, 2h"
@@ -27,15 +27,43 @@ def person_or_none(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def new_clock(*, actor, due_at: datetime, offsets: list[int], now: datetime, **fields) -> Deadline:
-    """A clock not yet saved, its first reminder reckoned as every start reckons it."""
+def new_clock(*, actor, due_at: datetime, offsets: list[int], **fields) -> Deadline:
+    """A clock not yet saved; ``schedule_first_reminders`` gives it its first reminder once
+    it is."""
     return Deadline(
-        due_at=due_at,
-        reminder_offsets=offsets,
-        next_reminder_at=first_reminder_at(due_at, offsets, now),
-        created_by=person_or_none(actor),
-        **fields,
+        due_at=due_at, reminder_offsets=offsets, created_by=person_or_none(actor), **fields
     )
+
+
+def schedule_first_reminders(clocks: list[Deadline], *, now: datetime) -> None:
+    """The first reminder of clocks just saved, as every start reckons it
+    (``schedule.first_reminder_at``); a clock with none owed gets no row."""
+    rows = [
+        ReminderSchedule(deadline_id=clock.pk, next_reminder_at=at)
+        for clock in clocks
+        if clock.state == DeadlineState.OPEN
+        and (at := first_reminder_at(clock.due_at, clock.reminder_offsets, now)) is not None
+    ]
+    if rows:
+        ReminderSchedule.objects.bulk_create(rows)
+
+
+def reschedule_reminders(deadline: Deadline, *, now: datetime) -> None:
+    """A clock whose due time moved: its next reminder reckoned again as at a start."""
+    at = None
+    if deadline.state == DeadlineState.OPEN:
+        at = first_reminder_at(deadline.due_at, deadline.reminder_offsets, now)
+    if at is None:
+        unschedule_reminders(deadline)
+    else:
+        ReminderSchedule.objects.update_or_create(
+            deadline_id=deadline.pk, defaults={"next_reminder_at": at}
+        )
+
+
+def unschedule_reminders(deadline: Deadline) -> None:
+    """A clock that closed owes no more reminders."""
+    ReminderSchedule.objects.filter(deadline_id=deadline.pk).delete()
 
 
 def local(value: datetime, zone_name: str) -> str:
@@ -66,7 +94,6 @@ def close(
     deadline.state = state
     deadline.closed_at = timezone.now()
     deadline.closed_by = person_or_none(actor)
-    deadline.next_reminder_at = None
     if reason:
         deadline.reason = reason
     deadline.save(
@@ -74,12 +101,12 @@ def close(
             "state",
             "closed_at",
             "closed_by",
-            "next_reminder_at",
             "reason",
             "updated_at",
             *extra,
         ]
     )
+    unschedule_reminders(deadline)
 
 
 def keep_referral_in_step(*, actor, deadline: Deadline, reason: str) -> None:

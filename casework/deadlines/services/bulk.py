@@ -14,7 +14,7 @@ from casework.cases.choices import Priority
 from casework.referrals.models import Referral
 
 from ..choices import DeadlineKind, DeadlineState
-from ..models import Deadline
+from ..models import Deadline, ReminderSchedule
 from ..offsets import parse_offsets
 from ..rules import rule_for
 from ..schedule import offset_seconds
@@ -24,22 +24,19 @@ _quote = connection.ops.quote_name
 
 # The clock of each referral as ``deadline_start`` starts it from ``ReferralReceived``: due at
 # the referral's own ``triage_due_at`` (the one stored triage due time), started at receipt, in
-# the unit's zone, with its priority's rule and reminders; the first reminder as
-# ``schedule.first_reminder_at`` computes it (``tests/deadlines/test_sql_agrees.py``).
+# the unit's zone, with its priority's rule and reminders; the first reminder (a
+# ``ReminderSchedule`` row) as ``schedule.first_reminder_at`` computes it
+# (``tests/deadlines/test_sql_agrees.py``).
 _START_TRIAGE_BULK = f"""
+WITH started AS (
 INSERT INTO {_quote(Deadline._meta.db_table)} (
     created_at, updated_at, reference, unit_id, case_id, referral_id, source_type, source_id,
     kind, rule_id, note, jurisdiction, time_zone, starts_at, due_at, owner_id, state,
-    reminder_offsets, next_reminder_at, extension_count, extended_to_id, closed_at,
-    closed_by_id, missed_at, reason, created_by_id)
+    reminder_offsets, extension_count, extended_to_id, closed_at, closed_by_id, missed_at,
+    reason, created_by_id)
 SELECT %(now)s, %(now)s, gen_random_uuid(), r.unit_id, NULL, r.id, %(source)s, r.id::text,
        %(kind)s, p.rule_id, '', '', coalesce(nullif(u.time_zone, ''), %(zone)s),
        least(r.received_at, r.triage_due_at), r.triage_due_at, NULL, %(open)s, p.offsets,
-       coalesce(
-         (SELECT min(r.triage_due_at - make_interval(secs => o)) FROM unnest(p.offsets) AS o
-           WHERE r.triage_due_at - make_interval(secs => o) > %(now)s),
-         CASE WHEN r.triage_due_at > %(now)s AND cardinality(p.offsets) > 0
-              THEN %(now)s::timestamptz END),
        0, NULL, NULL, NULL, NULL, '', %(created_by)s
   FROM {_quote(Referral._meta.db_table)} AS r
   JOIN {_quote(Unit._meta.db_table)} AS u ON u.id = r.unit_id
@@ -50,7 +47,22 @@ SELECT %(now)s, %(now)s, gen_random_uuid(), r.unit_id, NULL, r.id, %(source)s, r
    AND NOT EXISTS (SELECT 1 FROM {_quote(Deadline._meta.db_table)} AS d
                     WHERE d.referral_id = r.id AND d.kind = %(kind)s)
  ORDER BY r.id
-RETURNING referral_id
+RETURNING id, referral_id, due_at, reminder_offsets
+),
+scheduled AS (
+INSERT INTO {_quote(ReminderSchedule._meta.db_table)} (deadline_id, next_reminder_at)
+SELECT id, first_reminder_at
+  FROM (SELECT c.id, coalesce(
+                 (SELECT min(c.due_at - make_interval(secs => o))
+                    FROM unnest(c.reminder_offsets) AS o
+                   WHERE c.due_at - make_interval(secs => o) > %(now)s),
+                 CASE WHEN c.due_at > %(now)s AND cardinality(c.reminder_offsets) > 0
+                      THEN %(now)s::timestamptz END) AS first_reminder_at
+          FROM started AS c) AS f
+ WHERE first_reminder_at IS NOT NULL
+ ORDER BY id
+)
+SELECT referral_id FROM started
 """
 
 

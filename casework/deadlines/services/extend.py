@@ -15,8 +15,16 @@ from ..choices import DeadlineState
 from ..clock import zone_for
 from ..models import Deadline, DeadlineRule
 from ..rules import due_from_rule, rule_for
-from ..schedule import first_reminder_at, offset_seconds
-from ._common import aware, close, keep_referral_in_step, new_clock, require_active
+from ..schedule import offset_seconds
+from ._common import (
+    aware,
+    close,
+    keep_referral_in_step,
+    new_clock,
+    require_active,
+    reschedule_reminders,
+    schedule_first_reminders,
+)
 
 
 def _require_extendable(deadline: Deadline) -> None:
@@ -67,11 +75,11 @@ def _extension(*, actor, deadline: Deadline, new_due_at: datetime, reason: str) 
     offsets = list(deadline.reminder_offsets)
     if new_rule is not None:
         offsets = offset_seconds(new_rule.offsets)
+    now = timezone.now()
     extension = new_clock(
         actor=actor,
         due_at=new_due_at,
         offsets=offsets,
-        now=timezone.now(),
         unit=deadline.unit,
         case=deadline.case,
         referral=deadline.referral,
@@ -88,6 +96,7 @@ def _extension(*, actor, deadline: Deadline, new_due_at: datetime, reason: str) 
         reason=reason,
     )
     extension.save(force_insert=True)
+    schedule_first_reminders([extension], now=now)
     return extension
 
 
@@ -150,8 +159,8 @@ def deadline_reschedule(*, actor, deadline: Deadline, due_at: datetime, reason: 
     before = deadline.due_at
     deadline.due_at = due_at
     deadline.state = DeadlineState.OPEN if due_at > now else deadline.state
-    deadline.next_reminder_at = first_reminder_at(due_at, deadline.reminder_offsets, now)
-    deadline.save(update_fields=["starts_at", "due_at", "state", "next_reminder_at", "updated_at"])
+    deadline.save(update_fields=["starts_at", "due_at", "state", "updated_at"])
+    reschedule_reminders(deadline, now=now)
     audit_record(
         actor=actor,
         action="deadline.reschedule",

@@ -15,6 +15,7 @@ from casework.core.notifications import notify
 
 from ..choices import ACTIVE_STATES, DeadlineKind, DeadlineState
 from ..models import Deadline
+from ._common import unschedule_reminders
 
 
 @transaction.atomic
@@ -59,17 +60,8 @@ def deadlines_move_case(*, actor, duplicate, original) -> int:
     ):
         review.state, review.reason = DeadlineState.WAIVED, f"Merged into {original.number}."
         review.closed_at, review.closed_by = timezone.now(), actor
-        review.next_reminder_at = None
-        review.save(
-            update_fields=[
-                "state",
-                "reason",
-                "closed_at",
-                "closed_by",
-                "next_reminder_at",
-                "updated_at",
-            ]
-        )
+        review.save(update_fields=["state", "reason", "closed_at", "closed_by", "updated_at"])
+        unschedule_reminders(review)
     moved = (
         Deadline.objects.filter(case=duplicate)
         .exclude(kind=DeadlineKind.CASE_REVIEW)

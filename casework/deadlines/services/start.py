@@ -21,7 +21,14 @@ from ..models import Deadline, DeadlineRule
 from ..offsets import parse_offsets
 from ..rules import due_from_rule, rule_for
 from ..schedule import offset_seconds
-from ._common import DEFAULT_REMINDERS, aware, keep_referral_in_step, local, new_clock
+from ._common import (
+    DEFAULT_REMINDERS,
+    aware,
+    keep_referral_in_step,
+    local,
+    new_clock,
+    schedule_first_reminders,
+)
 
 
 def _subject(*, kind: str, case, referral, unit):
@@ -142,7 +149,6 @@ def deadline_start(
         actor=actor,
         due_at=due_at,
         offsets=offsets,
-        now=now,
         unit=unit,
         case=case,
         referral=referral,
@@ -157,6 +163,7 @@ def deadline_start(
         owner=owner,
     )
     deadline.save(force_insert=True)
+    schedule_first_reminders([deadline], now=now)
     _audit_start(actor=actor, deadline=deadline, source_type=source_type, source_id=source_id)
     if referral is not None and getattr(referral, "triage_due_at", None) != due_at:
         keep_referral_in_step(actor=actor, deadline=deadline, reason="Triage clock started.")
@@ -188,7 +195,6 @@ def deadlines_start_for_case(
                 actor=actor,
                 due_at=due_at,
                 offsets=offset_seconds(rule.offsets),
-                now=now,
                 unit_id=case.unit_id,
                 case=case,
                 source_type=source_type[:60],
@@ -205,6 +211,7 @@ def deadlines_start_for_case(
     if not rows:
         return []
     created = Deadline.objects.bulk_create(rows)
+    schedule_first_reminders(created, now=now)
     audit_record(
         actor=actor,
         action="deadline.start_bulk",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from casework.audit.services import audit_record
 
 from .. import tasks
-from ..models import Deadline, DeadlineReminder
+from ..models import Deadline, DeadlineReminder, ReminderSchedule
 
 # One sweep claims at most this many reminders; the rest wait for the next beat. It bounds the
 # transaction, not the work: the schedule runs every minute.
@@ -26,6 +26,7 @@ MAX_SEND_ATTEMPTS = 5
 _SWEEP_LOCK = 0x0DEAD11E
 _DEADLINES = connection.ops.quote_name(Deadline._meta.db_table)
 _REMINDERS = connection.ops.quote_name(DeadlineReminder._meta.db_table)
+_SCHEDULE = connection.ops.quote_name(ReminderSchedule._meta.db_table)
 
 
 @dataclass
@@ -46,9 +47,12 @@ class SweepResult:
 _MARK_MISSED = f"""
 WITH overdue AS (
     UPDATE {_DEADLINES}
-       SET state = 'missed', missed_at = %(now)s, next_reminder_at = NULL, updated_at = %(now)s
+       SET state = 'missed', missed_at = %(now)s, updated_at = %(now)s
      WHERE state = 'open' AND due_at <= %(now)s
  RETURNING id
+),
+unscheduled AS (
+    DELETE FROM {_SCHEDULE} AS s USING overdue WHERE s.deadline_id = overdue.id
 )
 INSERT INTO {_REMINDERS}
        (deadline_id, kind, offset_seconds, message_offset_seconds, created_at)
@@ -59,25 +63,37 @@ RETURNING id, deadline_id
 
 # The sweep's SQL holds the rules of ``casework.deadlines.schedule`` for many clocks at once:
 # missed is ``is_missed``, the offsets claimed are ``offsets_due`` and the clock's next reminder
-# is ``next_reminder_after`` (``tests/deadlines/test_sql_agrees.py`` compares them).
+# is ``next_reminder_after`` (``tests/deadlines/test_sql_agrees.py`` compares them). The claim
+# moves the clock's ``ReminderSchedule`` row (or deletes it after the last reminder), never the
+# clock's own row: a narrow row with two indexes, not a wide one with seventeen (issue 26).
 _CLAIM_REMINDERS = f"""
 WITH due AS (
-    SELECT id, due_at, reminder_offsets
-      FROM {_DEADLINES}
-     WHERE state = 'open' AND next_reminder_at <= %(now)s AND due_at > %(now)s
-     ORDER BY next_reminder_at
+    SELECT d.id, d.due_at, d.reminder_offsets
+      FROM {_SCHEDULE} AS s
+      JOIN {_DEADLINES} AS d ON d.id = s.deadline_id
+     WHERE s.next_reminder_at <= %(now)s AND d.state = 'open' AND d.due_at > %(now)s
+     ORDER BY s.next_reminder_at
      LIMIT %(limit)s
-       FOR UPDATE SKIP LOCKED
+       FOR UPDATE OF s, d SKIP LOCKED
 ),
-advanced AS (
-    UPDATE {_DEADLINES} AS d
-       SET next_reminder_at = (
-           SELECT min(d.due_at - make_interval(secs => o.seconds))
-             FROM unnest(d.reminder_offsets) AS o(seconds)
-            WHERE d.due_at - make_interval(secs => o.seconds) > %(now)s
-       )
+next AS (
+    SELECT due.id, (
+           SELECT min(due.due_at - make_interval(secs => o.seconds))
+             FROM unnest(due.reminder_offsets) AS o(seconds)
+            WHERE due.due_at - make_interval(secs => o.seconds) > %(now)s
+           ) AS at
       FROM due
-     WHERE d.id = due.id
+),
+-- ``s.next_reminder_at <= now`` again: the rows to move are among those the index finds due,
+-- which keeps the planner from hashing the whole schedule to find them.
+advanced AS (
+    UPDATE {_SCHEDULE} AS s SET next_reminder_at = next.at
+      FROM next
+     WHERE s.deadline_id = next.id AND next.at IS NOT NULL AND s.next_reminder_at <= %(now)s
+),
+finished AS (
+    DELETE FROM {_SCHEDULE} AS s USING next
+     WHERE s.deadline_id = next.id AND next.at IS NULL AND s.next_reminder_at <= %(now)s
 )
 INSERT INTO {_REMINDERS}
        (deadline_id, kind, offset_seconds, message_offset_seconds, created_at)
@@ -106,8 +122,8 @@ SELECT id FROM {_REMINDERS}
 def deadlines_sweep(*, now: datetime | None = None) -> SweepResult:
     """Mark overdue clocks missed and escalate them; claim the reminders that are due.
 
-    Set-based: three statements over partial indexes (open clocks by due time, open clocks by
-    next reminder), whatever the number of open clocks. Claiming is an ``INSERT … ON CONFLICT
+    Set-based: three statements over indexes (open clocks by due time, the reminder schedule
+    by time), whatever the number of open clocks. Claiming is an ``INSERT … ON CONFLICT
     DO NOTHING`` into ``DeadlineReminder`` (unique per deadline, kind and offset), so a retry, a
     second worker or a restarted scheduler claims nothing twice; an advisory lock makes a second
     concurrent sweep return at once. Offsets of one clock claimed together are one message (the
