@@ -343,6 +343,12 @@ class ReminderSchedule(models.Model):
     ``next_reminder_after`` are its rules (``tests/deadlines/test_sql_agrees.py``).
     """
 
+    # Not captured row by row: the time is derived, wholly, from what the ledger does capture
+    # (the clock's due time and offsets, and each reminder claimed, a ``DeadlineReminder`` row
+    # each), and capturing it would add a ledger event to every clock started and every claim
+    # (docs/audit.md, "What is not captured row by row").
+    audit_capture = False
+
     deadline = models.OneToOneField(
         Deadline, on_delete=models.CASCADE, primary_key=True, related_name="reminder_schedule"
     )

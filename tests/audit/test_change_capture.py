@@ -44,9 +44,12 @@ def _tables_with_trigger() -> dict[str, str]:
 # here needs the same reason. The weekly audit review is the other exception: its table is
 # the ledger's (``audit_auditreview``, append-only) and each review is its own ``audit.review``
 # event; the model moved to oversight with the supervisor's workspace, the table did not.
+# The reminder schedule holds only what the captured tables already determine (a clock's due
+# time and offsets, and the reminders claimed), rewritten by every sweep (issue 26).
 NOT_CAPTURED = {
     "cooperation.OutgoingPointer",
     "cooperation.PartnerPointer",
+    "deadlines.ReminderSchedule",
     "oversight.AuditReview",
 }
 
