@@ -96,8 +96,10 @@ def audit_record(
         changes=json_safe(changes or {}),
         details=json_safe(details or {}),
     )
-    # One prepared INSERT rather than ``objects.create``: every page view and every change
-    # writes an event, and compiling the ORM's INSERT each time costs more than storing it.
+    # Through ``audit_event_append`` (sql.py) rather than ``objects.create`` or an INSERT: every
+    # page view and every change writes an event, and an INSERT with its values written in is
+    # parsed and planned each time, which cost more than storing it; the function's INSERT is
+    # planned once per session. One round trip either way.
     with connection.cursor() as cursor:
         cursor.execute(
             _INSERT_EVENT,
@@ -125,11 +127,8 @@ def audit_record(
 
 
 _INSERT_EVENT = """
-INSERT INTO audit_auditevent (occurred_at, actor_id, actor_username, action, outcome,
-    object_type, object_id, case_id, request_id, ip_address, user_agent, reason, changes,
-    details, source)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-RETURNING id
+SELECT audit_event_append(%s::timestamptz, %s::bigint, %s, %s, %s, %s, %s, %s::bigint, %s, %s::inet,
+    %s, %s, %s::jsonb, %s::jsonb, %s)
 """
 
 
