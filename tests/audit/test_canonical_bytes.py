@@ -109,3 +109,42 @@ def test_a_client_cannot_pass_its_text_off_as_a_captured_events(investigator):
         canonical=b'{"forged":true}',
     )
     assert json.loads(_bytes(event))["action"] == "test.forged_bytes"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"title": [None, 'quote " backslash \\ tab \t bell \x07'], "lead": ["a", "b"]},
+        {"€": [1, 2], "B": [True, False], "": [None, None], "𝄞": ["\u2028", "x"]},
+        {"n": [9007199254740993, -9007199254740991], "d": [decimal.Decimal("12.50"), -0]},
+        {"f": [1e21, 0.5], "pair": [[1, 2], {"b": 1, "a": 2}], "three": [1, 2, 3], "one": [1]},
+        {"pair": [None, "x"], "flat": 7, "nested": {"a": [1, 2]}},
+    ],
+)
+def test_changes_made_of_pairs_are_rfc_8785_too(investigator, changes):
+    """``audit_jcs`` writes an object of scalar pairs by a path of its own (issue 26); it
+    must give the bytes the general path gives, whatever the pairs hold."""
+    event = audit_record(actor=investigator, action="test.pairs", changes=changes)
+    stored = _bytes(event)
+    assert rfc8785.dumps(json.loads(stored)) == stored
+    with connection.cursor() as cursor:
+        # The general path, taken once a member is not a pair, is canonical too and agrees.
+        cursor.execute(
+            "SELECT audit_jcs(changes), audit_jcs(changes || '{\"~\": 0}') FROM audit_auditevent"
+            " WHERE id = %s",
+            [event.pk],
+        )
+        pairs, general = cursor.fetchone()
+    assert general.encode() == rfc8785.dumps(json.loads(general))
+    assert json.loads(general) == {**json.loads(pairs), "~": 0}
+
+
+def test_a_service_event_is_one_call_of_the_append_function(
+    investigator, django_assert_num_queries
+):
+    """One round trip, through ``audit_event_append``, whose INSERT the session plans once
+    (an INSERT with the values written in was parsed and planned for every event)."""
+    with django_assert_num_queries(1) as queries:
+        event = audit_record(actor=investigator, action="test.append", details={"a": 1})
+    assert "audit_event_append(" in queries.captured_queries[0]["sql"]
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.append"

@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
 
+from casework.audit.models import AuditEvent
 from casework.core.models import Notification
 from casework.deadlines import services
-from casework.deadlines.models import Deadline, DeadlineReminder
+from casework.deadlines.models import Deadline, DeadlineReminder, ReminderSchedule
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +170,27 @@ def test_an_unsent_claim_is_sent_again_later(
     later = sweep_at(moment + timedelta(minutes=11), django_capture_on_commit_callbacks)
     assert later.resent == 1  # the 14d, 7d and 1d claims are one message
     assert len(reminders_to(investigator)) == 1
+
+
+def test_a_claim_moves_the_schedule_not_the_clock(court_date, django_capture_on_commit_callbacks):
+    """The claim rewrites the clock's narrow ``ReminderSchedule`` row, never the clock's own
+    row with its seventeen indexes (issue 26): no new row version, no ``record.change``."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text FROM deadlines_deadline WHERE id = %s", [court_date.pk])
+        version = cursor.fetchone()[0]
+    changes_before = AuditEvent.objects.filter(
+        action="record.change", object_type="deadlines.deadline", object_id=str(court_date.pk)
+    ).count()
+    moment = court_date.due_at - timedelta(days=7) + timedelta(minutes=1)
+    assert sweep_at(moment, django_capture_on_commit_callbacks).reminders == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text FROM deadlines_deadline WHERE id = %s", [court_date.pk])
+        assert cursor.fetchone()[0] == version
+    assert (
+        AuditEvent.objects.filter(
+            action="record.change", object_type="deadlines.deadline", object_id=str(court_date.pk)
+        ).count()
+        == changes_before
+    )
+    schedule = ReminderSchedule.objects.get(deadline=court_date)
+    assert schedule.next_reminder_at == court_date.due_at - timedelta(days=1)
