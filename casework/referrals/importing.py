@@ -163,7 +163,10 @@ def _deeper_than(value: Any, limit: int) -> bool:
         value = value.values()
     elif not isinstance(value, list):
         return False
-    return limit == 0 or any(_deeper_than(item, limit - 1) for item in value)
+    # Only containers can be too deep: scalars (nearly every value) cost no call.
+    return limit == 0 or any(
+        _deeper_than(item, limit - 1) for item in value if isinstance(item, dict | list)
+    )
 
 
 def _refuse_constant(name: str) -> Any:
@@ -231,7 +234,7 @@ def _jsonl_rows(lines: Iterator[str], errors: list[RowError]) -> Iterator[tuple[
 def _nesting_problem(row: dict, identifier_allowed: set[str]) -> tuple[str, str] | None:
     """A value nested deeper than any field allows, or an unknown key in an identifier."""
     for key, value in row.items():
-        if _deeper_than(value, _MAX_VALUE_DEPTH):
+        if isinstance(value, dict | list) and _deeper_than(value, _MAX_VALUE_DEPTH):
             return key, "nested too deeply (see the import format)."
     identifiers = row.get("identifiers")
     if isinstance(identifiers, list):

@@ -44,10 +44,14 @@ def _tables_with_trigger() -> dict[str, str]:
 # here needs the same reason. The weekly audit review is the other exception: its table is
 # the ledger's (``audit_auditreview``, append-only) and each review is its own ``audit.review``
 # event; the model moved to oversight with the supervisor's workspace, the table did not.
+# Data keys: their one secret column was redacted, so a captured row said only that a key
+# exists (one per referral of a bulk import); destroying and re-wrapping keys are recorded by
+# the services' own events (docs/privacy.md, "What the ledger records of data keys").
 NOT_CAPTURED = {
     "cooperation.OutgoingPointer",
     "cooperation.PartnerPointer",
     "oversight.AuditReview",
+    "privacy.DataKey",
 }
 
 
