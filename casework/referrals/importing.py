@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import queue
@@ -320,18 +321,20 @@ def _csv_problem(error: csv.Error) -> str:
     return f"not valid CSV ({error})."
 
 
-def _read_rows(path: Path, errors: list[RowError]) -> list[tuple[int, dict[str, Any]]]:
+def _read_rows(path: Path, errors: list[RowError]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The file's rows, parsed as they are asked for (by the validating thread, so parsing
+    overlaps the writing too); reading and decoding the file happen now."""
     try:
         data = path.read_bytes()
     except OSError as error:
         errors.append(RowError(0, "file", f"cannot be read ({error.strerror or error})."))
-        return []
+        return iter(())
     text = _decode(data, errors)
     # Lines split as a file opened with newline="" splits them (LF, CR LF, lone CR), so line
     # numbers agree with the CSV reader's and with _decode's.
     lines = io.StringIO(text, newline="")
     reader = _jsonl_rows if detect_format(path, text) == "jsonl" else _csv_rows
-    return list(reader(lines, errors))
+    return reader(lines, errors)
 
 
 # --- validating beside the writing ---------------------------------------------------------
@@ -364,7 +367,8 @@ class _Validator:
 
     _DONE = object()
 
-    def __init__(self, rows: list[tuple[int, dict]], incident_types) -> None:
+    def __init__(self, rows: Iterator[tuple[int, dict]], incident_types) -> None:
+        self.rows_read = 0  # set once the thread has read the whole file
         self._queue: queue.Queue = queue.Queue(maxsize=8)
         self._stop = threading.Event()
         self._thread = threading.Thread(
@@ -374,9 +378,12 @@ class _Validator:
 
     def _run(self, rows, incident_types) -> None:
         try:
-            for start in range(0, len(rows), CHUNK):
-                if not self._put(_clean_chunk(rows[start : start + CHUNK], incident_types)):
+            count = 0
+            while chunk := list(itertools.islice(rows, CHUNK)):
+                count += len(chunk)
+                if not self._put(_clean_chunk(chunk, incident_types)):
                     return
+            self.rows_read = count
             self._put(self._DONE)
         except BaseException as error:  # handed to the reader, which raises it
             self._put(error)
@@ -435,8 +442,7 @@ def import_referrals_file(
         return result
     incident_types = active_incident_types()
     mark = time.monotonic()
-    raw_rows = _read_rows(source, result.errors)
-    result.rows = len(raw_rows)
+    raw_rows = _read_rows(source, result.errors)  # parsed by the validating thread
     result.phases["read"] = round(time.monotonic() - mark, 3)
     mark = time.monotonic()
     problems: list[RowError] = []  # after the reading errors, as the file is checked
@@ -470,7 +476,7 @@ def _unit_named(unit: Unit | str) -> Unit:
 
 
 def _clean_batches(
-    raw_rows: list,
+    raw_rows: Iterator[tuple[int, dict]],
     incident_types: dict[str, int],
     result: ImportResult,
     problems: list[RowError],
@@ -478,9 +484,10 @@ def _clean_batches(
     progress: bool,
 ) -> Iterator[list]:
     """Clean batches while the file is still good; raises _Rejected at the end if not."""
-    bar = _progress(len(raw_rows), "importing", progress)
+    bar = _progress(None, "importing", progress)
+    validator = _Validator(raw_rows, incident_types)
     try:
-        for done in _Validator(raw_rows, incident_types):
+        for done in validator:
             batch = []
             for line, clean, found in done:
                 for field_name, message in found:
@@ -494,6 +501,7 @@ def _clean_batches(
     finally:
         if bar is not None:
             bar.close()
+    result.rows = validator.rows_read
     if not result.errors and not problems and result.rows == 0:
         problems.append(RowError(1, "file", "no referrals in the file."))
     if result.errors or problems:
