@@ -342,6 +342,7 @@ def _read_rows(path: Path, errors: list[RowError]) -> Iterator[tuple[int, dict[s
 # Rows per batch: validated in a thread, then written with COPY while the thread validates
 # the next. A batch is about 2 MB of rows in memory.
 CHUNK = 5_000
+FIRST_CHUNK = 1_000
 
 
 class _Rejected(Exception):
@@ -379,7 +380,10 @@ class _Validator:
     def _run(self, rows, incident_types) -> None:
         try:
             count = 0
-            while chunk := list(itertools.islice(rows, CHUNK)):
+            # The first batch is smaller, so PostgreSQL starts writing sooner.
+            size = min(CHUNK, FIRST_CHUNK)
+            while chunk := list(itertools.islice(rows, size)):
+                size = CHUNK
                 count += len(chunk)
                 if not self._put(_clean_chunk(chunk, incident_types)):
                     return
