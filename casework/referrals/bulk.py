@@ -4,7 +4,8 @@ The same write path as ``referral_receive``, in bulk: the rows are built by the 
 ``services.referral_row`` and ``services.identifier_row`` from referrals cleaned by the same
 ``validation.clean_referral``, and a referral already recorded is a duplicate arrival, not an
 error. What differs is only how the rows reach PostgreSQL: batches streamed with ``COPY`` as
-they arrive (so a caller can validate the next batch while PostgreSQL stores this one),
+they arrive (so a caller can validate the next batch while PostgreSQL stores this one, and a
+builder thread encrypts this batch's identifiers meanwhile),
 identifiers deconflicted in one set-based lookup, and one audit event for the whole intake
 naming the counts and the id range (the ledger's change capture still records every row).
 
