@@ -23,8 +23,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, reverse
 
 from casework.audit.services import audit_record
@@ -36,6 +37,11 @@ from .models import Case, CaseIdentifier
 from .selectors import cases_visible_to
 
 BULK_BATCH_SIZE = 5000
+_FINGERPRINT_ANY = (
+    f"{connection.ops.quote_name(CaseIdentifier._meta.db_table)}."
+    f"{connection.ops.quote_name(CaseIdentifier._meta.get_field('fingerprint').column)}"
+    " = ANY(%s::bytea[])"
+)
 
 
 @dataclass(frozen=True)
@@ -217,9 +223,13 @@ def identifiers_deconflict_bulk(
         by_kind: dict[str, list[bytes]] = defaultdict(list)
         for value_fp, (kind, _) in by_fingerprint.items():
             by_kind[kind].append(value_fp)
+        # One array parameter per kind (``= ANY``), not a placeholder per fingerprint: a
+        # query of 5,000 placeholders cost more to build and convert than to run (issue 26).
         condition = Q()
         for kind, fingerprints in by_kind.items():
-            condition |= Q(kind=kind, fingerprint__in=fingerprints)
+            condition |= Q(kind=kind) & Q(
+                RawSQL(_FINGERPRINT_ANY, [fingerprints], output_field=BooleanField())
+            )
         found = (
             CaseIdentifier.objects.filter(condition)
             .select_related("case__unit", "case__lead")

@@ -14,11 +14,12 @@ cannot be tested. The bulk import calls ``protect_identifiers`` once for a whole
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import hmac
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -35,9 +36,34 @@ DISPOSED = "[disposed]"
 UNREADABLE = "[unreadable]"
 
 
+_SHA256_BLOCK = 64
+_INNER_PAD = bytes(x ^ 0x36 for x in range(256))
+_OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
+
+
+@functools.lru_cache(maxsize=4)
+def _hmac_pads(key: bytes) -> tuple[Any, Any]:
+    """SHA-256 states after the inner and outer padded key of HMAC (RFC 2104), hashed once per
+    key: a fingerprint then costs two state copies and two short hashes, under half of what
+    ``hmac.new`` costs per call (a bulk import computes one per identifier, and more)."""
+    if len(key) > _SHA256_BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_SHA256_BLOCK, b"\x00")
+    return (
+        hashlib.sha256(key.translate(_INNER_PAD)),
+        hashlib.sha256(key.translate(_OUTER_PAD)),
+    )
+
+
 def fingerprint(kind: str, normal: str) -> bytes:
-    """The keyed fingerprint of a normalised identifier (what lookups and matching compare)."""
-    return hmac.new(fingerprint_key(), f"{kind}\x00{normal}".encode(), hashlib.sha256).digest()
+    """The keyed fingerprint of a normalised identifier (what lookups and matching compare):
+    HMAC-SHA-256, the same bytes as ``hmac.new(key, message, sha256).digest()``."""
+    inner_pad, outer_pad = _hmac_pads(fingerprint_key())
+    inner = inner_pad.copy()
+    inner.update(f"{kind}\x00{normal}".encode())
+    outer = outer_pad.copy()
+    outer.update(inner.digest())
+    return outer.digest()
 
 
 def fingerprint_hex(kind: str, normal: str) -> str:

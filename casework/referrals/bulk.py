@@ -4,7 +4,8 @@ The same write path as ``referral_receive``, in bulk: the rows are built by the 
 ``services.referral_row`` and ``services.identifier_row`` from referrals cleaned by the same
 ``validation.clean_referral``, and a referral already recorded is a duplicate arrival, not an
 error. What differs is only how the rows reach PostgreSQL: batches streamed with ``COPY`` as
-they arrive (so a caller can validate the next batch while PostgreSQL stores this one),
+they arrive (so a caller can validate the next batch while PostgreSQL stores this one, and a
+builder thread encrypts this batch's identifiers meanwhile),
 identifiers deconflicted in one set-based lookup, and one audit event for the whole intake
 naming the counts and the id range (the ledger's change capture still records every row).
 
@@ -15,10 +16,11 @@ margins", says where the time goes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -187,10 +189,10 @@ class _RowWriter:
             ReferralIdentifier, created_at=now, updated_at=now, match_count=0
         )
 
-    def rows(self, clean: CleanReferral, *, referral_id: int, cipher) -> tuple[list, list[list]]:
-        """The referral's row (its id first) and its identifiers' rows, in column order: the
-        import's only per-row work after validation, from the rows ``referral_receive`` also
-        stores (``referral_row``, ``identifier_row``); ``cipher`` is the referral's data key."""
+    def referral(self, clean: CleanReferral, *, referral_id: int) -> list[Any]:
+        """The referral's row (its id first), in column order, from the values
+        ``referral_receive`` also stores (``referral_row``). In the calling thread: the due
+        time may read the unit's calendar."""
         values = referral_row(
             clean,
             unit_id=self.unit_id,
@@ -198,16 +200,50 @@ class _RowWriter:
             channel=self.channel,
             triage_due=self.triage_due,
         )
-        identifiers = [
-            self.identifiers.row(
+        return [referral_id, *self.referrals.row(values)]
+
+    def identifiers_of(self, new: Sequence[Row], ids: Sequence[int], ciphers) -> list[list]:
+        """The identifier rows of a batch, in column order, from the values ``referral_receive``
+        also stores (``identifier_row``), each encrypted under its referral's data key
+        (``ciphers``). Pure Python, no query: it runs in the builder thread."""
+        row = self.identifiers.row
+        return [
+            row(
                 {
                     "referral_id": referral_id,
-                    **identifier_row(item, referral_id=referral_id, cipher=cipher),
+                    **identifier_row(item, referral_id=referral_id, cipher=ciphers[referral_id]),
                 }
             )
+            for referral_id, (_, clean) in zip(ids, new, strict=True)
             for item in clean.identifiers
         ]
-        return [referral_id, *self.referrals.row(values)], identifiers
+
+
+def _refuse_query(execute, sql, params, many, context):
+    raise RuntimeError("the import's builder thread must not query the database")
+
+
+class _Builder:
+    """Encrypts and lays out a batch's identifiers in a thread of its own while the calling
+    thread copies the previous rows: the cipher and fingerprints are the import's largest
+    Python cost, and without this PostgreSQL sat idle while they ran (psycopg releases the GIL
+    while it waits on a ``COPY``; docs/performance.md, "Eighth session"). The thread never
+    touches the database: its own connection refuses every query, so nothing can escape the
+    import's transaction."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-build")
+
+    def submit(self, fn, *args) -> Future:
+        return self._pool.submit(self._guarded, fn, *args)
+
+    @staticmethod
+    def _guarded(fn, *args):
+        with connections[DEFAULT_DB_ALIAS].execute_wrapper(_refuse_query):
+            return fn(*args)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _reserve_ids(count: int) -> list[int]:
@@ -242,26 +278,34 @@ def referrals_receive_bulk(
     result = sorter.result
     id_by_key: dict[tuple[str, str], int] = {}
     pairs: dict[tuple[str, str], None] = {}
-    for batch in batches:
-        new = sorter.sort(batch)
-        if not new:
-            continue
-        ids = _reserve_ids(len(new))
-        ciphers = data_keys_ensure(KeyScope.REFERRAL, ids)  # the batch's keys in one insert
-        built = [
-            writer.rows(clean, referral_id=referral_id, cipher=ciphers[referral_id])
-            for referral_id, (_, clean) in zip(ids, new, strict=True)
-        ]
-        copy_rows(writer.referrals.table, writer.referral_columns, (r for r, _ in built))
-        copy_rows(
-            writer.identifiers.table,
-            writer.identifiers.columns,  # their ids come from the table's own sequence
-            (row for _, rows in built for row in rows),
-        )
-        for referral_id, (_, clean) in zip(ids, new, strict=True):
-            id_by_key[clean.source_key] = referral_id
-            pairs.update(dict.fromkeys((item.kind, item.normal) for item in clean.identifiers))
-        result.referral_ids.extend(ids)
+    builder = _Builder()
+    built: Future | None = None  # the previous batch's identifier rows, being built
+    try:
+        for batch in batches:
+            new = sorter.sort(batch)
+            if not new:
+                continue
+            ids = _reserve_ids(len(new))
+            ciphers = data_keys_ensure(KeyScope.REFERRAL, ids)  # the batch's keys in one insert
+            referral_rows = [
+                writer.referral(clean, referral_id=referral_id)
+                for referral_id, (_, clean) in zip(ids, new, strict=True)
+            ]
+            # This batch's identifiers are encrypted in the builder thread while its
+            # referrals, then the previous batch's identifiers, are copied.
+            building = builder.submit(writer.identifiers_of, new, ids, ciphers)
+            copy_rows(writer.referrals.table, writer.referral_columns, referral_rows)
+            if built is not None:
+                _copy_identifiers(writer, built.result())
+            built = building
+            for referral_id, (_, clean) in zip(ids, new, strict=True):
+                id_by_key[clean.source_key] = referral_id
+                pairs.update(dict.fromkeys((item.kind, item.normal) for item in clean.identifiers))
+            result.referral_ids.extend(ids)
+        if built is not None:
+            _copy_identifiers(writer, built.result())
+    finally:
+        builder.close()
     result.imported = len(result.referral_ids)
     result.duplicates.sort(key=lambda duplicate: duplicate.line)
     _record_arrivals(result, id_by_key=id_by_key, actor=actor, unit=unit)
@@ -289,6 +333,11 @@ def referrals_receive_bulk(
     if ids:
         events.publish(events.ReferralsReceivedBulk(referral_ids=ids, actor=actor, unit=unit))
     return result
+
+
+def _copy_identifiers(writer: _RowWriter, rows: list[list]) -> None:
+    # Their ids come from the table's own sequence.
+    copy_rows(writer.identifiers.table, writer.identifiers.columns, rows)
 
 
 def _record_arrivals(result: BulkReceiveResult, *, id_by_key, actor, unit) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import queue
@@ -163,7 +164,10 @@ def _deeper_than(value: Any, limit: int) -> bool:
         value = value.values()
     elif not isinstance(value, list):
         return False
-    return limit == 0 or any(_deeper_than(item, limit - 1) for item in value)
+    # Only containers can be too deep: scalars (nearly every value) cost no call.
+    return limit == 0 or any(
+        _deeper_than(item, limit - 1) for item in value if isinstance(item, dict | list)
+    )
 
 
 def _refuse_constant(name: str) -> Any:
@@ -231,7 +235,7 @@ def _jsonl_rows(lines: Iterator[str], errors: list[RowError]) -> Iterator[tuple[
 def _nesting_problem(row: dict, identifier_allowed: set[str]) -> tuple[str, str] | None:
     """A value nested deeper than any field allows, or an unknown key in an identifier."""
     for key, value in row.items():
-        if _deeper_than(value, _MAX_VALUE_DEPTH):
+        if isinstance(value, dict | list) and _deeper_than(value, _MAX_VALUE_DEPTH):
             return key, "nested too deeply (see the import format)."
     identifiers = row.get("identifiers")
     if isinstance(identifiers, list):
@@ -317,18 +321,20 @@ def _csv_problem(error: csv.Error) -> str:
     return f"not valid CSV ({error})."
 
 
-def _read_rows(path: Path, errors: list[RowError]) -> list[tuple[int, dict[str, Any]]]:
+def _read_rows(path: Path, errors: list[RowError]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The file's rows, parsed as they are asked for (by the validating thread, so parsing
+    overlaps the writing too); reading and decoding the file happen now."""
     try:
         data = path.read_bytes()
     except OSError as error:
         errors.append(RowError(0, "file", f"cannot be read ({error.strerror or error})."))
-        return []
+        return iter(())
     text = _decode(data, errors)
     # Lines split as a file opened with newline="" splits them (LF, CR LF, lone CR), so line
     # numbers agree with the CSV reader's and with _decode's.
     lines = io.StringIO(text, newline="")
     reader = _jsonl_rows if detect_format(path, text) == "jsonl" else _csv_rows
-    return list(reader(lines, errors))
+    return reader(lines, errors)
 
 
 # --- validating beside the writing ---------------------------------------------------------
@@ -336,6 +342,7 @@ def _read_rows(path: Path, errors: list[RowError]) -> list[tuple[int, dict[str, 
 # Rows per batch: validated in a thread, then written with COPY while the thread validates
 # the next. A batch is about 2 MB of rows in memory.
 CHUNK = 5_000
+FIRST_CHUNK = 1_000
 
 
 class _Rejected(Exception):
@@ -361,7 +368,8 @@ class _Validator:
 
     _DONE = object()
 
-    def __init__(self, rows: list[tuple[int, dict]], incident_types) -> None:
+    def __init__(self, rows: Iterator[tuple[int, dict]], incident_types) -> None:
+        self.rows_read = 0  # set once the thread has read the whole file
         self._queue: queue.Queue = queue.Queue(maxsize=8)
         self._stop = threading.Event()
         self._thread = threading.Thread(
@@ -371,9 +379,15 @@ class _Validator:
 
     def _run(self, rows, incident_types) -> None:
         try:
-            for start in range(0, len(rows), CHUNK):
-                if not self._put(_clean_chunk(rows[start : start + CHUNK], incident_types)):
+            count = 0
+            # The first batch is smaller, so PostgreSQL starts writing sooner.
+            size = min(CHUNK, FIRST_CHUNK)
+            while chunk := list(itertools.islice(rows, size)):
+                size = CHUNK
+                count += len(chunk)
+                if not self._put(_clean_chunk(chunk, incident_types)):
                     return
+            self.rows_read = count
             self._put(self._DONE)
         except BaseException as error:  # handed to the reader, which raises it
             self._put(error)
@@ -432,8 +446,7 @@ def import_referrals_file(
         return result
     incident_types = active_incident_types()
     mark = time.monotonic()
-    raw_rows = _read_rows(source, result.errors)
-    result.rows = len(raw_rows)
+    raw_rows = _read_rows(source, result.errors)  # parsed by the validating thread
     result.phases["read"] = round(time.monotonic() - mark, 3)
     mark = time.monotonic()
     problems: list[RowError] = []  # after the reading errors, as the file is checked
@@ -467,7 +480,7 @@ def _unit_named(unit: Unit | str) -> Unit:
 
 
 def _clean_batches(
-    raw_rows: list,
+    raw_rows: Iterator[tuple[int, dict]],
     incident_types: dict[str, int],
     result: ImportResult,
     problems: list[RowError],
@@ -475,9 +488,10 @@ def _clean_batches(
     progress: bool,
 ) -> Iterator[list]:
     """Clean batches while the file is still good; raises _Rejected at the end if not."""
-    bar = _progress(len(raw_rows), "importing", progress)
+    bar = _progress(None, "importing", progress)
+    validator = _Validator(raw_rows, incident_types)
     try:
-        for done in _Validator(raw_rows, incident_types):
+        for done in validator:
             batch = []
             for line, clean, found in done:
                 for field_name, message in found:
@@ -491,6 +505,7 @@ def _clean_batches(
     finally:
         if bar is not None:
             bar.close()
+    result.rows = validator.rows_read
     if not result.errors and not problems and result.rows == 0:
         problems.append(RowError(1, "file", "no referrals in the file."))
     if result.errors or problems:

@@ -46,11 +46,15 @@ def _tables_with_trigger() -> dict[str, str]:
 # event; the model moved to oversight with the supervisor's workspace, the table did not.
 # The reminder schedule holds only what the captured tables already determine (a clock's due
 # time and offsets, and the reminders claimed), rewritten by every sweep (issue 26).
+# Data keys: their one secret column was redacted, so a captured row said only that a key
+# exists (one per referral of a bulk import); destroying and re-wrapping keys are recorded by
+# the services' own events (docs/privacy.md, "What the ledger records of data keys").
 NOT_CAPTURED = {
     "cooperation.OutgoingPointer",
     "cooperation.PartnerPointer",
     "deadlines.ReminderSchedule",
     "oversight.AuditReview",
+    "privacy.DataKey",
 }
 
 

@@ -3,7 +3,10 @@ and no stored bytes, however damaged, make a reader fail (a page shows "[unreada
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+from unittest import mock
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
@@ -12,7 +15,9 @@ from hypothesis import strategies as st
 from casework.privacy.crypto import (
     UNREADABLE,
     IdentifierColumns,
+    _hmac_pads,
     decrypt,
+    fingerprint,
     protect_identifier,
     reveal_identifier,
 )
@@ -68,3 +73,15 @@ def test_every_text_comes_back_as_it_went_in_and_only_for_its_case(text, owner):
         assert text.encode() not in stored
     assert decrypt_text(CIPHER, CaseNote, "body_ct", f"case:{owner}", stored) == text
     assert decrypt_text(CIPHER, CaseNote, "body_ct", f"case:{owner + 1}", stored) == UNREADABLE
+
+
+@settings(max_examples=200, deadline=None)
+@given(kind=st.text(max_size=40), normal=st.text(max_size=500), key=st.binary(max_size=200))
+def test_the_fingerprint_is_hmac_sha256_under_any_key(kind, normal, key):
+    """The fingerprint hashes the HMAC key pads once per key (issue 26): it must stay exactly
+    HMAC-SHA-256, for keys shorter and longer than SHA-256's 64-byte block."""
+    expected = hmac.new(key, f"{kind}\x00{normal}".encode(), hashlib.sha256).digest()
+    with mock.patch("casework.privacy.crypto.fingerprint_key", return_value=key):
+        assert fingerprint(kind, normal) == expected
+        assert fingerprint(kind, normal) == expected  # the pads are reused, not consumed
+    assert _hmac_pads.cache_info().currsize <= 4

@@ -65,9 +65,13 @@ def test_a_reason_is_required_and_one_record_is_named(investigator):
 
 
 def test_the_wrapped_key_never_reaches_the_ledger(investigator):
+    """Data keys are not captured (issue 26), so no ledger event can hold one; the destruction's
+    own event names the key and its owner, never the key."""
     case = make_case(lead=investigator)
     case_identifier_add(actor=investigator, case=case, kind="email", raw="k@x.example")
-    created = AuditEvent.objects.filter(object_type="privacy.datakey", action="record.create")
-    assert created.exists()
-    for event in created:
-        assert event.changes["wrapped_key"] == [None, "[redacted]"]
+    assert DataKey.objects.filter(scope="case", owner_id=case.pk).exists()
+    assert not AuditEvent.objects.filter(object_type="privacy.datakey")
+    data_key_destroy(actor=investigator, case=case, reason="Disposal approved")
+    (event,) = AuditEvent.objects.filter(object_type="privacy.datakey")
+    assert event.action == "data_key.destroy" and event.changes == {}
+    assert event.details == {"scope": "case", "owner_id": case.pk}

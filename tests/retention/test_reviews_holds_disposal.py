@@ -141,6 +141,25 @@ def test_a_second_supervisor_approves_and_the_data_key_is_destroyed(
     assert AuditEvent.objects.filter(action="disposal.approve", case_id=closed_case.pk).count() == 1
 
 
+def test_the_disposal_leaves_an_event_naming_the_destroyed_key(
+    closed_case, supervisor, second_supervisor
+):
+    """Data keys are not captured row by row (issue 26): the destruction's own event is the
+    ledger's record of it, naming the key, its owner and the disposal."""
+    request = services.retention_review_dispose(
+        actor=supervisor, review=_review(closed_case), reason="Period passed"
+    )
+    services.disposal_approve(actor=second_supervisor, request=request)
+    key = DataKey.objects.get(scope="case", owner_id=closed_case.pk)
+    event = AuditEvent.objects.get(action="data_key.destroy")
+    assert (event.object_type, event.object_id) == ("privacy.datakey", str(key.pk))
+    assert event.details == {"scope": "case", "owner_id": closed_case.pk}
+    assert event.case_id == closed_case.pk and event.reason == f"Disposal {request.pk}"
+    assert event.actor_id == second_supervisor.pk
+    # The only events about data keys are the services' own: no captured rows.
+    assert not AuditEvent.objects.filter(object_type="privacy.datakey", source="database")
+
+
 def test_a_held_case_cannot_be_disposed_and_the_hold_pauses_its_review(
     closed_case, supervisor, second_supervisor
 ):
