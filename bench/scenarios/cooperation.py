@@ -18,10 +18,15 @@ from datetime import UTC, datetime
 from django.db import connection, transaction
 from django.urls import reverse
 
+from ..database import cpu_seconds
 from .base import NotBuilt, Result, Run, Target, import_or_not_built, percentile, scenario, timed
 
 TARGET_POINTERS = 10_000_000
 POINTERS = {"tiny": 2_000, "small": 50_000, "medium": 1_000_000, "national": 10_000_000}
+
+
+def _cpu_since(before: tuple[float, float]) -> tuple[float, float]:
+    return tuple(after - then for after, then in zip(cpu_seconds(), before, strict=True))
 
 
 def _pointers(run: Run) -> int:
@@ -84,14 +89,11 @@ def _pad_shareable(run: Run, count: int) -> int:
     return count
 
 
-def _partner_set(path: str, count: int, secret: bytes):
-    """A partner, registered here, and its signed set of ``count`` pointers written to ``path``:
-    one in a hundred fingerprints is of one of our padded identifiers."""
+def _partner_register():
+    """A partner registered here with its signing key; returns the key."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from casework.cooperation import conf, services
-    from casework.cooperation import pointer_format as fmt
-    from casework.cooperation.conf import current_group_key
+    from casework.cooperation import conf
     from casework.partners.key_models import PartnerInstallation, PartnerKey
     from casework.partners.models import Agency
 
@@ -103,6 +105,16 @@ def _partner_set(path: str, count: int, secret: bytes):
         key_id=conf.signing_key_id(key),
         public_key=conf.public_key_base64(key),
     )
+    return key
+
+
+def _partner_set(path: str, count: int, secret: bytes, key) -> None:
+    """The partner's signed set of ``count`` pointers written to ``path``: one in a hundred
+    fingerprints is of one of our padded identifiers; every handle is new."""
+    from casework.cooperation import conf, services
+    from casework.cooperation import pointer_format as fmt
+    from casework.cooperation.conf import current_group_key
+
     group = current_group_key()
     with open(path, "wb") as out:
         writer = fmt.SetWriter(out, key)
@@ -179,15 +191,17 @@ def pointers(run: Run) -> list[Result]:
                 else f"projected from {exchange.pointer_count:,}",
             )
         )
-        # Import of a partner's set of the same size, beside a plain COPY of its rows.
+        # Import of a partner's set of the same size, beside a plain COPY of its rows; then the
+        # routine replacement: the same partner's next set (new handles) replaces the first.
         from casework.cooperation.conf import current_group_key
 
+        partner_key = _partner_register()
         with tempfile.NamedTemporaryFile(suffix=".jsonl") as partner_file:
-            _partner_set(partner_file.name, count, current_group_key().secret)
+            _partner_set(partner_file.name, count, current_group_key().secret, partner_key)
             with open(partner_file.name, "rb") as source:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), cpu_seconds()
                 received = services.pointers_import(actor=None, source=source)
-                import_s = time.perf_counter() - started
+                import_s, import_cpu = time.perf_counter() - started, _cpu_since(cpu)
             started = time.perf_counter()
             with connection.cursor() as cursor:
                 cursor.execute("CREATE TEMP TABLE bench_plain_pointer (line text) ON COMMIT DROP")
@@ -198,19 +212,49 @@ def pointers(run: Run) -> list[Result]:
                     for line in source:
                         copy.write_row((line.decode().rstrip("\n").replace("\\", "\\\\"),))
             copy_in_s = time.perf_counter() - started
-        results.append(
-            Result(
+            _partner_set(partner_file.name, count, current_group_key().secret, partner_key)
+            with open(partner_file.name, "rb") as source:
+                started, cpu = time.perf_counter(), cpu_seconds()
+                replaced = services.pointers_import(actor=None, source=source)
+                replace_s, replace_cpu = time.perf_counter() - started, _cpu_since(cpu)
+        note = "" if count >= TARGET_POINTERS else f"projected from {count:,}"
+        for name, label, seconds, cpu_s, exchange in (
+            (
                 "cooperation.import",
-                f"pointers_import (verify, replace, match), {count:,} pointers, time per 10M",
-                unit="s",
-                value=import_s * TARGET_POINTERS / count,
-                target=Target(300, "issue 22"),
-                baseline=copy_in_s * TARGET_POINTERS / count,
-                baseline_label="COPY of the file's lines into a table, per 10M",
-                details={"pointers": count, "seconds": round(import_s, 2), "hits": received.hits},
-                note="" if count >= TARGET_POINTERS else f"projected from {count:,}",
+                "pointers_import (verify, store, match)",
+                import_s,
+                import_cpu,
+                received,
+            ),
+            (
+                "cooperation.import.replace",
+                "pointers_import replacing the partner's set",
+                replace_s,
+                replace_cpu,
+                replaced,
+            ),
+        ):
+            results.append(
+                Result(
+                    name,
+                    f"{label}, {count:,} pointers, time per 10M",
+                    unit="s",
+                    value=seconds * TARGET_POINTERS / count,
+                    target=Target(300, "issue 22"),
+                    baseline=copy_in_s * TARGET_POINTERS / count,
+                    baseline_label="COPY of the file's lines into a table, per 10M",
+                    details={
+                        "pointers": count,
+                        "seconds": round(seconds, 2),
+                        "hits": exchange.hits,
+                        # CPU of this process and of its PostgreSQL backend (parallel index
+                        # build or query workers not included), per 10M.
+                        "python_cpu_per_10M_s": round(cpu_s[0] * TARGET_POINTERS / count, 1),
+                        "postgres_cpu_per_10M_s": round(cpu_s[1] * TARGET_POINTERS / count, 1),
+                    },
+                    note=note,
+                )
             )
-        )
         transaction.set_rollback(True)  # everything made here is for this measurement only
     return results
 
@@ -218,13 +262,15 @@ def pointers(run: Run) -> list[Result]:
 @scenario("cooperation.match", issue="22")
 def match(run: Run) -> list[Result]:
     """The lookup a new identifier makes against a partner's set of 10M pointers, beside the
-    deconfliction lookup in our own identifiers. The set is copied in directly and analysed, as
-    ``pointers_import`` leaves it (the import itself is ``cooperation.pointers``)."""
+    deconfliction lookup in our own identifiers. The set is stored directly, as ``pointers_import``
+    stores one (the import itself is ``cooperation.pointers``)."""
     import_or_not_built("casework.cooperation.services", "partner_pointers_for")
     from casework.cases.models import CaseIdentifier
+    from casework.cooperation import pointer_format as fmt
     from casework.cooperation import services
     from casework.cooperation.conf import current_group_key
-    from casework.cooperation.models import PartnerContact, PartnerPointer, PointerExchange
+    from casework.cooperation.models import PointerExchange
+    from casework.cooperation.services import importing
     from casework.partners.key_models import PartnerInstallation
     from casework.partners.models import Agency
     from casework.privacy.crypto import fingerprint as keyed_fingerprint
@@ -243,26 +289,19 @@ def match(run: Run) -> list[Result]:
             digest="0" * 64,
             set_created_at=datetime.now(UTC),
         )
-        contact = PartnerContact.objects.create(
-            installation=partner,
-            exchange=exchange,
-            ref="c1",
-            agency="Partner",
-            unit="Unit",
-            name="Duty Desk",
-        )
         started = time.perf_counter()
-        table = PartnerPointer._meta.db_table
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(f"COPY {table} (contact_id, handle, fingerprint) FROM STDIN") as copy,
-        ):
+
+        def items():
+            yield fmt.Contact("c1", "Partner", "Unit", "Duty Desk", "", "")
             for n in range(count):
                 value = f"coop-{n}@example.invalid" if n % 100 == 0 else f"p-{n}@example.invalid"
                 fingerprint = services.fingerprint(secret, "email", value)
-                copy.write_row((contact.pk, uuid.uuid4(), fingerprint))
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {table}")
+                yield fingerprint.hex().encode(), uuid.uuid4().hex.encode(), "c1"
+
+        # Stored as ``pointers_import`` stores a set (its own table, indexed, analysed, then
+        # attached as the partner's partition), without the signed file around it.
+        new_set = importing._set_build(items(), partner=partner, exchange=exchange)
+        importing._set_swap(partner=partner, new_set=new_set, exchange=exchange)
         run.say(f"    {count:,} partner pointers copied in {time.perf_counter() - started:.0f} s")
         rng = random.Random(22)
         values = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 from casework.core import events
 
 from . import services
-from .models import PartnerContact
 
 
 @events.subscribe(events.IdentifierAdded)
@@ -15,6 +14,6 @@ def match_new_identifier(event: events.IdentifierAdded) -> None:
 
 @events.subscribe(events.PartnerRevoked)
 def forget_revoked_partner(event: events.PartnerRevoked) -> None:
-    # Their pointers go with the partnership (their contacts cascade to their pointers); hits
-    # already recorded stay: they are our case's history.
-    PartnerContact.objects.filter(installation=event.installation).delete()
+    # Their pointers go with the partnership (their partition is dropped, then their contacts
+    # deleted); hits already recorded stay: they are our case's history.
+    services.partner_set_drop(event.installation)

@@ -131,18 +131,40 @@ class PartnerContact(models.Model):
 class PartnerPointer(models.Model):
     """One pointer of a partner's current set. Ten million rows at national scale, so narrow:
     the fingerprint (32 bytes), the partner's handle (16 bytes) and the contact; the set it came
-    in is the contact's. Only the current set of each partner is kept (an import replaces it)."""
+    in is the contact's. Only the current set of each partner is kept (an import replaces it).
+
+    The table is partitioned by partner (``LIST (installation_id)``, migration 0002): each
+    partner's set is a partition of its own, built beside the previous one and swapped in whole
+    by the import, which also drops it whole (``services.importing``; docs/cooperation.md). Each
+    partition carries the key (contact, handle) and the fingerprint index; rows are never
+    inserted through the ORM (there is no partition to take them until an import attaches one).
+    """
 
     pk = models.CompositePrimaryKey("contact_id", "handle")
     # Copied in by the audited import (``pointers.import`` with the file's digest), not captured
     # row by row: ten million ledger events per import would dwarf the ledger.
     audit_capture = False
-    # The primary key (contact, handle) is the contact's index already.
+    # No foreign-key constraints in the database: a partition's are checked when it is attached
+    # (a join over ten million rows) and lock the contacts table at the swap. The import writes
+    # a set's contacts and pointers together and the swap and a revocation drop them together;
+    # deleting a contact through the ORM still deletes its pointers.
     contact = models.ForeignKey(
-        PartnerContact, on_delete=models.CASCADE, related_name="+", db_index=False
+        PartnerContact,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     handle = models.UUIDField()
     fingerprint = models.BinaryField(max_length=32)
+    # The partition key: the partner whose set this pointer is in (the contact's installation).
+    installation = models.ForeignKey(
+        "partners.PartnerInstallation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
 
     class Meta:
         indexes = [models.Index(fields=["fingerprint"], name="partner_pointer_fp_idx")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .confirmation import confirmation_message, pointer_confirmation_receive, pointer_hit_confirm
 from .export import pointers_export
-from .importing import pointers_import
+from .importing import partner_set_drop, pointers_import
 from .matching import identifier_match_partners, partner_pointers_for
 from .pointers import fingerprint
 from .sharing import sharing_unit_update
@@ -20,6 +20,7 @@ __all__ = [
     "fingerprint",
     "identifier_match_partners",
     "partner_pointers_for",
+    "partner_set_drop",
     "pointer_confirmation_receive",
     "pointer_hit_confirm",
     "pointers_export",

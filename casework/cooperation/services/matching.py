@@ -114,7 +114,7 @@ def _lead_notify(*, case: Case, installation: PartnerInstallation, case_rows: li
 
 _MATCH_SET_SQL = f"""
 SELECT op.identifier_id, ci.case_id, pp.handle, pc.agency, pc.unit, pc.name, pc.email, pc.phone
-FROM {table(PartnerPointer)} pp
+FROM {{pointers}} pp
 JOIN {table(PartnerContact)} pc ON pc.id = pp.contact_id
 JOIN {table(OutgoingPointer)} op ON op.fingerprint = pp.fingerprint
 JOIN {table(CaseIdentifier)} ci ON ci.id = op.identifier_id
@@ -122,14 +122,22 @@ WHERE pc.exchange_id = %s AND op.fingerprint_key_id = %s
 """
 
 
-def match_partner_set(*, actor, exchange: PointerExchange) -> int:
+def match_partner_set(*, actor, exchange: PointerExchange, pointers_table: str = "") -> int:
     """Match a newly imported set against our shareable identifiers' fingerprints.
 
     Our fingerprints come from ``OutgoingPointer`` (kept by each export and by each new
-    identifier); identifiers not yet fingerprinted under the set's key are fingerprinted first."""
+    identifier); identifiers not yet fingerprinted under the set's key are fingerprinted first.
+    ``pointers_table``: the table the import has just built the set in, before it is swapped
+    in (by default, the partners' pointers)."""
     fingerprint_missing(exchange.fingerprint_key_id)
+    pointers = (
+        connection.ops.quote_name(pointers_table) if pointers_table else table(PartnerPointer)
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_MATCH_SET_SQL, [exchange.pk, exchange.fingerprint_key_id])
+        cursor.execute(
+            _MATCH_SET_SQL.format(pointers=pointers),
+            [exchange.pk, exchange.fingerprint_key_id],
+        )
         rows = cursor.fetchall()
     return _record_hits(
         actor=actor, rows=rows, installation=exchange.installation, trigger="import"
