@@ -31,6 +31,8 @@ DASHBOARD_INDEXES = [
         "triaged_at IS NOT NULL",
     ),
     ("cases.Case", "case_unit_closed_idx", ["unit_id", "closed_at"], "'closed'"),
+    # Cases not closed per lead, and their ids for the assignments (caseload, issue 26).
+    ("cases.Case", "case_open_lead_idx", ["unit_id", "lead_id", "priority", "id"], "'closed'"),
     (
         "cases.VictimRecord",
         "victim_identified_idx",
@@ -108,6 +110,7 @@ INDEX_ONLY = [
     ("referrals_weekly", "referral_unit_received_idx"),
     ("referrals_weekly", "referral_unit_triaged_idx"),
     ("triage_time", "referral_unit_triaged_idx"),
+    ("caseload", "case_open_lead_idx"),
     ("deadline_outcomes", "deadline_unit_due_idx"),
     ("overdue_by_person", "deadline_unit_overdue_idx"),
 ]
