@@ -176,3 +176,31 @@ def test_the_edges_fall_in_different_weeks(edges, supervisor):
     received = [row["received"] for row in table.rows]
     assert sum(received) > 10 and len([count for count in received if count]) >= 5
     assert sum(row["triaged"] for row in table.rows) > 5
+
+
+def test_the_percentiles_get_their_sort_memory_and_the_callers_setting_is_kept(
+    history, administrator
+):
+    """Time to triage asks for room to sort in memory (at national scale the default spilled
+    to disk) for its own statement only: a caller's open transaction keeps its setting."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casework.oversight.sql import SORT_MEMORY
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        (before,) = cursor.fetchone()
+    assert before != SORT_MEMORY
+    scope = selectors.scope_for(
+        user=administrator, unit=None, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31)
+    )
+    with CaptureQueriesContext(connection) as captured:
+        next(one for one in all_figures() if one.key == "triage_time").compute(scope)
+    statements = [query["sql"] for query in captured.captured_queries]
+    asked = next(i for i, sql in enumerate(statements) if "set_config('work_mem'" in sql)
+    rollup = next(i for i, sql in enumerate(statements) if "ROLLUP" in sql)
+    assert asked < rollup and SORT_MEMORY in statements[asked]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == before
