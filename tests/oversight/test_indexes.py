@@ -110,7 +110,6 @@ INDEX_ONLY = [
     ("referrals_weekly", "referral_unit_received_idx"),
     ("referrals_weekly", "referral_unit_triaged_idx"),
     ("triage_time", "referral_unit_triaged_idx"),
-    ("caseload", "case_open_lead_idx"),
     ("deadline_outcomes", "deadline_unit_due_idx"),
     ("overdue_by_person", "deadline_unit_overdue_idx"),
 ]
