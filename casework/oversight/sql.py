@@ -114,7 +114,7 @@ def counts_per_range(
     falls in the range whose local start it follows, which is the week ``date_trunc`` gives it
     wherever local time only moves forward across a bucket's start (true of every zone's
     Monday midnight today; a zone whose clocks went back across midnight into Sunday would
-    count that hour in the new week). ``tests/oversight/test_weekly_ranges.py`` compares the
+    count that hour in the new week). ``tests/oversight/test_old_and_new_figures.py`` compares the
     two forms.
     """
     if len(bounds) < 2:
