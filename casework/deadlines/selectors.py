@@ -36,7 +36,9 @@ def deadline_visibility_q(user, *, semi_join: bool = False) -> Q:
     for aggregates over many clocks."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    on_case = Q(case__isnull=False) & case_visibility_q(user, prefix="case__", semi_join=semi_join)
+    on_case = Q(case__isnull=False) & case_visibility_q(
+        user, prefix="case__", semi_join=semi_join, or_arm=True
+    )
     on_referral = Q(case__isnull=True, referral__isnull=False) & referral_visibility_q(
         user, prefix="referral__", semi_join=semi_join
     )

@@ -132,7 +132,9 @@ def under_record_visibility_q(user, *, semi_join: bool = False) -> Q:
     ``semi_join``: cases are tested by id against the visible ones (see ``case_visibility_q``)."""
     if not _signed_in(user):
         return Q(pk__in=[])
-    on_case = Q(case__isnull=False) & case_visibility_q(user, prefix="case__", semi_join=semi_join)
+    on_case = Q(case__isnull=False) & case_visibility_q(
+        user, prefix="case__", semi_join=semi_join, or_arm=True
+    )
     on_referral = Q(referral__isnull=False) & referral_visibility_q(
         user, prefix="referral__", semi_join=semi_join
     )

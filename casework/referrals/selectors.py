@@ -17,7 +17,11 @@ from django.utils import timezone
 
 from casework.accounts.choices import Role
 from casework.audit.services import audit_record
-from casework.cases.selectors import case_visibility_q, visible_case_ids
+from casework.cases.selectors import (
+    case_visibility_q,
+    visible_case_ids,
+    visible_case_ids_as_set,
+)
 from casework.core.errors import DomainError, NotFound
 from casework.core.queries import InArray
 
@@ -45,14 +49,16 @@ def referral_visibility_q(user, *, prefix: str = "", semi_join: bool = False) ->
         # has a case, in every unit.
         # The unit's referrals without a case come first: most clocks hang off one (the
         # triage queue), and PostgreSQL tests the arms of an OR in the order written.
-        of_visible_cases = Referral.objects.filter(InArray(F("case"), visible_case_ids(user)))
+        of_visible_cases = Referral.objects.filter(
+            InArray(F("case"), visible_case_ids_as_set(user))
+        )
         visible = Q(**{f"{prefix}in": of_visible_cases.values("pk")})
         if _sees_unit_queue(user):
             waiting = Referral.objects.filter(case__isnull=True, unit_id=user.unit_id)
             visible = Q(**{f"{prefix}in": waiting.values("pk")}) | visible
         return visible
     visible = Q(**{f"{prefix}case__isnull": False}) & case_visibility_q(
-        user, prefix=f"{prefix}case__", semi_join=semi_join
+        user, prefix=f"{prefix}case__", semi_join=semi_join, or_arm=True
     )
     if _sees_unit_queue(user):
         visible |= Q(**{f"{prefix}case__isnull": True, f"{prefix}unit_id": user.unit_id})

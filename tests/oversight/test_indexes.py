@@ -31,6 +31,8 @@ DASHBOARD_INDEXES = [
         "triaged_at IS NOT NULL",
     ),
     ("cases.Case", "case_unit_closed_idx", ["unit_id", "closed_at"], "'closed'"),
+    # Cases not closed per lead, and their ids for the assignments (caseload, issue 26).
+    ("cases.Case", "case_open_lead_idx", ["unit_id", "lead_id", "priority", "id"], "'closed'"),
     (
         "cases.VictimRecord",
         "victim_identified_idx",

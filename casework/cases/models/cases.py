@@ -99,6 +99,15 @@ class Case(TimeStampedModel):
                 condition=models.Q(status=CaseStatus.CLOSED),
                 name="case_unit_closed_idx",
             ),
+            # The caseload figure (oversight): cases not closed per lead, and the ids of the
+            # cases not closed that the assignments are counted against, from this index alone
+            # instead of the whole table (issue 26).
+            models.Index(
+                fields=["unit", "lead"],
+                include=["priority", "id"],
+                condition=~models.Q(status=CaseStatus.CLOSED),
+                name="case_open_lead_idx",
+            ),
             # The search box: any part of a number or a title (casework/core/trigrams.py).
             GinIndex(trigram_index_expression("number"), name="case_number_trgm_idx"),
             GinIndex(trigram_index_expression("title"), name="case_title_trgm_idx"),

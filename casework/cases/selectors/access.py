@@ -24,19 +24,24 @@ from ..models import Case, CaseAssignment, CaseUserObjectPermission
 VIEW_PERMISSION = "view_case_content"
 
 
-def case_visibility_q(user, *, prefix: str = "", semi_join: bool = False) -> Q:
+def case_visibility_q(
+    user, *, prefix: str = "", semi_join: bool = False, or_arm: bool = False
+) -> Q:
     """A ``Q`` selecting the cases ``user`` may see; ``prefix`` is the path to the case
     (``"case__"`` from a model with a ``case`` foreign key). Empty for signed-out users.
 
     ``semi_join`` (with a prefix) tests the case id against the ids of the cases the user may
     see, instead of joining each row's case: the same rows, for aggregates over many rows (the
     oversight figures), where PostgreSQL otherwise hashes every case of every unit to read one
-    column of them. A short list keeps the join, which probes a handful of cases by key."""
+    column of them. A short list keeps the join, which probes a handful of cases by key.
+    ``or_arm``: the filter is one arm of an OR (PostgreSQL then tests each row against a
+    hashed set), so the set can be ``visible_case_ids_as_set``, read from indexes alone."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     supervisor = user.has_role(Role.SUPERVISOR) and user.unit_id is not None
     if prefix and semi_join and supervisor:
-        return Q(**{f"{prefix}in": visible_case_ids(user)})
+        ids = visible_case_ids_as_set(user) if or_arm else visible_case_ids(user)
+        return Q(**{f"{prefix}in": ids})
     if prefix:
         # From a related model the grant is a plain IN over the grant table's case ids.
         visible = Q(**{f"{prefix}in": _granted_case_ids(user)})
@@ -65,6 +70,21 @@ def visible_case_ids(user) -> QuerySet:
     supervisor's unit and grants (see ``case_visibility_q``), anyone else's grants."""
     if user.has_role(Role.SUPERVISOR) and user.unit_id is not None:
         return Case.objects.filter(case_visibility_q(user)).order_by().values("pk")
+    return _granted_case_ids(user)
+
+
+def visible_case_ids_as_set(user) -> QuerySet:
+    """``visible_case_ids`` for a test of many rows against the set, each row probing it (an
+    arm of an OR, which PostgreSQL hashes, or an ``ARRAY``): a supervisor's unit's case ids
+    ``UNION ALL`` the granted ones. The first half is an index-only scan
+    (``case_unit_priority_idx`` holds the unit and the id); as one condition (``unit_id = U OR
+    id = ANY(grants)``) PostgreSQL read the unit's cases from the table, a bitmap heap scan, in
+    each of the figures of a supervisor's dashboard (issue 26, margins). Not for an ``IN``
+    that PostgreSQL turns into a join: it cannot estimate the union's rows and, at national
+    scale, probed the cases one by one."""
+    if user.has_role(Role.SUPERVISOR) and user.unit_id is not None:
+        unit_cases = Case.objects.filter(unit_id=user.unit_id).order_by().values("pk")
+        return unit_cases.union(_granted_case_ids(user), all=True)
     return _granted_case_ids(user)
 
 

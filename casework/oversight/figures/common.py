@@ -3,14 +3,14 @@ labels, the names of the people counted, and hours and days from seconds."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
 
 from casework.accounts.models import User
 
 from ..registry import Link, Scope, list_link
-from ..sql import DAY, HOUR
+from ..sql import DAY, HOUR, week_starts
 
 ONE_DAY = timedelta(days=1)
 # Ranked tables (per person, per agency) show this many rows on the dashboard: a national
@@ -43,6 +43,19 @@ def week_label(day: date) -> str:
 
 def month_label(day: date) -> str:
     return f"{day:%b %Y}"
+
+
+def week_ranges(scope: Scope) -> tuple[list[date], list[datetime]]:
+    """The period's weeks (their Mondays) and the instants that bound them: the period's
+    start, each later Monday's midnight in the unit's zone, the period's end. Week ``i`` is
+    ``[bounds[i], bounds[i + 1])``, the first and last cut to the period."""
+    weeks = week_starts(scope.first_day, scope.last_day)
+    bounds = [
+        scope.start,
+        *(datetime.combine(monday, time.min, tzinfo=scope.zone) for monday in weeks[1:]),
+        scope.end,
+    ]
+    return weeks, bounds
 
 
 def bucket(value, scope: Scope) -> date | None:

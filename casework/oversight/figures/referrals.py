@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Q
-from django.db.models.functions import TruncWeek
 
 from casework.cases.choices import Priority
 from casework.referrals.choices import OPEN_STATUSES, SourceKind
 from casework.referrals.models import Referral
 
 from ..registry import LABEL, MEASURE, SHARE, Chart, Column, Link, Scope, Table, figure
-from ..sql import CountRows, week_starts, with_total
-from .common import ONE_DAY, as_hours, bucket, first_link, in_period, links_for, week_label
+from ..sql import CountRows, counts_per_range, with_total
+from .common import ONE_DAY, as_hours, first_link, in_period, links_for, week_label, week_ranges
 
 
 def _referral_links(scope: Scope, **query) -> list[Link]:
@@ -41,30 +40,21 @@ def _referral_links(scope: Scope, **query) -> list[Link]:
 )
 def referrals_weekly(scope: Scope) -> Table:
     visible = Referral.objects.filter(scope.referrals())
+    weeks, bounds = week_ranges(scope)
     # One count per (week, source, priority), added up here: a year of a national unit is half
     # a million referrals, and COUNT(*) over these columns alone is an index-only scan of
-    # referral_unit_received_idx, where a filtered count per column would read every row.
-    received = (
-        visible.filter(in_period(scope, "received_at"))
-        .annotate(week=TruncWeek("received_at", tzinfo=scope.zone))
-        .values("week", "source_kind", "priority")
-        .annotate(count=CountRows())
-        .order_by()
-    )
-    triaged = (
-        visible.filter(in_period(scope, "triaged_at"))
-        .annotate(week=TruncWeek("triaged_at", tzinfo=scope.zone))
-        .values("week")
-        .annotate(triaged=CountRows())
-        .order_by()
-    )
+    # referral_unit_received_idx, where a filtered count per column would read every row. The
+    # weeks are ranges of the index (counts_per_range), not a date_trunc of every row.
     by_week: dict[date, dict] = {}
-    for row in received:
-        week = by_week.setdefault(bucket(row["week"], scope), {})
-        for key in ("received", f"source_{row['source_kind']}", f"priority_{row['priority']}"):
-            week[key] = week.get(key, 0) + row["count"]
-    for row in triaged:
-        by_week.setdefault(bucket(row.pop("week"), scope), {}).update(row)
+    received = counts_per_range(visible, "received_at", bounds, ("source_kind", "priority"))
+    for position, source_kind, priority, count in received:
+        week = by_week.setdefault(weeks[position], {})
+        for key in ("received", f"source_{source_kind}", f"priority_{priority}"):
+            week[key] = week.get(key, 0) + count
+    for position, count in counts_per_range(
+        visible.filter(triaged_at__isnull=False), "triaged_at", bounds
+    ):
+        by_week.setdefault(weeks[position], {})["triaged"] = count
     columns = [
         Column("week", "Week starting", LABEL),
         Column("received", "Received"),
@@ -73,7 +63,7 @@ def referrals_weekly(scope: Scope) -> Table:
         *(Column(f"priority_{p}", f"Priority {p}") for p in Priority.values),
     ]
     rows = []
-    for week in week_starts(scope.first_day, scope.last_day):
+    for week in weeks:
         values = by_week.get(week, {})
         rows.append(
             {"week": week_label(week)}

@@ -1,0 +1,206 @@
+"""Every dashboard figure, computed the way it was before issue 26's margins and the way it is
+now, on the same data: the same rows, for every viewer, unit and period.
+
+The figures rewritten for speed keep their old form here, verbatim (``OLD``). Each test
+computes every figure of the dashboard twice, once with today's functions and once with the
+old ones in place of those rewritten, and compares the tables. The data is the dashboard's
+history with records moved between units and states (``test_same_figures.moved``), both units
+in zones with summer time (North in Paris, South in New York; the administrators' view of all
+units buckets in the server's zone, UTC), and referrals received and triaged on either side
+of each Monday midnight of the month in both zones, including the Mondays after the clocks
+changed (8 March in New York, 29 March in Paris). The periods start and end mid-week, on
+Mondays and Sundays, over one day, and over a quarter.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db.models.functions import TruncWeek
+
+from casework.accounts.models import Unit
+from casework.oversight import selectors
+from casework.oversight.figures import all_figures
+from casework.oversight.figures.common import bucket, in_period, week_label
+from casework.oversight.registry import Scope, Table
+from casework.oversight.sql import CountRows, week_starts
+from casework.referrals.models import Referral
+from tests.oversight.conftest import at
+from tests.oversight.test_same_figures import moved  # noqa: F401 (a fixture)
+from tests.referrals.factories import make_referral
+
+pytestmark = pytest.mark.django_db
+
+ONE_MICROSECOND = timedelta(microseconds=1)
+
+
+# --- the figures as they were --------------------------------------------------------------
+
+
+def old_referrals_weekly(scope: Scope) -> Table:
+    """``referrals_weekly`` before issue 26's margins: every row's week by ``date_trunc``."""
+    figure = next(one for one in all_figures() if one.key == "referrals_weekly")
+    visible = Referral.objects.filter(scope.referrals())
+    received = (
+        visible.filter(in_period(scope, "received_at"))
+        .annotate(week=TruncWeek("received_at", tzinfo=scope.zone))
+        .values("week", "source_kind", "priority")
+        .annotate(count=CountRows())
+        .order_by()
+    )
+    triaged = (
+        visible.filter(in_period(scope, "triaged_at"))
+        .annotate(week=TruncWeek("triaged_at", tzinfo=scope.zone))
+        .values("week")
+        .annotate(triaged=CountRows())
+        .order_by()
+    )
+    by_week: dict[date, dict] = {}
+    for row in received:
+        week = by_week.setdefault(bucket(row["week"], scope), {})
+        for key in ("received", f"source_{row['source_kind']}", f"priority_{row['priority']}"):
+            week[key] = week.get(key, 0) + row["count"]
+    for row in triaged:
+        by_week.setdefault(bucket(row.pop("week"), scope), {}).update(row)
+    columns = figure.compute(scope).columns
+    rows = []
+    for week in week_starts(scope.first_day, scope.last_day):
+        values = by_week.get(week, {})
+        rows.append(
+            {"week": week_label(week)}
+            | {column.key: values.get(column.key, 0) for column in columns[1:]}
+        )
+    return Table(columns, rows)
+
+
+OLD = {"referrals_weekly": old_referrals_weekly}
+
+
+# --- the data ------------------------------------------------------------------------------
+
+ZONES = {"north": "Europe/Paris", "south": "America/New_York"}
+
+
+def _mondays(zone: str) -> list[datetime]:
+    """Each Monday midnight of March 2026 and of the Monday after, in ``zone``, as UTC."""
+    local = ZoneInfo(zone)
+    first = date(2026, 3, 2)
+    return [
+        datetime.combine(first + timedelta(weeks=n), datetime.min.time(), tzinfo=local).astimezone(
+            UTC
+        )
+        for n in range(5)
+    ]
+
+
+@pytest.fixture
+def edges(moved, investigator, outsider):  # noqa: F811 (the fixture imported above)
+    """Both units in zones with summer time; referrals received either side of each Monday
+    midnight of March (North: its own and UTC's; South: its own), each triaged either side of
+    the next Monday midnight (North: its own; South: UTC's, the all-units view's)."""
+    from casework.referrals import services as referrals
+
+    for code, zone in ZONES.items():
+        Unit.objects.filter(code=code).update(time_zone=zone)
+    investigator.unit.refresh_from_db()
+    outsider.unit.refresh_from_db()
+    plan = [
+        (investigator, ZONES["north"], ZONES["north"]),
+        (investigator, "UTC", ZONES["north"]),
+        (outsider, ZONES["south"], "UTC"),
+    ]
+    for person, received_zone, triaged_zone in plan:
+        received_mondays, triaged_mondays = _mondays(received_zone), _mondays(triaged_zone)
+        for week, monday in enumerate(received_mondays[:-1]):
+            for side in (-ONE_MICROSECOND, 0 * ONE_MICROSECOND):
+                with time_machine.travel(monday + side, tick=False):
+                    referral = make_referral(actor=person, received_at=monday + side, priority="P3")
+                triaged = triaged_mondays[week + 1] + side
+                with time_machine.travel(triaged, tick=False):
+                    referrals.referral_decline(
+                        actor=person, referral=referral, reason="Not a crime"
+                    )
+    return moved
+
+
+# --- the comparison --------------------------------------------------------------------------
+
+
+def _tables(scope: Scope, *, old: bool) -> dict[str, tuple]:
+    tables = {}
+    for figure in all_figures():
+        compute = OLD.get(figure.key, figure.compute) if old else figure.compute
+        table = compute(scope)
+        tables[figure.key] = ([column.key for column in table.columns], table.rows, table.note)
+    return tables
+
+
+VIEWS = [
+    ("supervisor", None),
+    ("outside_supervisor", None),
+    ("administrator", None),
+    ("administrator", "north"),
+    ("administrator", "south"),
+]
+PERIODS = [
+    (date(2026, 3, 1), date(2026, 3, 31)),  # Sunday to Tuesday
+    (date(2026, 3, 2), date(2026, 3, 29)),  # Monday to Sunday: whole weeks
+    (date(2026, 3, 4), date(2026, 3, 25)),  # Wednesday to Wednesday
+    (date(2026, 3, 30), date(2026, 3, 30)),  # one Monday
+    (date(2026, 3, 29), date(2026, 3, 29)),  # one Sunday, the clocks' change in Paris
+    (date(2026, 1, 1), date(2026, 4, 1)),  # a quarter
+]
+
+
+@pytest.mark.parametrize(("persona", "unit"), VIEWS)
+def test_every_figure_is_what_the_old_forms_computed(persona, unit, edges, request):
+    user = request.getfixturevalue(persona)
+    with time_machine.travel(at(31, 12), tick=False):
+        for start, end in PERIODS:
+            scope = selectors.scope_for(user=user, unit=unit, period_start=start, period_end=end)
+            assert _tables(scope, old=False) == _tables(scope, old=True), (start, end)
+
+
+def test_the_edges_fall_in_different_weeks(edges, supervisor):
+    """The data is not trivially equal: North's Monday-midnight referrals split between weeks
+    in its own zone, and the weekly figure sees both halves."""
+    with time_machine.travel(at(31, 12), tick=False):
+        scope = selectors.scope_for(
+            user=supervisor, unit=None, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31)
+        )
+        table = next(one for one in all_figures() if one.key == "referrals_weekly").compute(scope)
+    assert scope.zone.key == ZONES["north"]
+    received = [row["received"] for row in table.rows]
+    assert sum(received) > 10 and len([count for count in received if count]) >= 5
+    assert sum(row["triaged"] for row in table.rows) > 5
+
+
+def test_the_percentiles_get_their_sort_memory_and_the_callers_setting_is_kept(
+    history, administrator
+):
+    """Time to triage asks for room to sort in memory (at national scale the default spilled
+    to disk) for its own statement only: a caller's open transaction keeps its setting."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casework.oversight.sql import SORT_MEMORY
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        (before,) = cursor.fetchone()
+    assert before != SORT_MEMORY
+    scope = selectors.scope_for(
+        user=administrator, unit=None, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31)
+    )
+    with CaptureQueriesContext(connection) as captured:
+        next(one for one in all_figures() if one.key == "triage_time").compute(scope)
+    statements = [query["sql"] for query in captured.captured_queries]
+    asked = next(i for i, sql in enumerate(statements) if "set_config('work_mem'" in sql)
+    rollup = next(i for i, sql in enumerate(statements) if "ROLLUP" in sql)
+    assert asked < rollup and SORT_MEMORY in statements[asked]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == before
