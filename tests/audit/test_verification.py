@@ -403,3 +403,60 @@ def test_an_edit_that_would_render_unescaped_to_the_sealed_bytes_is_named(
         assert cursor.fetchone()[0] is (value == 'Synthetic \\"review\\"\\nline two')
     result = verify_ledger()
     assert [(p.kind, p.event_id) for p in result.problems] == [("edited", target.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seals_out_of_id_order_are_taken_in_position_order(superuser_cursor, monkeypatch):
+    """The stream reads seals and events in event id order and holds back the seals that come
+    before their turn; a ledger too far out of order is streamed again in position order. Both
+    ways judge alike, on an intact ledger and on a tampered one."""
+    superuser_cursor.execute("SET session_replication_role = DEFAULT")  # the ledger's triggers
+    with connection.cursor() as cursor:
+        # Each insert commits on its own (a later transaction), and the sealer seals in
+        # transaction order: the higher ids get the lower positions.
+        ids = []
+        for n in range(6):
+            row = {**_PLAIN, "id": 9000 - n, "object_id": str(n)}
+            cursor.execute(
+                f"INSERT INTO audit_auditevent ({', '.join(row)}) "
+                f"VALUES ({', '.join(['%s'] * len(row))}) RETURNING id",
+                list(row.values()),
+            )
+            ids.append(cursor.fetchone()[0])
+    seal_all(sign=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT event_id, position FROM audit_auditseal WHERE event_id = ANY(%s) "
+            "ORDER BY position",
+            [ids],
+        )
+        sealed = cursor.fetchall()
+    assert [event_id for event_id, _ in sealed] == ids == sorted(ids, reverse=True)
+
+    checked = []
+
+    def both_ways():
+        found = []
+        for limit in (verification._REORDER_LIMIT, 0):  # 0: every early seal starts over
+            monkeypatch.setattr(verification, "_REORDER_LIMIT", limit)
+            result = verify_ledger()
+            found.append([(p.kind, p.event_id, p.position, p.message) for p in result.problems])
+            checked.append(result.events_checked)
+        assert found[0] == found[1]
+        assert checked[-1] == checked[-2]
+        return found[0]
+
+    assert both_ways() == []
+    superuser_cursor.execute("SET session_replication_role = replica")
+    superuser_cursor.execute("UPDATE audit_auditevent SET reason = 'x' WHERE id = %s", [ids[1]])
+    superuser_cursor.execute("DELETE FROM audit_auditseal WHERE event_id = %s", [ids[3]])
+    superuser_cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [ids[4]])
+    problems = both_ways()
+    assert {(kind, event_id) for kind, event_id, _, _ in problems} >= {
+        ("edited", ids[1]),
+        ("removed", ids[4]),
+        ("inserted", ids[3]),
+    }
+    assert ("removed", None, sealed[3][1]) in {
+        (kind, event_id, position) for kind, event_id, position, _ in problems
+    }
