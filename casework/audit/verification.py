@@ -152,8 +152,8 @@ SELECT s.position, s.event_id, coalesce(s.leaf_hash, ''), coalesce(s.chain_hash,
 # separate pass for check 6. The sealer assigns positions in nearly id order, so the seals
 # arrive nearly in position order; the loop holds back the few that come early (at most
 # ``_REORDER_LIMIT``, about 600 bytes each with their event's bytes) and, should a ledger be
-# far out of order, starts over with ``_STREAM``. ``enable_hashjoin`` is off for the statement
-# (a hash join would give no order at all). A row without a position is an unsealed event.
+# far out of order, starts over with ``_STREAM``. Hash joins and sorts are off for the statement
+# (see ``_streamed_rows``). A row without a position is an unsealed event.
 _STREAM_BY_EVENT = """
 SELECT s.position, coalesce(s.event_id, e.id), coalesce(s.leaf_hash, ''),
        coalesce(s.chain_hash, ''),
@@ -493,7 +493,10 @@ def _streamed_rows(query: str = _STREAM):
     raw = connection.connection
     if query is _STREAM_BY_EVENT:
         with raw.cursor() as cursor:
+            # A hash join gives no order; sorting millions of rows for a merge join spills to
+            # disk. The two indexes give the order for free.
             cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_sort = off")
     try:
         if psycopg.pq.version() >= 170000:
             # Django's cursors bind parameters on the client, which cannot ask for binary rows.
@@ -514,6 +517,7 @@ def _streamed_rows(query: str = _STREAM):
         ):
             with raw.cursor() as cursor:
                 cursor.execute("RESET enable_hashjoin")
+                cursor.execute("RESET enable_sort")
 
 
 def _fetched(cursor):
