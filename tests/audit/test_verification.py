@@ -287,3 +287,176 @@ def test_the_stream_and_the_fetched_batches_find_the_same_problems(
     assert {("changed", changed.pk), ("inserted", ledger[3].pk)} <= {
         (kind, event_id) for kind, event_id, _ in found[180000]
     }
+
+
+# The quick check (issue 26) takes the common event, with nothing in ``changes`` or ``details``
+# and no character to escape, by plain concatenation. A character that JSON escapes in any
+# text column sends the row to the checks above.
+_NEEDS_ESCAPING = ['quote "', "back\\slash", "tab\t", "line\nbreak", "bell \x07", "unit \x1f"]
+
+
+@pytest.mark.django_db
+def test_the_quick_check_takes_only_rows_whose_text_needs_no_escaping():
+    text_columns = ("actor_username", "action", "object_type", "object_id", "request_id")
+    with connection.cursor() as cursor:
+        plain = [
+            _insert(cursor, {}),
+            _insert(cursor, {"user_agent": "del \x7f 𝄞 é \u2028", "ip_address": "2001:db8::1"}),
+            _insert(cursor, {"actor_id": 7, "case_id": 9007199254740993, "reason": "Court"}),
+        ]
+        escaped = [
+            _insert(cursor, {text_columns[n % len(text_columns)]: value})
+            for n, value in enumerate(_NEEDS_ESCAPING)
+        ]
+        escaped += [
+            _insert(cursor, {"reason": 'say "hi"'}),
+            _insert(cursor, {"source": "data\\base"}),
+            _insert(cursor, {"outcome": "new\nline"}),
+            _insert(cursor, {"user_agent": 'Agent "1"'}),
+        ]
+    # With the other checks made to refuse everything, the rows that reach them are exactly
+    # those the quick check would not take ...
+    assert sorted(_ids_failing("false")) == escaped
+    # ... and the checks as they are accept them all.
+    assert _ids_failing(verification._FAST_OR_EXACT) == []
+    assert plain
+
+
+@pytest.fixture
+def plain_ledger(investigator):
+    """Sealed, committed events the quick check takes: nothing in changes or details."""
+    with context.bind(context.RequestContext("req-7", "192.0.2.7", "Agent/1.0")):
+        events = [
+            audit_record(
+                actor=investigator,
+                action="case.view",
+                object_type="cases.case",
+                object_id=str(n),
+                case_id=40 + n,
+                reason='Synthetic "review"\nline two' if n == 3 else "Synthetic review",
+            )
+            for n in range(4)
+        ]
+    seal_all(sign=True)
+    assert verify_ledger().ok
+    return events
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("action", "'case.close'"),
+        ("actor_id", "actor_id + 1"),
+        ("actor_username", "'someone.else'"),
+        ("case_id", "NULL"),
+        ("changes", '\'{"status": ["open", "open"]}\''),
+        ("details", "'{\"n\": 99}'"),
+        ("id", "id + 1000"),
+        ("ip_address", "NULL"),
+        ("object_id", "'99'"),
+        ("object_type", "'cases.note'"),
+        ("occurred_at", "occurred_at + interval '1 microsecond'"),
+        ("outcome", "'denied'"),
+        ("reason", "'Synthetic review '"),
+        ("request_id", "'req-8'"),
+        ("source", "'database'"),
+        ("user_agent", "'Agent/1.1'"),
+    ],
+)
+def test_an_edit_of_any_column_of_a_plain_event_is_named(
+    plain_ledger, superuser_cursor, column, value
+):
+    target = plain_ledger[2]
+    superuser_cursor.execute(
+        f"UPDATE audit_auditevent SET {column} = {value} WHERE id = %s", [target.pk]
+    )
+    result = verify_ledger()
+    named = {(p.kind, p.event_id) for p in result.problems}
+    if column == "id":  # the row moved: its seal now points at nothing, its new id at no seal
+        assert ("removed", target.pk) in named
+        return
+    assert [(p.kind, p.event_id) for p in result.problems] == [("edited", target.pk)]
+    assert f"{column}: sealed " in result.problems[0].message
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "value",
+    # What the sealed bytes say once escaped, written into the row unescaped: concatenated
+    # without escaping, the row would render to its very bytes.
+    ['Synthetic \\"review\\"\\nline two', 'Synthetic \\"review\\"\nline two'],
+)
+def test_an_edit_that_would_render_unescaped_to_the_sealed_bytes_is_named(
+    plain_ledger, superuser_cursor, value
+):
+    target = plain_ledger[3]
+    superuser_cursor.execute(
+        "UPDATE audit_auditevent SET reason = %s WHERE id = %s", [value, target.pk]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT position(convert_to(%s, 'UTF8') in canonical) > 0 "
+            "FROM audit_auditevent WHERE id = %s",
+            [f'"reason":"{value}"', target.pk],
+        )
+        assert cursor.fetchone()[0] is (value == 'Synthetic \\"review\\"\\nline two')
+    result = verify_ledger()
+    assert [(p.kind, p.event_id) for p in result.problems] == [("edited", target.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seals_out_of_id_order_are_taken_in_position_order(superuser_cursor, monkeypatch):
+    """The stream reads seals and events in event id order and holds back the seals that come
+    before their turn; a ledger too far out of order is streamed again in position order. Both
+    ways judge alike, on an intact ledger and on a tampered one."""
+    superuser_cursor.execute("SET session_replication_role = DEFAULT")  # the ledger's triggers
+    with connection.cursor() as cursor:
+        # Each insert commits on its own (a later transaction), and the sealer seals in
+        # transaction order: the higher ids get the lower positions.
+        ids = []
+        for n in range(6):
+            row = {**_PLAIN, "id": 9000 - n, "object_id": str(n)}
+            cursor.execute(
+                f"INSERT INTO audit_auditevent ({', '.join(row)}) "
+                f"VALUES ({', '.join(['%s'] * len(row))}) RETURNING id",
+                list(row.values()),
+            )
+            ids.append(cursor.fetchone()[0])
+    seal_all(sign=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT event_id, position FROM audit_auditseal WHERE event_id = ANY(%s) "
+            "ORDER BY position",
+            [ids],
+        )
+        sealed = cursor.fetchall()
+    assert [event_id for event_id, _ in sealed] == ids == sorted(ids, reverse=True)
+
+    checked = []
+
+    def both_ways():
+        found = []
+        for limit in (verification._REORDER_LIMIT, 0):  # 0: every early seal starts over
+            monkeypatch.setattr(verification, "_REORDER_LIMIT", limit)
+            result = verify_ledger()
+            found.append([(p.kind, p.event_id, p.position, p.message) for p in result.problems])
+            checked.append(result.events_checked)
+        assert found[0] == found[1]
+        assert checked[-1] == checked[-2]
+        return found[0]
+
+    assert both_ways() == []
+    superuser_cursor.execute("SET session_replication_role = replica")
+    superuser_cursor.execute("UPDATE audit_auditevent SET reason = 'x' WHERE id = %s", [ids[1]])
+    superuser_cursor.execute("DELETE FROM audit_auditseal WHERE event_id = %s", [ids[3]])
+    superuser_cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [ids[4]])
+    problems = both_ways()
+    assert {(kind, event_id) for kind, event_id, _, _ in problems} >= {
+        ("edited", ids[1]),
+        ("removed", ids[4]),
+        ("inserted", ids[3]),
+    }
+    assert ("removed", None, sealed[3][1]) in {
+        (kind, event_id, position) for kind, event_id, position, _ in problems
+    }
