@@ -5,6 +5,8 @@ import pytest
 from casework.audit.services import audit_record
 from tests.e2e.conftest import go_to, screenshot
 
+PHONE = {"width": 390, "height": 844}
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
@@ -20,6 +22,12 @@ def test_an_auditor_finds_a_person_s_failed_sign_in_and_follows_the_flag(
     sign_in_as("auditor")
     assert "Audit ledger" in page.content()
     go_to(page, "Audit flags")
+    # The flags table stacks at phone width instead of scrolling its Events column away.
+    for name, size in (("laptop", {"width": 1366, "height": 768}), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        screenshot(page, f"audit-flags-{name}")
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.get_by_role("link", name="Failed sign-ins").click()
     rows = page.locator("tbody tr")
     assert "auth.sign_in_failed" in rows.first.inner_text()
