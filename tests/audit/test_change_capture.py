@@ -49,7 +49,10 @@ def _tables_with_trigger() -> dict[str, str]:
 # Data keys: their one secret column was redacted, so a captured row said only that a key
 # exists (one per referral of a bulk import); destroying and re-wrapping keys are recorded by
 # the services' own events (docs/privacy.md, "What the ledger records of data keys").
+# The case-number counter: each value it takes is the ``sequence`` of the case opened in the
+# same transaction, captured on ``cases_case`` and named in ``case.create`` (issue 26).
 NOT_CAPTURED = {
+    "cases.CaseNumberSequence",
     "cooperation.OutgoingPointer",
     "cooperation.PartnerPointer",
     "deadlines.ReminderSchedule",

@@ -149,6 +149,13 @@ class CaseAssignment(TimeStampedModel):
 class CaseNumberSequence(models.Model):
     """The last number issued per unit and year; row-locked while a case is opened (gap-free)."""
 
+    # Not captured row by row (issue 26): every value it takes is the ``sequence`` of the case
+    # opened in the same transaction, which the ledger records twice (the captured
+    # ``cases_case`` row and ``case.create``'s number); capturing the counter too cost every
+    # case opening a ledger event that said nothing new (docs/audit.md, "What is not captured
+    # row by row").
+    audit_capture = False
+
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField()
     last_value = models.PositiveIntegerField(default=0)
