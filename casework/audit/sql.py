@@ -268,19 +268,6 @@ CREATE TRIGGER audit_fix_bytes BEFORE INSERT ON audit_auditevent
 """
 DROP_FIX_BYTES_TRIGGER = "DROP TRIGGER IF EXISTS audit_fix_bytes ON audit_auditevent;"
 
-# The same trigger, not called for the one insert whose text ``audit_event_fix_bytes`` keeps
-# (migration 0013): a change-capture function's, from inside a trigger (depth 1 where WHEN is
-# evaluated, before the call raises it to 2), marked 'database', with its text. Every other
-# insert still calls the function, which tests the same condition again. Calling a PL/pgSQL
-# trigger only to return NEW cost about 3-7 µs per captured row (issues 19 and 26).
-FIX_BYTES_TRIGGER_UNLESS_CAPTURED = """
-CREATE TRIGGER audit_fix_bytes BEFORE INSERT ON audit_auditevent
-    FOR EACH ROW
-    WHEN (NEW.canonical IS NULL OR NEW.source IS DISTINCT FROM 'database'
-          OR pg_trigger_depth() < 1)
-    EXECUTE FUNCTION audit_event_fix_bytes();
-"""
-
 
 def append_only_sql(table: str) -> str:
     return f"""

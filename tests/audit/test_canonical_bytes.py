@@ -111,21 +111,6 @@ def test_a_client_cannot_pass_its_text_off_as_a_captured_events(investigator):
     assert json.loads(_bytes(event))["action"] == "test.forged_bytes"
 
 
-def test_a_function_called_by_a_client_cannot_pass_its_text_off_either(investigator):
-    """The bytes trigger is skipped only for inserts from inside a trigger (its WHEN clause,
-    migration audit.0013): a DO block or function the client calls runs at depth 0."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "DO $do$ BEGIN INSERT INTO audit_auditevent (occurred_at, actor_username, action,"
-            " outcome, object_type, object_id, request_id, user_agent, reason, changes,"
-            " details, source, canonical) VALUES ('2026-01-01T00:00:00Z', '',"
-            " 'test.forged_in_function', 'succeeded', '', '', '', '', '', '{}', '{}',"
-            """ 'database', convert_to('{"forged":true}', 'UTF8')); END $do$"""
-        )
-    event = AuditEvent.objects.get(action="test.forged_in_function")
-    assert json.loads(_bytes(event))["action"] == "test.forged_in_function"
-
-
 @pytest.mark.parametrize(
     "changes",
     [
