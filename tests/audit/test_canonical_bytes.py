@@ -111,6 +111,21 @@ def test_a_client_cannot_pass_its_text_off_as_a_captured_events(investigator):
     assert json.loads(_bytes(event))["action"] == "test.forged_bytes"
 
 
+def test_a_function_called_by_a_client_cannot_pass_its_text_off_either(investigator):
+    """Only an insert from inside a trigger keeps its text: a DO block or a function the
+    client calls runs at the client's depth."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DO $do$ BEGIN INSERT INTO audit_auditevent (occurred_at, actor_username, action,"
+            " outcome, object_type, object_id, request_id, user_agent, reason, changes,"
+            " details, source, canonical) VALUES ('2026-01-01T00:00:00Z', '',"
+            " 'test.forged_in_function', 'succeeded', '', '', '', '', '', '{}', '{}',"
+            """ 'database', convert_to('{"forged":true}', 'UTF8')); END $do$"""
+        )
+    event = AuditEvent.objects.get(action="test.forged_in_function")
+    assert json.loads(_bytes(event))["action"] == "test.forged_in_function"
+
+
 @pytest.mark.parametrize(
     "changes",
     [
