@@ -111,6 +111,21 @@ def test_a_client_cannot_pass_its_text_off_as_a_captured_events(investigator):
     assert json.loads(_bytes(event))["action"] == "test.forged_bytes"
 
 
+def test_a_function_called_by_a_client_cannot_pass_its_text_off_either(investigator):
+    """Only an insert from inside a trigger keeps its text: a DO block or a function the
+    client calls runs at the client's depth."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DO $do$ BEGIN INSERT INTO audit_auditevent (occurred_at, actor_username, action,"
+            " outcome, object_type, object_id, request_id, user_agent, reason, changes,"
+            " details, source, canonical) VALUES ('2026-01-01T00:00:00Z', '',"
+            " 'test.forged_in_function', 'succeeded', '', '', '', '', '', '{}', '{}',"
+            """ 'database', convert_to('{"forged":true}', 'UTF8')); END $do$"""
+        )
+    event = AuditEvent.objects.get(action="test.forged_in_function")
+    assert json.loads(_bytes(event))["action"] == "test.forged_in_function"
+
+
 @pytest.mark.parametrize(
     "changes",
     [
@@ -148,3 +163,29 @@ def test_a_service_event_is_one_call_of_the_append_function(
         event = audit_record(actor=investigator, action="test.append", details={"a": 1})
     assert "audit_event_append(" in queries.captured_queries[0]["sql"]
     assert AuditEvent.objects.get(pk=event.pk).action == "test.append"
+
+
+def test_it_keeps_an_event_of_a_few_kilobytes_uncompressed_with_the_same_bytes(investigator):
+    # A captured referral, clock or encrypted identifier is 2.3-2.9 KB, over the 2 KB TOAST
+    # threshold; compressing each one was the larger part of a bulk import's capture
+    # (migration audit.0012). Storage changes, the bytes must not.
+    event = audit_record(
+        actor=investigator,
+        action="case.view",
+        object_type="cases.case",
+        details={"note": "synthetic " * 300},
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT octet_length(canonical), pg_column_size(canonical),"
+            " canonical = convert_to(audit_event_canonical(e), 'UTF8')"
+            " FROM audit_auditevent AS e WHERE id = %s",
+            [event.pk],
+        )
+        length, stored, same = cursor.fetchone()
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'audit_auditevent'")
+        options = cursor.fetchone()[0]
+    assert length > 3000
+    assert stored >= length  # not compressed: pglz would make this repetitive text tiny
+    assert same
+    assert "toast_tuple_target=8160" in options
