@@ -35,10 +35,8 @@ other on the caller's connection instead, the seals read in position order.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import hashlib
-import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -156,43 +154,13 @@ SELECT s.position, s.event_id, coalesce(s.leaf_hash, ''), coalesce(s.chain_hash,
 # ``_REORDER_LIMIT``, about 600 bytes each with their event's bytes) and, should a ledger be
 # far out of order, starts over with ``_STREAM``. Hash joins and sorts are off for the statement
 # (see ``_streamed_rows``). A row without a position is an unsealed event.
-#
-# The rows come as columns, one row of arrays per ``_IDS_PER_CHUNK`` event ids (issue 26): a
-# row handed to Python costs more than hashing it, and a chunk of plain seals in position order
-# is checked with C-level loops (``_check_run``). Each chunk is a merge join of two index range
-# scans; the last row carries any seal whose event id was emptied, which no range holds.
 _STREAM_BY_EVENT = """
-SELECT c.*
-  FROM generate_series(
-         least((SELECT min(id) FROM audit_auditevent),
-               (SELECT min(event_id) FROM audit_auditseal)),
-         greatest((SELECT max(id) FROM audit_auditevent),
-                  (SELECT max(event_id) FROM audit_auditseal)),
-         %(width)s) AS g (low)
- CROSS JOIN LATERAL (
-       SELECT array_agg(s.position), array_agg(coalesce(s.event_id, e.id)),
-              array_agg(coalesce(s.leaf_hash, '')), array_agg(coalesce(s.chain_hash, '')),
-              array_agg(CASE WHEN e.id IS NOT NULL
-                             THEN '\\x00'::bytea || coalesce(e.canonical, '') END)
-         FROM (SELECT x.position, x.event_id, x.leaf_hash, x.chain_hash
-                 FROM audit_auditseal AS x
-                WHERE x.event_id >= g.low AND x.event_id < g.low + %(width)s) AS s
-         FULL JOIN (SELECT y.id, y.canonical
-                      FROM audit_auditevent AS y
-                     WHERE y.id >= g.low AND y.id < g.low + %(width)s) AS e
-           ON e.id = s.event_id
-       HAVING count(*) > 0) AS c
- UNION ALL
-SELECT array_agg(s.position ORDER BY s.position), array_agg(s.event_id ORDER BY s.position),
-       array_agg(coalesce(s.leaf_hash, '') ORDER BY s.position),
-       array_agg(coalesce(s.chain_hash, '') ORDER BY s.position),
-       array_agg(NULL::bytea)
+SELECT s.position, coalesce(s.event_id, e.id), coalesce(s.leaf_hash, ''),
+       coalesce(s.chain_hash, ''),
+       CASE WHEN e.id IS NOT NULL THEN '\\x00'::bytea || coalesce(e.canonical, '') END
   FROM audit_auditseal AS s
- WHERE s.event_id IS NULL
-HAVING count(*) > 0
+  FULL JOIN audit_auditevent AS e ON e.id = s.event_id
 """
-# Event ids per row of ``_STREAM_BY_EVENT``: about a megabyte of bytes per row.
-_IDS_PER_CHUNK = 2048
 # Seals held back while they wait for an earlier position: at most about 60 MB.
 _REORDER_LIMIT = 100_000
 # Rows per chunk of the stream, about 100 kB. With chunked rows (libpq 17 and later) PostgreSQL
@@ -416,16 +384,11 @@ def _stream(
     ``_OutOfOrder`` (before anything is reported) when more than ``_REORDER_LIMIT`` seals wait
     or a position comes twice: the caller then streams in position order instead.
 
-    A chunk of ``_STREAM_BY_EVENT`` whose seals are exactly the next positions, each with its
-    event, goes to ``_check_run`` whole; any other chunk, and every row of ``_STREAM``, goes
-    through the loop below one row at a time. Both judge alike (tests/audit/test_verification.py
-    holds them to each other on tampered ledgers).
-
-    The loop is the verifier's hot path where rows come one by one: three SHA-256 per event on
-    average (leaf, chain link, one Merkle node) take most of its time, so it does little else per
-    row: locals instead of attribute lookups, the Merkle frontier's append written out here
-    rather than called (``merkle.Frontier.append_recording``, which tests/audit/test_merkle.py
-    holds to RFC 9162), and objects only for what turns out to be wrong.
+    The loop is the verifier's hot path: three SHA-256 per event on average (leaf, chain link,
+    one Merkle node) take most of its time, so it does little else per row: locals instead of
+    attribute lookups, the Merkle frontier's append written out here rather than called
+    (``merkle.Frontier.append_recording``, which tests/audit/test_merkle.py holds to RFC 9162),
+    and objects only for what turns out to be wrong.
     """
     sha256 = hashlib.sha256
     frontier = merkle.Frontier()
@@ -441,216 +404,77 @@ def _stream(
     problems = result.problems
     unsealed: list[int] = []
     waiting: dict[int, tuple] = {}  # position: row, for seals that came before their turn
-    sizes = sorted(by_size)  # the tree sizes a checkpoint names, where a run must stop
-    query = _STREAM_BY_EVENT if by_event else _STREAM
-    with _streamed_rows(query) as stream:
-        # (rows, None) for rows one by one; (None, columns) for a chunk of _STREAM_BY_EVENT.
-        chunks = ((None, columns) for columns in stream) if by_event else _in_batches(stream)
+    with _streamed_rows(_STREAM_BY_EVENT if by_event else _STREAM) as rows:
         holding = by_event
-        for source in (chunks, (((_left_waiting(waiting)), None),)):
-            for rows, columns in source:
-                if columns is not None:
-                    run = None if waiting else _in_order(columns, expected_position)
-                    if run is not None:
-                        positions, event_ids, stored_leaves, stored_chains, inputs = run
-                        first = 0
-                        count = len(positions)
-                        while first < count:
-                            # Stop at each tree size a checkpoint names, to check its root.
-                            last = count
-                            at = bisect.bisect_right(sizes, leaves)
-                            if at < len(sizes) and sizes[at] < leaves + count - first:
-                                last = first + sizes[at] - leaves
-                            chain = _check_run(
-                                positions[first:last],
-                                event_ids[first:last],
-                                stored_leaves[first:last],
-                                stored_chains[first:last],
-                                inputs[first:last],
-                                chain,
-                                hashes,
-                                leaves,
-                                nodes,
-                                mismatched,
-                                stored_leaf_at,
-                                breaks,
-                            )
-                            leaves += last - first
-                            if leaves in by_size:
-                                frontier.size = leaves
-                                _check_checkpoints(problems, by_size[leaves], frontier, chain)
-                            first = last
-                        expected_position = positions[-1] + 1
+        for source in (rows, _left_waiting(waiting)):
+            for row in source:
+                position = row[0]
+                if position != expected_position:
+                    if position is None:  # an event without a seal (check 6)
+                        unsealed.append(row[1])
                         continue
-                    rows = zip(*columns, strict=True)
-                for row in rows:
-                    position = row[0]
-                    if position != expected_position:
-                        if position is None:  # an event without a seal (check 6)
-                            unsealed.append(row[1])
-                            continue
-                        if holding:
-                            if (
-                                position < expected_position
-                                or position in waiting
-                                or len(waiting) >= _REORDER_LIMIT
-                            ):
-                                raise _OutOfOrder
-                            waiting[position] = row
-                            continue
+                    if holding:
+                        if (
+                            position < expected_position
+                            or position in waiting
+                            or len(waiting) >= _REORDER_LIMIT
+                        ):
+                            raise _OutOfOrder
+                        waiting[position] = row
+                        continue
+                    problems.append(
+                        Problem(
+                            "removed",
+                            f"sealed entries at positions {expected_position}-{position - 1} "
+                            "are missing from the seal table",
+                            position=expected_position,
+                        )
+                    )
+                while row is not None:
+                    position, event_id, stored_leaf, stored_chain, leaf_input = row
+                    if leaf_input is not None:
+                        leaf = sha256(leaf_input).digest()  # merkle.leaf_hash: 0x00 || bytes
+                        if leaf != stored_leaf:
+                            mismatched.append((position, event_id, leaf))
+                            stored_leaf_at[stored_leaf] = (position, event_id)
+                    else:
                         problems.append(
                             Problem(
                                 "removed",
-                                f"sealed entries at positions {expected_position}-{position - 1} "
-                                "are missing from the seal table",
-                                position=expected_position,
+                                f"event #{event_id} was removed (it was sealed at position "
+                                f"{position})",
+                                event_id,
+                                position,
                             )
                         )
-                    while row is not None:
-                        position, event_id, stored_leaf, stored_chain, leaf_input = row
-                        if leaf_input is not None:
-                            leaf = sha256(leaf_input).digest()  # merkle.leaf_hash: 0x00 || bytes
-                            if leaf != stored_leaf:
-                                mismatched.append((position, event_id, leaf))
-                                stored_leaf_at[stored_leaf] = (position, event_id)
-                        else:
-                            problems.append(
-                                Problem(
-                                    "removed",
-                                    f"event #{event_id} was removed (it was sealed at position "
-                                    f"{position})",
-                                    event_id,
-                                    position,
-                                )
-                            )
-                        if sha256(chain + stored_leaf).digest() != stored_chain:
-                            breaks.append((position, event_id, chain, stored_leaf, stored_chain))
-                        chain = stored_chain
-                        # merkle.Frontier.append_recording, inlined: each trailing 1 bit of the
-                        # old size is a perfect subtree that now gets its right sibling.
-                        hashes.append(stored_leaf)
-                        size = leaves
-                        height = 0
-                        while size & 1:
-                            right = hashes.pop()
-                            hashes[-1] = sha256(b"\x01" + hashes[-1] + right).digest()
-                            size >>= 1
-                            height += 1
-                            if height >= stored_height:
-                                nodes.append((height, size, hashes[-1]))
-                        leaves += 1
-                        if leaves in by_size:
-                            frontier.size = leaves
-                            _check_checkpoints(problems, by_size[leaves], frontier, chain)
-                        expected_position = position + 1
-                        row = waiting.pop(expected_position, None) if waiting else None
+                    if sha256(chain + stored_leaf).digest() != stored_chain:
+                        breaks.append((position, event_id, chain, stored_leaf, stored_chain))
+                    chain = stored_chain
+                    # merkle.Frontier.append_recording, inlined: each trailing 1 bit of the old
+                    # size is a perfect subtree that now gets its right sibling (node_hash).
+                    hashes.append(stored_leaf)
+                    size = leaves
+                    height = 0
+                    while size & 1:
+                        right = hashes.pop()
+                        hashes[-1] = sha256(b"\x01" + hashes[-1] + right).digest()
+                        size >>= 1
+                        height += 1
+                        if height >= stored_height:
+                            nodes.append((height, size, hashes[-1]))
+                    leaves += 1
+                    if leaves in by_size:
+                        frontier.size = leaves
+                        _check_checkpoints(problems, by_size[leaves], frontier, chain)
+                    expected_position = position + 1
+                    row = waiting.pop(expected_position, None) if waiting else None
             holding = False  # what still waits follows a gap
     frontier.size = leaves
     result.events_checked = result.tree_size = frontier.size
     explain_mismatches(result, mismatched, stored_leaf_at)
     explain_breaks(result, breaks)
-    # In the order the loop above completes them, whichever way each was computed: the last
-    # leaf a node covers, then its height.
-    nodes.sort(key=lambda node: ((node[1] + 1) << node[0], node[0]))
     _check_tree_nodes(result, nodes)
     return {event_id for _, event_id, _ in mismatched}, (unsealed if by_event else None)
-
-
-def _in_order(columns: tuple, expected_position: int) -> tuple | None:
-    """``columns`` (a chunk of ``_STREAM_BY_EVENT``) in position order when its seals are
-    exactly the positions from ``expected_position`` on, every one with its event: what the loop
-    would take one row at a time, holding back the early ones. None for anything else (a gap, an
-    unsealed or removed event, a position twice): the loop takes those rows itself."""
-    positions = columns[0]
-    count = len(positions)
-    wanted = list(range(expected_position, expected_position + count))
-    if positions != wanted:
-        if None in positions or count > _REORDER_LIMIT or sorted(positions) != wanted:
-            return None
-        order = sorted(range(count), key=positions.__getitem__)
-        columns = tuple([column[i] for i in order] for column in columns)
-    if None in columns[4]:
-        return None
-    return columns
-
-
-def _check_run(
-    positions: list,
-    event_ids: list,
-    stored_leaves: list,
-    stored_chains: list,
-    inputs: list,
-    chain: bytes,
-    hashes: list,
-    size: int,
-    nodes: list,
-    mismatched: list,
-    stored_leaf_at: dict,
-    breaks: list,
-) -> bytes:
-    """Checks 1 and 3 and the tree (4, 7) for consecutive seals at once, each with its event;
-    the loop in ``_stream`` does the same one row at a time. Every hash is still computed, by
-    ``map`` over the run instead of a Python statement per event. Returns the last chain link.
-
-    ``hashes`` is the Merkle frontier of ``size`` leaves, extended in place; completed subtrees
-    of ``merkle.STORED_HEIGHT`` or more are added to ``nodes`` as ``(height, index, hash)``.
-    """
-    sha256 = hashlib.sha256
-    computed = list(map(_digest, map(sha256, inputs)))  # merkle.leaf_hash: 0x00 || bytes
-    if computed != stored_leaves:
-        for i, leaf in enumerate(computed):
-            if leaf != stored_leaves[i]:
-                mismatched.append((positions[i], event_ids[i], leaf))
-                stored_leaf_at[stored_leaves[i]] = (positions[i], event_ids[i])
-    previous = [chain, *stored_chains[:-1]]
-    links = list(map(_digest, map(sha256, map(bytes.__add__, previous, stored_leaves))))
-    if links != stored_chains:
-        for i, link in enumerate(links):
-            if link != stored_chains[i]:
-                breaks.append(
-                    (positions[i], event_ids[i], previous[i], stored_leaves[i], stored_chains[i])
-                )
-    # The frontier takes the run level by level: at each height, a node of the frontier at the
-    # start's left pairs with the first new one; the new ones pair with each other; an odd one
-    # out stays in the frontier. Node hashes are merkle.node_hash: 0x01 || left || right.
-    level = stored_leaves
-    start = size  # the index of level[0] at this height
-    height = 0
-    left_over = []
-    while level:
-        if start & 1:
-            level = [hashes.pop(), *level]
-            start -= 1
-        count = len(level)
-        if count & 1:
-            left_over.append(level[-1])
-        if count < 2:
-            break
-        level = list(
-            map(
-                _digest,
-                map(
-                    sha256,
-                    map(_NODE_PREFIX.__add__, map(bytes.__add__, level[0:-1:2], level[1::2])),
-                ),
-            )
-        )
-        start >>= 1
-        height += 1
-        if height >= merkle.STORED_HEIGHT:
-            nodes.extend(zip(itertools.repeat(height), itertools.count(start), level))
-    hashes.extend(reversed(left_over))
-    return stored_chains[-1]
-
-
-_digest = type(hashlib.sha256()).digest
-_NODE_PREFIX = b"\x01"
-
-
-def _in_batches(rows):
-    """Rows one by one, as ``(rows, None)`` batches for ``_stream``'s loop."""
-    while batch := list(itertools.islice(rows, _CHUNK)):
-        yield batch, None
 
 
 def _left_waiting(waiting: dict):
@@ -667,7 +491,6 @@ def _streamed_rows(query: str = _STREAM):
     """The rows of ``query`` (the seals and their events' bytes), in binary (bytea arrives as
     bytes, not as hex text twice its size), in constant memory."""
     raw = connection.connection
-    params = {"width": _IDS_PER_CHUNK} if query is _STREAM_BY_EVENT else None
     if query is _STREAM_BY_EVENT:
         with raw.cursor() as cursor:
             # A hash join gives no order; sorting millions of rows for a merge join spills to
@@ -678,15 +501,15 @@ def _streamed_rows(query: str = _STREAM):
         if psycopg.pq.version() >= 170000:
             # Django's cursors bind parameters on the client, which cannot ask for binary rows.
             with psycopg.Cursor(raw) as cursor:
-                rows = cursor.stream(query, params, binary=True, size=1 if params else _CHUNK)
+                rows = cursor.stream(query, binary=True, size=_CHUNK)
                 try:
                     yield rows
                 finally:
                     rows.close()  # stopped early: the rest is cancelled and drained
         else:
             with raw.cursor(name="audit_verify", binary=True) as cursor:  # server-side
-                cursor.execute(query, params)
-                yield _fetched(cursor, 1 if params else _BATCH)
+                cursor.execute(query)
+                yield _fetched(cursor)
     finally:
         if (
             query is _STREAM_BY_EVENT
@@ -697,9 +520,9 @@ def _streamed_rows(query: str = _STREAM):
                 cursor.execute("RESET enable_sort")
 
 
-def _fetched(cursor, size: int):
+def _fetched(cursor):
     """A server-side cursor's rows, one round trip per batch."""
-    while batch := cursor.fetchmany(size):
+    while batch := cursor.fetchmany(_BATCH):
         yield from batch
 
 
