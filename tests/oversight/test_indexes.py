@@ -72,11 +72,17 @@ DASHBOARD_INDEXES = [
         ["answered_at"],
         "answered_at IS NOT NULL",
     ),
-    ("custody.EvidenceItem", "evidence_seized_idx", ["seized_at"], None),
+    # The other time and the case included: each month an index-only range (issue 26).
     (
         "custody.EvidenceItem",
-        "evidence_submitted_idx",
-        ["submitted_at"],
+        "evidence_seized_case_idx",
+        ["seized_at", "submitted_at", "case_id"],
+        None,
+    ),
+    (
+        "custody.EvidenceItem",
+        "evidence_submitted_case_idx",
+        ["submitted_at", "seized_at", "case_id"],
         "submitted_at IS NOT NULL",
     ),
 ]
@@ -122,6 +128,8 @@ INDEX_ONLY = [
     ("triage_time", "referral_unit_triage_time_idx"),
     ("deadline_outcomes", "deadline_unit_due_idx"),
     ("overdue_by_person", "deadline_unit_overdue_idx"),
+    ("seizure_to_submission", "evidence_seized_case_idx"),
+    ("seizure_to_submission", "evidence_submitted_case_idx"),
 ]
 
 

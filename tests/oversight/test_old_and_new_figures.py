@@ -128,7 +128,61 @@ def old_triage_time(scope: Scope) -> Table:
     return Table(figure.compute(scope).columns, rows)
 
 
-OLD = {"referrals_weekly": old_referrals_weekly, "triage_time": old_triage_time}
+def old_seizure_to_submission(scope: Scope) -> Table:
+    """``seizure_to_submission`` before the ninth session: each item's month by ``date_trunc``
+    in the zone, read from the table."""
+    from django.db.models import Q
+    from django.db.models.functions import TruncMonth
+
+    from casework.custody.models import EvidenceItem
+    from casework.oversight.figures.common import as_days, month_label
+    from casework.oversight.sql import Percentile, month_starts, seconds_between
+
+    figure = next(one for one in all_figures() if one.key == "seizure_to_submission")
+    visible = EvidenceItem.objects.filter(scope.evidence())
+    seized = (
+        visible.filter(in_period(scope, "seized_at"))
+        .annotate(month=TruncMonth("seized_at", tzinfo=scope.zone))
+        .values("month")
+        .annotate(seized=CountRows(), awaiting=CountRows(filter=Q(submitted_at__isnull=True)))
+        .order_by()
+    )
+    duration = seconds_between("submitted_at", "seized_at")
+    submitted = (
+        visible.filter(in_period(scope, "submitted_at"))
+        .annotate(month=TruncMonth("submitted_at", tzinfo=scope.zone))
+        .values("month")
+        .annotate(
+            submitted=CountRows(),
+            median=Percentile(duration, 0.5),
+            p90=Percentile(duration, 0.9),
+        )
+        .order_by()
+    )
+    by_month: dict[date, dict] = {}
+    for row in [*seized, *submitted]:
+        by_month.setdefault(bucket(row.pop("month"), scope), {}).update(row)
+    rows = []
+    for month in month_starts(scope.first_day, scope.last_day):
+        values = by_month.get(month, {})
+        rows.append(
+            {
+                "month": month_label(month),
+                "seized": values.get("seized", 0),
+                "awaiting": values.get("awaiting", 0),
+                "submitted": values.get("submitted", 0),
+                "median_days": as_days(values.get("median")),
+                "p90_days": as_days(values.get("p90")),
+            }
+        )
+    return Table(figure.compute(scope).columns, rows)
+
+
+OLD = {
+    "referrals_weekly": old_referrals_weekly,
+    "triage_time": old_triage_time,
+    "seizure_to_submission": old_seizure_to_submission,
+}
 
 
 # --- the data ------------------------------------------------------------------------------
@@ -149,7 +203,7 @@ def _mondays(zone: str) -> list[datetime]:
 
 
 @pytest.fixture
-def edges(moved, investigator, outsider):  # noqa: F811 (the fixture imported above)
+def edges(moved, investigator, outsider, administrator):  # noqa: F811 (the fixture imported above)
     """Both units in zones with summer time; referrals received either side of each Monday
     midnight of March (North: its own and UTC's; South: its own), each triaged either side of
     the next Monday midnight (North: its own; South: UTC's, the all-units view's)."""
@@ -175,7 +229,45 @@ def edges(moved, investigator, outsider):  # noqa: F811 (the fixture imported ab
                     referrals.referral_decline(
                         actor=person, referral=referral, reason="Not a crime"
                     )
+    _items_either_side_of_each_month(investigator, outsider, administrator)
     return moved
+
+
+def _first_of_months(zone: str) -> list[datetime]:
+    """Midnight of 1 February, March and April 2026 in ``zone``, as UTC."""
+    local = ZoneInfo(zone)
+    return [datetime(2026, month, 1, tzinfo=local).astimezone(UTC) for month in (2, 3, 4)]
+
+
+def _items_either_side_of_each_month(investigator, outsider, administrator) -> None:
+    """Evidence seized either side of each first of the month (in the unit's zone and in UTC,
+    the all-units view's), each submitted either side of the next first of the month: the
+    seizure-to-submission figure's months as ranges against its old date_trunc."""
+    from casework.cases.models import Case
+    from casework.custody import services as custody
+    from tests.custody.factories import make_item, make_store
+
+    plan = [
+        (investigator, ZONES["north"]),
+        (investigator, "UTC"),
+        (outsider, ZONES["south"]),
+        (outsider, "UTC"),
+    ]
+    store = make_store(admin=administrator)
+    for person, zone in plan:
+        case = Case.objects.filter(unit=person.unit).order_by("id").first()
+        firsts = _first_of_months(zone)
+        for month, first in enumerate(firsts[:-1]):
+            for side in (-ONE_MICROSECOND, 0 * ONE_MICROSECOND):
+                with time_machine.travel(firsts[month + 1] + side, tick=False):
+                    item = make_item(case=case, store=store, actor=person, seized_at=first + side)
+                    custody.custody_event_record(
+                        actor=person,
+                        item=item,
+                        kind="submitted",
+                        started_at=firsts[month + 1] + side,
+                        submission_reference=f"ICSE-SYN-{item.pk:04d}",
+                    )
 
 
 # --- the comparison --------------------------------------------------------------------------
@@ -228,6 +320,21 @@ def test_the_edges_fall_in_different_weeks(edges, supervisor):
     received = [row["received"] for row in table.rows]
     assert sum(received) > 10 and len([count for count in received if count]) >= 5
     assert sum(row["triaged"] for row in table.rows) > 5
+
+
+def test_the_items_fall_in_different_months(edges, supervisor):
+    """Not trivially equal either: items seized a microsecond either side of North's first of
+    February and of March fall in the months before and after in its own zone, and their
+    submissions a month later are counted with their medians."""
+    with time_machine.travel(at(31, 12), tick=False):
+        scope = selectors.scope_for(
+            user=supervisor, unit=None, period_start=date(2026, 1, 1), period_end=date(2026, 3, 31)
+        )
+        figure = next(one for one in all_figures() if one.key == "seizure_to_submission")
+        rows = {row["month"]: row for row in figure.compute(scope).rows}
+    assert rows["Jan 2026"]["seized"] >= 1 and rows["Feb 2026"]["seized"] >= 2
+    assert rows["Feb 2026"]["submitted"] >= 1 and rows["Mar 2026"]["submitted"] >= 2
+    assert rows["Mar 2026"]["median_days"] is not None
 
 
 def test_the_percentiles_get_their_sort_memory_and_the_callers_setting_is_kept(

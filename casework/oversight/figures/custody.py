@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from django.db.models import Q
-from django.db.models.functions import TruncMonth
-
 from casework.custody.models import EvidenceItem
 
 from ..registry import LABEL, MEASURE, Chart, Column, Scope, Table, figure
-from ..sql import CountRows, Percentile, month_starts, seconds_between
-from .common import as_days, bucket, first_link, in_period, links_for, month_label
+from ..sql import measures_per_range
+from .common import as_days, first_link, links_for, month_label, month_ranges
 
 
 @figure(
@@ -32,39 +27,38 @@ from .common import as_days, bucket, first_link, in_period, links_for, month_lab
 )
 def seizure_to_submission(scope: Scope) -> Table:
     visible = EvidenceItem.objects.filter(scope.evidence())
-    seized = (
-        visible.filter(in_period(scope, "seized_at"))
-        .annotate(month=TruncMonth("seized_at", tzinfo=scope.zone))
-        .values("month")
-        .annotate(seized=CountRows(), awaiting=CountRows(filter=Q(submitted_at__isnull=True)))
-        .order_by()
+    # Each month a range of the time's index, which holds the other time and the case (index
+    # only, need-to-know included), not a date_trunc of every item in the zone (issue 26).
+    months, bounds = month_ranges(scope)
+    seized = measures_per_range(
+        visible,
+        "seized_at",
+        bounds,
+        ("submitted_at",),
+        {"seized": "COUNT(*)", "awaiting": "COUNT(*) FILTER (WHERE submitted_at IS NULL)"},
     )
-    duration = seconds_between("submitted_at", "seized_at")
-    submitted = (
-        visible.filter(in_period(scope, "submitted_at"))
-        .annotate(month=TruncMonth("submitted_at", tzinfo=scope.zone))
-        .values("month")
-        .annotate(
-            submitted=CountRows(),
-            median=Percentile(duration, 0.5),
-            p90=Percentile(duration, 0.9),
-        )
-        .order_by()
+    duration = "EXTRACT(EPOCH FROM (submitted_at - seized_at))"
+    submitted = measures_per_range(
+        visible.filter(submitted_at__isnull=False),
+        "submitted_at",
+        bounds,
+        ("submitted_at", "seized_at"),
+        {
+            "submitted": "COUNT(*)",
+            "median": f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {duration})",
+            "p90": f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {duration})",
+        },
     )
-    by_month: dict[date, dict] = {}
-    for row in [*seized, *submitted]:
-        by_month.setdefault(bucket(row.pop("month"), scope), {}).update(row)
     rows = []
-    for month in month_starts(scope.first_day, scope.last_day):
-        values = by_month.get(month, {})
+    for month, items, done in zip(months, seized, submitted, strict=True):
         rows.append(
             {
                 "month": month_label(month),
-                "seized": values.get("seized", 0),
-                "awaiting": values.get("awaiting", 0),
-                "submitted": values.get("submitted", 0),
-                "median_days": as_days(values.get("median")),
-                "p90_days": as_days(values.get("p90")),
+                "seized": items["seized"],
+                "awaiting": items["awaiting"],
+                "submitted": done["submitted"],
+                "median_days": as_days(done["median"]),
+                "p90_days": as_days(done["p90"]),
             }
         )
     columns = [
