@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from django.db.models import Q
+from django.db.models.functions import TruncMonth
+
 from casework.custody.models import EvidenceItem
 
 from ..registry import LABEL, MEASURE, Chart, Column, Scope, Table, figure
-from ..sql import measures_per_range
-from .common import as_days, first_link, links_for, month_label, month_ranges
+from ..sql import CountRows, Percentile, measures_per_range, month_starts, seconds_between
+from .common import (
+    as_days,
+    bucket,
+    first_link,
+    in_period,
+    links_for,
+    month_label,
+    month_ranges,
+)
 
 
 @figure(
@@ -27,8 +40,13 @@ from .common import as_days, first_link, links_for, month_label, month_ranges
 )
 def seizure_to_submission(scope: Scope) -> Table:
     visible = EvidenceItem.objects.filter(scope.evidence())
-    # Each month a range of the time's index, which holds the other time and the case (index
-    # only, need-to-know included), not a date_trunc of every item in the zone (issue 26).
+    if not scope.every_unit:
+        return _by_truncated_month(visible, scope)
+    # Over every unit: each month a range of the time's index, which holds the other time
+    # (index only), not a date_trunc of every item in the zone (issue 26). A unit's view
+    # keeps one pass grouped by month (_by_truncated_month): its items reach their unit
+    # through the case, and per month PostgreSQL joined the unit's cases to the range again
+    # (a supervisor's figure went from 3.5 to 7.4 ms of backend CPU at medium scale).
     months, bounds = month_ranges(scope)
     seized = measures_per_range(
         visible,
@@ -61,12 +79,53 @@ def seizure_to_submission(scope: Scope) -> Table:
                 "p90_days": as_days(done["p90"]),
             }
         )
-    columns = [
-        Column("month", "Month", LABEL),
-        Column("seized", "Items seized"),
-        Column("awaiting", "Of those, not yet submitted"),
-        Column("submitted", "Items submitted"),
-        Column("median_days", "Median days to submission", MEASURE, base="submitted"),
-        Column("p90_days", "90th percentile (days)", MEASURE, base="submitted"),
-    ]
-    return Table(columns, rows)
+    return Table(_COLUMNS, rows)
+
+
+def _by_truncated_month(visible, scope: Scope) -> Table:
+    seized = (
+        visible.filter(in_period(scope, "seized_at"))
+        .annotate(month=TruncMonth("seized_at", tzinfo=scope.zone))
+        .values("month")
+        .annotate(seized=CountRows(), awaiting=CountRows(filter=Q(submitted_at__isnull=True)))
+        .order_by()
+    )
+    duration = seconds_between("submitted_at", "seized_at")
+    submitted = (
+        visible.filter(in_period(scope, "submitted_at"))
+        .annotate(month=TruncMonth("submitted_at", tzinfo=scope.zone))
+        .values("month")
+        .annotate(
+            submitted=CountRows(),
+            median=Percentile(duration, 0.5),
+            p90=Percentile(duration, 0.9),
+        )
+        .order_by()
+    )
+    by_month: dict[date, dict] = {}
+    for row in [*seized, *submitted]:
+        by_month.setdefault(bucket(row.pop("month"), scope), {}).update(row)
+    rows = []
+    for month in month_starts(scope.first_day, scope.last_day):
+        values = by_month.get(month, {})
+        rows.append(
+            {
+                "month": month_label(month),
+                "seized": values.get("seized", 0),
+                "awaiting": values.get("awaiting", 0),
+                "submitted": values.get("submitted", 0),
+                "median_days": as_days(values.get("median")),
+                "p90_days": as_days(values.get("p90")),
+            }
+        )
+    return Table(_COLUMNS, rows)
+
+
+_COLUMNS = [
+    Column("month", "Month", LABEL),
+    Column("seized", "Items seized"),
+    Column("awaiting", "Of those, not yet submitted"),
+    Column("submitted", "Items submitted"),
+    Column("median_days", "Median days to submission", MEASURE, base="submitted"),
+    Column("p90_days", "90th percentile (days)", MEASURE, base="submitted"),
+]
