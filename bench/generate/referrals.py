@@ -15,7 +15,7 @@ from casework.accounts.models import Unit
 from casework.cases.choices import Priority
 from casework.referrals.choices import ReferralStatus, SourceKind
 from casework.referrals.clocks import triage_clock
-from casework.referrals.models import Referral
+from casework.referrals.models import Referral, triage_seconds
 
 from ..loader import ModelCopy, deferred_indexes, next_id, reset_sequence
 from .base import Context
@@ -98,6 +98,7 @@ def load(ctx: Context) -> None:
                 else None,
                 "triage_started_by_id": triaged_by,
                 "triaged_at": triaged_at,
+                "triage_seconds": triage_seconds(received, triaged_at),
                 "triaged_by_id": triaged_by,
                 "decline_reason": "Synthetic decline reason: outside remit"
                 if status == ReferralStatus.DECLINED
@@ -127,6 +128,7 @@ def load(ctx: Context) -> None:
         "triage_started_at",
         "triage_started_by_id",
         "triaged_at",
+        "triage_seconds",
         "triaged_by_id",
         "decline_reason",
         "referred_out_to",

@@ -116,12 +116,19 @@ class EvidenceItem(TimeStampedModel):
             ),
             # The oversight dashboard: items seized, and items submitted to the national
             # database / ICSE, per month of a period. An item's unit is its case's, so the period
-            # narrows the rows and the join to the case keeps the unit's.
-            models.Index(fields=["seized_at"], name="evidence_seized_idx"),
+            # narrows the rows and the join to the case keeps the unit's. The other time and the
+            # case included: each month is then an index-only range scan, need-to-know
+            # included (issue 26; without them every item was read from the table).
+            models.Index(
+                fields=["seized_at"],
+                include=["submitted_at", "case"],
+                name="evidence_seized_case_idx",
+            ),
             models.Index(
                 fields=["submitted_at"],
+                include=["seized_at", "case"],
                 condition=models.Q(submitted_at__isnull=False),
-                name="evidence_submitted_idx",
+                name="evidence_submitted_case_idx",
             ),
             # The search box: any part of an exhibit number or store id (core/trigrams.py).
             GinIndex(trigram_index_expression("exhibit_number"), name="evidence_exhibit_trgm_idx"),

@@ -60,31 +60,47 @@ def seconds_since(moment: datetime, earlier: str) -> Func:
     return seconds_between(Value(moment, output_field=DateTimeField()), earlier)
 
 
-# Memory for the sorts of ``with_total`` (the time-to-triage percentiles): what a year of a
-# national data set's triaged referrals needs in memory, with room for two years. PostgreSQL
-# takes only what a sort uses; this is a ceiling per sort, not an allocation.
+# Memory for the sorts of ``per_group_and_total`` (the time-to-triage percentiles): what a year
+# of a national data set's triaged referrals needs in memory, with room for two years.
+# PostgreSQL takes only what a sort uses; this is a ceiling per sort, not an allocation.
 SORT_MEMORY = "128MB"
 
 
-def with_total(queryset, group: str, measures: dict[str, str]) -> tuple[dict, dict]:
-    """Measures per value of ``group`` and over all rows, from one pass over ``queryset``.
+def per_group_and_total(
+    queryset, group: str, values: list[str], columns: tuple[str, ...], measures: dict[str, str]
+) -> tuple[dict, dict]:
+    """Measures over the rows of ``queryset`` whose ``group`` is each of ``values``, and over
+    all its rows, in one statement. Returns (rows by group value, total row).
 
-    ``GROUP BY ROLLUP (group)`` computes the groups and the total from the same scan and sort;
-    two ORM queries (per group, then ``aggregate``) would read the period twice, and a median
-    cannot be derived from the groups' medians. ``measures`` maps names to SQL aggregates over
-    the columns the queryset selects. Returns (rows by group value, total row).
+    Each group is its own range of an index that leads with the group after the unit (for the
+    time to triage, ``referral_priority_triaged_idx``), read by a ``LATERAL`` subquery, so a
+    group's percentile sorts that group's rows and nothing else; the total is one more pass
+    over the same rows. ``GROUP BY ROLLUP`` did the same from one scan, but sorted every row
+    by the group first and converted each duration in numeric arithmetic: over a year of every
+    unit, most of the figure's time (issue 26). A median cannot be derived from the groups'
+    medians, hence the second pass. ``measures`` maps names to SQL aggregates over
+    ``columns``; rows whose group is not in ``values`` count in the total only, as they did.
     """
-    # No ORDER BY inside: the model's default ordering would sort every row once more.
-    inner, params = queryset.order_by().query.sql_with_params()
-    selected = ", ".join(f"{sql} AS {name}" for name, sql in measures.items())
-    statement = (
-        f"SELECT {group}, GROUPING({group}) AS is_total, {selected} "
-        f"FROM ({inner}) AS selected GROUP BY ROLLUP ({group})"
+    quote = connection.ops.quote_name
+    selected = ", ".join(f"{sql} AS {quote(name)}" for name, sql in measures.items())
+    in_group, group_params = (
+        queryset.filter(**{group: RawSQL("per_group.value", [])})
+        .order_by()
+        .values(*columns)
+        .query.sql_with_params()
     )
+    every, every_params = queryset.order_by().values(*columns).query.sql_with_params()
+    statement = (
+        f"SELECT per_group.value AS {quote(group)}, false AS is_total, measured.* "
+        f"FROM unnest(%s::text[]) AS per_group(value) "
+        f"CROSS JOIN LATERAL (SELECT {selected} FROM ({in_group}) AS selected) AS measured "
+        f"UNION ALL SELECT NULL, true, {selected} FROM ({every}) AS selected"
+    )
+    params = [list(values), *group_params, *every_params]
     # The sorts in memory: a year of every unit's triaged referrals (270,000 at national scale)
-    # overflowed the default 4 MB and were merged on disk, once for the rollup and again in
-    # each percentile (issue 26: 316 -> 246 ms of backend CPU). The setting is local to this
-    # transaction, and set back when the caller's transaction goes on after it.
+    # overflowed the default 4 MB and were merged on disk (issue 26: 316 -> 246 ms of backend
+    # CPU). The setting is local to this transaction, and set back when the caller's
+    # transaction goes on after it.
     inside_callers = connection.in_atomic_block
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if inside_callers:
@@ -144,6 +160,45 @@ def counts_per_range(
     with connection.cursor() as cursor:
         cursor.execute(statement, [bounds[:-1], bounds[1:], *params])
         return [(row[0] - 1, *row[1:]) for row in cursor.fetchall() if row[-1]]
+
+
+def measures_per_range(
+    queryset, field: str, bounds: list[datetime], columns: tuple[str, ...], measures: dict[str, str]
+) -> list[dict]:
+    """``measures`` (SQL aggregates over ``columns``) of ``queryset``'s rows in each range
+    ``[bounds[i], bounds[i + 1])`` of ``field``, one dict per range in order; a range with no
+    row has the aggregates of no rows (counts 0, percentiles None).
+
+    The months of a figure as ranges of the indexed time, one range scan each (``LATERAL``),
+    as ``counts_per_range`` does for the weeks: no per-row ``date_trunc`` in the zone, no sort
+    of the period by month (issue 26). A row falls in the range whose local start it follows,
+    which is the month ``date_trunc`` gives it (the caveat of ``counts_per_range`` applies).
+    """
+    if len(bounds) < 2:
+        return []
+    quote = connection.ops.quote_name
+    inner, params = (
+        queryset.filter(
+            **{
+                f"{field}__gte": RawSQL("period_range.low", [], output_field=DateTimeField()),
+                f"{field}__lt": RawSQL("period_range.high", [], output_field=DateTimeField()),
+            }
+        )
+        .order_by()
+        .values(*columns)
+        .query.sql_with_params()
+    )
+    selected = ", ".join(f"{sql} AS {quote(name)}" for name, sql in measures.items())
+    statement = (
+        f"SELECT measured.* FROM unnest(%s::timestamptz[], %s::timestamptz[]) "
+        f"WITH ORDINALITY AS period_range(low, high, position) "
+        f"CROSS JOIN LATERAL (SELECT {selected} FROM ({inner}) AS selected) AS measured "
+        f"ORDER BY period_range.position"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [bounds[:-1], bounds[1:], *params])
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 HOUR = 3600.0

@@ -32,7 +32,7 @@ from casework.privacy.services import data_key_cipher
 from . import deconfliction
 from .choices import OPEN_STATUSES, IntakeChannel, ReferralStatus, TriageOutcome
 from .clocks import TriageClock, triage_clock, triage_due
-from .models import DuplicateArrival, IncidentType, Referral, ReferralIdentifier
+from .models import DuplicateArrival, IncidentType, Referral, ReferralIdentifier, triage_seconds
 from .selectors import referrals_visible_to
 from .validation import CleanIdentifier, CleanReferral, clean_identifier, clean_referral
 
@@ -377,8 +377,18 @@ def _finish(referral: Referral, *, actor: User, status: str, fields: list[str]) 
     before = referral.status
     referral.status = status
     referral.triaged_at = timezone.now()
+    referral.triage_seconds = triage_seconds(referral.received_at, referral.triaged_at)
     referral.triaged_by = actor
-    referral.save(update_fields=["status", "triaged_at", "triaged_by", "updated_at", *fields])
+    referral.save(
+        update_fields=[
+            "status",
+            "triaged_at",
+            "triage_seconds",
+            "triaged_by",
+            "updated_at",
+            *fields,
+        ]
+    )
     return before
 
 

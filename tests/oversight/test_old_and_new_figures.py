@@ -24,7 +24,7 @@ from django.db.models.functions import TruncWeek
 from casework.accounts.models import Unit
 from casework.oversight import selectors
 from casework.oversight.figures import all_figures
-from casework.oversight.figures.common import bucket, in_period, week_label
+from casework.oversight.figures.common import as_hours, bucket, in_period, week_label
 from casework.oversight.registry import Scope, Table
 from casework.oversight.sql import CountRows, week_starts
 from casework.referrals.models import Referral
@@ -76,7 +76,113 @@ def old_referrals_weekly(scope: Scope) -> Table:
     return Table(columns, rows)
 
 
-OLD = {"referrals_weekly": old_referrals_weekly}
+def old_triage_time(scope: Scope) -> Table:
+    """``triage_time`` before the ninth session: one ``GROUP BY ROLLUP (priority)`` over the
+    period, each duration computed from the arrival in numeric arithmetic (the old
+    ``with_total``, verbatim, with its sort memory)."""
+    from django.db import connection, transaction
+
+    from casework.cases.choices import Priority
+
+    figure = next(one for one in all_figures() if one.key == "triage_time")
+    triaged = Referral.objects.filter(
+        scope.referrals(), in_period(scope, "triaged_at"), triaged_at__isnull=False
+    )
+    duration = "EXTRACT(EPOCH FROM (triaged_at - received_at))"
+    measures = {
+        "triaged": "COUNT(*)",
+        "median": f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {duration})",
+        "p90": f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {duration})",
+        "within": "COUNT(*) FILTER (WHERE triaged_at <= triage_due_at)",
+    }
+    inner, params = (
+        triaged.values("priority", "received_at", "triaged_at", "triage_due_at")
+        .order_by()
+        .query.sql_with_params()
+    )
+    selected = ", ".join(f"{sql} AS {name}" for name, sql in measures.items())
+    statement = (
+        f"SELECT priority, GROUPING(priority) AS is_total, {selected} "
+        f"FROM ({inner}) AS selected GROUP BY ROLLUP (priority)"
+    )
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        names = [column.name for column in cursor.description]
+        found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    overall = next((row for row in found if row["is_total"]), {})
+    grouped = {row["priority"]: row for row in found if not row["is_total"]}
+    rows = []
+    for level, label in [*Priority.choices, ("", "All priorities")]:
+        row = overall if level == "" else grouped.get(level, {})
+        count = row.get("triaged") or 0
+        rows.append(
+            {
+                "priority": label if level == "" else level,
+                "triaged": count,
+                "median_hours": as_hours(row.get("median")),
+                "p90_hours": as_hours(row.get("p90")),
+                "within": row.get("within") or 0,
+                "within_share": (row.get("within") or 0) / count if count else None,
+            }
+        )
+    return Table(figure.compute(scope).columns, rows)
+
+
+def old_seizure_to_submission(scope: Scope) -> Table:
+    """``seizure_to_submission`` before the ninth session: each item's month by ``date_trunc``
+    in the zone, read from the table."""
+    from django.db.models import Q
+    from django.db.models.functions import TruncMonth
+
+    from casework.custody.models import EvidenceItem
+    from casework.oversight.figures.common import as_days, month_label
+    from casework.oversight.sql import Percentile, month_starts, seconds_between
+
+    figure = next(one for one in all_figures() if one.key == "seizure_to_submission")
+    visible = EvidenceItem.objects.filter(scope.evidence())
+    seized = (
+        visible.filter(in_period(scope, "seized_at"))
+        .annotate(month=TruncMonth("seized_at", tzinfo=scope.zone))
+        .values("month")
+        .annotate(seized=CountRows(), awaiting=CountRows(filter=Q(submitted_at__isnull=True)))
+        .order_by()
+    )
+    duration = seconds_between("submitted_at", "seized_at")
+    submitted = (
+        visible.filter(in_period(scope, "submitted_at"))
+        .annotate(month=TruncMonth("submitted_at", tzinfo=scope.zone))
+        .values("month")
+        .annotate(
+            submitted=CountRows(),
+            median=Percentile(duration, 0.5),
+            p90=Percentile(duration, 0.9),
+        )
+        .order_by()
+    )
+    by_month: dict[date, dict] = {}
+    for row in [*seized, *submitted]:
+        by_month.setdefault(bucket(row.pop("month"), scope), {}).update(row)
+    rows = []
+    for month in month_starts(scope.first_day, scope.last_day):
+        values = by_month.get(month, {})
+        rows.append(
+            {
+                "month": month_label(month),
+                "seized": values.get("seized", 0),
+                "awaiting": values.get("awaiting", 0),
+                "submitted": values.get("submitted", 0),
+                "median_days": as_days(values.get("median")),
+                "p90_days": as_days(values.get("p90")),
+            }
+        )
+    return Table(figure.compute(scope).columns, rows)
+
+
+OLD = {
+    "referrals_weekly": old_referrals_weekly,
+    "triage_time": old_triage_time,
+    "seizure_to_submission": old_seizure_to_submission,
+}
 
 
 # --- the data ------------------------------------------------------------------------------
@@ -97,7 +203,7 @@ def _mondays(zone: str) -> list[datetime]:
 
 
 @pytest.fixture
-def edges(moved, investigator, outsider):  # noqa: F811 (the fixture imported above)
+def edges(moved, investigator, outsider, administrator):  # noqa: F811 (the fixture imported above)
     """Both units in zones with summer time; referrals received either side of each Monday
     midnight of March (North: its own and UTC's; South: its own), each triaged either side of
     the next Monday midnight (North: its own; South: UTC's, the all-units view's)."""
@@ -123,7 +229,45 @@ def edges(moved, investigator, outsider):  # noqa: F811 (the fixture imported ab
                     referrals.referral_decline(
                         actor=person, referral=referral, reason="Not a crime"
                     )
+    _items_either_side_of_each_month(investigator, outsider, administrator)
     return moved
+
+
+def _first_of_months(zone: str) -> list[datetime]:
+    """Midnight of 1 February, March and April 2026 in ``zone``, as UTC."""
+    local = ZoneInfo(zone)
+    return [datetime(2026, month, 1, tzinfo=local).astimezone(UTC) for month in (2, 3, 4)]
+
+
+def _items_either_side_of_each_month(investigator, outsider, administrator) -> None:
+    """Evidence seized either side of each first of the month (in the unit's zone and in UTC,
+    the all-units view's), each submitted either side of the next first of the month: the
+    seizure-to-submission figure's months as ranges against its old date_trunc."""
+    from casework.cases.models import Case
+    from casework.custody import services as custody
+    from tests.custody.factories import make_item, make_store
+
+    plan = [
+        (investigator, ZONES["north"]),
+        (investigator, "UTC"),
+        (outsider, ZONES["south"]),
+        (outsider, "UTC"),
+    ]
+    store = make_store(admin=administrator)
+    for person, zone in plan:
+        case = Case.objects.filter(unit=person.unit).order_by("id").first()
+        firsts = _first_of_months(zone)
+        for month, first in enumerate(firsts[:-1]):
+            for side in (-ONE_MICROSECOND, 0 * ONE_MICROSECOND):
+                with time_machine.travel(firsts[month + 1] + side, tick=False):
+                    item = make_item(case=case, store=store, actor=person, seized_at=first + side)
+                    custody.custody_event_record(
+                        actor=person,
+                        item=item,
+                        kind="submitted",
+                        started_at=firsts[month + 1] + side,
+                        submission_reference=f"ICSE-SYN-{item.pk:04d}",
+                    )
 
 
 # --- the comparison --------------------------------------------------------------------------
@@ -178,6 +322,21 @@ def test_the_edges_fall_in_different_weeks(edges, supervisor):
     assert sum(row["triaged"] for row in table.rows) > 5
 
 
+def test_the_items_fall_in_different_months(edges, supervisor):
+    """Not trivially equal either: items seized a microsecond either side of North's first of
+    February and of March fall in the months before and after in its own zone, and their
+    submissions a month later are counted with their medians."""
+    with time_machine.travel(at(31, 12), tick=False):
+        scope = selectors.scope_for(
+            user=supervisor, unit=None, period_start=date(2026, 1, 1), period_end=date(2026, 3, 31)
+        )
+        figure = next(one for one in all_figures() if one.key == "seizure_to_submission")
+        rows = {row["month"]: row for row in figure.compute(scope).rows}
+    assert rows["Jan 2026"]["seized"] >= 1 and rows["Feb 2026"]["seized"] >= 2
+    assert rows["Feb 2026"]["submitted"] >= 1 and rows["Mar 2026"]["submitted"] >= 2
+    assert rows["Mar 2026"]["median_days"] is not None
+
+
 def test_the_percentiles_get_their_sort_memory_and_the_callers_setting_is_kept(
     history, administrator
 ):
@@ -199,8 +358,8 @@ def test_the_percentiles_get_their_sort_memory_and_the_callers_setting_is_kept(
         next(one for one in all_figures() if one.key == "triage_time").compute(scope)
     statements = [query["sql"] for query in captured.captured_queries]
     asked = next(i for i, sql in enumerate(statements) if "set_config('work_mem'" in sql)
-    rollup = next(i for i, sql in enumerate(statements) if "ROLLUP" in sql)
-    assert asked < rollup and SORT_MEMORY in statements[asked]
+    percentiles = next(i for i, sql in enumerate(statements) if "percentile_cont" in sql)
+    assert asked < percentiles and SORT_MEMORY in statements[asked]
     with connection.cursor() as cursor:
         cursor.execute("SHOW work_mem")
         assert cursor.fetchone()[0] == before

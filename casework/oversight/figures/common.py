@@ -10,7 +10,7 @@ from django.db.models import Q
 from casework.accounts.models import User
 
 from ..registry import Link, Scope, list_link
-from ..sql import DAY, HOUR, week_starts
+from ..sql import DAY, HOUR, month_starts, week_starts
 
 ONE_DAY = timedelta(days=1)
 # Ranked tables (per person, per agency) show this many rows on the dashboard: a national
@@ -56,6 +56,18 @@ def week_ranges(scope: Scope) -> tuple[list[date], list[datetime]]:
         scope.end,
     ]
     return weeks, bounds
+
+
+def month_ranges(scope: Scope) -> tuple[list[date], list[datetime]]:
+    """The period's months (their first days) and the instants that bound them, as
+    ``week_ranges`` gives the weeks: month ``i`` is ``[bounds[i], bounds[i + 1])``."""
+    months = month_starts(scope.first_day, scope.last_day)
+    bounds = [
+        scope.start,
+        *(datetime.combine(first, time.min, tzinfo=scope.zone) for first in months[1:]),
+        scope.end,
+    ]
+    return months, bounds
 
 
 def bucket(value, scope: Scope) -> date | None:

@@ -10,8 +10,16 @@ from django.db.models.functions import TruncMonth
 from casework.custody.models import EvidenceItem
 
 from ..registry import LABEL, MEASURE, Chart, Column, Scope, Table, figure
-from ..sql import CountRows, Percentile, month_starts, seconds_between
-from .common import as_days, bucket, first_link, in_period, links_for, month_label
+from ..sql import CountRows, Percentile, measures_per_range, month_starts, seconds_between
+from .common import (
+    as_days,
+    bucket,
+    first_link,
+    in_period,
+    links_for,
+    month_label,
+    month_ranges,
+)
 
 
 @figure(
@@ -32,6 +40,49 @@ from .common import as_days, bucket, first_link, in_period, links_for, month_lab
 )
 def seizure_to_submission(scope: Scope) -> Table:
     visible = EvidenceItem.objects.filter(scope.evidence())
+    if not scope.every_unit:
+        return _by_truncated_month(visible, scope)
+    # Over every unit: each month a range of the time's index, which holds the other time
+    # (index only), not a date_trunc of every item in the zone (issue 26). A unit's view
+    # keeps one pass grouped by month (_by_truncated_month): its items reach their unit
+    # through the case, and per month PostgreSQL joined the unit's cases to the range again
+    # (a supervisor's figure went from 3.5 to 7.4 ms of backend CPU at medium scale).
+    months, bounds = month_ranges(scope)
+    seized = measures_per_range(
+        visible,
+        "seized_at",
+        bounds,
+        ("submitted_at",),
+        {"seized": "COUNT(*)", "awaiting": "COUNT(*) FILTER (WHERE submitted_at IS NULL)"},
+    )
+    duration = "EXTRACT(EPOCH FROM (submitted_at - seized_at))"
+    submitted = measures_per_range(
+        visible.filter(submitted_at__isnull=False),
+        "submitted_at",
+        bounds,
+        ("submitted_at", "seized_at"),
+        {
+            "submitted": "COUNT(*)",
+            "median": f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {duration})",
+            "p90": f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {duration})",
+        },
+    )
+    rows = []
+    for month, items, done in zip(months, seized, submitted, strict=True):
+        rows.append(
+            {
+                "month": month_label(month),
+                "seized": items["seized"],
+                "awaiting": items["awaiting"],
+                "submitted": done["submitted"],
+                "median_days": as_days(done["median"]),
+                "p90_days": as_days(done["p90"]),
+            }
+        )
+    return Table(_COLUMNS, rows)
+
+
+def _by_truncated_month(visible, scope: Scope) -> Table:
     seized = (
         visible.filter(in_period(scope, "seized_at"))
         .annotate(month=TruncMonth("seized_at", tzinfo=scope.zone))
@@ -67,12 +118,14 @@ def seizure_to_submission(scope: Scope) -> Table:
                 "p90_days": as_days(values.get("p90")),
             }
         )
-    columns = [
-        Column("month", "Month", LABEL),
-        Column("seized", "Items seized"),
-        Column("awaiting", "Of those, not yet submitted"),
-        Column("submitted", "Items submitted"),
-        Column("median_days", "Median days to submission", MEASURE, base="submitted"),
-        Column("p90_days", "90th percentile (days)", MEASURE, base="submitted"),
-    ]
-    return Table(columns, rows)
+    return Table(_COLUMNS, rows)
+
+
+_COLUMNS = [
+    Column("month", "Month", LABEL),
+    Column("seized", "Items seized"),
+    Column("awaiting", "Of those, not yet submitted"),
+    Column("submitted", "Items submitted"),
+    Column("median_days", "Median days to submission", MEASURE, base="submitted"),
+    Column("p90_days", "90th percentile (days)", MEASURE, base="submitted"),
+]
