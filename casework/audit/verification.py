@@ -364,23 +364,37 @@ def _unsealed(raw: psycopg.Connection, horizon: int, ids: list[int] | None) -> l
     ``ids`` are those the stream in event order already found (None: find them here)."""
     if ids is not None and not ids:
         return []
+    if ids is None:
+        # Where the statistics say the ledger is empty (a table analysed before the rows of the
+        # caller's still open transaction were written), the planner joins the two id scans in
+        # a nested loop with the id comparison as a filter: every event against every event,
+        # minutes for ten thousand. The merge (or hash) join it otherwise picks is linear
+        # whatever the estimates.
+        with _planner_without(raw, "enable_nestloop"), raw.cursor() as cursor:
+            cursor.execute(_UNSEALED, [horizon])
+            return cursor.fetchall()
     with raw.cursor() as cursor:
-        if ids is None:
-            # Where the statistics say the ledger is empty (a table analysed before the rows
-            # of the caller's still open transaction were written), the planner joins the two
-            # id scans in a nested loop with the id comparison as a filter: every event against
-            # every event, minutes for ten thousand. The merge (or hash) join it otherwise
-            # picks is linear whatever the estimates.
-            cursor.execute("SET LOCAL enable_nestloop = off")
-            try:
-                cursor.execute(_UNSEALED, [horizon])
-                return cursor.fetchall()
-            finally:
-                if raw.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
-                    cursor.execute("RESET enable_nestloop")
-        else:
-            cursor.execute(_UNSEALED_BY_ID, [horizon, ids])
+        cursor.execute(_UNSEALED_BY_ID, [horizon, ids])
         return cursor.fetchall()
+
+
+@contextlib.contextmanager
+def _planner_without(raw: psycopg.Connection, *methods: str):
+    """The planner ``methods`` (``enable_…`` settings) off for the statements of the block.
+
+    ``SET LOCAL`` lasts to the end of the transaction, which may be the caller's, so they are
+    reset when the block ends; outside a transaction (autocommit) it changes nothing, and
+    there is nothing to reset."""
+    with raw.cursor() as cursor:
+        for method in methods:
+            cursor.execute(f"SET LOCAL {method} = off")
+    try:
+        yield
+    finally:
+        if raw.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+            with raw.cursor() as cursor:
+                for method in methods:
+                    cursor.execute(f"RESET {method}")
 
 
 def _stream(
@@ -502,13 +516,14 @@ def _streamed_rows(query: str = _STREAM):
     """The rows of ``query`` (the seals and their events' bytes), in binary (bytea arrives as
     bytes, not as hex text twice its size), in constant memory."""
     raw = connection.connection
-    if query is _STREAM_BY_EVENT:
-        with raw.cursor() as cursor:
-            # A hash join gives no order; sorting millions of rows for a merge join spills to
-            # disk. The two indexes give the order for free.
-            cursor.execute("SET LOCAL enable_hashjoin = off")
-            cursor.execute("SET LOCAL enable_sort = off")
-    try:
+    # A hash join gives no order; sorting millions of rows for a merge join spills to disk.
+    # The two indexes of the stream in event order give the order for free.
+    planner = (
+        _planner_without(raw, "enable_hashjoin", "enable_sort")
+        if query is _STREAM_BY_EVENT
+        else contextlib.nullcontext()
+    )
+    with planner:
         if psycopg.pq.version() >= 170000:
             # Django's cursors bind parameters on the client, which cannot ask for binary rows.
             with psycopg.Cursor(raw) as cursor:
@@ -521,14 +536,6 @@ def _streamed_rows(query: str = _STREAM):
             with raw.cursor(name="audit_verify", binary=True) as cursor:  # server-side
                 cursor.execute(query)
                 yield _fetched(cursor)
-    finally:
-        if (
-            query is _STREAM_BY_EVENT
-            and raw.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
-        ):
-            with raw.cursor() as cursor:
-                cursor.execute("RESET enable_hashjoin")
-                cursor.execute("RESET enable_sort")
 
 
 def _fetched(cursor):
