@@ -4,10 +4,14 @@ Shape, relative to the generator's fixed "now" (``EPOCH_END``): 95% are open. Of
 1% are due for their first reminder (due within the week, the 7-day reminder time passed, not yet
 claimed) and the rest are due later than a week, so no reminder is owed yet and their
 ``ReminderSchedule`` row holds their 7-day reminder time, as ``deadline_start`` would have left
-it. The
-other 5% are history: met, missed or waived (with a reason). Open clocks hang off open cases
-(case reviews, preservation, legal process) and off referrals waiting for triage; owners are the
-case's lead or an investigator of the referral's unit.
+it. The other 5% are history: met, missed or waived (with a reason). Open clocks hang off open
+cases (case reviews, preservation, legal process) and off referrals waiting for triage; owners
+are the case's lead or an investigator of the referral's unit.
+
+With more than one year of data (``--years``) the extra years are history: a unit's open clocks
+are its current caseload, which does not grow with the years behind it, so the open and due
+clocks stay one year's number and every further clock is closed. (Until the ninth session they
+grew with the years, so the two-year sweep reminded twice as many clocks as the one-year one.)
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ CASE_KINDS = (
     "eu_production_order",
     "court_date",
 )
+# Shares of one year's clocks: open, and due for their first reminder (part of the open ones).
+OPEN_SHARE = 0.95
 DUE_SHARE = 0.01
 
 
@@ -52,6 +58,8 @@ def load(ctx: Context) -> None:
     waiting = ctx.referral_waiting
     now = ctx.now
     random = rng.random
+    open_share = OPEN_SHARE / scale.years
+    due_share = DUE_SHARE / scale.years
 
     def rows() -> Iterator[dict]:
         for n in range(scale.deadlines):
@@ -88,8 +96,8 @@ def load(ctx: Context) -> None:
                 "reason": "",
             }
             state_roll = random()
-            if state_roll < 0.95:
-                if state_roll < DUE_SHARE:
+            if state_roll < open_share:
+                if state_roll < due_share:
                     due = now + timedelta(seconds=86400 + random() * 5 * 86400)
                     ctx.deadlines_due += 1
                 else:

@@ -120,3 +120,25 @@ def test_two_years_doubles_the_data_and_its_history_but_not_the_measurements():
     one_span = Context(scale=TINY, rng=None).now - Context(scale=TINY, rng=None).start
     two_span = Context(scale=two, rng=None).now - Context(scale=two, rng=None).start
     assert two_span == 2 * one_span
+
+
+def test_two_years_keep_one_years_open_clocks_and_add_closed_history(settings, tmp_path):
+    # A unit's open clocks are its current caseload: a second year of history adds closed clocks,
+    # not a second caseload, or the two-year sweep would remind twice as many clocks as it should.
+    from bench.generate import deadlines as deadline_generator
+    from casework.deadlines.models import Deadline
+
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "checkpoints")
+    settings.AUDIT_SIGNING_KEY_FILE = str(tmp_path / "signing-key.pem")
+    two = TINY.over_years(2)
+    database.tune_session()
+    try:
+        result = generate(two, say=lambda line: None)
+    finally:
+        database.restore_session()
+    assert Deadline.objects.count() == two.deadlines
+    open_clocks = Deadline.objects.filter(state="open").count()
+    one_years_open = deadline_generator.OPEN_SHARE * TINY.deadlines
+    assert 0.8 * one_years_open <= open_clocks <= 1.2 * one_years_open
+    assert Deadline.objects.exclude(state="open").count() >= TINY.deadlines
+    assert 0 < result.deadlines_due <= 3 * deadline_generator.DUE_SHARE * TINY.deadlines
