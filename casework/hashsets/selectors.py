@@ -135,6 +135,8 @@ def _add_sharing_counts(sets: list[HashSet]) -> None:
     """Each set's sharings, unacknowledged ones and whether it was submitted, in one query over
     the page's sets only: counted over every visible set before the LIMIT, the register's first
     page cost as much as the whole register."""
+    if not sets:
+        return
     counts = {
         row["hash_set"]: row
         for row in HashSetSharing.objects.filter(hash_set__in=[one.pk for one in sets])
@@ -208,11 +210,16 @@ def case_section(*, user, case):
     """The case page's hash sets: the latest few, with what is still owed (a set not yet
     submitted, a sharing not acknowledged) as a header fact."""
     shown = hash_sets_of_case(case, limit=6)
-    totals = HashSet.objects.filter(case=case).aggregate(
-        total=Count("pk", distinct=True),
-        unacknowledged=Count(
-            "sharings", filter=Q(sharings__acknowledged_at__isnull=True), distinct=True
-        ),
+    # Most cases have no set: the latest six are then every set, and there is nothing to count.
+    totals = (
+        HashSet.objects.filter(case=case).aggregate(
+            total=Count("pk", distinct=True),
+            unacknowledged=Count(
+                "sharings", filter=Q(sharings__acknowledged_at__isnull=True), distinct=True
+            ),
+        )
+        if shown
+        else {"total": 0, "unacknowledged": 0}
     )
     facts = []
     if totals["unacknowledged"]:

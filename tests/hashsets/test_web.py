@@ -108,6 +108,24 @@ def test_the_case_page_shows_the_sets_and_what_waits(client_for, case, hash_set,
     assert "1 sharing not acknowledged" in body
 
 
+def test_the_case_page_of_a_case_without_sets_says_so(
+    client_for, case, investigator, django_assert_max_num_queries
+):
+    from casework.hashsets.selectors import case_section
+
+    # One query for a case with no set: nothing to count (the totals are read only for sets).
+    with django_assert_max_num_queries(1):
+        section = case_section(user=investigator, case=case)
+    assert (section.context["total"], section.context["unacknowledged"], section.facts) == (
+        0,
+        0,
+        [],
+    )
+    body = client_for(investigator).get(reverse("cases:detail", args=[case.number])).content
+    assert 'Hash sets shared <span class="text-normal">(0 sets)</span>' in body.decode()
+    assert "No hash sets registered." in body.decode()
+
+
 def test_the_set_page_shows_counts_and_digest_but_offers_no_upload(
     client_for, hash_set, investigator
 ):
