@@ -78,46 +78,45 @@ def _value(widget: Mapping[str, Any]) -> str:
     return ""
 
 
-def _input(context: Mapping[str, Any]) -> str:
-    """``django/forms/widgets/input.html`` (ours)."""
-    widget = context["widget"]
-    kind = widget["type"]
-    styled = (
-        ' class="usa-input"'
-        if kind not in ("checkbox", "radio", "hidden") and not widget["attrs"].get("class")
-        else ""
-    )
-    return (
-        f'<input type="{_text(kind)}" name="{_text(widget["name"])}"{_value(widget)}{styled}'
-        f"{_attrs(widget['attrs'])}>"
-    )
+def _styled(widget: Mapping[str, Any], css: str) -> str:
+    """The USWDS class our widget templates add unless the widget brings a class of its own."""
+    return "" if widget["attrs"].get("class") else f' class="{css}"'
 
 
-def _checkbox(context: Mapping[str, Any]) -> str:
-    """``django/forms/widgets/checkbox.html`` (ours)."""
-    widget = context["widget"]
-    styled = "" if widget["attrs"].get("class") else ' class="usa-checkbox__input"'
+def _input_tag(widget: Mapping[str, Any], styled: str) -> str:
     return (
         f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{_value(widget)}'
         f"{styled}{_attrs(widget['attrs'])}>"
     )
 
 
+def _input(context: Mapping[str, Any]) -> str:
+    """``django/forms/widgets/input.html`` (ours)."""
+    widget = context["widget"]
+    plain = widget["type"] in ("checkbox", "radio", "hidden")
+    return _input_tag(widget, "" if plain else _styled(widget, "usa-input"))
+
+
+def _checkbox(context: Mapping[str, Any]) -> str:
+    """``django/forms/widgets/checkbox.html`` (ours)."""
+    widget = context["widget"]
+    return _input_tag(widget, _styled(widget, "usa-checkbox__input"))
+
+
 def _textarea(context: Mapping[str, Any]) -> str:
     """``django/forms/widgets/textarea.html`` (ours)."""
     widget = context["widget"]
-    styled = "" if widget["attrs"].get("class") else ' class="usa-textarea"'
     value = _text(widget["value"]) if widget["value"] else ""
     return (
-        f'<textarea name="{_text(widget["name"])}"{styled}{_attrs(widget["attrs"])}>\n'
-        f"{value}</textarea>"
+        f'<textarea name="{_text(widget["name"])}"{_styled(widget, "usa-textarea")}'
+        f"{_attrs(widget['attrs'])}>\n{value}</textarea>"
     )
 
 
 def _select(context: Mapping[str, Any]) -> str:
     """``django/forms/widgets/select.html`` (ours)."""
     widget = context["widget"]
-    styled = "" if widget["attrs"].get("class") else ' class="usa-select"'
+    styled = _styled(widget, "usa-select")
     drawn = [f'<select name="{_text(widget["name"])}"{styled}{_attrs(widget["attrs"])}>']
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
