@@ -39,7 +39,9 @@ def env_bool(name: str, default: bool) -> bool:
     raise ConfigurationError(f"{name}={raw!r} is not a boolean: use true or false.")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -49,6 +51,8 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
         raise ConfigurationError(f"{name}={raw!r} is not a whole number.") from None
     if minimum is not None and value < minimum:
         raise ConfigurationError(f"{name}={value} is below the minimum of {minimum}.")
+    if maximum is not None and value > maximum:
+        raise ConfigurationError(f"{name}={value} is above the maximum of {maximum}.")
     return value
 
 

@@ -158,6 +158,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Database connections the oversight dashboard uses at once to compute its figures (one per
 # core is right; 1 computes them one after the other on the request's own connection).
 CASEWORK_OVERSIGHT_WORKERS = env_int("CASEWORK_OVERSIGHT_WORKERS", 2, minimum=1)
+# How often the scheduler recomputes the administrators' all-units figures, which the page then
+# shows with the moment they were computed (casework/oversight/snapshots.py); 0 computes them
+# at every request. A snapshot older than twice this is not shown.
+CASEWORK_OVERSIGHT_SNAPSHOT_SECONDS = env_int(
+    "CASEWORK_OVERSIGHT_SNAPSHOT_SECONDS", 300, minimum=0, maximum=86400
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -446,6 +452,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=40, hour=3),
     },
 }
+if CASEWORK_OVERSIGHT_SNAPSHOT_SECONDS:
+    CELERY_BEAT_SCHEDULE["oversight-snapshots"] = {
+        "task": "casework.oversight.refresh_snapshots",
+        "schedule": timedelta(seconds=CASEWORK_OVERSIGHT_SNAPSHOT_SECONDS),
+        # A refresh still queued when the next is due is dropped: the next does the same work.
+        "options": {"expires": CASEWORK_OVERSIGHT_SNAPSHOT_SECONDS},
+    }
 
 # Field encryption (casework/privacy/keys.py reads these): the key-encryption key wraps the data
 # keys, the fingerprint key keys the lookups; neither enters the database. Production refuses to

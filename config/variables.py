@@ -265,6 +265,12 @@ VARIABLES: tuple[Variable, ...] = (
         "database connections the oversight dashboard uses at once",
     ),
     Variable(
+        "CASEWORK_OVERSIGHT_SNAPSHOT_SECONDS",
+        "`300`",
+        "how often the scheduler recomputes the administrators' all-units figures (0: at every "
+        "request); a snapshot older than twice this is not shown",
+    ),
+    Variable(
         "CASEWORK_API_TOKEN_DAYS",
         "`90`",
         "lifetime of a new or rotated service-account API token, unless the administrator "

@@ -29,6 +29,9 @@ class PeriodForm(CaseworkForm):
     )
     # Any code is accepted here: the selector decides, and answers 404 for a unit not one's own.
     unit = forms.CharField(label="Unit", required=False, widget=forms.Select)
+    # "Recompute now" on the administrators' all-units view: this minute's figures instead of
+    # the scheduler's snapshot (``snapshots``). Not drawn as a field: the page links to it.
+    fresh = forms.BooleanField(required=False)
 
     def __init__(self, data=None, *args, units=(), **kwargs) -> None:
         # The menu must name the period the page shows: a query without a preset (a bare unit
@@ -47,6 +50,9 @@ class PeriodForm(CaseworkForm):
             *[(u.code, u.name) for u in units],
         ]
 
+    def wants_fresh(self) -> bool:
+        return bool(self.is_valid() and self.cleaned_data.get("fresh"))
+
     def period(self):
         """(first day, last day); the preset wins unless "dates below" is chosen."""
         data = self.cleaned_data if self.is_valid() else {}
@@ -63,6 +69,9 @@ class ReportForm(CaseworkForm):
         label="Month (for a monthly report)", min_value=1, max_value=12, required=False
     )
     unit = forms.CharField(label="Unit", required=False, widget=forms.Select)
+    # "Recompute now" on the administrators' all-units view: this minute's figures instead of
+    # the scheduler's snapshot (``snapshots``). Not drawn as a field: the page links to it.
+    fresh = forms.BooleanField(required=False)
     shared = forms.BooleanField(
         label="For sharing outside the unit (counts under 5 suppressed)", required=False
     )

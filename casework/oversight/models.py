@@ -82,3 +82,34 @@ class AuditReview(models.Model):
 
     def __str__(self) -> str:
         return f"audit review of week {self.week:%Y-%m-%d} by {self.reviewer_id}"
+
+
+class FigureSnapshot(models.Model):
+    """The administrators' all-units figures as computed at one moment (issue 26).
+
+    Over every unit a year's figures read about a million referrals, clocks and assignments:
+    about a second of PostgreSQL's CPU at national scale, more than the page may take. The
+    scheduler recomputes the period presets every ``CASEWORK_OVERSIGHT_SNAPSHOT_SECONDS``
+    (``snapshots.refresh_every_unit``) and the page shows the stored tables with the moment
+    they were computed; "Recompute now" computes them at the request. A supervisor's figures
+    are never stored: they pass through need-to-know, which can change at any moment.
+
+    ``tables`` holds each figure's columns and rows exactly (``snapshots.encode``): counts,
+    measures, labels and the names of staff on the caseload table; nothing about a subject.
+    """
+
+    # Not captured row by row: a snapshot is derived from records the ledger has captured, it
+    # is replaced every few minutes, and an event per refresh would repeat the tables' counts
+    # in the ledger for ever (docs/audit.md, "What is not captured row by row").
+    audit_capture = False
+
+    key = models.CharField(max_length=120, unique=True)
+    computed_at = models.DateTimeField()
+    compute_ms = models.PositiveIntegerField()
+    tables = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["computed_at"], name="figure_snapshot_computed_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.computed_at:%Y-%m-%d %H:%M:%S}"

@@ -124,31 +124,53 @@ def scope_for(
     if is_unit_supervisor(user) and (chosen is None or chosen.pk == user.unit_id):
         # Their own unit, through their own need-to-know.
         own = chosen or user.unit
-        zone = _zone(own.time_zone)
-        unit_ids: tuple[int, ...] = (own.pk,)
-        aggregate_only = False
-        every_unit = False
-        label = own.name
+        unit_ids, aggregate_only = (own.pk,), False
+    elif is_administrator(user) and chosen is None:
+        return every_unit_scope(
+            period_start=period_start, period_end=period_end, now=now, user=user
+        )
     elif is_administrator(user):
-        zone = _zone(chosen.time_zone if chosen else None)
-        unit_ids = (chosen.pk,) if chosen else tuple(Unit.objects.values_list("pk", flat=True))
-        aggregate_only = True
-        every_unit = chosen is None
-        label = chosen.name if chosen else "All units"
+        own, unit_ids, aggregate_only = chosen, (chosen.pk,), True
     else:
         raise NotFound("No such unit.")
-    start = datetime.combine(period_start, time.min, tzinfo=zone)
-    end = datetime.combine(period_end + timedelta(days=1), time.min, tzinfo=zone)
-    return Scope(
+    return _scope(
         user=user,
         unit_ids=unit_ids,
-        start=start,
-        end=end,
+        period=(period_start, period_end),
+        now=now,
+        zone=_zone(own.time_zone),
+        aggregate_only=aggregate_only,
+        unit_label=own.name,
+    )
+
+
+def every_unit_scope(
+    *, period_start: date, period_end: date, now: datetime | None = None, user=None
+) -> Scope:
+    """The administrators' aggregate view over every unit, in the server's time zone.
+
+    The same for every administrator (no need-to-know filter, no record links), so the
+    scheduler computes it without a viewer (``snapshots``); callers check who may see it."""
+    return _scope(
+        user=user,
+        unit_ids=tuple(Unit.objects.values_list("pk", flat=True)),
+        period=(period_start, period_end),
+        now=now,
+        zone=_zone(None),
+        aggregate_only=True,
+        unit_label="All units",
+        every_unit=True,
+    )
+
+
+def _scope(*, period: tuple[date, date], now: datetime | None, zone: ZoneInfo, **rest) -> Scope:
+    first, last = period
+    return Scope(
+        start=datetime.combine(first, time.min, tzinfo=zone),
+        end=datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
         now=now or timezone.now(),
         zone=zone,
-        aggregate_only=aggregate_only,
-        unit_label=label,
-        every_unit=every_unit,
+        **rest,
     )
 
 
@@ -305,6 +327,9 @@ class FigureResult:
 class Dashboard:
     scope: Scope
     figures: list[FigureResult]
+    # Set for the administrators' all-units view (``snapshots``): the moment its figures were
+    # computed, which the page states. None: computed for this request alone.
+    computed_at: datetime | None = None
 
     def figure(self, key: str) -> FigureResult:
         for result in self.figures:
@@ -379,6 +404,10 @@ def dashboard(
     scope = scope_for(
         user=user, unit=unit, period_start=period_start, period_end=period_end, now=now
     )
+    return dashboard_for(scope, keys)
+
+
+def dashboard_for(scope: Scope, keys: list[str] | None = None) -> Dashboard:
     workers = settings.CASEWORK_OVERSIGHT_WORKERS
     return Dashboard(scope=scope, figures=figures_for(scope, keys, workers=workers))
 

@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from casework.cases.selectors import case_get_for
 from casework.core.errors import DomainError, NotFound
 
-from . import reports, selectors, services
+from . import reports, selectors, services, snapshots
 from .figures import all_figures
 from .forms import CaseReviewForm, PeriodForm, ReportForm
 from .hashset_figures import hash_set_figures
@@ -36,17 +36,25 @@ def _chosen_unit(request: HttpRequest, form: PeriodForm):
     return request.GET.get("unit") or None
 
 
+def _with_fresh(request: HttpRequest) -> str:
+    """The page's own query asking for this minute's figures ("Recompute now")."""
+    query = request.GET.copy()
+    query["fresh"] = "1"
+    return query.urlencode()
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     _require_oversight(request)
     form = _period_form(request)
     first, last = form.period()
     try:
-        board = selectors.dashboard(
+        board = snapshots.dashboard(
             user=request.user,
             unit=_chosen_unit(request, form),
             period_start=first,
             period_end=last,
+            fresh=form.wants_fresh(),
         )
     except NotFound:
         raise
@@ -68,6 +76,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "board": board,
             "query": urlencode({"preset": "custom", **query}),
             "show_unit_filter": selectors.is_administrator(request.user),
+            "snapshot_minutes": round(snapshots.snapshot_seconds() / 60, 1),
+            "fresh_query": _with_fresh(request),
         },
     )
 
