@@ -107,7 +107,7 @@ def test_the_administrator_sees_when_the_figures_were_computed_and_can_recompute
     assert before.status_code == 200
     board = before.context["board"]
     assert board.computed_at == at(31, 12)
-    assert "Figures as computed at" in before.content.decode()
+    assert "Figures computed at" in before.content.decode()
     assert "Recompute now" in before.content.decode()
 
     end_of_march.shift(timedelta(minutes=3))
@@ -160,7 +160,7 @@ def test_supervisors_and_one_units_view_never_come_from_a_snapshot(
         board = response.context["board"]
         assert board.computed_at is None
         assert received(board) == received(before.context["board"]) + 1
-        assert "Figures as computed at" not in response.content.decode()
+        assert "Figures computed at" not in response.content.decode()
     assert FigureSnapshot.objects.count() == len(snapshots.PRESET_WEEKS)
 
 
