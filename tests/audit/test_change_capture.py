@@ -57,6 +57,7 @@ NOT_CAPTURED = {
     "cooperation.PartnerPointer",
     "deadlines.ReminderSchedule",
     "oversight.AuditReview",
+    "oversight.FigureSnapshot",
     "privacy.DataKey",
 }
 
