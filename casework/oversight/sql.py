@@ -8,9 +8,21 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import Aggregate, DateTimeField, F, FloatField, Func, IntegerField, Value
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    DateTimeField,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    Value,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.sql.where import WhereNode
 
 
 class CountRows(Aggregate):
@@ -66,6 +78,30 @@ def seconds_since(moment: datetime, earlier: str) -> Func:
 SORT_MEMORY = "128MB"
 
 
+def _sql(queryset) -> tuple[str, tuple]:
+    """The SELECT of ``queryset`` to nest in a statement of this module.
+
+    A queryset Django knows to be empty (``unit__in`` no unit: an installation without units
+    yet) has no SQL, only ``EmptyResultSet``; it becomes the same columns ``WHERE false``."""
+    try:
+        return queryset.query.sql_with_params()
+    except EmptyResultSet:
+        query = queryset.query.clone()
+        query.where = WhereNode()
+        query.add_q(Q(Value(False, output_field=BooleanField())))
+        return query.sql_with_params()
+
+
+def _in_range(queryset, field: str):
+    """``queryset``'s rows whose ``field`` lies in the statement's ``period_range``."""
+    return queryset.filter(
+        **{
+            f"{field}__gte": RawSQL("period_range.low", [], output_field=DateTimeField()),
+            f"{field}__lt": RawSQL("period_range.high", [], output_field=DateTimeField()),
+        }
+    ).order_by()
+
+
 def per_group_and_total(
     queryset, group: str, values: list[str], columns: tuple[str, ...], measures: dict[str, str]
 ) -> tuple[dict, dict]:
@@ -83,13 +119,10 @@ def per_group_and_total(
     """
     quote = connection.ops.quote_name
     selected = ", ".join(f"{sql} AS {quote(name)}" for name, sql in measures.items())
-    in_group, group_params = (
-        queryset.filter(**{group: RawSQL("per_group.value", [])})
-        .order_by()
-        .values(*columns)
-        .query.sql_with_params()
+    in_group, group_params = _sql(
+        queryset.filter(**{group: RawSQL("per_group.value", [])}).order_by().values(*columns)
     )
-    every, every_params = queryset.order_by().values(*columns).query.sql_with_params()
+    every, every_params = _sql(queryset.order_by().values(*columns))
     statement = (
         f"SELECT per_group.value AS {quote(group)}, false AS is_total, measured.* "
         f"FROM unnest(%s::text[]) AS per_group(value) "
@@ -136,17 +169,7 @@ def counts_per_range(
     if len(bounds) < 2:
         return []
     columns = ", ".join(connection.ops.quote_name(name) for name in group)
-    inner, params = (
-        queryset.filter(
-            **{
-                f"{field}__gte": RawSQL("period_range.low", [], output_field=DateTimeField()),
-                f"{field}__lt": RawSQL("period_range.high", [], output_field=DateTimeField()),
-            }
-        )
-        .order_by()
-        .values(*(group or (field,)))
-        .query.sql_with_params()
-    )
+    inner, params = _sql(_in_range(queryset, field).values(*(group or (field,))))
     counted = (
         f"SELECT {columns}, COUNT(*) FROM ({inner}) AS selected GROUP BY {columns}"
         if group
@@ -177,17 +200,7 @@ def measures_per_range(
     if len(bounds) < 2:
         return []
     quote = connection.ops.quote_name
-    inner, params = (
-        queryset.filter(
-            **{
-                f"{field}__gte": RawSQL("period_range.low", [], output_field=DateTimeField()),
-                f"{field}__lt": RawSQL("period_range.high", [], output_field=DateTimeField()),
-            }
-        )
-        .order_by()
-        .values(*columns)
-        .query.sql_with_params()
-    )
+    inner, params = _sql(_in_range(queryset, field).values(*columns))
     selected = ", ".join(f"{sql} AS {quote(name)}" for name, sql in measures.items())
     statement = (
         f"SELECT measured.* FROM unnest(%s::timestamptz[], %s::timestamptz[]) "
