@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -12,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from casework.audit.services import audit_record
+from casework.core.bulk import copy_rows
 from casework.core.errors import DomainError
 from casework.core.validation import clean_text
 
@@ -86,6 +88,47 @@ def data_keys_ensure(scope: str, owner_ids: Iterable[int]) -> dict[int, AESGCM |
             made = {row[0]: AESGCM(keys[row[0]]) for row in cursor.fetchall()}
     # Keys that existed, and any a concurrent caller made first: read and unwrapped.
     return {**ciphers_for(scope, [i for i in ids if i not in made]), **made}
+
+
+@dataclass(frozen=True)
+class NewDataKeys:
+    """Data keys made in memory for owners that cannot have one yet, until ``data_keys_write``
+    stores them: their rows (owner id, wrapped key) and the cipher of each."""
+
+    scope: str
+    kek_id: str
+    wrapped: list[tuple[int, bytes]]
+    ciphers: dict[int, AESGCM]
+
+
+def data_keys_make(scope: str, owner_ids: Sequence[int]) -> NewDataKeys:
+    """A new data key for each owner, wrapped by the current KEK; no query.
+
+    For owners whose ids were just taken from their table's sequence (a bulk import's
+    referrals), which no one else can have made a key for: a bulk import makes them in the
+    thread that encrypts the identifiers, and its writing thread only copies them in. An owner
+    that has a key after all makes ``data_keys_write`` fail on the unique constraint, and the
+    import with it; ``data_keys_ensure`` is the form for owners that may have one.
+    """
+    kek = current_kek()
+    keys = [(owner_id, os.urandom(KEY_BYTES)) for owner_id in owner_ids]
+    return NewDataKeys(
+        scope=scope,
+        kek_id=kek.key_id,
+        wrapped=[(owner_id, kek.wrap(key, owner=f"{scope}:{owner_id}")) for owner_id, key in keys],
+        ciphers={owner_id: AESGCM(key) for owner_id, key in keys},
+    )
+
+
+def data_keys_write(made: NewDataKeys) -> None:
+    """Store the keys ``data_keys_make`` made, with one ``COPY``."""
+    key_check_ensure()
+    now = timezone.now()
+    copy_rows(
+        _DATA_KEYS,
+        ["scope", "owner_id", "wrapped_key", "kek_id", "created_at", "destroyed_reason"],
+        [(made.scope, owner_id, key, made.kek_id, now, "") for owner_id, key in made.wrapped],
+    )
 
 
 def data_key_cipher(scope: str, owner_id: int) -> AESGCM:

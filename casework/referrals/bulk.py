@@ -5,7 +5,7 @@ The same write path as ``referral_receive``, in bulk: the rows are built by the 
 ``validation.clean_referral``, and a referral already recorded is a duplicate arrival, not an
 error. What differs is only how the rows reach PostgreSQL: batches streamed with ``COPY`` as
 they arrive (so a caller can validate the next batch while PostgreSQL stores this one, and a
-builder thread encrypts this batch's identifiers meanwhile),
+builder thread makes this batch's data keys and encrypts its identifiers meanwhile),
 identifiers deconflicted in one set-based lookup, and one audit event for the whole intake
 naming the counts and the id range (the ledger's change capture still records every row).
 
@@ -30,7 +30,7 @@ from casework.core import events
 from casework.core.bulk import copy_rows
 from casework.privacy.crypto import fingerprint
 from casework.privacy.models import KeyScope
-from casework.privacy.services import data_keys_ensure
+from casework.privacy.services import NewDataKeys, data_keys_make, data_keys_write
 
 from . import deconfliction
 from .choices import IntakeChannel, ReferralStatus
@@ -202,16 +202,22 @@ class _RowWriter:
         )
         return [referral_id, *self.referrals.row(values)]
 
-    def identifiers_of(self, new: Sequence[Row], ids: Sequence[int], ciphers) -> list[list]:
-        """The identifier rows of a batch, in column order, from the values ``referral_receive``
-        also stores (``identifier_row``), each encrypted under its referral's data key
-        (``ciphers``). Pure Python, no query: it runs in the builder thread."""
+    def keys_and_identifiers_of(
+        self, new: Sequence[Row], ids: Sequence[int]
+    ) -> tuple[NewDataKeys, list[list]]:
+        """A new data key per referral of a batch (its ids were just reserved), and the
+        identifier rows in column order, from the values ``referral_receive`` also stores
+        (``identifier_row``), each encrypted under its referral's key. Pure Python, no query:
+        it runs in the builder thread."""
+        keys = data_keys_make(KeyScope.REFERRAL, ids)
         row = self.identifiers.row
-        return [
+        return keys, [
             row(
                 {
                     "referral_id": referral_id,
-                    **identifier_row(item, referral_id=referral_id, cipher=ciphers[referral_id]),
+                    **identifier_row(
+                        item, referral_id=referral_id, cipher=keys.ciphers[referral_id]
+                    ),
                 }
             )
             for referral_id, (_, clean) in zip(ids, new, strict=True)
@@ -286,24 +292,25 @@ def referrals_receive_bulk(
             if not new:
                 continue
             ids = _reserve_ids(len(new))
-            ciphers = data_keys_ensure(KeyScope.REFERRAL, ids)  # the batch's keys in one insert
+            # This batch's data keys are made and its identifiers encrypted in the builder
+            # thread while its referrals, then the previous batch's keys and identifiers, are
+            # copied: the writing thread does as little Python as it can, since PostgreSQL
+            # waits for it.
+            building = builder.submit(writer.keys_and_identifiers_of, new, ids)
             referral_rows = [
                 writer.referral(clean, referral_id=referral_id)
                 for referral_id, (_, clean) in zip(ids, new, strict=True)
             ]
-            # This batch's identifiers are encrypted in the builder thread while its
-            # referrals, then the previous batch's identifiers, are copied.
-            building = builder.submit(writer.identifiers_of, new, ids, ciphers)
             copy_rows(writer.referrals.table, writer.referral_columns, referral_rows)
             if built is not None:
-                _copy_identifiers(writer, built.result())
+                _copy_built(writer, *built.result())
             built = building
             for referral_id, (_, clean) in zip(ids, new, strict=True):
                 id_by_key[clean.source_key] = referral_id
                 pairs.update(dict.fromkeys((item.kind, item.normal) for item in clean.identifiers))
             result.referral_ids.extend(ids)
         if built is not None:
-            _copy_identifiers(writer, built.result())
+            _copy_built(writer, *built.result())
     finally:
         builder.close()
     result.imported = len(result.referral_ids)
@@ -335,9 +342,10 @@ def referrals_receive_bulk(
     return result
 
 
-def _copy_identifiers(writer: _RowWriter, rows: list[list]) -> None:
-    # Their ids come from the table's own sequence.
-    copy_rows(writer.identifiers.table, writer.identifiers.columns, rows)
+def _copy_built(writer: _RowWriter, keys: NewDataKeys, identifiers: list[list]) -> None:
+    data_keys_write(keys)
+    # The identifiers' ids come from their table's own sequence.
+    copy_rows(writer.identifiers.table, writer.identifiers.columns, identifiers)
 
 
 def _record_arrivals(result: BulkReceiveResult, *, id_by_key, actor, unit) -> None:

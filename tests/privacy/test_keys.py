@@ -135,3 +135,31 @@ def test_equal_values_have_equal_fingerprints_and_the_key_matters(settings):
     settings.CASEWORK_FINGERPRINT_KEY = new_key_text()
     reset_caches()
     assert fingerprint("email", "a@b.example") != before
+
+
+@pytest.mark.django_db
+def test_keys_made_ahead_for_new_owners_are_stored_wrapped_and_never_twice():
+    """A bulk import's data keys, made in its builder thread and copied in by its writer."""
+    from django.db import transaction
+    from psycopg.errors import UniqueViolation
+
+    from casework.privacy.models import KeyScope
+    from casework.privacy.selectors import ciphers_for
+    from casework.privacy.services import data_keys_ensure, data_keys_make, data_keys_write
+
+    made = data_keys_make(KeyScope.REFERRAL, [910_001, 910_002])
+    data_keys_write(made)
+
+    stored = DataKey.objects.filter(scope=KeyScope.REFERRAL, owner_id__in=[910_001, 910_002])
+    assert stored.count() == 2
+    assert all(key.kek_id == current_kek().key_id for key in stored)
+    assert all(key.wrapped_key is not None and len(key.wrapped_key) > 32 for key in stored)
+    read = ciphers_for(KeyScope.REFERRAL, [910_001, 910_002])
+    for owner_id in (910_001, 910_002):
+        sealed = made.ciphers[owner_id].encrypt(b"\0" * 12, b"value", None)
+        assert read[owner_id].decrypt(b"\0" * 12, sealed, None) == b"value"
+    # An owner that has a key already is refused, not given a second one.
+    with pytest.raises(UniqueViolation), transaction.atomic():
+        data_keys_write(data_keys_make(KeyScope.REFERRAL, [910_003, 910_002]))
+    assert not DataKey.objects.filter(owner_id=910_003).exists()
+    assert data_keys_ensure(KeyScope.REFERRAL, [910_002])[910_002] is not None
