@@ -27,18 +27,23 @@ def _without_encryption():
     """The import with ``protect_identifier`` and the data keys replaced by no-ops: what the
     same rows cost before values were encrypted (the baseline; rolled back afterwards)."""
     from casework.privacy.crypto import ProtectedIdentifier
+    from casework.privacy.services import NewDataKeys
     from casework.referrals import bulk, services
 
     def identity(*, columns, owner, aead, kind, raw, normal, service=""):
         return ProtectedIdentifier(raw.encode(), normal.encode(), normal.encode()[:32], None)
 
-    saved = services.protect_identifier, bulk.data_keys_ensure
+    def no_keys(scope, ids):
+        return NewDataKeys(scope=scope, kek_id="", wrapped=[], ciphers=dict.fromkeys(ids))
+
+    saved = services.protect_identifier, bulk.data_keys_make, bulk.data_keys_write
     services.protect_identifier = identity
-    bulk.data_keys_ensure = lambda scope, ids: dict.fromkeys(ids)
+    bulk.data_keys_make = no_keys
+    bulk.data_keys_write = lambda made: None
     try:
         yield
     finally:
-        services.protect_identifier, bulk.data_keys_ensure = saved
+        services.protect_identifier, bulk.data_keys_make, bulk.data_keys_write = saved
 
 
 def _import_seconds(run: Run, path: Path) -> float:
