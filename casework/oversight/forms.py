@@ -69,9 +69,6 @@ class ReportForm(CaseworkForm):
         label="Month (for a monthly report)", min_value=1, max_value=12, required=False
     )
     unit = forms.CharField(label="Unit", required=False, widget=forms.Select)
-    # "Recompute now" on the administrators' all-units view: this minute's figures instead of
-    # the scheduler's snapshot (``snapshots``). Not drawn as a field: the page links to it.
-    fresh = forms.BooleanField(required=False)
     shared = forms.BooleanField(
         label="For sharing outside the unit (counts under 5 suppressed)", required=False
     )
