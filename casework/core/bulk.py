@@ -17,7 +17,13 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
     """Stream ``rows`` (tuples in ``columns`` order) into ``table``; ``progress.update(1)`` each."""
     quote = connection.ops.quote_name
     statement = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+    # Through Django's error wrapper, as ``execute`` is (psycopg's ``copy`` goes round it): a
+    # refused row raises ``django.db.IntegrityError`` or ``DataError``, as an INSERT would.
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(statement) as copy,
+    ):
         for row in rows:
             copy.write_row(row)
             if progress is not None:
