@@ -11,14 +11,11 @@ West's fetch is refused and North does not call West any more.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from types import SimpleNamespace
 
 import pytest
-from celery import Celery
-from celery.contrib.testing.worker import start_worker
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -29,6 +26,7 @@ from casework.cooperation import conf, services, tasks
 from casework.cooperation.models import PartnerPointer, PointerExchange, PointerHit
 from casework.partners import key_services
 from casework.partners.models import Agency
+from tests.celery_worker import real_worker
 
 from .conftest import WEST_ISSUER
 
@@ -37,34 +35,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(900)]
 
 SHARED = ("email", "shared_over_http_5521@example.com")
 WEST_ONLY = ("screen_name", "west_only_http_7730")
-
-
-@contextlib.contextmanager
-def real_worker(folder):
-    """A Celery worker (in a thread) on a throwaway filesystem broker, with Casework's tasks;
-    Casework's own app is made current again afterwards (``start_worker`` leaves its app so)."""
-    from config.celery import app as casework_app
-
-    (folder / "queue").mkdir()
-    app = Celery("casework-coop-test", set_as_current=False)
-    app.conf.update(
-        broker_url="filesystem://",
-        broker_transport_options={
-            "data_folder_in": str(folder / "queue"),
-            "data_folder_out": str(folder / "queue"),
-            "control_folder": str(folder / "control"),
-            "store_processed": False,
-        },
-        task_ignore_result=True,
-        worker_hijack_root_logger=False,
-    )
-    app.loader.import_default_modules()
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield app
-    finally:
-        casework_app.set_current()
-        casework_app.set_default()
 
 
 def test_two_installations_exchange_and_confirm_over_http(

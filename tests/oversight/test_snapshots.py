@@ -229,40 +229,17 @@ def test_the_scheduler_keeps_the_menus_presets_and_writes_nothing_to_the_ledger(
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_refreshes_the_snapshots_the_scheduler_asks_for(tmp_path):
     """The beat entry's task name reaches the task through a broker and a worker."""
-    import os
     import time
 
-    from celery import Celery
-    from celery.contrib.testing.worker import start_worker
+    from tests.celery_worker import real_worker
 
-    from config.celery import app as casework_app
-
-    folder = str(tmp_path / "queue")
-    os.makedirs(folder, exist_ok=True)
-    app = Celery("casework-test", set_as_current=False)
-    app.conf.update(
-        broker_url="filesystem://",
-        broker_transport_options={
-            "data_folder_in": folder,
-            "data_folder_out": folder,
-            "control_folder": str(tmp_path / "control"),
-            "store_processed": False,
-        },
-        task_ignore_result=True,
-        worker_hijack_root_logger=False,
-    )
-    app.loader.import_default_modules()
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            app.send_task(settings.CELERY_BEAT_SCHEDULE["oversight-snapshots"]["task"])
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and FigureSnapshot.objects.count() < len(
-                snapshots.PRESET_WEEKS
-            ):
-                time.sleep(0.2)
-    finally:
-        casework_app.set_current()
-        casework_app.set_default()
+    with real_worker(tmp_path) as app:
+        app.send_task(settings.CELERY_BEAT_SCHEDULE["oversight-snapshots"]["task"])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and FigureSnapshot.objects.count() < len(
+            snapshots.PRESET_WEEKS
+        ):
+            time.sleep(0.2)
     assert FigureSnapshot.objects.count() == len(snapshots.PRESET_WEEKS)
 
 
