@@ -125,6 +125,32 @@ def test_the_first_page_reads_two_queries_of_referrals(
         referral_page(user=supervisor, filters=QueueFilters(), size=5)
 
 
+def test_the_page_reads_only_what_its_rows_show(queue, supervisor, client_for):
+    """The rows query loads the columns the queue shows, not the referral's summary or its
+    case's and unit's whole rows; showing them then reads nothing more (a deferred field read
+    by the row markup would cost a query per row)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    supervisor.has_role("supervisor")
+    with CaptureQueriesContext(connection) as captured:
+        rows, _ = referral_page(user=supervisor, filters=QueueFilters(), size=50)
+    loaded = captured.captured_queries[-1]["sql"]
+    assert '"referrals_referral"."summary"' not in loaded
+    assert '"cases_case"."title"' not in loaded
+    assert '"accounts_unit"' not in loaded
+    assert '"cases_case"."number"' in loaded
+    assert rows and any(row.case_id for row in rows)
+
+    client = client_for(supervisor)
+    client.get("/referrals/")  # session and roles read once
+    with CaptureQueriesContext(connection) as page:
+        response = client.get("/referrals/")
+    assert response.status_code == 200
+    assert b"Synthetic case Q1" not in response.content  # titles are not shown on the queue
+    assert len(page.captured_queries) <= 8
+
+
 def _walk(api, url: str) -> list[int]:
     seen = []
     while url:
