@@ -38,6 +38,7 @@ def start_embedded_cluster(pgdata: Path) -> str:
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DB_NAME}';")
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {EMBEDDED_DB_NAME};")
+        configure_embedded_cluster(server)
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigurationError(
@@ -46,6 +47,77 @@ def start_embedded_cluster(pgdata: Path) -> str:
         ) from None
     socket_dir = server.get_postmaster_info().socket_dir
     return f"postgresql://postgres@/{EMBEDDED_DB_NAME}?host={quote(str(socket_dir), safe='')}"
+
+
+_MB = 1024 * 1024
+
+
+def embedded_server_settings(memory_bytes: int | None = None) -> dict[str, str]:
+    """The server settings of the embedded cluster: a quarter of the machine's memory for
+    PostgreSQL's buffers (at least its 128 MB default, at most 4 GB) and room for a national
+    import's write-ahead log between checkpoints.
+
+    initdb's defaults (128 MB of buffers, a checkpoint after every 1 GB of WAL) are sized for a
+    small machine shared with other work. On a national database they made every backend
+    write its own dirty pages and forced a checkpoint every few seconds of an import, each
+    followed by full-page images of every index page touched again (docs/performance.md,
+    "Twelfth session"). docs/operations.md gives the same settings for a production server.
+    """
+    if memory_bytes is None:
+        try:
+            memory_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (AttributeError, ValueError, OSError):  # pragma: no cover - no sysconf
+            memory_bytes = 0
+    shared = min(max(memory_bytes // 4, 128 * _MB), 4096 * _MB)
+    return {
+        "shared_buffers": f"{shared // _MB}MB",
+        "wal_buffers": "64MB",
+        "max_wal_size": "8GB",
+        "checkpoint_timeout": "15min",
+    }
+
+
+# Changed only by a restart; the others by a reload.
+_RESTART_SETTINGS = ("shared_buffers", "wal_buffers")
+
+
+def configure_embedded_cluster(server) -> None:
+    """Give the running embedded cluster ``embedded_server_settings`` (``ALTER SYSTEM``, kept
+    in its ``postgresql.auto.conf``). A reload applies most; buffer sizes need a restart,
+    which happens once: on the cluster's first start, or when the wanted sizes change.
+
+    Every process that starts the cluster runs this, under pgserver's own inter-process lock,
+    so two processes starting together (web, worker, scheduler) never restart it twice."""
+    import pgserver
+
+    wanted = embedded_server_settings()
+    with pgserver.PostgresServer._lock:
+        current = server.psql(
+            "SELECT string_agg(name || '=' || "
+            "CASE WHEN unit IS NULL OR unit = 's' THEN setting "
+            "ELSE pg_size_bytes(current_setting(name))::text END, ';') "
+            f"FROM pg_settings WHERE name IN ({', '.join(repr(n) for n in wanted)});"
+        )
+        row = next(line for line in current.splitlines() if "shared_buffers=" in line)
+        found = dict(item.split("=", 1) for item in row.strip().split(";"))
+        if all(_same(value, found.get(name)) for name, value in wanted.items()):
+            return
+        statements = "".join(f"ALTER SYSTEM SET {n} = '{v}';" for n, v in wanted.items())
+        server.psql(statements + "SELECT pg_reload_conf();")
+        if any(not _same(wanted[name], found.get(name)) for name in _RESTART_SETTINGS):
+            from pgserver._commands import pg_ctl  # what PostgresServer starts it with
+
+            pg_ctl(["-w", "-m", "fast", "restart"], pgdata=server.pgdata, user=server.system_user)
+
+
+def _same(wanted: str, found: str | None) -> bool:
+    """Whether the running ``found`` (bytes for a size, seconds for a time) is ``wanted``."""
+    if found is None:
+        return False
+    if wanted.endswith("min"):
+        return found == str(int(wanted[: -len("min")]) * 60)
+    units = {"MB": _MB, "GB": 1024 * _MB}
+    return found == str(int(wanted[:-2]) * units[wanted[-2:]])
 
 
 def database_config(base_dir: Path, *, url: str | None) -> dict:
