@@ -35,10 +35,10 @@ def start_embedded_cluster(pgdata: Path) -> str:
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     try:
         server = pgserver.get_server(pgdata, cleanup_mode=None)
-        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DB_NAME}';")
-        if "(1 row)" not in exists:
+        state = _cluster_state(server)
+        if state.get("database") != "1":
             server.psql(f"CREATE DATABASE {EMBEDDED_DB_NAME};")
-        configure_embedded_cluster(server)
+        configure_embedded_cluster(server, state)
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigurationError(
@@ -81,30 +81,40 @@ def embedded_server_settings(memory_bytes: int | None = None) -> dict[str, str]:
 _RESTART_SETTINGS = ("shared_buffers", "wal_buffers")
 
 
-def configure_embedded_cluster(server) -> None:
-    """Give the running embedded cluster ``embedded_server_settings`` (``ALTER SYSTEM``, kept
-    in its ``postgresql.auto.conf``). A reload applies most; buffer sizes need a restart,
-    which happens once: on the cluster's first start, or when the wanted sizes change.
+def _cluster_state(server) -> dict[str, str]:
+    """Whether the Casework database exists (``database``: 1 or 0) and the running values of
+    ``embedded_server_settings`` (bytes for a size, seconds for a time), in one ``psql`` call:
+    every process that starts runs it."""
+    names = ", ".join(repr(name) for name in embedded_server_settings())
+    output = server.psql(
+        f"SELECT 'database=' || count(*) FROM pg_database WHERE datname = '{EMBEDDED_DB_NAME}' "
+        "UNION ALL SELECT name || '=' || CASE WHEN unit IS NULL OR unit = 's' THEN setting "
+        "ELSE pg_size_bytes(current_setting(name))::text END "
+        f"FROM pg_settings WHERE name IN ({names});"
+    )
+    return dict(line.strip().split("=", 1) for line in output.splitlines() if "=" in line)
 
-    Every process that starts the cluster runs this, under pgserver's own inter-process lock,
+
+def configure_embedded_cluster(server, state: dict[str, str]) -> None:
+    """Give the running embedded cluster ``embedded_server_settings`` (``ALTER SYSTEM``, kept
+    in its ``postgresql.auto.conf``) unless ``state`` shows it has them. A reload applies
+    most; buffer sizes need a restart, which happens once: on the cluster's first start, or
+    when the wanted sizes change.
+
+    The change is made under pgserver's own inter-process lock, after reading the state again,
     so two processes starting together (web, worker, scheduler) never restart it twice."""
     import pgserver
 
     wanted = embedded_server_settings()
+    if all(_same(value, state.get(name)) for name, value in wanted.items()):
+        return
     with pgserver.PostgresServer._lock:
-        current = server.psql(
-            "SELECT string_agg(name || '=' || "
-            "CASE WHEN unit IS NULL OR unit = 's' THEN setting "
-            "ELSE pg_size_bytes(current_setting(name))::text END, ';') "
-            f"FROM pg_settings WHERE name IN ({', '.join(repr(n) for n in wanted)});"
-        )
-        row = next(line for line in current.splitlines() if "shared_buffers=" in line)
-        found = dict(item.split("=", 1) for item in row.strip().split(";"))
-        if all(_same(value, found.get(name)) for name, value in wanted.items()):
+        state = _cluster_state(server)
+        if all(_same(value, state.get(name)) for name, value in wanted.items()):
             return
         statements = "".join(f"ALTER SYSTEM SET {n} = '{v}';" for n, v in wanted.items())
         server.psql(statements + "SELECT pg_reload_conf();")
-        if any(not _same(wanted[name], found.get(name)) for name in _RESTART_SETTINGS):
+        if any(not _same(wanted[name], state.get(name)) for name in _RESTART_SETTINGS):
             from pgserver._commands import pg_ctl  # what PostgresServer starts it with
 
             pg_ctl(["-w", "-m", "fast", "restart"], pgdata=server.pgdata, user=server.system_user)
