@@ -31,6 +31,14 @@ def _fast_hasher(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _private_checkpoints(settings, tmp_path) -> None:
+    # Signed checkpoints go to a folder of the test's own: ``verify_ledger`` reads every file in
+    # the checkpoint folder, and those ``make run`` left under var/ name events no test
+    # database holds (reported as a ledger cut back).
+    settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "checkpoints")
+
+
 @pytest.fixture
 def north(db):
     return UnitFactory(code="north", name="North Unit", case_prefix="NORTH")
