@@ -4,8 +4,9 @@ PostgreSQL tests ``x IN (subquery)`` inside an OR against a hash of the subquery
 while that hash fits in ``work_mem``; beyond it, the subquery's rows are read again for every
 row tested, and the figure's time grows with the product of the two. The unit's referrals
 without a case are the set that grows with a unit's history (every referral never accepted,
-year after year), and with four megabytes of ``work_mem`` a supervisor's dashboard went from
-under a second to minutes once a unit held about 260,000 of them.
+year after year) and its cases (kept for years after they close) are the sets that grow
+with a unit's history, and with four megabytes of ``work_mem`` a supervisor's dashboard went
+from under a second to minutes once a unit held about 260,000 of either.
 
 Here the threshold is brought down to what a test can reach (64 kB, with no multiplier for
 hashes: about 2,000 ids) and every figure's queries are run with it: none may read a set
@@ -18,24 +19,54 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from casework.cases.choices import CaseStatus, ClosureOutcome
+from casework.cases.models import Case
 from casework.oversight import selectors
 from casework.oversight.figures import all_figures
 from casework.referrals.bulk import referrals_receive_bulk
-from casework.referrals.services import active_incident_types
+from casework.referrals.models import Referral
+from casework.referrals.services import active_incident_types, referral_accept
 from casework.referrals.validation import clean_referral
 from tests.referrals.factories import referral_data
 
 pytestmark = pytest.mark.django_db
 
 WAITING = 2_500  # above the 2,048 ids of 32 bytes that 64 kB can hash
+CLOSED = 2_500
+ACCEPTED = 3
+
+
+def _closed_cases(unit, lead) -> None:
+    """Cases the unit closed in earlier years, as its history keeps them. Made directly, for
+    volume only (2,500 openings and closings through the services would take minutes): no
+    figure of the period counts them, but they are in the unit's set of cases."""
+    opened = datetime(2019, 1, 7, tzinfo=UTC)
+    Case.objects.bulk_create(
+        Case(
+            unit=unit,
+            number=f"{unit.code}-2019-{9000 + n:06d}",
+            year=2019,
+            sequence=9000 + n,
+            title=f"Synthetic closed case {n}",
+            lead=lead,
+            opened_at=opened,
+            status=CaseStatus.CLOSED,
+            closed_at=opened + timedelta(days=90),
+            closure_outcome=ClosureOutcome.values[0],
+            closure_reason="Synthetic history.",
+        )
+        for n in range(CLOSED)
+    )
 
 
 @pytest.fixture
 def crowded_unit(north, investigator):
-    """The North with 2,500 referrals waiting for triage, all of them within the period."""
+    """The North with 2,500 referrals waiting for triage, all within the period, three
+    accepted into cases, and 2,500 cases closed in earlier years."""
     types = active_incident_types()
     start = datetime(2026, 3, 1, tzinfo=UTC)
     rows = [
@@ -51,11 +82,15 @@ def crowded_unit(north, investigator):
         )
         for line in range(1, WAITING + 1)
     ]
-    referrals_receive_bulk(actor=investigator, unit=north, batches=[rows], source="test")
+    result = referrals_receive_bulk(actor=investigator, unit=north, batches=[rows], source="test")
+    for referral in Referral.objects.filter(pk__in=result.referral_ids[:ACCEPTED]):
+        with time_machine.travel(referral.received_at + timedelta(hours=1), tick=False):
+            referral_accept(actor=investigator, referral=referral, lead=investigator)
+    _closed_cases(north, investigator)
     # What autovacuum would have done by the time anyone looks: the planner decides whether a
     # set can be hashed from the table's statistics, not from its rows.
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE referrals_referral, deadlines_deadline")
+        cursor.execute("ANALYZE cases_case, referrals_referral, deadlines_deadline")
     return north
 
 
@@ -74,8 +109,9 @@ def _subplans(node: dict):
 
 
 def _rescanned_sets(sql: str) -> list[str]:
-    """The subplans of ``sql`` that ran more than once and returned more than one row a time:
-    a set read again for each row, where a probe per row returns at most one."""
+    """The subplans of ``sql`` that read a set again for each row tested: a materialised set
+    scanned more than once (each scan stops at the first match, so it may return one row), or
+    any subplan that returned more than one row a time. A probe by key returns at most one."""
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
         (plan,) = cursor.fetchone()
@@ -84,7 +120,8 @@ def _rescanned_sets(sql: str) -> list[str]:
         f"{node['Node Type']} ({node.get('Subplan Name')}): {node['Actual Loops']} scans of "
         f"{node['Actual Rows']} rows"
         for node in _subplans(plan[0]["Plan"])
-        if node["Actual Loops"] > 1 and node["Actual Rows"] > 1
+        if node["Actual Loops"] > 1
+        and (node["Node Type"] == "Materialize" or node["Actual Rows"] > 1)
     ]
 
 
@@ -118,5 +155,5 @@ def test_the_figures_do_not_depend_on_the_memory(crowded_unit, supervisor):
     little = {f.key: selectors.compute_figure(f, scope).table.rows for f in all_figures()}
     assert little == ample
     # The crowded unit's referrals and their triage clocks are in what was compared.
-    assert sum(row["waiting"] for row in ample["backlog_age"]) >= WAITING
+    assert sum(row["waiting"] for row in ample["backlog_age"]) == WAITING - ACCEPTED
     assert sum(row["due"] for row in ample["deadline_outcomes"]) >= WAITING

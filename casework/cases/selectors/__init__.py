@@ -22,7 +22,6 @@ from .access import (
     victim_visibility_q,
     view_details,
     visible_case_ids,
-    visible_case_ids_as_set,
 )
 from .lists import (
     PAGE_SIZE,
@@ -105,5 +104,4 @@ __all__ = [
     "victim_visibility_q",
     "view_details",
     "visible_case_ids",
-    "visible_case_ids_as_set",
 ]
