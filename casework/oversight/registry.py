@@ -117,12 +117,10 @@ class Scope:
     def partner_requests(self) -> Q:
         if self.every_unit:
             return Q()
-        # The case's unit and the referral's, each by ``EXISTS`` on the row's own: joined
+        # The case's unit as a set of the unit's case ids, the referral's by its key: joined
         # (``case__unit``, ``referral__unit``) inside the OR, PostgreSQL hashed every case and
-        # every referral of every unit to place a few thousand requests; as ``IN`` the unit's
-        # case ids, a set that grows with the unit's history, were read again for every
-        # request once they no longer fit in ``work_mem`` (issue 26).
-        on_unit = Q(Exists(Case.objects.filter(pk=OuterRef("case"), unit__in=self.unit_ids))) | Q(
+        # every referral of every unit to place a few thousand requests (issue 26).
+        on_unit = Q(case__in=Case.objects.filter(unit__in=self.unit_ids).values("pk")) | Q(
             Q(case__isnull=True)
             & Q(Exists(Referral.objects.filter(pk=OuterRef("referral"), unit__in=self.unit_ids)))
         )

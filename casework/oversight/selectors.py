@@ -44,6 +44,7 @@ from .registry import (
     Table,
     missing_source,
 )
+from .sql import figure_memory
 
 # A year and a bit: the dashboard's weekly rows stay bounded (and the benchmark's "a year").
 MAX_PERIOD_DAYS = 400
@@ -356,11 +357,15 @@ def figures_for(
     of them unless several run at once. Inside an open transaction (tests, or a caller's
     atomic block) the figures are computed on the caller's connection, one after the other:
     another connection could not see what that transaction wrote.
+
+    Every connection computes with ``FIGURE_MEMORY`` of ``work_mem`` (``figure_memory``), so
+    that need-to-know's sets are hashed however long the unit's history.
     """
     chosen = [f for f in all_figures() if keys is None or f.key in keys]
     workers = min(workers, len(chosen))
     if workers < 2 or connection.in_atomic_block:
-        return [compute_figure(one, scope) for one in chosen]
+        with figure_memory():
+            return [compute_figure(one, scope) for one in chosen]
     pending: queue.SimpleQueue[tuple[int, Figure]] = queue.SimpleQueue()
     for position, one in enumerate(chosen):
         pending.put((position, one))
@@ -368,12 +373,13 @@ def figures_for(
 
     def work(close_connection: bool) -> None:
         try:
-            while True:
-                try:
-                    position, one = pending.get_nowait()
-                except queue.Empty:
-                    return
-                results[position] = compute_figure(one, scope)
+            with figure_memory():
+                while True:
+                    try:
+                        position, one = pending.get_nowait()
+                    except queue.Empty:
+                        return
+                    results[position] = compute_figure(one, scope)
         finally:
             if close_connection:
                 connections.close_all()  # this thread's connections only

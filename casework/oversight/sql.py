@@ -6,10 +6,12 @@ or a 90th percentile a single pass in PostgreSQL instead of a sort in Python.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     Aggregate,
     BooleanField,
@@ -76,6 +78,41 @@ def seconds_since(moment: datetime, earlier: str) -> Func:
 # of a national data set's triaged referrals needs in memory, with room for two years.
 # PostgreSQL takes only what a sort uses; this is a ceiling per sort, not an allocation.
 SORT_MEMORY = "128MB"
+# Memory for every figure's statements (``figure_memory``). A supervisor's need-to-know tests
+# each row against sets that grow with the unit's whole history (its cases, kept for years
+# after they close; its referrals never accepted), each an ``IN (subquery)`` inside an OR.
+# PostgreSQL hashes such a set only if it fits in ``work_mem`` times ``hash_mem_multiplier``,
+# about 32 bytes an id; a set that does not fit is read again for every row tested, and the
+# dashboard goes from a second to minutes. With the default 4 MB that happens at about 260,000
+# ids, a few years of a large unit's referrals; with this, at about four million. A ceiling:
+# a hash takes what its set needs.
+FIGURE_MEMORY = "64MB"
+
+
+@contextmanager
+def figure_memory(amount: str = FIGURE_MEMORY) -> Iterator[None]:
+    """``work_mem`` at ``amount`` on this thread's connection while the block runs, then as it
+    was (the connection may be a web request's, kept open for the next request).
+
+    Set for the session rather than per transaction: the figures run in autocommit, one or two
+    statements each, and a transaction per figure would cost two more round trips each. Inside
+    a caller's transaction a rollback undoes it too; the ``finally`` sets it back either way.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('work_mem'), set_config('work_mem', %s, false)", [amount]
+        )
+        (previous, _) = cursor.fetchone()
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('work_mem', %s, false)", [previous])
+        except DatabaseError:
+            # A figure failed inside the caller's transaction, which PostgreSQL now refuses
+            # every statement; its rollback sets work_mem back with everything else.
+            pass
 
 
 def _sql(queryset) -> tuple[str, tuple]:

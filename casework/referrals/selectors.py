@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from casework.accounts.choices import Role
@@ -20,8 +20,10 @@ from casework.audit.services import audit_record
 from casework.cases.selectors import (
     case_visibility_q,
     visible_case_ids,
+    visible_case_ids_as_set,
 )
 from casework.core.errors import DomainError, NotFound
+from casework.core.queries import InArray
 
 from .choices import OPEN_STATUSES, ReferralStatus
 from .models import Referral
@@ -35,33 +37,25 @@ def referral_visibility_q(user, *, prefix: str = "", semi_join: bool = False) ->
     ``semi_join`` is the form for aggregates over many rows (the oversight figures): the
     referral's case is tested against the visible case ids (see ``case_visibility_q``), and
     from a related model (a clock, a partner request) the referral's id is tested against two
-    tests: the referral is one of the unit's referrals without a case, or a referral of a
-    visible case. Joined instead, inside the OR of the arms, PostgreSQL either probed the
-    referral of every row or hashed every referral of every unit (issue 26).
-
-    Both tests are ``EXISTS`` on the row's referral, not ``IN`` a set of ids: the two sets grow
-    with the unit's whole history (every referral never accepted, every case kept), and
-    PostgreSQL hashes an ``IN`` set inside an OR only while it fits in ``work_mem``; beyond
-    that (about 260,000 ids with 4 MB) it read the whole set again for every row tested, and a
-    supervisor's dashboard went from a second to minutes. With ``EXISTS`` it hashes the set
-    while it fits and otherwise looks the referral (and its case) up by key."""
+    sets read from indexes: the unit's referrals without a case, and the referrals of the
+    visible cases. Joined instead, inside the OR of the arms, PostgreSQL either probed the
+    referral of every row or hashed every referral of every unit (issue 26)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if prefix and semi_join:
-        # The arms of ``referral_visibility_arms``. The unit's referrals without a case come
-        # first: most clocks hang off one (the triage queue), and PostgreSQL tests the arms of
-        # an OR in the order written.
-        row_referral = OuterRef(prefix.removesuffix("__"))
-        of_visible_case = Referral.objects.filter(
-            Q(pk=row_referral, case__isnull=False)
-            & case_visibility_q(user, prefix="case__", semi_join=True, or_arm=True)
+        # The arms of ``referral_visibility_arms``, each as a set of referral ids. The
+        # referrals of the visible cases are probed case by case (``referral_case_idx`` against
+        # the array of visible case ids): as a semi-join PostgreSQL read every referral that
+        # has a case, in every unit.
+        # The unit's referrals without a case come first: most clocks hang off one (the
+        # triage queue), and PostgreSQL tests the arms of an OR in the order written.
+        of_visible_cases = Referral.objects.filter(
+            InArray(F("case"), visible_case_ids_as_set(user))
         )
-        visible = Q(Exists(of_visible_case))
+        visible = Q(**{f"{prefix}in": of_visible_cases.values("pk")})
         if _sees_unit_queue(user):
-            waiting = Referral.objects.filter(
-                pk=row_referral, case__isnull=True, unit_id=user.unit_id
-            )
-            visible = Q(Exists(waiting)) | visible
+            waiting = Referral.objects.filter(case__isnull=True, unit_id=user.unit_id)
+            visible = Q(**{f"{prefix}in": waiting.values("pk")}) | visible
         return visible
     visible = Q(**{f"{prefix}case__isnull": False}) & case_visibility_q(
         user, prefix=f"{prefix}case__", semi_join=semi_join, or_arm=True

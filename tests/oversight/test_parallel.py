@@ -14,12 +14,19 @@ import pytest
 from django.db import connection, transaction
 
 from casework.oversight.selectors import dashboard
+from casework.oversight.sql import FIGURE_MEMORY
 
 from .conftest import at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MARCH = {"period_start": date(2026, 3, 1), "period_end": date(2026, 3, 31)}
+
+
+def _work_mem() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        return cursor.fetchone()[0]
 
 
 def _tables(user, settings, workers):
@@ -34,19 +41,25 @@ def test_figures_on_two_connections_equal_figures_one_after_the_other(
     from casework.oversight import selectors
 
     threads = set()
+    memory = set()
     compute = selectors.compute_figure
 
     def recording(figure, scope):
         threads.add(threading.current_thread().name)
+        memory.add(_work_mem())
         return compute(figure, scope)
 
     monkeypatch.setattr(selectors, "compute_figure", recording)
+    before = _work_mem()
     one_by_one = _tables(supervisor, settings, 1)
     assert len(threads) == 1
     threads.clear()
     at_once = _tables(supervisor, settings, 2)
     assert at_once == one_by_one
     assert len(threads) == 2  # the request's thread and one helper did the work
+    # Both connections computed with the figures' memory, and the request's is as it was.
+    assert memory == {FIGURE_MEMORY}
+    assert _work_mem() == before != FIGURE_MEMORY
     north_received = dict(one_by_one)["referrals_weekly"]
     assert sum(row["received"] for row in north_received) == 7
 

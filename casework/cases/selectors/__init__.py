@@ -22,6 +22,7 @@ from .access import (
     victim_visibility_q,
     view_details,
     visible_case_ids,
+    visible_case_ids_as_set,
 )
 from .lists import (
     PAGE_SIZE,
@@ -104,4 +105,5 @@ __all__ = [
     "victim_visibility_q",
     "view_details",
     "visible_case_ids",
+    "visible_case_ids_as_set",
 ]

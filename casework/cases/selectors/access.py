@@ -34,23 +34,14 @@ def case_visibility_q(
     see, instead of joining each row's case: the same rows, for aggregates over many rows (the
     oversight figures), where PostgreSQL otherwise hashes every case of every unit to read one
     column of them. A short list keeps the join, which probes a handful of cases by key.
-    ``or_arm``: the filter is one arm of an OR, where PostgreSQL cannot join and tests each
-    row instead. The unit's cases are then asked for as ``EXISTS`` on the row's case, which
-    PostgreSQL answers from a hash of the unit's case ids while they fit in ``work_mem`` and
-    otherwise by the case's primary key. As ``IN (the unit's case ids)`` the set was hashed
-    only while it fit, and beyond that (about 260,000 cases with 4 MB, a unit's whole history)
-    read again for every row tested: a supervisor's dashboard went from a second to minutes
-    (issue 26). The grants, a person's own few cases, stay an ``IN``."""
+    ``or_arm``: the filter is one arm of an OR (PostgreSQL then tests each row against a
+    hashed set), so the set can be ``visible_case_ids_as_set``, read from indexes alone."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     supervisor = user.has_role(Role.SUPERVISOR) and user.unit_id is not None
     if prefix and semi_join and supervisor:
-        if or_arm:
-            in_unit = Case.objects.filter(
-                pk=OuterRef(prefix.removesuffix("__")), unit_id=user.unit_id
-            )
-            return Q(Exists(in_unit)) | Q(**{f"{prefix}in": _granted_case_ids(user)})
-        return Q(**{f"{prefix}in": visible_case_ids(user)})
+        ids = visible_case_ids_as_set(user) if or_arm else visible_case_ids(user)
+        return Q(**{f"{prefix}in": ids})
     if prefix:
         # From a related model the grant is a plain IN over the grant table's case ids.
         visible = Q(**{f"{prefix}in": _granted_case_ids(user)})
@@ -79,6 +70,21 @@ def visible_case_ids(user) -> QuerySet:
     supervisor's unit and grants (see ``case_visibility_q``), anyone else's grants."""
     if user.has_role(Role.SUPERVISOR) and user.unit_id is not None:
         return Case.objects.filter(case_visibility_q(user)).order_by().values("pk")
+    return _granted_case_ids(user)
+
+
+def visible_case_ids_as_set(user) -> QuerySet:
+    """``visible_case_ids`` for a test of many rows against the set, each row probing it (an
+    arm of an OR, which PostgreSQL hashes, or an ``ARRAY``): a supervisor's unit's case ids
+    ``UNION ALL`` the granted ones. The first half is an index-only scan
+    (``case_unit_priority_idx`` holds the unit and the id); as one condition (``unit_id = U OR
+    id = ANY(grants)``) PostgreSQL read the unit's cases from the table, a bitmap heap scan, in
+    each of the figures of a supervisor's dashboard (issue 26, margins). Not for an ``IN``
+    that PostgreSQL turns into a join: it cannot estimate the union's rows and, at national
+    scale, probed the cases one by one."""
+    if user.has_role(Role.SUPERVISOR) and user.unit_id is not None:
+        unit_cases = Case.objects.filter(unit_id=user.unit_id).order_by().values("pk")
+        return unit_cases.union(_granted_case_ids(user), all=True)
     return _granted_case_ids(user)
 
 
