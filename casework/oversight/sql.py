@@ -90,9 +90,9 @@ FIGURE_MEMORY = "64MB"
 
 
 @contextmanager
-def figure_memory(amount: str = FIGURE_MEMORY) -> Iterator[None]:
-    """``work_mem`` at ``amount`` on this thread's connection while the block runs, then as it
-    was (the connection may be a web request's, kept open for the next request).
+def figure_memory() -> Iterator[None]:
+    """``work_mem`` at ``FIGURE_MEMORY`` on this thread's connection while the block runs,
+    then as it was (the connection may be a web request's, kept open for the next request).
 
     Set for the session rather than per transaction: the figures run in autocommit, one or two
     statements each, and a transaction per figure would cost two more round trips each. Inside
@@ -100,7 +100,8 @@ def figure_memory(amount: str = FIGURE_MEMORY) -> Iterator[None]:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT current_setting('work_mem'), set_config('work_mem', %s, false)", [amount]
+            "SELECT current_setting('work_mem'), set_config('work_mem', %s, false)",
+            [FIGURE_MEMORY],
         )
         (previous, _) = cursor.fetchone()
     try:
