@@ -360,9 +360,8 @@ def test_a_route_naming_a_record_answers_as_for_one_that_does_not_exist(world, r
             # with the segment before it ("/checklist/7/"): as any "/7/" it also renamed
             # another record that happened to have the same number (a template in the list a
             # refused request returns to), and the two answers differed for that alone.
-            swaps[_with_segment_before(real_path, real)] = _with_segment_before(
-                real_path, real, twin
-            )
+            segment = _segment_before(real_path, real)
+            swaps[f"/{segment}/{real}/"] = f"/{segment}/{twin}/"
         else:  # a uuid or a name, safe to swap wherever it shows
             swaps[str(real)] = str(twin)
     methods = ("get", "post", "patch") if route.is_api else ("get", "post")
@@ -384,11 +383,11 @@ def test_a_route_naming_a_record_answers_as_for_one_that_does_not_exist(world, r
                 assert real.status_code in (302, 403, 404, 405), f"{where}: {real.status_code}"
 
 
-def _with_segment_before(path: str, number: int, replacement: int | None = None) -> str:
-    """``/segment/number/`` as it stands in ``path``, with ``replacement`` for the number."""
+def _segment_before(path: str, number: int) -> str:
+    """The segment of ``path`` just before ``number`` (``checklist`` in ``/checklist/7/``)."""
     found = re.search(rf"/([^/]+)/{number}/", path)
     assert found, f"{number} is not a segment of {path}"
-    return f"/{found.group(1)}/{number if replacement is None else replacement}/"
+    return found.group(1)
 
 
 def _visit(visitor: Visitor, method: str, path: str):

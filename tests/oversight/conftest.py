@@ -12,11 +12,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 
 from casework.cases.closure import case_open_items
 from tests.referrals.factories import make_referral
 
 MARCH = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def work_mem() -> str:
+    """The ``work_mem`` of this thread's connection, as PostgreSQL shows it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        return cursor.fetchone()[0]
 
 
 def at(day: int, hour: int = 9) -> datetime:

@@ -33,6 +33,7 @@ from casework.referrals.bulk import referrals_receive_bulk
 from casework.referrals.models import Referral
 from casework.referrals.services import active_incident_types, referral_accept
 from casework.referrals.validation import clean_referral
+from tests.oversight.conftest import work_mem
 from tests.referrals.factories import referral_data
 
 pytestmark = pytest.mark.django_db
@@ -171,29 +172,21 @@ def test_the_dashboard_computes_every_figure_with_its_memory(crowded_unit, super
     compute = selectors.compute_figure
 
     def noting_the_memory(figure, scope):
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW work_mem")
-            seen.append(cursor.fetchone()[0])
+        seen.append(work_mem())
         return compute(figure, scope)
 
     monkeypatch.setattr(selectors, "compute_figure", noting_the_memory)
     dashboard = selectors.dashboard_for(_scope(supervisor))
     assert len(seen) == len(dashboard.figures) == len(all_figures())
     assert set(seen) == {FIGURE_MEMORY}
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW work_mem")
-        assert cursor.fetchone()[0] == "64kB"  # as it was: the connection serves more requests
+    assert work_mem() == "64kB"  # as it was: the connection serves more requests
 
 
 def test_the_memory_is_set_back_when_a_figure_fails(db):
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW work_mem")
-        (before,) = cursor.fetchone()
-    with pytest.raises(ZeroDivisionError), figure_memory():
-        1 / 0  # noqa: B018 - the failure
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW work_mem")
-        assert cursor.fetchone()[0] == before
+    before = work_mem()
+    with pytest.raises(RuntimeError), figure_memory():
+        raise RuntimeError("a figure failed")
+    assert work_mem() == before
 
 
 def test_the_figures_do_not_depend_on_the_memory(crowded_unit, supervisor):

@@ -16,17 +16,11 @@ from django.db import connection, transaction
 from casework.oversight.selectors import dashboard
 from casework.oversight.sql import FIGURE_MEMORY
 
-from .conftest import at
+from .conftest import at, work_mem
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MARCH = {"period_start": date(2026, 3, 1), "period_end": date(2026, 3, 31)}
-
-
-def _work_mem() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW work_mem")
-        return cursor.fetchone()[0]
 
 
 def _tables(user, settings, workers):
@@ -46,11 +40,11 @@ def test_figures_on_two_connections_equal_figures_one_after_the_other(
 
     def recording(figure, scope):
         threads.add(threading.current_thread().name)
-        memory.add(_work_mem())
+        memory.add(work_mem())
         return compute(figure, scope)
 
     monkeypatch.setattr(selectors, "compute_figure", recording)
-    before = _work_mem()
+    before = work_mem()
     one_by_one = _tables(supervisor, settings, 1)
     assert len(threads) == 1
     threads.clear()
@@ -59,7 +53,7 @@ def test_figures_on_two_connections_equal_figures_one_after_the_other(
     assert len(threads) == 2  # the request's thread and one helper did the work
     # Both connections computed with the figures' memory, and the request's is as it was.
     assert memory == {FIGURE_MEMORY}
-    assert _work_mem() == before != FIGURE_MEMORY
+    assert work_mem() == before != FIGURE_MEMORY
     north_received = dict(one_by_one)["referrals_weekly"]
     assert sum(row["received"] for row in north_received) == 7
 
